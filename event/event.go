@@ -1,0 +1,138 @@
+// Package event defines the normalized event: one fact from a source (a merged
+// pull request, a successful production deploy, a completed issue) in the one
+// shape every connector produces and every rule reads.
+package event
+
+import (
+	"errors"
+	"fmt"
+	"strings"
+	"time"
+)
+
+// Sources.
+const (
+	SourceGitHub = "github"
+	SourceJira   = "jira"
+	SourceLinear = "linear"
+	SourceDeploy = "deploy"
+)
+
+// Kinds. A kind is "<noun>.<verb>"; connectors may add kinds of their own.
+const (
+	KindPullRequestOpened = "pull_request.opened"
+	KindPullRequestMerged = "pull_request.merged"
+	KindPullRequestClosed = "pull_request.closed"
+	// KindChangeShipped is one pull request reaching production: emitted once per
+	// PR (its id is derived from the PR alone), by the first successful production
+	// deploy that includes its merge commit, or on merge for ship_on_merge repos.
+	KindChangeShipped       = "change.shipped"
+	KindDeploymentSucceeded = "deployment.succeeded"
+	KindDeploymentFailed    = "deployment.failed"
+	KindReleasePublished    = "release.published"
+	KindIssueCreated        = "issue.created"
+	KindIssueCompleted      = "issue.completed"
+	KindIssueReopened       = "issue.reopened"
+	KindIssueUpdated        = "issue.updated"
+	KindIssueBlocked        = "issue.blocked"
+)
+
+// Event is one normalized fact. The ID is the dedupe key: the same fact seen
+// by poll, by webhook, by redelivery or by replay must produce the same ID.
+type Event struct {
+	ID         string    `json:"id"`
+	Source     string    `json:"source"`
+	Kind       string    `json:"kind"`
+	OccurredAt time.Time `json:"occurred_at"`
+	// ActorHandle is the raw handle in the source system (GitHub login, Jira
+	// accountId, Linear user id). Actor is the person key after identity mapping;
+	// connectors leave it empty and the engine fills it from the people directory.
+	ActorHandle string `json:"actor_handle,omitempty"`
+	Actor       string `json:"actor,omitempty"`
+	// Repo is "owner/name" for code hosts, or the project / team key for trackers.
+	Repo  string `json:"repo,omitempty"`
+	Title string `json:"title,omitempty"`
+	URL   string `json:"url,omitempty"`
+	// Unit is the unit of work this fact is about ("acme/api#12", "AUTH-123",
+	// "ENG-42"). A unit counts once per key result whichever of its events match.
+	Unit string `json:"unit,omitempty"`
+	// Links are keys of other units this one is tied to (a PR's Jira or Linear
+	// issue keys, an issue's epic).
+	Links       []string `json:"links,omitempty"`
+	Labels      []string `json:"labels,omitempty"`
+	Environment string   `json:"environment,omitempty"`
+	SHAs        []string `json:"shas,omitempty"`
+	// Numbers holds numeric fields (lead_time_seconds, story_points, ...).
+	Numbers map[string]float64 `json:"numbers,omitempty"`
+	// Attrs holds further string fields (state, status_category, epic, number, ...).
+	Attrs map[string]string `json:"attrs,omitempty"`
+	// Shipped lists the changes a successful production deploy shipped.
+	Shipped []ShippedChange `json:"shipped,omitempty"`
+}
+
+// ShippedChange is one pull request carried to production by a deploy.
+type ShippedChange struct {
+	Number          int       `json:"number"`
+	Title           string    `json:"title,omitempty"`
+	URL             string    `json:"url,omitempty"`
+	AuthorHandle    string    `json:"author_handle"`
+	MergedAt        time.Time `json:"merged_at"`
+	LeadTimeSeconds float64   `json:"lead_time_seconds"`
+}
+
+// Validate reports whether e is complete enough to be stored.
+func (e Event) Validate() error {
+	var errs []error
+	if e.ID == "" {
+		errs = append(errs, errors.New("missing id"))
+	}
+	if e.Source == "" || strings.ContainsAny(e.Source, ". *>") {
+		errs = append(errs, fmt.Errorf("bad source %q", e.Source))
+	}
+	if e.Kind == "" || strings.ContainsAny(e.Kind, " *>") {
+		errs = append(errs, fmt.Errorf("bad kind %q", e.Kind))
+	}
+	if e.OccurredAt.IsZero() {
+		errs = append(errs, errors.New("missing occurred_at"))
+	}
+	if err := errors.Join(errs...); err != nil {
+		return fmt.Errorf("event %q: %w", e.ID, err)
+	}
+	return nil
+}
+
+// Subject is the NATS subject the event is published on, below prefix:
+// "<prefix>.<source>.<kind>", e.g. "goalpost.events.github.pull_request.merged".
+func (e Event) Subject(prefix string) string {
+	return prefix + "." + e.Source + "." + e.Kind
+}
+
+// Number returns the numeric field name and whether it is set.
+func (e Event) Number(name string) (float64, bool) {
+	v, ok := e.Numbers[name]
+	return v, ok
+}
+
+// Normalize puts times in UTC and drops empty labels and links; connectors call
+// it before publishing so that the same fact always serializes the same way.
+func (e *Event) Normalize() {
+	e.OccurredAt = e.OccurredAt.UTC()
+	e.Labels = compact(e.Labels)
+	e.Links = compact(e.Links)
+	for i := range e.Shipped {
+		e.Shipped[i].MergedAt = e.Shipped[i].MergedAt.UTC()
+	}
+}
+
+func compact(in []string) []string {
+	out := in[:0]
+	for _, s := range in {
+		if s = strings.TrimSpace(s); s != "" {
+			out = append(out, s)
+		}
+	}
+	if len(out) == 0 {
+		return nil
+	}
+	return out
+}

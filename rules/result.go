@@ -1,0 +1,58 @@
+package rules
+
+import "time"
+
+// Status values of a key result.
+const (
+	StatusOnTrack  = "on_track"
+	StatusAtRisk   = "at_risk"
+	StatusOffTrack = "off_track"
+	StatusDone     = "done"
+	StatusStale    = "stale"
+)
+
+// Result is where one key result stands at one moment: the value, its
+// progress and status, and the evidence behind it. It is what the engine
+// stores, snapshots, queues for writeback (as JSON) and reports.
+type Result struct {
+	KRKey        string    `json:"kr_key"`
+	Title        string    `json:"title"`
+	ObjectiveKey string    `json:"objective_key"`
+	Objective    string    `json:"objective"`
+	Owner        string    `json:"owner,omitempty"`
+	Team         string    `json:"team,omitempty"`
+	Type         string    `json:"type"`
+	Current      float64   `json:"current"`
+	Baseline     float64   `json:"baseline"`
+	Target       float64   `json:"target"`
+	Unit         string    `json:"unit,omitempty"` // display unit, e.g. "min", "%"
+	Progress     float64   `json:"progress"`       // clamp((current-baseline)/(target-baseline), 0, 1)
+	Score        float64   `json:"score"`          // progress rounded to one decimal
+	Grade        string    `json:"grade"`          // hit | partial | missed
+	Status       string    `json:"status"`
+	PeriodStart  time.Time `json:"period_start"`
+	PeriodEnd    time.Time `json:"period_end"`
+	EvaluatedAt  time.Time `json:"evaluated_at"`
+	RuleVersion  string    `json:"rule_version"`
+	// Formula is the computation with the numbers filled in, for explain.
+	Formula  string     `json:"formula,omitempty"`
+	Evidence []Evidence `json:"evidence,omitempty"`
+	Blocked  []Evidence `json:"blocked,omitempty"`
+	// Writeback targets, copied from the key result's config.
+	NotionPage       string `json:"notion_page,omitempty"`
+	LinearProject    string `json:"linear_project,omitempty"`
+	LinearInitiative string `json:"linear_initiative,omitempty"`
+}
+
+// Evidence is one item behind a number.
+type Evidence struct {
+	EventID     string    `json:"event_id"`
+	Unit        string    `json:"unit"`
+	Kind        string    `json:"kind"`
+	Title       string    `json:"title,omitempty"`
+	URL         string    `json:"url,omitempty"`
+	Actor       string    `json:"actor,omitempty"`
+	OccurredAt  time.Time `json:"occurred_at"`
+	Value       *float64  `json:"value,omitempty"`
+	RuleVersion string    `json:"rule_version"`
+}

@@ -1,0 +1,109 @@
+// Package store is goalpost's durable state: stored events, poll cursors,
+// key-result state and snapshots, and the writeback outbox. All SQL lives here,
+// so that another backend (Postgres) can be added behind the same methods.
+// The default backend is SQLite (mattn/go-sqlite3 in WAL mode) through sqlx;
+// migrations are embedded and applied by Open.
+package store
+
+import (
+	"context"
+	"database/sql"
+	"embed"
+	"errors"
+	"fmt"
+	"log/slog"
+	"os"
+	"path/filepath"
+
+	"github.com/jmoiron/sqlx"
+	_ "github.com/mattn/go-sqlite3" // the database/sql driver "sqlite3"
+	"github.com/pressly/goose/v3"
+)
+
+//go:embed migrations/*.sql
+var migrations embed.FS
+
+// Store is the SQLite-backed store. It is safe for concurrent use; writes are
+// serialized by SQLite (one writer at a time, readers never blocked in WAL).
+type Store struct {
+	db  *sqlx.DB
+	log *slog.Logger
+}
+
+// Open opens (creating if needed) the database file at path and applies the
+// embedded migrations. It fails if the file was written by a newer goalpost.
+func Open(ctx context.Context, path string, log *slog.Logger) (*Store, error) {
+	if err := os.MkdirAll(filepath.Dir(path), 0o750); err != nil {
+		return nil, fmt.Errorf("open store: %w", err)
+	}
+	dsn := "file:" + path + "?_journal_mode=WAL&_synchronous=NORMAL&_busy_timeout=10000&_txlock=immediate&_foreign_keys=on"
+	db, err := sqlx.ConnectContext(ctx, "sqlite3", dsn)
+	if err != nil {
+		return nil, fmt.Errorf("open store %s: %w", filepath.Base(path), err)
+	}
+	db.SetMaxOpenConns(4)
+	s := &Store{db: db, log: log}
+	if err := s.migrate(ctx); err != nil {
+		_ = db.Close()
+		return nil, err
+	}
+	return s, nil
+}
+
+func (s *Store) migrate(ctx context.Context) error {
+	provider, err := goose.NewProvider(goose.DialectSQLite3, s.db.DB, mustSub(migrations, "migrations"))
+	if err != nil {
+		return fmt.Errorf("migrations: %w", err)
+	}
+	results, err := provider.Up(ctx)
+	if err != nil {
+		return fmt.Errorf("apply migrations: %w", err)
+	}
+	for _, r := range results {
+		s.log.Debug("applied migration", "version", r.Source.Version, "path", r.Source.Path)
+	}
+	return nil
+}
+
+// Close closes the database.
+func (s *Store) Close() error { return s.db.Close() }
+
+// Ping reports whether the database answers (for readiness).
+func (s *Store) Ping(ctx context.Context) error { return s.db.PingContext(ctx) }
+
+// Tx is one store transaction. Its methods are the writes that must commit
+// together (an event, the key-result state it changed, the writes it queued).
+type Tx struct {
+	tx *sqlx.Tx
+}
+
+// InTx runs fn in one transaction, committing if it returns nil and rolling
+// back otherwise. Nothing fn wrote is visible unless InTx returns nil.
+func (s *Store) InTx(ctx context.Context, fn func(*Tx) error) (err error) {
+	tx, err := s.db.BeginTxx(ctx, nil)
+	if err != nil {
+		return fmt.Errorf("begin: %w", err)
+	}
+	defer func() {
+		if err != nil {
+			_ = tx.Rollback()
+		}
+	}()
+	if err = fn(&Tx{tx: tx}); err != nil {
+		return err
+	}
+	if err = tx.Commit(); err != nil {
+		return fmt.Errorf("commit: %w", err)
+	}
+	return nil
+}
+
+// ErrNotFound is returned by lookups that find nothing.
+var ErrNotFound = errors.New("not found")
+
+func notFound(err error) error {
+	if errors.Is(err, sql.ErrNoRows) {
+		return ErrNotFound
+	}
+	return err
+}
