@@ -1,0 +1,5 @@
+package metrics
+
+import "strconv"
+
+func httpCode(code int) string { return strconv.Itoa(code) }

@@ -1,0 +1,126 @@
+// Package metrics holds goalpost's Prometheus collectors. One *Metrics is
+// created in main, registered on its own registry and injected into the parts
+// that count things; every method is safe on a nil *Metrics, so tests and
+// one-shot commands can pass nil.
+package metrics
+
+import (
+	"net/http"
+
+	"github.com/prometheus/client_golang/prometheus"
+	"github.com/prometheus/client_golang/prometheus/collectors"
+	"github.com/prometheus/client_golang/prometheus/promhttp"
+)
+
+// Metrics is the set of goalpost's collectors.
+type Metrics struct {
+	reg          *prometheus.Registry
+	eventsIn     *prometheus.CounterVec
+	processed    *prometheus.CounterVec
+	duplicates   *prometheus.CounterVec
+	deadLettered *prometheus.CounterVec
+	writesSent   *prometheus.CounterVec
+	writesFailed *prometheus.CounterVec
+	writesParked *prometheus.GaugeVec
+	pollErrors   *prometheus.CounterVec
+	webhooks     *prometheus.CounterVec
+}
+
+// New creates the collectors on a fresh registry (with Go and process collectors).
+func New() *Metrics {
+	m := &Metrics{
+		reg:          prometheus.NewRegistry(),
+		eventsIn:     counter("events_in_total", "Events published to the stream, by source.", "source"),
+		processed:    counter("events_processed_total", "Events stored and evaluated, by source.", "source"),
+		duplicates:   counter("events_duplicate_total", "Events dropped because they were already stored, by source.", "source"),
+		deadLettered: counter("events_dead_lettered_total", "Messages moved to the dead-letter subject, by source.", "source"),
+		writesSent:   counter("writes_sent_total", "Writeback requests that succeeded, by service.", "service"),
+		writesFailed: counter("writes_failed_total", "Writeback attempts that failed, by service and kind (retry|permanent).", "service", "kind"),
+		writesParked: prometheus.NewGaugeVec(prometheus.GaugeOpts{Namespace: "goalpost", Name: "writes_parked", Help: "Writes parked on a permanent error, by service."}, []string{"service"}),
+		pollErrors:   counter("poll_errors_total", "Failed polls, by source.", "source"),
+		webhooks:     counter("webhook_requests_total", "Webhook requests, by source and status code.", "source", "code"),
+	}
+	m.reg.MustRegister(m.eventsIn, m.processed, m.duplicates, m.deadLettered, m.writesSent,
+		m.writesFailed, m.writesParked, m.pollErrors, m.webhooks,
+		collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
+	return m
+}
+
+func counter(name, help string, labels ...string) *prometheus.CounterVec {
+	return prometheus.NewCounterVec(prometheus.CounterOpts{Namespace: "goalpost", Name: name, Help: help}, labels)
+}
+
+// Handler serves the registry in the Prometheus text format.
+func (m *Metrics) Handler() http.Handler {
+	return promhttp.HandlerFor(m.reg, promhttp.HandlerOpts{})
+}
+
+// Registry exposes the registry (for tests and extra collectors).
+func (m *Metrics) Registry() *prometheus.Registry { return m.reg }
+
+// EventIn counts n events published from source.
+func (m *Metrics) EventIn(source string, n int) {
+	if m != nil {
+		m.eventsIn.WithLabelValues(source).Add(float64(n))
+	}
+}
+
+// Processed counts one event stored and evaluated.
+func (m *Metrics) Processed(source string) {
+	if m != nil {
+		m.processed.WithLabelValues(source).Inc()
+	}
+}
+
+// Duplicate counts one event dropped as already stored.
+func (m *Metrics) Duplicate(source string) {
+	if m != nil {
+		m.duplicates.WithLabelValues(source).Inc()
+	}
+}
+
+// DeadLettered counts one message moved to the dead-letter subject.
+func (m *Metrics) DeadLettered(source string) {
+	if m != nil {
+		m.deadLettered.WithLabelValues(source).Inc()
+	}
+}
+
+// WriteSent counts one successful writeback request to service.
+func (m *Metrics) WriteSent(service string) {
+	if m != nil {
+		m.writesSent.WithLabelValues(service).Inc()
+	}
+}
+
+// WriteFailed counts one failed writeback attempt; permanent failures are parked.
+func (m *Metrics) WriteFailed(service string, permanent bool) {
+	if m != nil {
+		kind := "retry"
+		if permanent {
+			kind = "permanent"
+		}
+		m.writesFailed.WithLabelValues(service, kind).Inc()
+	}
+}
+
+// SetParked sets the number of parked writes for service.
+func (m *Metrics) SetParked(service string, n int) {
+	if m != nil {
+		m.writesParked.WithLabelValues(service).Set(float64(n))
+	}
+}
+
+// PollError counts one failed poll of source.
+func (m *Metrics) PollError(source string) {
+	if m != nil {
+		m.pollErrors.WithLabelValues(source).Inc()
+	}
+}
+
+// Webhook counts one webhook request answered with code.
+func (m *Metrics) Webhook(source string, code int) {
+	if m != nil {
+		m.webhooks.WithLabelValues(source, httpCode(code)).Inc()
+	}
+}
