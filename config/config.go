@@ -1,0 +1,175 @@
+// Package config is goalpost's configuration file: plain structs decoded
+// strictly from TOML (an unknown key is an error naming file, line and key),
+// ${ENV} expansion for secrets, defaults, and Validate, which does no I/O.
+// Each connector owns the struct of its own section (connectors/*/config.go).
+package config
+
+import (
+	"errors"
+	"fmt"
+	"net"
+	"path/filepath"
+	"time"
+
+	"github.com/goalpost/goalpost/confval"
+	"github.com/goalpost/goalpost/connectors/deploy"
+	"github.com/goalpost/goalpost/connectors/github"
+	"github.com/goalpost/goalpost/connectors/jira"
+	"github.com/goalpost/goalpost/connectors/linear"
+	"github.com/goalpost/goalpost/connectors/notion"
+	"github.com/goalpost/goalpost/people"
+	"github.com/goalpost/goalpost/rules"
+	"github.com/goalpost/goalpost/secret"
+)
+
+// Config is the whole configuration file.
+type Config struct {
+	// DataDir holds the SQLite file and the embedded NATS server's storage.
+	DataDir  string `toml:"data_dir"`
+	LogLevel string `toml:"log_level"` // debug | info | warn | error
+
+	Server ServerConfig `toml:"server"`
+	NATS   NATSConfig   `toml:"nats"`
+	Store  StoreConfig  `toml:"store"`
+	Engine EngineConfig `toml:"engine"`
+
+	GitHub *github.Config `toml:"github"`
+	Deploy *deploy.Config `toml:"deploy"`
+	Jira   *jira.Config   `toml:"jira"`
+	Linear *linear.Config `toml:"linear"`
+	Notion *notion.Config `toml:"notion"`
+
+	Teams      []people.Team     `toml:"teams"`
+	People     []people.Person   `toml:"people"`
+	Objectives []rules.Objective `toml:"objectives"`
+
+	// path is the file the config was read from, for error messages.
+	path  string
+	lines lineIndex
+}
+
+// ServerConfig is the [server] section: the webhook receiver, health and metrics.
+type ServerConfig struct {
+	Listen          string           `toml:"listen"`         // default 127.0.0.1:8080
+	MaxBodyBytes    int64            `toml:"max_body_bytes"` // default 25 MiB (GitHub's cap)
+	ReadTimeout     confval.Duration `toml:"read_timeout"`   // default 10s
+	WriteTimeout    confval.Duration `toml:"write_timeout"`  // default 10s
+	ShutdownTimeout confval.Duration `toml:"shutdown_timeout"`
+}
+
+// NATSConfig is the [nats] section. An empty URL runs an embedded server.
+type NATSConfig struct {
+	URL       string        `toml:"url"`
+	CredsFile string        `toml:"creds_file"`
+	User      string        `toml:"user"`
+	Password  secret.String `toml:"password"`
+	Token     secret.String `toml:"token"`
+	TLSCA     string        `toml:"tls_ca"`
+	TLSCert   string        `toml:"tls_cert"`
+	TLSKey    string        `toml:"tls_key"`
+	// Stream is the JetStream stream name (default GOALPOST_EVENTS).
+	Stream string `toml:"stream"`
+	// MaxDeliver bounds the tries of one message before it is dead-lettered (default 5).
+	MaxDeliver int `toml:"max_deliver"`
+	// DuplicateWindow is the server-side dedupe window for Nats-Msg-Id (default 24h).
+	DuplicateWindow confval.Duration `toml:"duplicate_window"`
+}
+
+// StoreConfig is the [store] section.
+type StoreConfig struct {
+	Path string `toml:"path"` // default <data_dir>/goalpost.db
+}
+
+// EngineConfig is the [engine] section.
+type EngineConfig struct {
+	// TickInterval is how often every key result is re-evaluated so that
+	// time-based status (pace, stale) moves without new events (default 5m).
+	TickInterval confval.Duration `toml:"tick_interval"`
+}
+
+// Path returns the file the configuration was loaded from.
+func (c *Config) Path() string { return c.path }
+
+// ApplyDefaults fills unset values with their defaults.
+func (c *Config) ApplyDefaults() {
+	if c.DataDir == "" {
+		c.DataDir = "./data"
+	}
+	if c.LogLevel == "" {
+		c.LogLevel = "info"
+	}
+	s := &c.Server
+	if s.Listen == "" {
+		s.Listen = "127.0.0.1:8080"
+	}
+	if s.MaxBodyBytes == 0 {
+		s.MaxBodyBytes = 25 << 20
+	}
+	if c.NATS.Stream == "" {
+		c.NATS.Stream = "GOALPOST_EVENTS"
+	}
+	if c.NATS.MaxDeliver == 0 {
+		c.NATS.MaxDeliver = 5
+	}
+	if c.Store.Path == "" {
+		c.Store.Path = filepath.Join(c.DataDir, "goalpost.db")
+	}
+}
+
+// Timeouts with defaults.
+func (s ServerConfig) Timeouts() (read, write, shutdown time.Duration) {
+	return s.ReadTimeout.Or(10 * time.Second), s.WriteTimeout.Or(10 * time.Second), s.ShutdownTimeout.Or(10 * time.Second)
+}
+
+// Validate checks the whole configuration without I/O. Each error is a
+// *confval.FieldError naming the key; Load adds file and line.
+func (c *Config) Validate() error {
+	var errs []error
+	switch c.LogLevel {
+	case "debug", "info", "warn", "error":
+	default:
+		errs = append(errs, confval.Fieldf("log_level", "want debug, info, warn or error, got %q", c.LogLevel))
+	}
+	if _, _, err := net.SplitHostPort(c.Server.Listen); err != nil {
+		errs = append(errs, confval.Fieldf("server.listen", "want host:port, got %q", c.Server.Listen))
+	}
+	if c.Server.MaxBodyBytes < 1024 {
+		errs = append(errs, confval.Fieldf("server.max_body_bytes", "must be at least 1024"))
+	}
+	if c.NATS.MaxDeliver < 1 {
+		errs = append(errs, confval.Fieldf("nats.max_deliver", "must be at least 1"))
+	}
+	if (c.NATS.TLSCert == "") != (c.NATS.TLSKey == "") {
+		errs = append(errs, confval.Fieldf("nats.tls_cert", "tls_cert and tls_key go together"))
+	}
+	errs = append(errs, c.validateSections()...)
+	return errors.Join(errs...)
+}
+
+type validator interface{ Validate() error }
+
+func (c *Config) validateSections() []error {
+	var errs []error
+	sections := []struct {
+		name string
+		v    validator
+		set  bool
+	}{
+		{"github", c.GitHub, c.GitHub != nil},
+		{"deploy", c.Deploy, c.Deploy != nil},
+		{"jira", c.Jira, c.Jira != nil},
+		{"linear", c.Linear, c.Linear != nil},
+		{"notion", c.Notion, c.Notion != nil},
+	}
+	for _, s := range sections {
+		if s.set {
+			errs = append(errs, confval.Prefix(s.name, s.v.Validate()))
+		}
+	}
+	for i, p := range c.People {
+		if p.Key == "" {
+			errs = append(errs, confval.Fieldf(fmt.Sprintf("people[%d].key", i), "required"))
+		}
+	}
+	return errs
+}

@@ -1,0 +1,119 @@
+package config
+
+import (
+	"errors"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+)
+
+func env(m map[string]string) func(string) (string, bool) {
+	return func(k string) (string, bool) { v, ok := m[k]; return v, ok }
+}
+
+func TestParseErrorsNameFileLineAndKey(t *testing.T) {
+	tests := []struct {
+		name     string
+		src      string
+		env      map[string]string
+		wantLine int
+		wantKey  string
+		wantMsg  string
+	}{
+		{
+			name:     "unknown top-level key",
+			src:      "data_dir = \"./d\"\nbogus = 1\n",
+			wantLine: 2, wantKey: "bogus", wantMsg: "unknown key",
+		},
+		{
+			name:     "unknown key in section",
+			src:      "[server]\nlisten = \"127.0.0.1:9\"\nlistne = \"x\"\n",
+			wantLine: 3, wantKey: "server.listne", wantMsg: "unknown key",
+		},
+		{
+			name:     "wrong type",
+			src:      "[server]\nmax_body_bytes = \"big\"\n",
+			wantLine: 2, wantKey: "server.max_body_bytes", wantMsg: "cannot decode",
+		},
+		{
+			name:     "bad duration",
+			src:      "[server]\n\nread_timeout = \"soon\"\n",
+			wantLine: 3, wantKey: "server.read_timeout", wantMsg: "invalid duration",
+		},
+		{
+			name:     "missing secret from environment",
+			src:      "[github]\nbase_url = \"http://x\"\ntoken = \"${GH_TOKEN_FOR_TEST}\"\n",
+			wantLine: 3, wantKey: "github.token", wantMsg: "GH_TOKEN_FOR_TEST is not set",
+		},
+		{
+			name:     "invalid value in array table",
+			src:      "[github]\ntoken = \"t\"\n[[github.repos]]\nname = \"a/b\"\n[[github.repos]]\nname = \"nope\"\n",
+			wantLine: 6, wantKey: "github.repos[1].name", wantMsg: "owner/name",
+		},
+		{
+			name:     "bad listen address",
+			src:      "[server]\nlisten = \"nowhere\"\n",
+			wantLine: 2, wantKey: "server.listen", wantMsg: "host:port",
+		},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			_, err := Parse("goalpost.toml", []byte(tt.src), env(tt.env))
+			if err == nil {
+				t.Fatal("want an error")
+			}
+			var ce *Error
+			if !errors.As(err, &ce) {
+				t.Fatalf("want *config.Error, got %T: %v", err, err)
+			}
+			if ce.File != "goalpost.toml" || ce.Line != tt.wantLine || ce.Key != tt.wantKey {
+				t.Errorf("got file=%s line=%d key=%s, want line=%d key=%s (%v)", ce.File, ce.Line, ce.Key, tt.wantLine, tt.wantKey, err)
+			}
+			if !strings.Contains(err.Error(), tt.wantMsg) {
+				t.Errorf("message %q does not contain %q", err, tt.wantMsg)
+			}
+		})
+	}
+}
+
+func TestSecretsExpandAndNeverPrint(t *testing.T) {
+	src := "[github]\ntoken = \"${GH}\"\nwebhook_secret = \"literal-hook-secret\"\n[[github.repos]]\nname = \"a/b\"\n"
+	cfg, err := Parse("c.toml", []byte(src), env(map[string]string{"GH": "ghp_supersecretvalue"}))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := cfg.GitHub.Token.Reveal(); got != "ghp_supersecretvalue" {
+		t.Fatalf("token not expanded: %q", got)
+	}
+	for _, s := range []string{cfg.Redacted(), fmtAll(cfg)} {
+		if strings.Contains(s, "supersecret") || strings.Contains(s, "literal-hook-secret") {
+			t.Fatalf("secret printed: %s", s)
+		}
+	}
+}
+
+func TestDefaults(t *testing.T) {
+	cfg, err := Parse("c.toml", []byte("data_dir = \"/var/lib/goalpost\"\n"), env(nil))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if cfg.Server.Listen != "127.0.0.1:8080" || cfg.Store.Path != filepath.Join("/var/lib/goalpost", "goalpost.db") || cfg.NATS.MaxDeliver != 5 {
+		t.Fatalf("defaults not applied: %+v", cfg)
+	}
+}
+
+func TestExampleConfigParses(t *testing.T) {
+	path := filepath.Join("..", "config.example.toml")
+	if _, err := os.Stat(path); err != nil {
+		t.Fatalf("config.example.toml missing: %v", err)
+	}
+	vars := map[string]string{}
+	for _, k := range []string{"GITHUB_TOKEN", "GITHUB_WEBHOOK_SECRET", "DEPLOY_WEBHOOK_SECRET", "NOTION_TOKEN",
+		"LINEAR_API_KEY", "LINEAR_WEBHOOK_SECRET", "JIRA_API_TOKEN", "JIRA_WEBHOOK_SECRET", "SLACK_WEBHOOK_URL", "GITHUB_APP_PRIVATE_KEY"} {
+		vars[k] = "x-" + strings.ToLower(k)
+	}
+	if _, err := Load(path, env(vars)); err != nil {
+		t.Fatalf("config.example.toml: %v", err)
+	}
+}

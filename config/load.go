@@ -1,0 +1,103 @@
+package config
+
+import (
+	"bytes"
+	"errors"
+	"fmt"
+	"os"
+	"strings"
+
+	toml "github.com/pelletier/go-toml/v2"
+
+	"github.com/goalpost/goalpost/confval"
+)
+
+// Error is one problem with a configuration file, located by file, line and key.
+type Error struct {
+	File string
+	Line int // 0 when unknown
+	Key  string
+	Err  error
+}
+
+func (e *Error) Error() string {
+	loc := e.File
+	if e.Line > 0 {
+		loc = fmt.Sprintf("%s:%d", e.File, e.Line)
+	}
+	if e.Key == "" {
+		return fmt.Sprintf("%s: %v", loc, e.Err)
+	}
+	return fmt.Sprintf("%s: %s: %v", loc, e.Key, e.Err)
+}
+
+func (e *Error) Unwrap() error { return e.Err }
+
+// Load reads path, decodes it strictly, expands ${ENV} references in secrets
+// (using lookup; nil means the process environment), applies defaults and
+// validates. Every error is a *Error (several are joined with errors.Join).
+// Error messages never contain secret values.
+func Load(path string, lookup func(string) (string, bool)) (*Config, error) {
+	src, err := os.ReadFile(path)
+	if err != nil {
+		return nil, &Error{File: path, Err: fmt.Errorf("read: %w", errors.Unwrap(err))}
+	}
+	return Parse(path, src, lookup)
+}
+
+// Parse is Load for a file already in memory; path is used in messages.
+func Parse(path string, src []byte, lookup func(string) (string, bool)) (*Config, error) {
+	c := &Config{path: path, lines: indexLines(src)}
+	dec := toml.NewDecoder(bytes.NewReader(src))
+	dec.DisallowUnknownFields()
+	if err := dec.Decode(c); err != nil {
+		return nil, c.decodeError(err)
+	}
+	if err := expandSecrets(c, lookup); err != nil {
+		return nil, c.locate(err)
+	}
+	c.ApplyDefaults()
+	if err := c.Validate(); err != nil {
+		return nil, c.locate(err)
+	}
+	return c, nil
+}
+
+// decodeError turns go-toml's errors into *Error with line and key. The
+// decoder's messages quote key names and types, never values.
+func (c *Config) decodeError(err error) error {
+	var strict *toml.StrictMissingError
+	if errors.As(err, &strict) {
+		var errs []error
+		for _, e := range strict.Errors {
+			row, _ := e.Position()
+			errs = append(errs, &Error{File: c.path, Line: row, Key: strings.Join(e.Key(), "."), Err: errors.New("unknown key")})
+		}
+		return errors.Join(errs...)
+	}
+	var de *toml.DecodeError
+	if errors.As(err, &de) {
+		row, _ := de.Position()
+		msg := strings.TrimPrefix(de.Error(), "toml: ")
+		return &Error{File: c.path, Line: row, Key: strings.Join(de.Key(), "."), Err: errors.New(msg)}
+	}
+	return &Error{File: c.path, Err: fmt.Errorf("decode: %w", err)}
+}
+
+// locate turns confval.FieldErrors into *Error with the line that sets the key.
+func (c *Config) locate(err error) error {
+	var errs []error
+	for _, e := range confval.Flatten(err) {
+		var fe *confval.FieldError
+		if errors.As(e, &fe) {
+			errs = append(errs, &Error{File: c.path, Line: c.lines.line(fe.Key), Key: fe.Key, Err: fe.Err})
+			continue
+		}
+		errs = append(errs, &Error{File: c.path, Err: e})
+	}
+	return errors.Join(errs...)
+}
+
+// LocateKey returns file:line for a key path, for errors found after Load
+// (such as rule compilation in `goalpost check`).
+func (c *Config) LocateKey(err error) error { return c.locate(err) }

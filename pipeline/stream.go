@@ -1,0 +1,68 @@
+package pipeline
+
+import (
+	"context"
+	"fmt"
+	"time"
+
+	"github.com/nats-io/nats.go/jetstream"
+)
+
+// Subject prefixes. Events are published on "goalpost.events.<source>.<kind>";
+// messages that kept failing are moved to "goalpost.dlq.<source>.<kind>".
+const (
+	EventsPrefix     = "goalpost.events"
+	DeadLetterPrefix = "goalpost.dlq"
+	consumerName     = "processor"
+)
+
+// StreamConfig names the streams and their limits.
+type StreamConfig struct {
+	Name            string        // events stream, e.g. GOALPOST_EVENTS
+	DuplicateWindow time.Duration // server-side Nats-Msg-Id dedupe window
+	MaxDeliver      int           // tries before a message is dead-lettered
+	AckWait         time.Duration // redelivery if not acked in this time
+}
+
+func (c StreamConfig) withDefaults() StreamConfig {
+	if c.Name == "" {
+		c.Name = "GOALPOST_EVENTS"
+	}
+	if c.DuplicateWindow == 0 {
+		c.DuplicateWindow = 24 * time.Hour
+	}
+	if c.MaxDeliver == 0 {
+		c.MaxDeliver = 5
+	}
+	if c.AckWait == 0 {
+		c.AckWait = 30 * time.Second
+	}
+	return c
+}
+
+// EnsureStreams creates or updates the events stream and the dead-letter
+// stream. It is idempotent.
+func EnsureStreams(ctx context.Context, js jetstream.JetStream, cfg StreamConfig) error {
+	cfg = cfg.withDefaults()
+	_, err := js.CreateOrUpdateStream(ctx, jetstream.StreamConfig{
+		Name:       cfg.Name,
+		Subjects:   []string{EventsPrefix + ".>"},
+		Storage:    jetstream.FileStorage,
+		Retention:  jetstream.LimitsPolicy,
+		MaxAge:     30 * 24 * time.Hour, // the store keeps events for replay; the stream is the buffer
+		Duplicates: cfg.DuplicateWindow,
+	})
+	if err != nil {
+		return fmt.Errorf("ensure stream %s: %w", cfg.Name, err)
+	}
+	_, err = js.CreateOrUpdateStream(ctx, jetstream.StreamConfig{
+		Name:     cfg.Name + "_DLQ",
+		Subjects: []string{DeadLetterPrefix + ".>"},
+		Storage:  jetstream.FileStorage,
+		MaxAge:   90 * 24 * time.Hour,
+	})
+	if err != nil {
+		return fmt.Errorf("ensure dead-letter stream: %w", err)
+	}
+	return nil
+}

@@ -1,0 +1,178 @@
+// Package server is goalpost's HTTP listener: webhook receivers mounted at
+// /webhooks/<source>, /healthz (process up), /readyz (stream and store
+// ready) and /metrics (Prometheus). It bounds request bodies and times and
+// shuts down within a bounded time.
+package server
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net"
+	"net/http"
+	"sort"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/goalpost/goalpost/metrics"
+)
+
+// ReadyCheck reports whether a dependency is ready; it must return quickly.
+type ReadyCheck func(ctx context.Context) error
+
+// Options configure a Server.
+type Options struct {
+	Listen          string
+	MaxBodyBytes    int64
+	ReadTimeout     time.Duration
+	WriteTimeout    time.Duration
+	ShutdownTimeout time.Duration
+}
+
+// Server is the HTTP server.
+type Server struct {
+	opt     Options
+	handler http.Handler
+	log     *slog.Logger
+
+	mu   sync.Mutex
+	addr string
+	up   chan struct{}
+}
+
+// New builds the routes. webhooks maps a source name to its receiver.
+func New(opt Options, webhooks map[string]http.Handler, ready map[string]ReadyCheck, m *metrics.Metrics, log *slog.Logger) *Server {
+	mux := http.NewServeMux()
+	for source, h := range webhooks {
+		mux.Handle("/webhooks/"+source, webhook(source, h, opt.MaxBodyBytes, m))
+	}
+	mux.HandleFunc("GET /healthz", func(w http.ResponseWriter, _ *http.Request) {
+		fmt.Fprintln(w, "ok")
+	})
+	mux.Handle("GET /readyz", readyz(ready))
+	if m != nil {
+		mux.Handle("GET /metrics", m.Handler())
+	}
+	return &Server{opt: opt, handler: mux, log: log, up: make(chan struct{})}
+}
+
+// Handler returns the routes (for tests with httptest).
+func (s *Server) Handler() http.Handler { return s.handler }
+
+// Run listens and serves until ctx ends, then shuts down, waiting at most
+// ShutdownTimeout for requests in flight.
+func (s *Server) Run(ctx context.Context) error {
+	ln, err := net.Listen("tcp", s.opt.Listen)
+	if err != nil {
+		return fmt.Errorf("listen %s: %w", s.opt.Listen, err)
+	}
+	s.mu.Lock()
+	s.addr = ln.Addr().String()
+	s.mu.Unlock()
+	close(s.up)
+	srv := &http.Server{
+		Handler:           s.handler,
+		ReadHeaderTimeout: s.opt.ReadTimeout,
+		ReadTimeout:       s.opt.ReadTimeout,
+		WriteTimeout:      s.opt.WriteTimeout,
+		IdleTimeout:       time.Minute,
+		ErrorLog:          slog.NewLogLogger(s.log.Handler(), slog.LevelWarn),
+	}
+	errc := make(chan error, 1)
+	go func() { errc <- srv.Serve(ln) }()
+	select {
+	case err := <-errc:
+		return fmt.Errorf("serve: %w", err)
+	case <-ctx.Done():
+	}
+	sctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), s.opt.ShutdownTimeout)
+	defer cancel()
+	err = srv.Shutdown(sctx)
+	<-errc
+	if err != nil {
+		return fmt.Errorf("shutdown: %w", err)
+	}
+	return nil
+}
+
+// Addr waits until the server listens and returns its address.
+func (s *Server) Addr(ctx context.Context) (string, error) {
+	select {
+	case <-s.up:
+	case <-ctx.Done():
+		return "", ctx.Err()
+	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.addr, nil
+}
+
+// webhook wraps a receiver: POST only, body bounded (413 beyond the limit,
+// enforced by http.MaxBytesReader as the receiver reads), responses counted.
+func webhook(source string, h http.Handler, limit int64, m *metrics.Metrics) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		rec := &statusRecorder{ResponseWriter: w, code: http.StatusOK}
+		defer func() { m.Webhook(source, rec.code) }()
+		if r.Method != http.MethodPost {
+			rec.Header().Set("Allow", http.MethodPost)
+			http.Error(rec, "method not allowed", http.StatusMethodNotAllowed)
+			return
+		}
+		if r.ContentLength > limit {
+			http.Error(rec, "request body too large", http.StatusRequestEntityTooLarge)
+			return
+		}
+		r.Body = http.MaxBytesReader(rec, r.Body, limit)
+		h.ServeHTTP(rec, r)
+	})
+}
+
+func readyz(checks map[string]ReadyCheck) http.Handler {
+	names := make([]string, 0, len(checks))
+	for n := range checks {
+		names = append(names, n)
+	}
+	sort.Strings(names)
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		ctx, cancel := context.WithTimeout(r.Context(), 2*time.Second)
+		defer cancel()
+		var failed []string
+		for _, n := range names {
+			if err := checks[n](ctx); err != nil {
+				failed = append(failed, n+": "+err.Error())
+			}
+		}
+		if len(failed) > 0 {
+			http.Error(w, "not ready: "+strings.Join(failed, "; "), http.StatusServiceUnavailable)
+			return
+		}
+		fmt.Fprintln(w, "ready")
+	})
+}
+
+type statusRecorder struct {
+	http.ResponseWriter
+	code    int
+	written bool
+}
+
+func (s *statusRecorder) WriteHeader(code int) {
+	if !s.written {
+		s.code, s.written = code, true
+	}
+	s.ResponseWriter.WriteHeader(code)
+}
+
+func (s *statusRecorder) Write(b []byte) (int, error) {
+	s.written = true
+	return s.ResponseWriter.Write(b)
+}
+
+// ErrBodyTooLarge reports whether err came from exceeding the body limit;
+// receivers answer 413 when it does.
+func ErrBodyTooLarge(err error) bool {
+	var mbe *http.MaxBytesError
+	return errors.As(err, &mbe)
+}
