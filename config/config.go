@@ -18,6 +18,7 @@ import (
 	"github.com/goalpost/goalpost/connectors/linear"
 	"github.com/goalpost/goalpost/connectors/notion"
 	"github.com/goalpost/goalpost/people"
+	"github.com/goalpost/goalpost/pipeline"
 	"github.com/goalpost/goalpost/rules"
 	"github.com/goalpost/goalpost/secret"
 )
@@ -28,10 +29,10 @@ type Config struct {
 	DataDir  string `toml:"data_dir"`
 	LogLevel string `toml:"log_level"` // debug | info | warn | error
 
-	Server ServerConfig `toml:"server"`
-	NATS   NATSConfig   `toml:"nats"`
-	Store  StoreConfig  `toml:"store"`
-	Engine EngineConfig `toml:"engine"`
+	Server ServerConfig    `toml:"server"`
+	NATS   pipeline.Config `toml:"nats"`
+	Store  StoreConfig     `toml:"store"`
+	Engine EngineConfig    `toml:"engine"`
 
 	GitHub *github.Config `toml:"github"`
 	Deploy *deploy.Config `toml:"deploy"`
@@ -55,24 +56,6 @@ type ServerConfig struct {
 	ReadTimeout     confval.Duration `toml:"read_timeout"`   // default 10s
 	WriteTimeout    confval.Duration `toml:"write_timeout"`  // default 10s
 	ShutdownTimeout confval.Duration `toml:"shutdown_timeout"`
-}
-
-// NATSConfig is the [nats] section. An empty URL runs an embedded server.
-type NATSConfig struct {
-	URL       string        `toml:"url"`
-	CredsFile string        `toml:"creds_file"`
-	User      string        `toml:"user"`
-	Password  secret.String `toml:"password"`
-	Token     secret.String `toml:"token"`
-	TLSCA     string        `toml:"tls_ca"`
-	TLSCert   string        `toml:"tls_cert"`
-	TLSKey    string        `toml:"tls_key"`
-	// Stream is the JetStream stream name (default GOALPOST_EVENTS).
-	Stream string `toml:"stream"`
-	// MaxDeliver bounds the tries of one message before it is dead-lettered (default 5).
-	MaxDeliver int `toml:"max_deliver"`
-	// DuplicateWindow is the server-side dedupe window for Nats-Msg-Id (default 24h).
-	DuplicateWindow confval.Duration `toml:"duplicate_window"`
 }
 
 // StoreConfig is the [store] section.
@@ -136,12 +119,7 @@ func (c *Config) Validate() error {
 	if c.Server.MaxBodyBytes < 1024 {
 		errs = append(errs, confval.Fieldf("server.max_body_bytes", "must be at least 1024"))
 	}
-	if c.NATS.MaxDeliver < 1 {
-		errs = append(errs, confval.Fieldf("nats.max_deliver", "must be at least 1"))
-	}
-	if (c.NATS.TLSCert == "") != (c.NATS.TLSKey == "") {
-		errs = append(errs, confval.Fieldf("nats.tls_cert", "tls_cert and tls_key go together"))
-	}
+	errs = append(errs, confval.Prefix("nats", c.NATS.Validate()))
 	errs = append(errs, c.validateSections()...)
 	return errors.Join(errs...)
 }

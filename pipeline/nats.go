@@ -15,8 +15,6 @@ import (
 
 	"github.com/nats-io/nats-server/v2/server"
 	"github.com/nats-io/nats.go"
-
-	"github.com/goalpost/goalpost/config"
 )
 
 // Conn is a connection to NATS, owning the embedded server when there is one.
@@ -27,7 +25,7 @@ type Conn struct {
 
 // Connect connects to the NATS deployment in cfg, or starts an embedded
 // JetStream server storing its files under dataDir/nats when cfg.URL is empty.
-func Connect(cfg config.NATSConfig, dataDir string, log *slog.Logger) (*Conn, error) {
+func Connect(cfg Config, dataDir string, log *slog.Logger) (*Conn, error) {
 	if cfg.URL != "" {
 		nc, err := nats.Connect(cfg.URL, clientOptions(cfg, log)...)
 		if err != nil {
@@ -58,7 +56,7 @@ func Connect(cfg config.NATSConfig, dataDir string, log *slog.Logger) (*Conn, er
 	return &Conn{NC: nc, embedded: ns}, nil
 }
 
-func clientOptions(cfg config.NATSConfig, log *slog.Logger) []nats.Option {
+func clientOptions(cfg Config, log *slog.Logger) []nats.Option {
 	opts := []nats.Option{
 		nats.Name("goalpost"),
 		nats.MaxReconnects(-1),

@@ -14,7 +14,6 @@ import (
 	"github.com/nats-io/nats.go"
 	"github.com/nats-io/nats.go/jetstream"
 
-	"github.com/goalpost/goalpost/config"
 	"github.com/goalpost/goalpost/event"
 )
 
@@ -23,7 +22,7 @@ func discard() *slog.Logger { return slog.New(slog.NewTextHandler(io.Discard, ni
 // startJS starts an embedded JetStream server with the streams in a temp dir.
 func startJS(t testing.TB, dir string, cfg StreamConfig) (*Conn, jetstream.JetStream) {
 	t.Helper()
-	conn, err := Connect(config.NATSConfig{}, dir, discard())
+	conn, err := Connect(Config{}, dir, discard())
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -1,0 +1,46 @@
+package pipeline
+
+import (
+	"errors"
+
+	"github.com/goalpost/goalpost/confval"
+	"github.com/goalpost/goalpost/secret"
+)
+
+// Config is the [nats] section. An empty URL runs an embedded server.
+type Config struct {
+	URL       string        `toml:"url"`
+	CredsFile string        `toml:"creds_file"`
+	User      string        `toml:"user"`
+	Password  secret.String `toml:"password"`
+	Token     secret.String `toml:"token"`
+	TLSCA     string        `toml:"tls_ca"`
+	TLSCert   string        `toml:"tls_cert"`
+	TLSKey    string        `toml:"tls_key"`
+	// Stream is the JetStream stream name (default GOALPOST_EVENTS).
+	Stream string `toml:"stream"`
+	// MaxDeliver bounds the tries of one message before it is dead-lettered (default 5).
+	MaxDeliver int `toml:"max_deliver"`
+	// DuplicateWindow is the server-side dedupe window for Nats-Msg-Id (default 24h).
+	DuplicateWindow confval.Duration `toml:"duplicate_window"`
+}
+
+// Streams returns the stream settings of the section, with defaults.
+func (c Config) Streams() StreamConfig {
+	return StreamConfig{Name: c.Stream, MaxDeliver: c.MaxDeliver, DuplicateWindow: c.DuplicateWindow.Duration}.withDefaults()
+}
+
+// Validate checks the section without I/O.
+func (c Config) Validate() error {
+	var errs []error
+	if c.MaxDeliver < 0 {
+		errs = append(errs, confval.Fieldf("max_deliver", "must not be negative"))
+	}
+	if (c.TLSCert == "") != (c.TLSKey == "") {
+		errs = append(errs, confval.Fieldf("tls_cert", "tls_cert and tls_key go together"))
+	}
+	if c.URL == "" && (c.CredsFile != "" || c.User != "" || c.Token.IsSet()) {
+		errs = append(errs, confval.Fieldf("url", "credentials are set but url is empty (the embedded server needs none)"))
+	}
+	return errors.Join(errs...)
+}
