@@ -20,7 +20,6 @@ import (
 	"github.com/goalpost/goalpost/people"
 	"github.com/goalpost/goalpost/pipeline"
 	"github.com/goalpost/goalpost/rules"
-	"github.com/goalpost/goalpost/secret"
 )
 
 // Config is the whole configuration file.

@@ -1,6 +1,13 @@
 // Package people is the directory of the humans goalpost reports on: one
-// person across GitHub, Jira and Linear, with a time zone and a team.
+// person across GitHub, Jira and Linear, with a time zone and a team. It maps
+// a (source, handle) pair to a person, says which local week an instant falls
+// in for that person, and never drops a handle it cannot map: callers report
+// those as unmapped.
 package people
+
+import (
+	_ "time/tzdata" // time zones work on hosts without zoneinfo files
+)
 
 // Person is one [[people]] entry.
 type Person struct {
@@ -12,7 +19,19 @@ type Person struct {
 	Linear   string `toml:"linear"` // user id
 	TimeZone string `toml:"time_zone"`
 	Team     string `toml:"team"`
+	// Role is "engineer" (the default) or anything else ("manager",
+	// "designer"): only engineers are held to the weekly shipping baseline.
+	Role string `toml:"role"`
+	// Handles are further identities as "source:handle" (e.g.
+	// "github:old-login", "deploy:alice-bot").
+	Handles []string `toml:"handles"`
 }
+
+// Engineer reports whether p is held to the weekly shipping baseline.
+func (p Person) Engineer() bool { return p.Role == "" || p.Role == RoleEngineer }
+
+// RoleEngineer is the default role.
+const RoleEngineer = "engineer"
 
 // Team is one [[teams]] entry.
 type Team struct {

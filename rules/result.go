@@ -38,6 +38,21 @@ type Result struct {
 	Formula  string     `json:"formula,omitempty"`
 	Evidence []Evidence `json:"evidence,omitempty"`
 	Blocked  []Evidence `json:"blocked,omitempty"`
+	// NoData is true when there is nothing to compute a value from yet (a
+	// metric with no data points in its window, a ratio with no issues in
+	// scope, a manual key result nobody set): Current then shows the
+	// baseline, never a made-up zero.
+	NoData bool `json:"no_data,omitempty"`
+	// EvidenceTotal is how many items are behind the value; Evidence holds
+	// the most recent of them (capped).
+	EvidenceTotal int `json:"evidence_total,omitempty"`
+	// Direction is "up" when the target is above the baseline, else "down".
+	Direction string `json:"direction,omitempty"`
+	// Pace is the progress the straight-line pace of the period expects at
+	// EvaluatedAt (0..1). Time-only: it is not a meaningful change.
+	Pace float64 `json:"pace"`
+	// StaleSources are the failing sources that made the status stale.
+	StaleSources []string `json:"stale_sources,omitempty"`
 	// Writeback targets, copied from the key result's config.
 	NotionPage       string `json:"notion_page,omitempty"`
 	LinearProject    string `json:"linear_project,omitempty"`

@@ -3,6 +3,8 @@ package store
 import (
 	"context"
 	"fmt"
+	"slices"
+	"strings"
 	"time"
 )
 
@@ -16,19 +18,249 @@ type Write struct {
 	Payload []byte // JSON, interpreted by the sink for the target's service
 }
 
+// Outbox states.
+const (
+	WritePending = "pending"
+	WriteSent    = "sent"
+	WriteParked  = "parked"
+)
+
 // EnqueueWrite queues w in the same transaction as the state that caused it,
 // replacing any pending payload for the same target (coalescing). A payload
-// equal to the last one sent for the target is not queued again.
+// equal to the last one sent for the target is not queued again; one that
+// reverts a pending change to what was last sent marks the target sent.
 func (t *Tx) EnqueueWrite(ctx context.Context, w Write, now time.Time) error {
 	_, err := t.tx.ExecContext(ctx, `INSERT INTO outbox (target, kr_key, payload, seq, state, attempts, next_attempt, enqueued_at)
 		VALUES (?, ?, ?, 1, 'pending', 0, 0, ?)
 		ON CONFLICT (target) DO UPDATE SET
 			kr_key = excluded.kr_key, payload = excluded.payload, seq = outbox.seq + 1,
-			state = 'pending', attempts = 0, next_attempt = 0, last_error = '', enqueued_at = excluded.enqueued_at
+			state = CASE WHEN excluded.payload = outbox.sent_payload THEN 'sent' ELSE 'pending' END,
+			attempts = 0, next_attempt = 0, last_error = '', enqueued_at = excluded.enqueued_at
 		WHERE outbox.payload != excluded.payload OR (outbox.state = 'sent' AND outbox.sent_payload != excluded.payload)`,
 		w.Target, w.KRKey, string(w.Payload), now.UnixMilli())
 	if err != nil {
 		return fmt.Errorf("enqueue write %s: %w", w.Target, err)
 	}
 	return nil
+}
+
+// QueuedWrite is one outbox row as read back.
+type QueuedWrite struct {
+	Target      string
+	KRKey       string
+	Payload     []byte
+	Seq         int64 // bumped by every enqueue; marks apply only to the seq they read
+	State       string
+	Attempts    int
+	NextAttempt time.Time
+	LastError   string
+	EnqueuedAt  time.Time
+	SentAt      time.Time
+	ParkedAt    time.Time
+	ParkedFP    string
+}
+
+// Service returns the target's service ("notion" of "notion:page:ID").
+func (w QueuedWrite) Service() string {
+	s, _, _ := strings.Cut(w.Target, ":")
+	return s
+}
+
+type outboxRow struct {
+	Target      string `db:"target"`
+	KRKey       string `db:"kr_key"`
+	Payload     string `db:"payload"`
+	Seq         int64  `db:"seq"`
+	State       string `db:"state"`
+	Attempts    int    `db:"attempts"`
+	NextAttempt int64  `db:"next_attempt"`
+	LastError   string `db:"last_error"`
+	EnqueuedAt  int64  `db:"enqueued_at"`
+	SentAt      int64  `db:"sent_at"`
+	ParkedAt    int64  `db:"parked_at"`
+	ParkedFP    string `db:"parked_fp"`
+}
+
+const outboxCols = `target, kr_key, payload, seq, state, attempts, next_attempt, last_error, enqueued_at, sent_at, parked_at, parked_fp`
+
+func (r outboxRow) write() QueuedWrite {
+	return QueuedWrite{
+		Target: r.Target, KRKey: r.KRKey, Payload: []byte(r.Payload), Seq: r.Seq, State: r.State,
+		Attempts: r.Attempts, NextAttempt: outboxTime(r.NextAttempt), LastError: r.LastError,
+		EnqueuedAt: outboxTime(r.EnqueuedAt), SentAt: outboxTime(r.SentAt), ParkedAt: outboxTime(r.ParkedAt), ParkedFP: r.ParkedFP,
+	}
+}
+
+func outboxTime(v int64) time.Time {
+	if v == 0 {
+		return time.Time{}
+	}
+	return time.UnixMilli(v).UTC()
+}
+
+func toWrites(rows []outboxRow) []QueuedWrite {
+	out := make([]QueuedWrite, len(rows))
+	for i, r := range rows {
+		out[i] = r.write()
+	}
+	return out
+}
+
+// ClaimWrites takes up to limit pending writes due at now, oldest first, and
+// leases them until now+lease (their next_attempt moves there and attempts
+// grows by one) so another sender does not send them meanwhile. A sender
+// that crashes loses nothing: its claimed writes are due again when the
+// lease ends.
+func (s *Store) ClaimWrites(ctx context.Context, now time.Time, lease time.Duration, limit int) ([]QueuedWrite, error) {
+	var rows []outboxRow
+	err := s.db.SelectContext(ctx, &rows, `UPDATE outbox SET next_attempt = ?, attempts = attempts + 1
+		WHERE target IN (SELECT target FROM outbox WHERE state = 'pending' AND next_attempt <= ?
+			ORDER BY next_attempt, enqueued_at, target LIMIT ?)
+		RETURNING `+outboxCols, now.Add(lease).UnixMilli(), now.UnixMilli(), limit)
+	if err != nil {
+		return nil, fmt.Errorf("claim writes: %w", err)
+	}
+	out := toWrites(rows)
+	sortWrites(out)
+	return out, nil
+}
+
+// DueWrites returns up to limit pending writes due at now without claiming
+// them (for dry runs, which must leave the outbox unchanged).
+func (s *Store) DueWrites(ctx context.Context, now time.Time, limit int) ([]QueuedWrite, error) {
+	var rows []outboxRow
+	err := s.db.SelectContext(ctx, &rows, `SELECT `+outboxCols+` FROM outbox
+		WHERE state = 'pending' AND next_attempt <= ? ORDER BY next_attempt, enqueued_at, target LIMIT ?`,
+		now.UnixMilli(), limit)
+	if err != nil {
+		return nil, fmt.Errorf("due writes: %w", err)
+	}
+	return toWrites(rows), nil
+}
+
+func sortWrites(ws []QueuedWrite) {
+	slices.SortFunc(ws, func(a, b QueuedWrite) int {
+		if c := a.EnqueuedAt.Compare(b.EnqueuedAt); c != 0 {
+			return c
+		}
+		return strings.Compare(a.Target, b.Target)
+	})
+}
+
+// MarkWriteSent records that the payload with seq was sent. It reports false
+// (and changes nothing) when the target was enqueued again meanwhile: the
+// newer payload stays pending and is sent next.
+func (s *Store) MarkWriteSent(ctx context.Context, target string, seq int64, now time.Time) (bool, error) {
+	return s.mark(ctx, "mark write sent", `UPDATE outbox SET state = 'sent', sent_at = ?, sent_payload = payload,
+		attempts = 0, next_attempt = 0, last_error = '', parked_at = 0, parked_fp = ''
+		WHERE target = ? AND seq = ?`, now.UnixMilli(), target, seq)
+}
+
+// MarkWriteFailed records a retryable failure of the payload with seq: the
+// write stays pending and is due again at next. False when seq is stale.
+func (s *Store) MarkWriteFailed(ctx context.Context, target string, seq int64, next time.Time, reason string) (bool, error) {
+	return s.mark(ctx, "mark write failed", `UPDATE outbox SET next_attempt = ?, last_error = ?
+		WHERE target = ? AND seq = ? AND state = 'pending'`, next.UnixMilli(), reason, target, seq)
+}
+
+// ParkWrite sets aside the payload with seq after a permanent failure, with
+// the reason and the fingerprint of the sink configuration it failed under.
+// It stays parked until UnparkWrites or RetryParked, or until a new payload
+// is enqueued for the target. False when seq is stale.
+func (s *Store) ParkWrite(ctx context.Context, target string, seq int64, reason, fingerprint string, now time.Time) (bool, error) {
+	return s.mark(ctx, "park write", `UPDATE outbox SET state = 'parked', last_error = ?, parked_fp = ?, parked_at = ?,
+		next_attempt = 0 WHERE target = ? AND seq = ? AND state = 'pending'`, reason, fingerprint, now.UnixMilli(), target, seq)
+}
+
+func (s *Store) mark(ctx context.Context, op, q string, args ...any) (bool, error) {
+	res, err := s.db.ExecContext(ctx, q, args...)
+	if err != nil {
+		return false, fmt.Errorf("%s: %w", op, err)
+	}
+	n, err := res.RowsAffected()
+	if err != nil {
+		return false, fmt.Errorf("%s: %w", op, err)
+	}
+	return n == 1, nil
+}
+
+// UnparkWrites makes the parked writes of service pending again when they
+// were parked under a configuration fingerprint other than fingerprint (the
+// configuration changed, so the cause may be fixed). It returns how many.
+func (s *Store) UnparkWrites(ctx context.Context, service, fingerprint string) (int, error) {
+	return s.unpark(ctx, `target LIKE ? ESCAPE '\' AND parked_fp != ?`, likePrefix(service+":"), fingerprint)
+}
+
+// RetryParked makes every parked write whose target starts with prefix ("" for
+// all) pending again, due now. It returns how many.
+func (s *Store) RetryParked(ctx context.Context, prefix string) (int, error) {
+	return s.unpark(ctx, `target LIKE ? ESCAPE '\'`, likePrefix(prefix))
+}
+
+func (s *Store) unpark(ctx context.Context, where string, args ...any) (int, error) {
+	res, err := s.db.ExecContext(ctx, `UPDATE outbox SET state = 'pending', attempts = 0, next_attempt = 0,
+		parked_at = 0, parked_fp = '' WHERE state = 'parked' AND `+where, args...)
+	if err != nil {
+		return 0, fmt.Errorf("unpark writes: %w", err)
+	}
+	n, err := res.RowsAffected()
+	return int(n), err
+}
+
+func likePrefix(p string) string {
+	r := strings.NewReplacer(`\`, `\\`, `%`, `\%`, `_`, `\_`)
+	return r.Replace(p) + "%"
+}
+
+// ListWrites returns the writes in the given states (all states when none),
+// oldest first.
+func (s *Store) ListWrites(ctx context.Context, states ...string) ([]QueuedWrite, error) {
+	q := `SELECT ` + outboxCols + ` FROM outbox`
+	var args []any
+	if len(states) > 0 {
+		q += ` WHERE state IN (?` + strings.Repeat(",?", len(states)-1) + `)`
+		for _, st := range states {
+			args = append(args, st)
+		}
+	}
+	var rows []outboxRow
+	if err := s.db.SelectContext(ctx, &rows, q+` ORDER BY enqueued_at, target`, args...); err != nil {
+		return nil, fmt.Errorf("list writes: %w", err)
+	}
+	return toWrites(rows), nil
+}
+
+// WriteCounts returns how many writes each service has in each state.
+func (s *Store) WriteCounts(ctx context.Context) (map[string]map[string]int, error) {
+	var rows []struct {
+		Service string `db:"service"`
+		State   string `db:"state"`
+		N       int    `db:"n"`
+	}
+	err := s.db.SelectContext(ctx, &rows, `SELECT substr(target, 1, instr(target, ':') - 1) AS service, state, COUNT(*) AS n
+		FROM outbox GROUP BY service, state`)
+	if err != nil {
+		return nil, fmt.Errorf("count writes: %w", err)
+	}
+	out := map[string]map[string]int{}
+	for _, r := range rows {
+		if out[r.Service] == nil {
+			out[r.Service] = map[string]int{}
+		}
+		out[r.Service][r.State] = r.N
+	}
+	return out, nil
+}
+
+// NextWriteDue returns when the earliest pending write is due (ok false when
+// nothing is pending).
+func (s *Store) NextWriteDue(ctx context.Context) (at time.Time, ok bool, err error) {
+	var next *int64
+	if err := s.db.GetContext(ctx, &next, `SELECT MIN(next_attempt) FROM outbox WHERE state = 'pending'`); err != nil {
+		return time.Time{}, false, fmt.Errorf("next write due: %w", err)
+	}
+	if next == nil {
+		return time.Time{}, false, nil
+	}
+	return time.UnixMilli(*next).UTC(), true, nil
 }

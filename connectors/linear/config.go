@@ -14,6 +14,15 @@ type Config struct {
 	BaseURL       string        `toml:"base_url"` // default https://api.linear.app/graphql
 	APIKey        secret.String `toml:"api_key"`
 	WebhookSecret secret.String `toml:"webhook_secret"`
+
+	// Polling (issues by updatedAt); see poll_config.go for defaults.
+	Teams         []string         `toml:"teams"`          // team keys to poll; empty = every team the key can read
+	PollInterval  confval.Duration `toml:"poll_interval"`  // default 5m; webhooks are the fast path
+	Overlap       confval.Duration `toml:"overlap"`        // default 2m, re-read before the cursor
+	Backfill      confval.Duration `toml:"backfill"`       // default 720h, how far back the first poll reads
+	PageSize      int              `toml:"page_size"`      // default 50, at most 250
+	BlockedLabels []string         `toml:"blocked_labels"` // default ["Blocked"]
+	BlockedStates []string         `toml:"blocked_states"` // workflow state names; default ["Blocked"]
 }
 
 // Validate checks the section without any I/O.
@@ -22,5 +31,6 @@ func (c *Config) Validate() error {
 	if !c.APIKey.IsSet() {
 		errs = append(errs, confval.Fieldf("api_key", "required"))
 	}
+	errs = append(errs, c.validatePoll()...)
 	return errors.Join(errs...)
 }

@@ -1,0 +1,127 @@
+package main
+
+import (
+	"context"
+	"fmt"
+	"io"
+	"os"
+	"path/filepath"
+	"sort"
+	"strings"
+	"text/tabwriter"
+	"time"
+
+	"github.com/goalpost/goalpost/config"
+	"github.com/goalpost/goalpost/sandbox"
+)
+
+func cmdDemo(ctx context.Context, env *cliEnv, args []string) error {
+	fs := newFlags("demo", "", env)
+	once := fs.Bool("once", false, "exit after one full poll → evaluate → write cycle")
+	dataDir := fs.String("data", filepath.Join("data", "demo"), "where the demo keeps its SQLite file, stream and configuration")
+	listen := fs.String("listen", "127.0.0.1:0", "webhook receiver address (port 0: any free port)")
+	every := fs.Duration("every", 10*time.Second, "while running, how often the sandbox ships a change")
+	if err := parse(fs, args); err != nil {
+		return err
+	}
+	sb, err := sandbox.Start(time.Now())
+	if err != nil {
+		return fmt.Errorf("sandbox: %w", err)
+	}
+	defer sb.Close()
+	cfg, err := writeDemoConfig(sb, *dataDir, *listen, env)
+	if err != nil {
+		return err
+	}
+	a, err := build(ctx, cfg, newLogger(cfg.LogLevel, env.stderr), buildOptions{out: env})
+	if err != nil {
+		return err
+	}
+	defer a.close()
+	// The sandbox's Notion starts empty on every run: send every page's latest values again.
+	if _, err := a.store.RequeueAll(ctx, "notion:"); err != nil {
+		return err
+	}
+	fmt.Fprintf(env.stdout, "goalpost demo: sandbox GitHub at %s and Notion at %s; data and config in %s\n\n",
+		sb.GitHubURL(), sb.NotionURL(), cfg.DataDir)
+	n, err := a.cycle(ctx)
+	if err != nil {
+		return err
+	}
+	if err := a.printResults(ctx, env.stdout, n); err != nil {
+		return err
+	}
+	printNotionPages(env.stdout, sb)
+	fmt.Fprintf(env.stdout, "\nTry: goalpost explain -c %s ship-80 | goalpost baseline -c %[1]s --weeks 6 | goalpost report -c %[1]s\n",
+		filepath.Join(cfg.DataDir, "goalpost.toml"))
+	if *once {
+		return nil
+	}
+	return a.runDemo(ctx, sb, *every, env.stdout)
+}
+
+// writeDemoConfig writes the sandbox's configuration under dataDir and loads
+// it back through the same loader as any other configuration.
+func writeDemoConfig(sb *sandbox.Sandbox, dataDir, listen string, env *cliEnv) (*config.Config, error) {
+	abs, err := filepath.Abs(dataDir)
+	if err != nil {
+		return nil, err
+	}
+	if err := os.MkdirAll(abs, 0o750); err != nil {
+		return nil, fmt.Errorf("data dir: %w", err)
+	}
+	path := filepath.Join(abs, "goalpost.toml")
+	if err := os.WriteFile(path, []byte(sb.Config(abs, listen)), 0o600); err != nil {
+		return nil, fmt.Errorf("write demo config: %w", err)
+	}
+	return loadConfig(path, env)
+}
+
+// runDemo keeps goalpost running as a daemon while the sandbox ships a change
+// every interval and delivers its webhooks, printing each change's effect.
+func (a *app) runDemo(ctx context.Context, sb *sandbox.Sandbox, every time.Duration, out io.Writer) error {
+	simulate := func(ctx context.Context) error {
+		addr, err := a.server.Addr(ctx)
+		if err != nil {
+			return nil
+		}
+		url := "http://" + addr + "/webhooks/github"
+		fmt.Fprintf(out, "\nRunning as a daemon: webhooks at %s, metrics at http://%s/metrics.\n", url, addr)
+		fmt.Fprintf(out, "The sandbox ships a change every %s and delivers its signed webhooks. Ctrl-C to stop.\n", every)
+		return sb.Simulate(ctx, url, every, func(ctx context.Context, ch sandbox.Change) {
+			time.Sleep(2 * time.Second) // let the engine and the writer catch up
+			fmt.Fprintf(out, "\n%s merged and deployed %s#%d %q\n", ch.Author, ch.Repo, ch.Number, ch.Title)
+			_ = writeResults(ctx, a.engine, out)
+		})
+	}
+	return a.run(ctx, map[string]func(context.Context) error{"sandbox": simulate})
+}
+
+// printNotionPages shows what goalpost wrote to the sandbox's Notion pages.
+func printNotionPages(w io.Writer, sb *sandbox.Sandbox) {
+	fmt.Fprintln(w, "\nWritten to the sandbox Notion pages:")
+	keys := make([]string, 0, len(sb.Pages))
+	for k := range sb.Pages {
+		keys = append(keys, k)
+	}
+	sort.Strings(keys)
+	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', 0)
+	fmt.Fprintln(tw, "PAGE\tCURRENT\tTARGET\tPROGRESS\tSTATUS\tLAST SYNCED\tEVIDENCE")
+	for _, k := range keys {
+		p, err := sb.Notion.Page(sb.Pages[k])
+		if err != nil {
+			continue
+		}
+		fmt.Fprintf(tw, "%s\t%v\t%v\t%v\t%v\t%v\t%s\n", p.Props["Name"], p.Props["Current"], p.Props["Target"],
+			p.Props["Progress"], p.Props["Status"], p.Props["Last synced"], clip(fmt.Sprint(p.Props["Evidence"]), 60))
+	}
+	_ = tw.Flush()
+}
+
+func clip(s string, n int) string {
+	s = strings.ReplaceAll(s, "\n", " ")
+	if r := []rune(s); len(r) > n {
+		return string(r[:n-1]) + "…"
+	}
+	return s
+}

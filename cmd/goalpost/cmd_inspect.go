@@ -1,0 +1,125 @@
+package main
+
+import (
+	"context"
+	"fmt"
+	"io"
+	"strings"
+	"text/tabwriter"
+
+	"github.com/goalpost/goalpost/config"
+	"github.com/goalpost/goalpost/engine"
+	"github.com/goalpost/goalpost/store"
+)
+
+// offline is the store and engine without the stream or any connector: what
+// the read-only commands (explain, baseline, status, report) and rebuild need.
+type offline struct {
+	cfg    *config.Config
+	store  *store.Store
+	engine *engine.Engine
+}
+
+func openOffline(ctx context.Context, env *cliEnv, path string) (*offline, error) {
+	cfg, err := loadConfig(path, env)
+	if err != nil {
+		return nil, err
+	}
+	set, dir, err := compileRules(cfg)
+	if err != nil {
+		return nil, usageError{err}
+	}
+	log := newLogger(cfg.LogLevel, env.stderr)
+	st, err := store.Open(ctx, cfg.Store.Path, log.With("component", "store"))
+	if err != nil {
+		return nil, err
+	}
+	eng := engine.New(set, dir, st, engine.WithLogger(log.With("component", "engine")))
+	return &offline{cfg: cfg, store: st, engine: eng}, nil
+}
+
+func (o *offline) close() { _ = o.store.Close() }
+
+func cmdExplain(ctx context.Context, env *cliEnv, args []string) error {
+	fs := newFlags("explain", "KR", env)
+	path := configFlag(fs, env)
+	item := fs.String("item", "", "an item's URL: say why it did or did not count")
+	if err := parse(fs, args); err != nil {
+		return err
+	}
+	if fs.NArg() != 1 {
+		return usageError{fmt.Errorf("explain needs one key result key, e.g. goalpost explain -c goalpost.toml ship-80")}
+	}
+	o, err := openOffline(ctx, env, *path)
+	if err != nil {
+		return err
+	}
+	defer o.close()
+	return o.engine.Explain(ctx, fs.Arg(0), *item, env.stdout)
+}
+
+func cmdRebuild(ctx context.Context, env *cliEnv, args []string) error {
+	fs := newFlags("rebuild", "", env)
+	path := configFlag(fs, env)
+	if err := parse(fs, args); err != nil {
+		return err
+	}
+	o, err := openOffline(ctx, env, *path)
+	if err != nil {
+		return err
+	}
+	defer o.close()
+	return o.engine.Rebuild(ctx, env.stdout)
+}
+
+func cmdStatus(ctx context.Context, env *cliEnv, args []string) error {
+	fs := newFlags("status", "", env)
+	path := configFlag(fs, env)
+	if err := parse(fs, args); err != nil {
+		return err
+	}
+	o, err := openOffline(ctx, env, *path)
+	if err != nil {
+		return err
+	}
+	defer o.close()
+	if err := writeResults(ctx, o.engine, env.stdout); err != nil {
+		return err
+	}
+	fmt.Fprintln(env.stdout)
+	return writeOutboxStatus(ctx, o.store, env.stdout)
+}
+
+// printResults prints where each key result stands after a cycle.
+func (a *app) printResults(ctx context.Context, w io.Writer, processed int) error {
+	fmt.Fprintf(w, "processed %d new events\n\n", processed)
+	return writeResults(ctx, a.engine, w)
+}
+
+func writeResults(ctx context.Context, eng *engine.Engine, w io.Writer) error {
+	results, err := eng.Results(ctx)
+	if err != nil {
+		return err
+	}
+	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', 0)
+	fmt.Fprintln(tw, "KEY RESULT\tCURRENT / TARGET\tPROGRESS\tSTATUS\tEVIDENCE")
+	for _, r := range results {
+		fmt.Fprintf(tw, "%s\t%s / %s\t%s\t%s\t%d items\n", r.KRKey, num(r.Current), num(r.Target),
+			progressBar(r.Progress), r.Status, len(r.Evidence))
+	}
+	return tw.Flush()
+}
+
+func num(v float64) string {
+	s := fmt.Sprintf("%.2f", v)
+	s = strings.TrimRight(strings.TrimRight(s, "0"), ".")
+	if s == "-0" {
+		return "0"
+	}
+	return s
+}
+
+func progressBar(p float64) string {
+	n := int(p*10 + 0.5)
+	return fmt.Sprintf("%s%s %3.0f%%", strings.Repeat("█", n), strings.Repeat("░", 10-n), p*100)
+}

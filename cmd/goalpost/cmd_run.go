@@ -1,0 +1,160 @@
+package main
+
+import (
+	"context"
+	"fmt"
+	"io"
+	"log/slog"
+	"time"
+
+	"golang.org/x/sync/errgroup"
+
+	"github.com/goalpost/goalpost/config"
+)
+
+func newLogger(level string, w io.Writer) *slog.Logger {
+	var l slog.Level
+	_ = l.UnmarshalText([]byte(level))
+	return slog.New(slog.NewTextHandler(w, &slog.HandlerOptions{Level: l}))
+}
+
+func cmdRun(ctx context.Context, env *cliEnv, args []string) error {
+	fs := newFlags("run", "", env)
+	path := configFlag(fs, env)
+	dryRun := fs.Bool("dry-run", false, "print the writes that would be made; make none")
+	if err := parse(fs, args); err != nil {
+		return err
+	}
+	cfg, err := loadConfig(*path, env)
+	if err != nil {
+		return err
+	}
+	log := newLogger(cfg.LogLevel, env.stderr)
+	a, err := build(ctx, cfg, log, buildOptions{dryRun: *dryRun, out: env})
+	if err != nil {
+		return err
+	}
+	defer a.close()
+	return a.run(ctx, nil)
+}
+
+// run runs every long-running part until ctx ends or one of them fails, then
+// stops them all and waits for them. extra parts (the demo's simulator) run
+// in the same group.
+func (a *app) run(ctx context.Context, extra map[string]func(context.Context) error) error {
+	g, gctx := errgroup.WithContext(ctx)
+	parts := map[string]func(context.Context) error{
+		"http":     a.server.Run,
+		"consumer": a.consumer.Run,
+		"writer":   a.writer.Run,
+		"tick": func(ctx context.Context) error {
+			return a.tick(ctx, a.cfg.Engine.TickInterval.Or(5*time.Minute))
+		},
+	}
+	for name, p := range a.pollers {
+		parts["poll "+name] = p.Run
+	}
+	for name, p := range extra {
+		parts[name] = p
+	}
+	for name, run := range parts {
+		g.Go(func() error {
+			if err := run(gctx); err != nil && gctx.Err() == nil {
+				return fmt.Errorf("%s: %w", name, err)
+			}
+			return nil
+		})
+	}
+	if addr, err := a.server.Addr(gctx); err == nil {
+		a.log.Info("goalpost running", "listen", addr, "webhooks", sortedKeys(a.webhooks), "pollers", sortedKeys(a.pollers))
+	}
+	err := g.Wait()
+	a.log.Info("goalpost stopped")
+	return err
+}
+
+func cmdSync(ctx context.Context, env *cliEnv, args []string) error {
+	fs := newFlags("sync", "", env)
+	path := configFlag(fs, env)
+	once := fs.Bool("once", false, "run one poll → evaluate → write cycle and exit")
+	dryRun := fs.Bool("dry-run", false, "print the writes that would be made; make none")
+	since := fs.String("since", "", "backfill history from this date (YYYY-MM-DD) before the cycle")
+	if err := parse(fs, args); err != nil {
+		return err
+	}
+	if !*once && *since == "" {
+		return usageError{fmt.Errorf("sync needs --once (one cycle) or --since DATE (backfill, then one cycle); use 'goalpost run' for the daemon")}
+	}
+	var from time.Time
+	if *since != "" {
+		t, err := time.Parse("2006-01-02", *since)
+		if err != nil {
+			return usageError{fmt.Errorf("--since: want YYYY-MM-DD, got %q", *since)}
+		}
+		from = t
+	}
+	cfg, err := loadConfig(*path, env)
+	if err != nil {
+		return err
+	}
+	log := newLogger(cfg.LogLevel, env.stderr)
+	a, err := build(ctx, cfg, log, buildOptions{dryRun: *dryRun, out: env})
+	if err != nil {
+		return err
+	}
+	defer a.close()
+	if !from.IsZero() {
+		if err := a.backfill(ctx, from, env); err != nil {
+			return err
+		}
+	}
+	n, err := a.cycle(ctx)
+	if err != nil {
+		return err
+	}
+	return a.printResults(ctx, env.stdout, n)
+}
+
+func cmdCheck(_ context.Context, env *cliEnv, args []string) error {
+	fs := newFlags("check", "", env)
+	path := configFlag(fs, env)
+	show := fs.Bool("print", false, "print the configuration with defaults applied and secrets redacted")
+	if err := parse(fs, args); err != nil {
+		return err
+	}
+	cfg, err := loadConfig(*path, env)
+	if err != nil {
+		return err
+	}
+	set, dir, err := compileRules(cfg)
+	if err != nil {
+		return usageError{err}
+	}
+	for _, w := range set.Warnings() {
+		fmt.Fprintf(env.stderr, "warning: %s\n", w)
+	}
+	if *show {
+		fmt.Fprint(env.stdout, cfg.Redacted())
+	}
+	fmt.Fprintf(env.stdout, "%s: ok (%d key results, %d people, %s)\n", cfg.Path(), len(set.Rules()), len(dir.People()), sections(cfg))
+	return nil
+}
+
+func sections(cfg *config.Config) string {
+	s := ""
+	for _, x := range []struct {
+		name string
+		on   bool
+	}{{"github", cfg.GitHub != nil}, {"deploy", cfg.Deploy != nil}, {"jira", cfg.Jira != nil}, {"linear", cfg.Linear != nil}, {"notion", cfg.Notion != nil}} {
+		if x.on {
+			if s != "" {
+				s += ", "
+			}
+			s += x.name
+		}
+	}
+	if s == "" {
+		return "no connectors"
+	}
+	return "connectors: " + s
+}

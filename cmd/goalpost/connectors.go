@@ -1,0 +1,85 @@
+package main
+
+import (
+	"context"
+	"fmt"
+	"net/http"
+	"time"
+
+	"github.com/goalpost/goalpost/connectors/deploy"
+	"github.com/goalpost/goalpost/connectors/github"
+	"github.com/goalpost/goalpost/connectors/jira"
+	"github.com/goalpost/goalpost/connectors/linear"
+)
+
+// buildConnectors wires each configured source: its poller, and its webhook
+// receiver when it has a webhook secret. Nothing talks to a service here.
+func (a *app) buildConnectors() error {
+	if c := a.cfg.GitHub; c != nil {
+		log := a.log.With("source", "github")
+		src, err := github.NewSource(c, a.pub, a.store, log)
+		if err != nil {
+			return err
+		}
+		a.pollers["github"] = src
+		if c.WebhookSecret.IsSet() {
+			wh, err := github.NewWebhook(c, a.pub, log, github.WithSource(src))
+			if err != nil {
+				return err
+			}
+			a.webhooks["github"] = wh
+		}
+	}
+	if d := a.cfg.Deploy; d != nil {
+		var opts []deploy.Option
+		if src, ok := a.pollers["github"].(*github.Source); ok {
+			opts = append(opts, deploy.WithAttributor(src)) // attribute deploys to GitHub pull requests
+		}
+		wh, err := deploy.NewWebhook(d, a.pub, a.log.With("source", "deploy"), opts...)
+		if err != nil {
+			return err
+		}
+		a.webhooks["deploy"] = wh
+	}
+	if c := a.cfg.Jira; c != nil {
+		if err := a.addSource("jira", c.WebhookSecret.IsSet(),
+			func() (poller, error) { return jira.NewSource(c, a.pub, a.store, a.log.With("source", "jira")) },
+			func() (http.Handler, error) { return jira.NewWebhook(c, a.pub, a.log.With("source", "jira")) }); err != nil {
+			return err
+		}
+	}
+	if c := a.cfg.Linear; c != nil {
+		if err := a.addSource("linear", c.WebhookSecret.IsSet(),
+			func() (poller, error) { return linear.NewSource(c, a.pub, a.store, a.log.With("source", "linear")) },
+			func() (http.Handler, error) { return linear.NewWebhook(c, a.pub, a.log.With("source", "linear")) }); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+func (a *app) addSource(name string, hook bool, newPoller func() (poller, error), newHook func() (http.Handler, error)) error {
+	p, err := newPoller()
+	if err != nil {
+		return fmt.Errorf("%s: %w", name, err)
+	}
+	a.pollers[name] = p
+	if !hook {
+		return nil
+	}
+	h, err := newHook()
+	if err != nil {
+		return fmt.Errorf("%s: %w", name, err)
+	}
+	a.webhooks[name] = h
+	return nil
+}
+
+// backfill loads history from since, once, for the sources that support it.
+func (a *app) backfill(ctx context.Context, since time.Time, env *cliEnv) error {
+	src, ok := a.pollers["github"].(*github.Source)
+	if !ok {
+		return usageError{fmt.Errorf("--since needs a [github] section")}
+	}
+	return src.Backfill(ctx, since, env.stderr) // draws a progress bar only on a terminal
+}

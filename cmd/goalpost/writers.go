@@ -1,0 +1,36 @@
+package main
+
+import (
+	"context"
+
+	"github.com/goalpost/goalpost/connectors/notion"
+	"github.com/goalpost/goalpost/writeback"
+)
+
+// writer drains the outbox (writeback.Sender).
+type writer interface {
+	// Run sends queued writes until ctx ends.
+	Run(ctx context.Context) error
+	// Flush sends every write due now and returns.
+	Flush(ctx context.Context) error
+	// Notify wakes Run after a commit that queued writes; it never blocks.
+	Notify()
+}
+
+// buildWriter wires the sinks of the configured services into the outbox
+// sender. With dry-run the sender prints the writes and sends none.
+func (a *app) buildWriter(opt buildOptions) (writer, error) {
+	sinks := map[string]writeback.Sink{}
+	if a.cfg.Notion != nil {
+		s, err := notion.NewSink(a.cfg.Notion, nil, a.log.With("sink", "notion"))
+		if err != nil {
+			return nil, err
+		}
+		sinks["notion"] = s
+	}
+	opts := []writeback.Option{writeback.WithMetrics(a.metrics)}
+	if opt.dryRun {
+		opts = append(opts, writeback.WithDryRun(opt.out.stdout))
+	}
+	return writeback.New(a.store, sinks, a.log.With("component", "writeback"), opts...), nil
+}

@@ -1,0 +1,163 @@
+package deploy
+
+import (
+	"context"
+	"crypto/hmac"
+	"crypto/sha256"
+	"encoding/hex"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"net/http"
+	"strings"
+	"time"
+
+	"github.com/goalpost/goalpost/connectors/github"
+	"github.com/goalpost/goalpost/event"
+)
+
+// SignatureHeader carries "sha256=" + hex(HMAC-SHA256(secret, body)).
+const SignatureHeader = "X-Goalpost-Signature-256"
+
+// budget bounds the work for one document (attribution may call GitHub).
+const budget = 20 * time.Second
+
+// Publisher stores events durably.
+type Publisher interface {
+	// Publish returns nil only after the stream has durably stored every
+	// event; it is idempotent by event ID (duplicates dropped). On error
+	// nothing may be assumed stored and the webhook answers 5xx.
+	Publish(ctx context.Context, evs ...event.Event) error
+}
+
+// Attributor attributes a finished production deploy of a GitHub
+// repository to the pull requests it shipped and publishes its events
+// (*github.Source). It blocks while calling GitHub, is idempotent per deploy,
+// and returns nil only after the events were published.
+type Attributor interface {
+	PublishDeploy(ctx context.Context, d github.Deploy) error
+}
+
+// Webhook receives deploy documents. It answers 401 to a bad or missing
+// signature (storing nothing), 400 to a malformed or invalid document, 413
+// when the server's body limit cut the body, 200 once the deploy's events
+// are published (or when the document is acknowledged but ignored: not a
+// production environment, not finished) and 503 when publishing failed.
+type Webhook struct {
+	cfg    *Config
+	secret []byte
+	pub    Publisher
+	att    Attributor
+	log    *slog.Logger
+}
+
+// Option adjusts a Webhook.
+type Option func(*Webhook)
+
+// WithAttributor attributes documents to GitHub pull requests through a
+// (the GitHub source). Without it deploys are published with nothing in
+// Shipped.
+func WithAttributor(a Attributor) Option { return func(w *Webhook) { w.att = a } }
+
+// NewWebhook builds the handler; it fails without a secret.
+func NewWebhook(cfg *Config, pub Publisher, log *slog.Logger, opts ...Option) (*Webhook, error) {
+	if cfg == nil || !cfg.Secret.IsSet() {
+		return nil, errors.New("deploy webhook: secret is required")
+	}
+	if pub == nil {
+		return nil, errors.New("deploy webhook: a publisher is required")
+	}
+	if log == nil {
+		log = slog.New(slog.DiscardHandler)
+	}
+	w := &Webhook{cfg: cfg, secret: []byte(cfg.Secret.Reveal()), pub: pub, log: log}
+	for _, o := range opts {
+		o(w)
+	}
+	return w, nil
+}
+
+func (h *Webhook) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	if r.Method != http.MethodPost {
+		w.Header().Set("Allow", http.MethodPost)
+		reply(w, http.StatusMethodNotAllowed, "method not allowed")
+		return
+	}
+	body, err := io.ReadAll(r.Body)
+	if err != nil {
+		var tooBig *http.MaxBytesError
+		if errors.As(err, &tooBig) {
+			reply(w, http.StatusRequestEntityTooLarge, "body too large")
+			return
+		}
+		reply(w, http.StatusBadRequest, "cannot read body")
+		return
+	}
+	if !Verify(h.secret, body, r.Header.Get(SignatureHeader)) {
+		reply(w, http.StatusUnauthorized, "bad signature")
+		return
+	}
+	var doc Document
+	if err := json.Unmarshal(body, &doc); err != nil {
+		reply(w, http.StatusBadRequest, "malformed JSON: "+err.Error())
+		return
+	}
+	if err := doc.Validate(); err != nil {
+		reply(w, http.StatusBadRequest, strings.ReplaceAll(err.Error(), "\n", "; "))
+		return
+	}
+	if !doc.finished() || !h.cfg.isProduction(doc.Environment) {
+		reply(w, http.StatusOK, "ignored: not a finished production deploy")
+		return
+	}
+	ctx, cancel := context.WithTimeout(r.Context(), budget)
+	defer cancel()
+	d := doc.deploy()
+	if err := h.publish(ctx, d); err != nil {
+		h.log.Warn("deploy webhook: not stored", "repo", d.Repo, "deploy", d.Key, "err", err)
+		reply(w, http.StatusServiceUnavailable, "not stored, retry")
+		return
+	}
+	reply(w, http.StatusOK, "ok: "+d.EventID())
+}
+
+func (h *Webhook) publish(ctx context.Context, d github.Deploy) error {
+	if h.att != nil && d.Succeeded {
+		return h.att.PublishDeploy(ctx, d)
+	}
+	if err := h.pub.Publish(ctx, d.UnattributedEvent()); err != nil {
+		return fmt.Errorf("publish: %w", err)
+	}
+	return nil
+}
+
+// Verify checks a signature header against the body in constant time.
+func Verify(secret, body []byte, header string) bool {
+	sig, ok := strings.CutPrefix(header, "sha256=")
+	if !ok {
+		return false
+	}
+	got, err := hex.DecodeString(sig)
+	if err != nil {
+		return false
+	}
+	return hmac.Equal(got, Sign(secret, body))
+}
+
+// Sign returns HMAC-SHA256(secret, body); the header value is
+// "sha256=" + hex of it.
+func Sign(secret, body []byte) []byte {
+	mac := hmac.New(sha256.New, secret)
+	mac.Write(body)
+	return mac.Sum(nil)
+}
+
+func reply(w http.ResponseWriter, status int, msg string) {
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(status)
+	_ = json.NewEncoder(w).Encode(map[string]string{"status": msg})
+}
+
+var _ http.Handler = (*Webhook)(nil)

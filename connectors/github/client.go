@@ -1,0 +1,149 @@
+package github
+
+import (
+	"context"
+	"fmt"
+	"net/http"
+	"strings"
+	"sync/atomic"
+	"time"
+
+	gh "github.com/google/go-github/v60/github"
+	"golang.org/x/time/rate"
+
+	"github.com/goalpost/goalpost/transport"
+)
+
+// Client is a go-github client behind goalpost's GitHub transport chain,
+// outermost first:
+//
+//   - forgetful: hides rate-limit reset times so go-github never fails calls
+//     locally (the gate waits instead);
+//   - etagCache: conditional GETs, 304s answered from memory;
+//   - transport.Transport: token-bucket spacing and bounded retries of rate
+//     limits and 5xx, with the GitHub classifier;
+//   - gate: holds every request while GitHub has said to wait;
+//   - authTransport: the token (personal or App installation);
+//   - counting, then the base transport.
+//
+// It is safe for concurrent use.
+type Client struct {
+	api   *gh.Client
+	cache *etagCache
+	sent  *atomic.Int64
+}
+
+// ClientOption adjusts a Client; tests inject a clock and a sleep.
+type ClientOption func(*clientOptions)
+
+type clientOptions struct {
+	now   func() time.Time
+	sleep func(context.Context, time.Duration) error
+}
+
+// WithClock sets the clock used for rate-limit resets and token expiry.
+func WithClock(now func() time.Time) ClientOption {
+	return func(o *clientOptions) { o.now = now }
+}
+
+// WithSleep sets how the client waits (default: a timer that stops on
+// context cancel). Tests pass one that advances a fake clock.
+func WithSleep(sleep func(context.Context, time.Duration) error) ClientOption {
+	return func(o *clientOptions) { o.sleep = sleep }
+}
+
+// NewClient builds a client for cfg without any I/O (an App private key file
+// is read here). httpClient supplies the base transport and the overall
+// request timeout; nil means http.DefaultTransport and 30 seconds.
+func NewClient(cfg *Config, httpClient *http.Client, opts ...ClientOption) (*Client, error) {
+	o := clientOptions{now: time.Now, sleep: sleepCtx}
+	for _, opt := range opts {
+		opt(&o)
+	}
+	base, timeout := http.DefaultTransport, 30*time.Second
+	if httpClient != nil {
+		if httpClient.Transport != nil {
+			base = httpClient.Transport
+		}
+		if httpClient.Timeout > 0 {
+			timeout = httpClient.Timeout
+		}
+	}
+	c := &Client{sent: new(atomic.Int64)}
+	counted := countingTransport{next: base, n: c.sent}
+	retrying := func(next http.RoundTripper) *transport.Transport {
+		rps := cfg.RequestsPerSecond
+		if rps == 0 {
+			rps = DefaultRequestsPerSecond
+		}
+		return transport.New(next, transport.Options{
+			MaxWait: cfg.MaxWait.Or(DefaultMaxWait), Classify: classifier(o.now),
+			Limiter: rate.NewLimiter(rate.Limit(rps), max(int(rps), 1)), Sleep: o.sleep, Now: o.now,
+		})
+	}
+	g := &gate{now: o.now, sleep: o.sleep, maxWait: cfg.MaxWait.Or(DefaultMaxWait)}
+	var src tokenSource = staticToken(cfg.Token.Reveal())
+	if !cfg.Token.IsSet() {
+		plain, err := newAPI(cfg, &http.Client{Transport: forgetful{retrying(g.wrap(counted))}, Timeout: timeout})
+		if err != nil {
+			return nil, err
+		}
+		if src, err = newAppTokens(cfg.App, plain, o.now); err != nil {
+			return nil, err
+		}
+	}
+	c.cache = newETagCache(retrying(g.wrap(authTransport{next: counted, src: src})))
+	api, err := newAPI(cfg, &http.Client{Transport: forgetful{c.cache}, Timeout: timeout})
+	if err != nil {
+		return nil, err
+	}
+	c.api = api
+	return c, nil
+}
+
+func newAPI(cfg *Config, hc *http.Client) (*gh.Client, error) {
+	api := gh.NewClient(hc)
+	if cfg.BaseURL == "" || strings.TrimSuffix(cfg.BaseURL, "/") == strings.TrimSuffix(DefaultBaseURL, "/") {
+		return api, nil
+	}
+	api, err := api.WithEnterpriseURLs(cfg.BaseURL, cfg.BaseURL)
+	if err != nil {
+		return nil, fmt.Errorf("github base_url: %w", err)
+	}
+	return api, nil
+}
+
+// API returns the go-github client.
+func (c *Client) API() *gh.Client { return c.api }
+
+// ClientStats counts a client's requests.
+type ClientStats struct {
+	Sent        int64 // requests sent to GitHub, retries included
+	NotModified int64 // answered 304 from the ETag cache
+}
+
+// Stats returns the request counters.
+func (c *Client) Stats() ClientStats {
+	return ClientStats{Sent: c.sent.Load(), NotModified: c.cache.notModified.Load()}
+}
+
+type countingTransport struct {
+	next http.RoundTripper
+	n    *atomic.Int64
+}
+
+func (t countingTransport) RoundTrip(req *http.Request) (*http.Response, error) {
+	t.n.Add(1)
+	return t.next.RoundTrip(req)
+}
+
+func sleepCtx(ctx context.Context, d time.Duration) error {
+	t := time.NewTimer(d)
+	defer t.Stop()
+	select {
+	case <-ctx.Done():
+		return ctx.Err()
+	case <-t.C:
+		return nil
+	}
+}

@@ -1,0 +1,190 @@
+package github
+
+import (
+	"cmp"
+	"context"
+	"fmt"
+	"slices"
+	"strconv"
+	"strings"
+	"time"
+
+	gh "github.com/google/go-github/v60/github"
+
+	"github.com/goalpost/goalpost/event"
+)
+
+// pendingMaxAge is how long a deployment or run without a final state is
+// re-checked before goalpost gives up on it.
+const pendingMaxAge = 48 * time.Hour
+
+// deployCursor is the newest deployment id read and the production
+// deployments still waiting for a final status.
+type deployCursor struct {
+	LastID  int64           `json:"last_id"`
+	Pending []pendingDeploy `json:"pending,omitempty"`
+}
+
+type pendingDeploy struct {
+	ID      int64     `json:"id"`
+	SHA     string    `json:"sha"`
+	Env     string    `json:"env"`
+	Ref     string    `json:"ref,omitempty"`
+	Creator string    `json:"creator,omitempty"`
+	Created time.Time `json:"created"`
+}
+
+// pollDeployments reads the deployments created since the cursor, keeps the
+// production ones, reads the statuses of those and of the ones still
+// pending, and publishes every finished deploy in the order it finished
+// (attributing the successful ones). The cursor advances after all of them.
+func (s *Source) pollDeployments(ctx context.Context, t target, m pollMode) error {
+	key := "deployments:" + t.FullName
+	var cur deployCursor
+	if err := s.loadJSON(ctx, key, &cur); err != nil {
+		return err
+	}
+	fresh, lastID, err := s.newDeployments(ctx, t, m, cur.LastID)
+	if err != nil {
+		return err
+	}
+	candidates := append(slices.Clone(cur.Pending), fresh...)
+	slices.SortFunc(candidates, func(a, b pendingDeploy) int { return cmp.Compare(a.ID, b.ID) })
+	candidates = slices.CompactFunc(candidates, func(a, b pendingDeploy) bool { return a.ID == b.ID })
+	var ready []Deploy
+	var pending []pendingDeploy
+	for _, d := range candidates {
+		outs, final, err := s.deploymentOutcome(ctx, t, d)
+		if err != nil {
+			return err
+		}
+		ready = append(ready, outs...)
+		if !final && s.now().Sub(d.Created) < pendingMaxAge {
+			pending = append(pending, d)
+		}
+	}
+	if err := s.publishDeploys(ctx, ready, m); err != nil {
+		return err
+	}
+	next := deployCursor{LastID: max(lastID, cur.LastID), Pending: pending}
+	if next.LastID == cur.LastID && slices.Equal(next.Pending, cur.Pending) {
+		return nil
+	}
+	return s.saveJSON(ctx, key, next)
+}
+
+// publishDeploys attributes and publishes finished deploys, oldest first.
+func (s *Source) publishDeploys(ctx context.Context, ready []Deploy, m pollMode) error {
+	slices.SortStableFunc(ready, func(a, b Deploy) int { return a.At.Compare(b.At) })
+	for _, d := range ready {
+		if err := s.att.publish(ctx, d, m.since); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// newDeployments lists production deployments newer than lastID (in a
+// backfill: created since the start). With neither, only the newest page.
+func (s *Source) newDeployments(ctx context.Context, t target, m pollMode, lastID int64) ([]pendingDeploy, int64, error) {
+	owner, name, _ := strings.Cut(t.FullName, "/")
+	opt := &gh.DeploymentsListOptions{ListOptions: gh.ListOptions{PerPage: 100}}
+	if envs := t.settings.ProductionEnvironments; len(envs) == 1 && !strings.ContainsAny(envs[0], `*?[\`) {
+		opt.Environment = envs[0] // let GitHub filter
+	}
+	onePage := lastID == 0 && m.since.IsZero()
+	var out []pendingDeploy
+	maxID := lastID
+	for {
+		deps, resp, err := s.api.Repositories.ListDeployments(ctx, owner, name, opt)
+		if err != nil {
+			return nil, 0, fmt.Errorf("list deployments: %w", err)
+		}
+		done := onePage
+		for _, d := range deps {
+			if !m.backfill && d.GetID() <= lastID || d.GetCreatedAt().Before(m.since) {
+				done = true
+				continue
+			}
+			maxID = max(maxID, d.GetID())
+			if t.settings.isProduction(d.GetEnvironment()) {
+				out = append(out, pendingDeploy{
+					ID: d.GetID(), SHA: d.GetSHA(), Env: d.GetEnvironment(), Ref: d.GetRef(),
+					Creator: d.GetCreator().GetLogin(), Created: d.GetCreatedAt().Time,
+				})
+			}
+		}
+		if done || resp.NextPage == 0 {
+			return out, maxID, nil
+		}
+		opt.Page = resp.NextPage
+	}
+}
+
+// deploymentOutcome reads a deployment's statuses and returns its finished
+// deploys and whether it is final.
+func (s *Source) deploymentOutcome(ctx context.Context, t target, d pendingDeploy) ([]Deploy, bool, error) {
+	owner, name, _ := strings.Cut(t.FullName, "/")
+	var statuses []*gh.DeploymentStatus
+	opt := &gh.ListOptions{PerPage: 100}
+	for range 10 {
+		page, resp, err := s.api.Repositories.ListDeploymentStatuses(ctx, owner, name, d.ID, opt)
+		if err != nil {
+			return nil, false, fmt.Errorf("deployment %d statuses: %w", d.ID, err)
+		}
+		statuses = append(statuses, page...)
+		if resp.NextPage == 0 {
+			break
+		}
+		opt.Page = resp.NextPage
+	}
+	base := Deploy{
+		Source: event.SourceGitHub, Key: strconv.FormatInt(d.ID, 10), Repo: t.FullName,
+		Environment: d.Env, SHA: d.SHA, Actor: d.Creator,
+		Attrs: map[string]string{"deployment_id": strconv.FormatInt(d.ID, 10), "ref": d.Ref},
+	}
+	outs, final := deployOutcomes(base, statuses)
+	return outs, final, nil
+}
+
+// deployOutcomes turns a deployment's statuses into finished deploys: a
+// failure or error before any success is a failed deploy, the first success
+// a successful one. A deployment is final once it succeeded, failed or went
+// inactive. The webhook's deployment_status events give the same results.
+func deployOutcomes(base Deploy, statuses []*gh.DeploymentStatus) ([]Deploy, bool) {
+	statuses = slices.Clone(statuses)
+	slices.SortFunc(statuses, func(a, b *gh.DeploymentStatus) int {
+		if c := a.GetCreatedAt().Compare(b.GetCreatedAt().Time); c != 0 {
+			return c
+		}
+		return cmp.Compare(a.GetID(), b.GetID())
+	})
+	var out []Deploy
+	final := false
+	for _, st := range statuses {
+		d, ok := statusDeploy(base, st)
+		switch {
+		case ok && d.Succeeded:
+			return append(out, d), true
+		case ok && len(out) == 0:
+			out = append(out, d)
+		}
+		final = final || ok || st.GetState() == "inactive"
+	}
+	return out, final
+}
+
+// statusDeploy is the finished deploy one status reports, if any.
+func statusDeploy(base Deploy, st *gh.DeploymentStatus) (Deploy, bool) {
+	d := base
+	switch st.GetState() {
+	case "success":
+		d.Succeeded = true
+	case "failure", "error":
+	default:
+		return Deploy{}, false
+	}
+	d.At = st.GetCreatedAt().Time
+	d.URL = cmp.Or(st.GetLogURL(), st.GetTargetURL(), st.GetEnvironmentURL())
+	return d, true
+}

@@ -1,0 +1,109 @@
+package github
+
+import (
+	"context"
+	"fmt"
+	"slices"
+	"strconv"
+	"strings"
+	"time"
+
+	gh "github.com/google/go-github/v60/github"
+
+	"github.com/goalpost/goalpost/event"
+)
+
+// runCursor is the newest deploy-workflow run read and the runs not yet
+// completed.
+type runCursor struct {
+	LastID  int64   `json:"last_id"`
+	Pending []int64 `json:"pending,omitempty"`
+}
+
+// pollRuns reads the deploy workflow's runs on the default branch, newest
+// first, down to the oldest run still pending or the cursor, and publishes
+// each completed run as a production deploy (success) or a failed one
+// (failure, timed out, startup failure); cancelled and skipped runs are no
+// deploys.
+func (s *Source) pollRuns(ctx context.Context, t target, m pollMode) error {
+	key := "runs:" + t.FullName
+	var cur runCursor
+	if err := s.loadJSON(ctx, key, &cur); err != nil {
+		return err
+	}
+	floor := cur.LastID
+	for _, id := range cur.Pending {
+		floor = min(floor, id-1)
+	}
+	owner, name, _ := strings.Cut(t.FullName, "/")
+	opt := &gh.ListWorkflowRunsOptions{Branch: t.DefaultBranch, ListOptions: gh.ListOptions{PerPage: 100}}
+	if !m.since.IsZero() && (m.backfill || cur.LastID == 0) {
+		opt.Created = ">=" + m.since.Format(time.DateOnly)
+	}
+	onePage := cur.LastID == 0 && m.since.IsZero()
+	var ready []Deploy
+	var pending []int64
+	maxID := cur.LastID
+	for {
+		runs, resp, err := s.api.Actions.ListWorkflowRunsByFileName(ctx, owner, name, t.settings.DeployWorkflow, opt)
+		if err != nil {
+			return fmt.Errorf("list runs of %s: %w", t.settings.DeployWorkflow, err)
+		}
+		done := onePage
+		for _, r := range runs.WorkflowRuns {
+			id := r.GetID()
+			if !m.backfill && id <= floor {
+				done = true
+				continue
+			}
+			maxID = max(maxID, id)
+			if !m.backfill && id <= cur.LastID && !slices.Contains(cur.Pending, id) || r.GetHeadBranch() != t.DefaultBranch {
+				continue
+			}
+			if r.GetStatus() != "completed" {
+				if s.now().Sub(r.GetCreatedAt().Time) < pendingMaxAge {
+					pending = append(pending, id)
+				}
+				continue
+			}
+			if d, ok := runDeploy(t, r); ok {
+				ready = append(ready, d)
+			}
+		}
+		if done || resp.NextPage == 0 {
+			break
+		}
+		opt.Page = resp.NextPage
+	}
+	if err := s.publishDeploys(ctx, ready, m); err != nil {
+		return err
+	}
+	next := runCursor{LastID: maxID, Pending: pending}
+	if next.LastID == cur.LastID && slices.Equal(next.Pending, cur.Pending) {
+		return nil
+	}
+	return s.saveJSON(ctx, key, next)
+}
+
+// runDeploy is the deploy a completed deploy-workflow run stands for.
+// Reruns are separate deploys (the key carries the attempt).
+func runDeploy(t target, r *gh.WorkflowRun) (Deploy, bool) {
+	d := Deploy{
+		Source: event.SourceGitHub, Repo: t.FullName, Environment: t.settings.primaryEnvironment(),
+		Key: fmt.Sprintf("run-%d.%d", r.GetID(), max(r.GetRunAttempt(), 1)),
+		SHA: r.GetHeadSHA(), At: r.GetUpdatedAt().Time, URL: r.GetHTMLURL(),
+		Actor: r.GetTriggeringActor().GetLogin(),
+		Attrs: map[string]string{"workflow": r.GetName(), "run_id": strconv.FormatInt(r.GetID(), 10)},
+	}
+	if d.Actor == "" {
+		d.Actor = r.GetActor().GetLogin()
+	}
+	switch r.GetConclusion() {
+	case "success":
+		d.Succeeded = true
+	case "failure", "timed_out", "startup_failure":
+	default:
+		return Deploy{}, false
+	}
+	return d, true
+}

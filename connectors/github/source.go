@@ -1,0 +1,230 @@
+package github
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"sync"
+	"time"
+
+	gh "github.com/google/go-github/v60/github"
+
+	"github.com/goalpost/goalpost/event"
+)
+
+// Publisher stores events durably.
+type Publisher interface {
+	// Publish returns nil only after the stream has durably stored every
+	// event; it is idempotent by event ID (duplicates dropped). On error
+	// nothing may be assumed stored: the caller must not advance cursors,
+	// and webhooks answer 5xx so the sender retries.
+	Publish(ctx context.Context, evs ...event.Event) error
+}
+
+// CursorStore keeps poll cursors (*store.Store satisfies it).
+type CursorStore interface {
+	// Cursor returns the value saved for (source, key), or "" when unset.
+	Cursor(ctx context.Context, source, key string) (string, error)
+	// SetCursor saves a value; callers save only after the events read up to
+	// it were published.
+	SetCursor(ctx context.Context, source, key, value string) error
+}
+
+// Source polls GitHub: per repository (listed, or found in organizations),
+// pull requests, releases, deployments with their statuses, the deploy
+// workflow's runs, and failed webhook deliveries to redeliver. Every resource
+// has its own cursor, advanced only after its events were published. It
+// attributes production deploys to pull requests together with the webhook
+// (see WithSource), through one shared attributor.
+type Source struct {
+	cfg     *Config
+	client  *Client
+	api     *gh.Client
+	pub     Publisher
+	cursors CursorStore
+	log     *slog.Logger
+	now     func() time.Time
+
+	att     *attributor
+	index   *prIndex
+	repos   *repoCache
+	retries *redeliveries
+
+	mu      sync.Mutex
+	lastErr error
+}
+
+// SourceOption adjusts a Source.
+type SourceOption func(*Source)
+
+// WithAPIClient makes the source use c (default: NewClient(cfg, nil)).
+func WithAPIClient(c *Client) SourceOption { return func(s *Source) { s.client = c } }
+
+// WithSourceClock sets the source's clock (default time.Now).
+func WithSourceClock(now func() time.Time) SourceOption { return func(s *Source) { s.now = now } }
+
+// NewSource builds the poller; it does no I/O.
+func NewSource(cfg *Config, pub Publisher, cursors CursorStore, log *slog.Logger, opts ...SourceOption) (*Source, error) {
+	if cfg == nil || pub == nil || cursors == nil {
+		return nil, errors.New("github source: config, publisher and cursor store are required")
+	}
+	if log == nil {
+		log = slog.New(slog.DiscardHandler)
+	}
+	s := &Source{cfg: cfg, pub: pub, cursors: cursors, log: log, now: time.Now, index: newPRIndex()}
+	for _, o := range opts {
+		o(s)
+	}
+	if s.client == nil {
+		c, err := NewClient(cfg, nil, WithClock(s.now))
+		if err != nil {
+			return nil, err
+		}
+		s.client = c
+	}
+	s.api = s.client.API()
+	s.repos = newRepoCache(s.api, cfg, s.now)
+	s.retries = newRedeliveries()
+	s.att = &attributor{api: s.api, cursors: cursors, pub: pub, index: s.index, cfg: cfg, log: log, locks: map[string]*sync.Mutex{}}
+	return s, nil
+}
+
+// Client returns the source's API client (for its request counters).
+func (s *Source) Client() *Client { return s.client }
+
+// Run polls every poll_interval (default 1m) until ctx ends, starting at
+// once. A failed poll is logged and remembered (LastError); the next one
+// tries again. It returns nil when ctx is cancelled.
+func (s *Source) Run(ctx context.Context) error {
+	t := time.NewTicker(s.cfg.PollInterval.Or(DefaultPollInterval))
+	defer t.Stop()
+	for {
+		if err := s.PollOnce(ctx); err != nil && ctx.Err() == nil {
+			s.log.Warn("github poll failed", "err", err)
+		}
+		select {
+		case <-ctx.Done():
+			return nil
+		case <-t.C:
+		}
+	}
+}
+
+// PollOnce runs one full incremental poll of every repository (at most
+// concurrency at a time) and returns the errors joined. A repository that
+// fails does not stop the others; its cursors stay where they were.
+func (s *Source) PollOnce(ctx context.Context) error {
+	err := s.poll(ctx, pollMode{since: s.cfg.since()})
+	s.setLastErr(err)
+	return err
+}
+
+// LastError is nil when the last poll succeeded, else its error (the rules
+// engine marks key results fed by a failing source stale).
+func (s *Source) LastError() error {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.lastErr
+}
+
+func (s *Source) setLastErr(err error) {
+	s.mu.Lock()
+	s.lastErr = err
+	s.mu.Unlock()
+}
+
+// PublishDeploy attributes and publishes one finished deploy of a GitHub
+// repository reported from outside GitHub (the deploy webhook). Deploys to
+// environments that are not production for the repository are the caller's
+// to filter. It blocks while the repository/environment is being attributed
+// by someone else and makes API calls; it is idempotent per deploy.
+func (s *Source) PublishDeploy(ctx context.Context, d Deploy) error {
+	if meta, err := s.repos.get(ctx, d.Repo); err == nil {
+		d.Repo = meta.FullName // GitHub's spelling, so ids match the poller's
+	}
+	return s.att.publish(ctx, d, s.cfg.since())
+}
+
+// pollMode is what differs between a regular poll and a backfill.
+type pollMode struct {
+	backfill bool
+	// since is the backfill start; in a regular poll it is the configured
+	// since (zero if none), used by first polls and first deploys.
+	since    time.Time
+	repoDone func(total int)
+}
+
+// poll polls every target with bounded concurrency.
+func (s *Source) poll(ctx context.Context, m pollMode) error {
+	targets, err := s.repos.targets(ctx)
+	errs := []error{err}
+	var mu sync.Mutex
+	var wg sync.WaitGroup
+	sem := make(chan struct{}, s.concurrency())
+	for _, t := range targets {
+		select {
+		case sem <- struct{}{}:
+		case <-ctx.Done():
+			wg.Wait()
+			return errors.Join(append(errs, ctx.Err())...)
+		}
+		wg.Go(func() {
+			defer func() { <-sem }()
+			err := s.pollRepo(ctx, t, m)
+			mu.Lock()
+			errs = append(errs, err)
+			mu.Unlock()
+			if m.repoDone != nil {
+				m.repoDone(len(targets))
+			}
+		})
+	}
+	wg.Wait()
+	if !m.backfill {
+		for _, o := range s.cfg.Orgs {
+			if o.HookID != 0 {
+				errs = append(errs, s.redeliverFailed(ctx, "org:"+o.Name, o.HookID))
+			}
+		}
+	}
+	return errors.Join(errs...)
+}
+
+func (s *Source) concurrency() int {
+	if s.cfg.Concurrency > 0 {
+		return s.cfg.Concurrency
+	}
+	return DefaultConcurrency
+}
+
+// pollRepo reads one repository's resources in order: pull requests first,
+// so the deploys read after them find their PRs in the index.
+func (s *Source) pollRepo(ctx context.Context, t target, m pollMode) error {
+	errs := []error{
+		s.pollPulls(ctx, t, m),
+		s.pollReleases(ctx, t, m),
+		s.pollDeployments(ctx, t, m),
+	}
+	if t.settings.DeployWorkflow != "" {
+		errs = append(errs, s.pollRuns(ctx, t, m))
+	}
+	if t.settings.HookID != 0 && !m.backfill {
+		errs = append(errs, s.redeliverFailed(ctx, t.FullName, t.settings.HookID))
+	}
+	if err := errors.Join(errs...); err != nil {
+		return fmt.Errorf("%s: %w", t.FullName, err)
+	}
+	return nil
+}
+
+// publish publishes evs (nothing when empty).
+func (s *Source) publish(ctx context.Context, evs []event.Event) error {
+	if len(evs) == 0 {
+		return nil
+	}
+	if err := s.pub.Publish(ctx, evs...); err != nil {
+		return fmt.Errorf("publish: %w", err)
+	}
+	return nil
+}

@@ -1,0 +1,302 @@
+package jira
+
+import (
+	"context"
+	"crypto/sha256"
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net/http"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/goalpost/goalpost/event"
+	"github.com/goalpost/goalpost/transport"
+)
+
+// Publisher stores events durably. Publish returns nil only after the stream
+// has stored every event; it is idempotent by event ID. On error nothing may
+// be assumed stored: the poller keeps its cursor and the webhook answers 5xx
+// so that Jira retries.
+type Publisher interface {
+	Publish(ctx context.Context, evs ...event.Event) error
+}
+
+// CursorStore keeps poll cursors. Cursor returns "" when none is saved.
+type CursorStore interface {
+	Cursor(ctx context.Context, source, key string) (string, error)
+	SetCursor(ctx context.Context, source, key, value string) error
+}
+
+// Option configures a Source.
+type Option func(*options)
+
+type options struct {
+	base      http.RoundTripper
+	transport transport.Options
+	timeout   time.Duration
+	now       func() time.Time
+}
+
+// WithBaseTransport sets the round tripper under the retrying transport.
+func WithBaseTransport(rt http.RoundTripper) Option { return func(o *options) { o.base = rt } }
+
+// WithTransportOptions sets the retry options (attempts, waits, limiter,
+// sleep); a nil Classify gets the Jira classifier.
+func WithTransportOptions(t transport.Options) Option { return func(o *options) { o.transport = t } }
+
+// WithClock sets the clock (tests).
+func WithClock(now func() time.Time) Option { return func(o *options) { o.now = now } }
+
+// metaTTL is how long the user's time zone and the status list are reused.
+const metaTTL = time.Hour
+
+// Source polls Jira for issues updated since its cursor and publishes their
+// events. Run owns the poll loop; PollOnce may also be called directly (polls
+// never overlap).
+type Source struct {
+	cfg     Config
+	pub     Publisher
+	cursors CursorStore
+	log     *slog.Logger
+	api     *api
+	m       mapper
+	now     func() time.Time
+	key     string
+
+	pollMu sync.Mutex // one poll at a time
+
+	mu       sync.Mutex
+	lastErr  error
+	tz       *time.Location
+	statuses map[string]string
+	metaAt   time.Time
+}
+
+// NewSource returns a poller for cfg. It does no I/O.
+func NewSource(cfg *Config, pub Publisher, cursors CursorStore, log *slog.Logger, opts ...Option) (*Source, error) {
+	if cfg == nil || pub == nil || cursors == nil || log == nil {
+		return nil, errors.New("jira source: config, publisher, cursor store and logger are required")
+	}
+	if err := cfg.Validate(); err != nil {
+		return nil, fmt.Errorf("jira source: %w", err)
+	}
+	o := options{timeout: 2 * time.Minute, now: time.Now}
+	for _, opt := range opts {
+		opt(&o)
+	}
+	if o.transport.Now == nil {
+		o.transport.Now = o.now
+	}
+	c := cfg.withDefaults()
+	a, err := newAPI(&c, &o)
+	if err != nil {
+		return nil, err
+	}
+	s := &Source{cfg: c, pub: pub, cursors: cursors, log: log, api: a, now: o.now}
+	s.m = mapper{cfg: &s.cfg}
+	s.key = cursorKey(&s.cfg)
+	return s, nil
+}
+
+// cursorKey names the cursor after the search scope, so that changing the
+// projects or the JQL starts a fresh backfill.
+func cursorKey(c *Config) string {
+	sum := sha256.Sum256([]byte(c.Deployment + "\x00" + c.BaseURL + "\x00" + scopeJQL(c)))
+	return "issues:" + hex.EncodeToString(sum[:6])
+}
+
+// Run polls now and then every poll_interval until ctx ends. A failed poll
+// is logged and retried at the next tick (LastError reports it); Run
+// returns nil when ctx is cancelled.
+func (s *Source) Run(ctx context.Context) error {
+	t := time.NewTicker(s.cfg.PollInterval.Duration)
+	defer t.Stop()
+	for {
+		if err := s.PollOnce(ctx); err != nil && ctx.Err() == nil {
+			s.log.Warn("jira poll failed", "err", err)
+		}
+		select {
+		case <-ctx.Done():
+			return nil
+		case <-t.C:
+		}
+	}
+}
+
+// LastError is the error of the last poll, nil when it succeeded.
+func (s *Source) LastError() error {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.lastErr
+}
+
+// StatusCategory returns the category of a status id from the last status
+// list read (for the webhook; see WithStatusCategories).
+func (s *Source) StatusCategory(id string) (string, bool) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	c, ok := s.statuses[id]
+	return c, ok
+}
+
+// PollOnce reads every issue updated since the cursor (minus the overlap),
+// publishes its events and then advances the cursor, page by page. It
+// blocks until done; errors leave the cursor where the last stored page put
+// it, so the next poll retries.
+func (s *Source) PollOnce(ctx context.Context) error {
+	s.pollMu.Lock()
+	defer s.pollMu.Unlock()
+	err := s.poll(ctx)
+	s.mu.Lock()
+	s.lastErr = err
+	s.mu.Unlock()
+	return err
+}
+
+func (s *Source) poll(ctx context.Context) error {
+	tz, cats, err := s.meta(ctx)
+	if err != nil {
+		return err
+	}
+	cursor, err := s.loadCursor(ctx)
+	if err != nil {
+		return err
+	}
+	from := jqlMinute(cursor.Add(-s.cfg.Overlap.Duration), tz)
+	jql := s.searchJQL(from, tz)
+	fields := requestFields(&s.cfg)
+	var token string
+	for {
+		page, next, err := s.api.search(ctx, jql, fields, s.cfg.PageSize, token)
+		if err != nil {
+			return fmt.Errorf("jira search: %w", err)
+		}
+		evs, newest, err := s.pageEvents(ctx, page.Issues, from, cats)
+		if err != nil {
+			return err
+		}
+		if len(evs) > 0 {
+			if err := s.pub.Publish(ctx, evs...); err != nil {
+				return fmt.Errorf("jira publish: %w", err)
+			}
+		}
+		if newest.After(cursor) {
+			cursor = newest
+			if err := s.cursors.SetCursor(ctx, event.SourceJira, s.key, cursor.UTC().Format(time.RFC3339Nano)); err != nil {
+				return err
+			}
+		}
+		if next == "" {
+			return nil
+		}
+		token = next
+	}
+}
+
+func (s *Source) loadCursor(ctx context.Context) (time.Time, error) {
+	v, err := s.cursors.Cursor(ctx, event.SourceJira, s.key)
+	if err != nil {
+		return time.Time{}, fmt.Errorf("jira cursor: %w", err)
+	}
+	if v == "" {
+		return s.now().Add(-s.cfg.Backfill.Duration), nil
+	}
+	t, err := time.Parse(time.RFC3339Nano, v)
+	if err != nil {
+		return time.Time{}, fmt.Errorf("jira cursor %q: %w", v, err)
+	}
+	return t, nil
+}
+
+// meta returns the API user's time zone and the status categories, read
+// at most once per metaTTL.
+func (s *Source) meta(ctx context.Context) (*time.Location, map[string]string, error) {
+	s.mu.Lock()
+	tz, cats, at := s.tz, s.statuses, s.metaAt
+	s.mu.Unlock()
+	if tz != nil && s.now().Sub(at) < metaTTL {
+		return tz, cats, nil
+	}
+	tz, err := s.api.timeZone(ctx)
+	if err != nil {
+		return nil, nil, fmt.Errorf("jira time zone: %w", err)
+	}
+	cats, err = s.api.statusCategories(ctx)
+	if err != nil {
+		return nil, nil, fmt.Errorf("jira statuses: %w", err)
+	}
+	s.mu.Lock()
+	s.tz, s.statuses, s.metaAt = tz, cats, s.now()
+	s.mu.Unlock()
+	return tz, cats, nil
+}
+
+// pageEvents turns one page of issues into events no older than from, and
+// returns the newest "updated" seen. Changelogs the search truncated are
+// read in full first.
+func (s *Source) pageEvents(ctx context.Context, issues []apiIssue, from time.Time, cats map[string]string) ([]event.Event, time.Time, error) {
+	var out []event.Event
+	var newest time.Time
+	cat := func(id string) (string, bool) { c, ok := cats[id]; return c, ok }
+	for i := range issues {
+		is := &issues[i]
+		if is.ID == "" || is.Key == "" {
+			continue
+		}
+		var hs []apiHistory
+		if is.Changelog != nil {
+			hs = is.Changelog.Histories
+		}
+		if !is.completeChangelog && (is.Changelog == nil || is.Changelog.truncated()) {
+			full, err := s.api.changelog(ctx, is.Key)
+			if err != nil {
+				return nil, newest, fmt.Errorf("jira changelog %s: %w", is.Key, err)
+			}
+			hs = full
+		}
+		st := s.m.state(is)
+		for _, ev := range s.m.events(st, hs, cat, hints{}) {
+			if !ev.OccurredAt.Before(from) {
+				out = append(out, ev)
+			}
+		}
+		if st.Updated.After(newest) {
+			newest = st.Updated
+		}
+	}
+	return out, newest, nil
+}
+
+// scopeJQL is the configured restriction: the projects, ANDed with jql.
+func scopeJQL(c *Config) string {
+	var parts []string
+	if len(c.Projects) > 0 {
+		q := make([]string, len(c.Projects))
+		for i, p := range c.Projects {
+			q[i] = `"` + p + `"`
+		}
+		parts = append(parts, "project in ("+strings.Join(q, ", ")+")")
+	}
+	if j := strings.TrimSpace(c.JQL); j != "" {
+		parts = append(parts, "("+j+")")
+	}
+	return strings.Join(parts, " AND ")
+}
+
+// jqlLayout is the JQL date literal format: minutes, no seconds.
+const jqlLayout = "2006/01/02 15:04"
+
+// jqlMinute is t truncated to the start of its minute in tz: JQL compares
+// at minute precision in the searching user's zone, so everything updated
+// in the cursor's minute is read again rather than missed.
+func jqlMinute(t time.Time, tz *time.Location) time.Time {
+	l := t.In(tz)
+	return time.Date(l.Year(), l.Month(), l.Day(), l.Hour(), l.Minute(), 0, 0, tz)
+}
+
+func (s *Source) searchJQL(from time.Time, tz *time.Location) string {
+	return fmt.Sprintf(`(%s) AND updated >= "%s" ORDER BY updated ASC, key ASC`, scopeJQL(&s.cfg), from.In(tz).Format(jqlLayout))
+}

@@ -1,0 +1,162 @@
+package jira
+
+import (
+	"crypto/hmac"
+	"crypto/sha256"
+	"encoding/hex"
+	"encoding/json"
+	"errors"
+	"io"
+	"log/slog"
+	"net/http"
+	"strings"
+
+	"github.com/goalpost/goalpost/event"
+)
+
+// maxWebhookBody caps a delivery even when the server sets no limit.
+const maxWebhookBody = 16 << 20
+
+// StatusCategories resolves a status id to its category (the poller's
+// *Source implements it from the status list it reads).
+type StatusCategories interface {
+	StatusCategory(id string) (string, bool)
+}
+
+// WebhookOption configures the webhook handler.
+type WebhookOption func(*Webhook)
+
+// WithStatusCategories lets the webhook classify a transition by the
+// category of the status it left; without it the change's resolution,
+// statuscategorychangedate and event type decide.
+func WithStatusCategories(sc StatusCategories) WebhookOption {
+	return func(w *Webhook) { w.statuses = sc }
+}
+
+// Webhook receives Jira admin webhooks at /webhooks/jira.
+type Webhook struct {
+	secret   []byte
+	pub      Publisher
+	log      *slog.Logger
+	m        mapper
+	cfg      Config
+	statuses StatusCategories
+}
+
+// NewWebhook returns the handler. It fails when webhook_secret is empty:
+// unsigned deliveries are never accepted.
+func NewWebhook(cfg *Config, pub Publisher, log *slog.Logger, opts ...WebhookOption) (http.Handler, error) {
+	if cfg == nil || pub == nil || log == nil {
+		return nil, errors.New("jira webhook: config, publisher and logger are required")
+	}
+	if !cfg.WebhookSecret.IsSet() {
+		return nil, errors.New("jira webhook: webhook_secret is required")
+	}
+	w := &Webhook{secret: []byte(cfg.WebhookSecret.Reveal()), pub: pub, log: log, cfg: cfg.withDefaults()}
+	w.m = mapper{cfg: &w.cfg}
+	for _, o := range opts {
+		o(w)
+	}
+	return w, nil
+}
+
+type webhookPayload struct {
+	Timestamp    int64     `json:"timestamp"`
+	WebhookEvent string    `json:"webhookEvent"`
+	EventType    string    `json:"issue_event_type_name"`
+	User         *apiUser  `json:"user"`
+	Issue        *apiIssue `json:"issue"`
+	Changelog    *struct {
+		ID    string    `json:"id"`
+		Items []apiItem `json:"items"`
+	} `json:"changelog"`
+}
+
+// ServeHTTP verifies X-Hub-Signature (sha256 HMAC of the raw body, constant
+// time) and publishes the delivery's events before answering 200. Bad
+// signature 401, malformed JSON 400, oversized body 413, publish failure 503
+// (Jira retries; the retry gives the same event IDs, so it counts once).
+func (w *Webhook) ServeHTTP(rw http.ResponseWriter, r *http.Request) {
+	if r.Method != http.MethodPost {
+		rw.Header().Set("Allow", http.MethodPost)
+		http.Error(rw, "method not allowed", http.StatusMethodNotAllowed)
+		return
+	}
+	body, err := io.ReadAll(http.MaxBytesReader(rw, r.Body, maxWebhookBody))
+	if err != nil {
+		var mbe *http.MaxBytesError
+		if errors.As(err, &mbe) {
+			http.Error(rw, "body too large", http.StatusRequestEntityTooLarge)
+			return
+		}
+		http.Error(rw, "cannot read body", http.StatusBadRequest)
+		return
+	}
+	if !validSignature(w.secret, r.Header.Get("X-Hub-Signature"), body) {
+		http.Error(rw, "bad signature", http.StatusUnauthorized)
+		return
+	}
+	var p webhookPayload
+	if err := json.Unmarshal(body, &p); err != nil {
+		http.Error(rw, "malformed JSON", http.StatusBadRequest)
+		return
+	}
+	evs := w.events(&p)
+	if len(evs) == 0 {
+		rw.WriteHeader(http.StatusOK)
+		return
+	}
+	if err := w.pub.Publish(r.Context(), evs...); err != nil {
+		w.log.Warn("jira webhook: publish failed", "delivery", r.Header.Get("X-Atlassian-Webhook-Identifier"), "err", err)
+		http.Error(rw, "not stored, retry", http.StatusServiceUnavailable)
+		return
+	}
+	rw.WriteHeader(http.StatusOK)
+}
+
+// validSignature checks "sha256=<hex HMAC-SHA256(secret, body)>".
+func validSignature(secret []byte, header string, body []byte) bool {
+	hexSig, ok := strings.CutPrefix(header, "sha256=")
+	if !ok {
+		return false
+	}
+	got, err := hex.DecodeString(hexSig)
+	if err != nil {
+		return false
+	}
+	mac := hmac.New(sha256.New, secret)
+	mac.Write(body)
+	return hmac.Equal(got, mac.Sum(nil))
+}
+
+// events maps issue_created and issue_updated deliveries; every other
+// delivery (comments, worklogs, deletions, projects) is ignored.
+func (w *Webhook) events(p *webhookPayload) []event.Event {
+	created := p.WebhookEvent == "jira:issue_created"
+	if (!created && p.WebhookEvent != "jira:issue_updated") || p.Issue == nil || p.Issue.ID == "" || p.Issue.Key == "" {
+		return nil
+	}
+	st := w.m.state(p.Issue)
+	var hs []apiHistory
+	if p.Changelog != nil && p.Changelog.ID != "" {
+		at := st.Updated
+		if at.IsZero() && p.Timestamp > 0 {
+			at = timeMillis(p.Timestamp)
+		}
+		hs = []apiHistory{{ID: p.Changelog.ID, Author: p.User, Created: jiraTime{at}, Items: p.Changelog.Items}}
+	}
+	cat := func(id string) (string, bool) {
+		if w.statuses == nil {
+			return "", false
+		}
+		return w.statuses.StatusCategory(id)
+	}
+	var out []event.Event
+	for _, ev := range w.m.events(st, hs, cat, hints{eventType: p.EventType}) {
+		if (ev.Kind == event.KindIssueCreated && !created) || ev.OccurredAt.IsZero() {
+			continue
+		}
+		out = append(out, ev)
+	}
+	return out
+}

@@ -1,0 +1,206 @@
+package linear
+
+import (
+	"context"
+	"crypto/sha256"
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"log/slog"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/goalpost/goalpost/event"
+)
+
+// Publisher stores events durably. Publish returns nil only after the stream
+// has stored every event; it is idempotent by event ID. On error nothing may
+// be assumed stored: the poller keeps its cursor and the webhook answers 5xx
+// so that Linear retries.
+type Publisher interface {
+	Publish(ctx context.Context, evs ...event.Event) error
+}
+
+// CursorStore keeps poll cursors. Cursor returns "" when none is saved.
+type CursorStore interface {
+	Cursor(ctx context.Context, source, key string) (string, error)
+	SetCursor(ctx context.Context, source, key, value string) error
+}
+
+// Option configures a Source or a Webhook.
+type Option func(*sourceOptions)
+
+type sourceOptions struct {
+	client []ClientOption
+	now    func() time.Time
+}
+
+// WithClientOptions passes options to the GraphQL client (transport, retry
+// waits, timeout).
+func WithClientOptions(o ...ClientOption) Option {
+	return func(op *sourceOptions) { op.client = append(op.client, o...) }
+}
+
+// WithClock sets the clock (tests).
+func WithClock(now func() time.Time) Option { return func(o *sourceOptions) { o.now = now } }
+
+// Source polls Linear for issues and projects updated since its cursors and
+// publishes their events. Linear discourages polling: webhooks are the fast
+// path and the poll (default every 5 minutes) reconciles what they missed.
+type Source struct {
+	poll    pollSettings
+	client  *Client
+	pub     Publisher
+	cursors CursorStore
+	log     *slog.Logger
+	m       issueMapper
+	now     func() time.Time
+	key     string
+
+	pollMu sync.Mutex
+
+	mu      sync.Mutex
+	lastErr error
+}
+
+// NewSource returns a poller for cfg. It does no I/O.
+func NewSource(cfg *Config, pub Publisher, cursors CursorStore, log *slog.Logger, opts ...Option) (*Source, error) {
+	if cfg == nil || pub == nil || cursors == nil || log == nil {
+		return nil, errors.New("linear source: config, publisher, cursor store and logger are required")
+	}
+	if err := cfg.Validate(); err != nil {
+		return nil, fmt.Errorf("linear source: %w", err)
+	}
+	o := sourceOptions{now: time.Now}
+	for _, opt := range opts {
+		opt(&o)
+	}
+	ps := cfg.pollSettings()
+	sum := sha256.Sum256([]byte(cfg.BaseURL + "\x00" + strings.Join(ps.teams, ",")))
+	return &Source{
+		poll: ps, client: NewClient(cfg.BaseURL, cfg.APIKey, o.client...), pub: pub, cursors: cursors, log: log,
+		m: issueMapper{poll: ps}, now: o.now, key: hex.EncodeToString(sum[:6]),
+	}, nil
+}
+
+// Run polls now and then every poll_interval until ctx ends. A failed poll
+// is logged and retried at the next tick (LastError reports it); Run
+// returns nil when ctx is cancelled.
+func (s *Source) Run(ctx context.Context) error {
+	t := time.NewTicker(s.poll.interval)
+	defer t.Stop()
+	for {
+		if err := s.PollOnce(ctx); err != nil && ctx.Err() == nil {
+			s.log.Warn("linear poll failed", "err", err)
+		}
+		select {
+		case <-ctx.Done():
+			return nil
+		case <-t.C:
+		}
+	}
+}
+
+// LastError is the error of the last poll, nil when it succeeded.
+func (s *Source) LastError() error {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.lastErr
+}
+
+// PollOnce reads the issues, then the projects, updated since their cursors
+// (minus the overlap), following pagination to the end, publishes their
+// events and only then advances each cursor. Linear's page order is not
+// relied on. It blocks until done.
+func (s *Source) PollOnce(ctx context.Context) error {
+	s.pollMu.Lock()
+	defer s.pollMu.Unlock()
+	err := s.pollIssues(ctx)
+	if err == nil {
+		err = s.pollProjects(ctx)
+	}
+	s.mu.Lock()
+	s.lastErr = err
+	s.mu.Unlock()
+	return err
+}
+
+func (s *Source) pollIssues(ctx context.Context) error {
+	key := "issues:" + s.key
+	return s.pollConn(ctx, key, func(since time.Time, emit func([]event.Event, time.Time) error) error {
+		p := pager[issueNode]{client: s.client, query: issuesQuery, field: "issues", size: s.poll.pageSize}
+		return p.each(ctx, issueFilter(since, s.poll.teams), func(nodes []issueNode) error {
+			var evs []event.Event
+			var newest time.Time
+			for i := range nodes {
+				evs = append(evs, s.m.events(&nodes[i])...)
+				newest = later(newest, nodes[i].UpdatedAt)
+			}
+			return emit(evs, newest)
+		})
+	})
+}
+
+func (s *Source) pollProjects(ctx context.Context) error {
+	return s.pollConn(ctx, "projects", func(since time.Time, emit func([]event.Event, time.Time) error) error {
+		p := pager[polledProject]{client: s.client, query: projectsQuery, field: "projects", size: s.poll.pageSize}
+		filter := map[string]any{"updatedAt": map[string]any{"gte": linearTime(since)}}
+		return p.each(ctx, filter, func(nodes []polledProject) error {
+			var evs []event.Event
+			var newest time.Time
+			for i := range nodes {
+				evs = append(evs, nodes[i].events()...)
+				newest = later(newest, nodes[i].UpdatedAt)
+			}
+			return emit(evs, newest)
+		})
+	})
+}
+
+// pollConn runs read for one cursor: events older than the window start are
+// dropped, the rest published page by page, and the cursor advanced to the
+// newest updatedAt seen once every page is stored.
+func (s *Source) pollConn(ctx context.Context, key string, read func(since time.Time, emit func([]event.Event, time.Time) error) error) error {
+	v, err := s.cursors.Cursor(ctx, event.SourceLinear, key)
+	if err != nil {
+		return fmt.Errorf("linear cursor: %w", err)
+	}
+	cursor := s.now().Add(-s.poll.backfill)
+	if v != "" {
+		if cursor, err = time.Parse(time.RFC3339Nano, v); err != nil {
+			return fmt.Errorf("linear cursor %q: %w", v, err)
+		}
+	}
+	since := cursor.Add(-s.poll.overlap)
+	newest := cursor
+	err = read(since, func(evs []event.Event, pageNewest time.Time) error {
+		keep := evs[:0]
+		for _, ev := range evs {
+			if !ev.OccurredAt.Before(since) {
+				keep = append(keep, ev)
+			}
+		}
+		if len(keep) > 0 {
+			if err := s.pub.Publish(ctx, keep...); err != nil {
+				return fmt.Errorf("linear publish: %w", err)
+			}
+		}
+		newest = later(newest, pageNewest)
+		return nil
+	})
+	if err != nil {
+		return fmt.Errorf("linear %s: %w", strings.SplitN(key, ":", 2)[0], err)
+	}
+	if newest.After(cursor) {
+		return s.cursors.SetCursor(ctx, event.SourceLinear, key, newest.UTC().Format(time.RFC3339Nano))
+	}
+	return nil
+}
+
+func later(a, b time.Time) time.Time {
+	if b.After(a) {
+		return b
+	}
+	return a
+}

@@ -1,0 +1,112 @@
+package linear
+
+import (
+	"fmt"
+	"math"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/goalpost/goalpost/rules"
+)
+
+// maxBodyItems bounds the evidence and blocker lines of one update.
+const maxBodyItems = 15
+
+// UpdateBody is the Markdown of a project or initiative update: Current X /
+// Target Y with progress and status, the key result, what moved this week
+// with evidence links, blockers, and when and by which rule it was computed.
+func UpdateBody(r rules.Result) string {
+	var b strings.Builder
+	current := updValue(r.Current, r.Unit)
+	if r.NoData {
+		current = "no data yet"
+	}
+	fmt.Fprintf(&b, "**Current %s / Target %s** · %.0f%% · %s\n\n", current, updValue(r.Target, r.Unit), r.Progress*100, updWords(r.Status))
+	fmt.Fprintf(&b, "Key result: %s", mdEscape(r.Title))
+	if r.Objective != "" {
+		fmt.Fprintf(&b, " (objective: %s)", mdEscape(r.Objective))
+	}
+	b.WriteString("\n\n")
+	start := updWeekStart(r.EvaluatedAt)
+	var moved []rules.Evidence
+	for _, e := range r.Evidence {
+		if !e.OccurredAt.Before(start) {
+			moved = append(moved, e)
+		}
+	}
+	if len(moved) == 0 {
+		b.WriteString("Nothing moved this week.\n\n")
+	} else {
+		fmt.Fprintf(&b, "**What moved this week** (%d)\n", len(moved))
+		updItems(&b, moved)
+	}
+	if len(r.Blocked) > 0 {
+		fmt.Fprintf(&b, "**Blocked** (%d)\n", len(r.Blocked))
+		updItems(&b, r.Blocked)
+	}
+	if total := max(r.EvidenceTotal, len(r.Evidence)); total > len(moved) {
+		fmt.Fprintf(&b, "%d item(s) behind the value in all.\n\n", total)
+	}
+	fmt.Fprintf(&b, "_Updated %s by goalpost · rule %s_\n", r.EvaluatedAt.UTC().Format("2006-01-02 15:04 UTC"), r.RuleVersion)
+	return b.String()
+}
+
+func updItems(b *strings.Builder, es []rules.Evidence) {
+	for i, e := range es {
+		if i == maxBodyItems {
+			fmt.Fprintf(b, "- … and %d more\n", len(es)-i)
+			break
+		}
+		label := mdEscape(strings.TrimSpace(e.Unit + " " + e.Title))
+		if label == "" {
+			label = mdEscape(e.Kind)
+		}
+		if e.URL != "" && (strings.HasPrefix(e.URL, "https://") || strings.HasPrefix(e.URL, "http://")) {
+			label = fmt.Sprintf("[%s](%s)", label, strings.NewReplacer("(", "%28", ")", "%29", " ", "%20").Replace(e.URL))
+		}
+		b.WriteString("- " + label)
+		if e.Actor != "" {
+			b.WriteString(" — " + mdEscape(e.Actor))
+		}
+		if !e.OccurredAt.IsZero() {
+			b.WriteString(", " + e.OccurredAt.UTC().Format("Jan 2"))
+		}
+		b.WriteString("\n")
+	}
+	b.WriteString("\n")
+}
+
+// escape keeps text from turning into Markdown structure.
+var mdEscaper = strings.NewReplacer("\n", " ", "\r", " ", "[", `\[`, "]", `\]`, "*", `\*`, "_", `\_`, "`", "\\`", "<", `\<`)
+
+func mdEscape(s string) string {
+	s = mdEscaper.Replace(s)
+	if r := []rune(s); len(r) > 200 {
+		s = string(r[:199]) + "…"
+	}
+	return s
+}
+
+func updValue(v float64, unit string) string {
+	s := strconv.FormatFloat(v, 'f', -1, 64)
+	if math.Abs(v-math.Round(v)) > 1e-9 {
+		s = strings.TrimRight(strings.TrimRight(strconv.FormatFloat(v, 'f', 2, 64), "0"), ".")
+	}
+	switch unit {
+	case "":
+		return s
+	case "%":
+		return s + "%"
+	}
+	return s + " " + unit
+}
+
+func updWords(status string) string { return strings.ReplaceAll(status, "_", " ") }
+
+// weekStart is the Monday 00:00 UTC of t's ISO week.
+func updWeekStart(t time.Time) time.Time {
+	t = t.UTC()
+	d := (int(t.Weekday()) + 6) % 7
+	return time.Date(t.Year(), t.Month(), t.Day()-d, 0, 0, 0, 0, time.UTC)
+}

@@ -1,0 +1,196 @@
+package linear
+
+import (
+	"crypto/hmac"
+	"crypto/sha256"
+	"encoding/hex"
+	"encoding/json"
+	"errors"
+	"io"
+	"log/slog"
+	"net/http"
+	"strings"
+	"time"
+
+	"github.com/goalpost/goalpost/event"
+)
+
+// Webhook limits.
+const (
+	maxWebhookBody = 8 << 20
+	// ReplayWindow is how far webhookTimestamp may be from now (Linear's SDK
+	// rejects more than a minute).
+	ReplayWindow = 60 * time.Second
+)
+
+// Webhook receives Linear webhooks at /webhooks/linear.
+type Webhook struct {
+	secret []byte
+	pub    Publisher
+	log    *slog.Logger
+	m      issueMapper
+	now    func() time.Time
+}
+
+// NewWebhook returns the handler. It fails when webhook_secret is empty:
+// unsigned deliveries are never accepted. Options: WithClock.
+func NewWebhook(cfg *Config, pub Publisher, log *slog.Logger, opts ...Option) (http.Handler, error) {
+	if cfg == nil || pub == nil || log == nil {
+		return nil, errors.New("linear webhook: config, publisher and logger are required")
+	}
+	if !cfg.WebhookSecret.IsSet() {
+		return nil, errors.New("linear webhook: webhook_secret is required")
+	}
+	o := sourceOptions{now: time.Now}
+	for _, opt := range opts {
+		opt(&o)
+	}
+	return &Webhook{secret: []byte(cfg.WebhookSecret.Reveal()), pub: pub, log: log, m: issueMapper{poll: cfg.pollSettings()}, now: o.now}, nil
+}
+
+type webhookPayload struct {
+	Action           string                     `json:"action"`
+	Type             string                     `json:"type"`
+	Data             json.RawMessage            `json:"data"`
+	UpdatedFrom      map[string]json.RawMessage `json:"updatedFrom"`
+	URL              string                     `json:"url"`
+	WebhookTimestamp int64                      `json:"webhookTimestamp"`
+}
+
+// ServeHTTP verifies Linear-Signature (hex HMAC-SHA256 of the raw body,
+// constant time) and that webhookTimestamp is within a minute of now, then
+// publishes the delivery's events and answers exactly 200. Bad signature or
+// stale timestamp 401, malformed JSON 400, oversized body 413, publish
+// failure 503 (Linear retries; the retry gives the same event IDs).
+func (w *Webhook) ServeHTTP(rw http.ResponseWriter, r *http.Request) {
+	if r.Method != http.MethodPost {
+		rw.Header().Set("Allow", http.MethodPost)
+		http.Error(rw, "method not allowed", http.StatusMethodNotAllowed)
+		return
+	}
+	body, ok := readBody(rw, r)
+	if !ok {
+		return
+	}
+	if !validSignature(w.secret, r.Header.Get("Linear-Signature"), body) {
+		http.Error(rw, "bad signature", http.StatusUnauthorized)
+		return
+	}
+	var p webhookPayload
+	if err := json.Unmarshal(body, &p); err != nil {
+		http.Error(rw, "malformed JSON", http.StatusBadRequest)
+		return
+	}
+	if p.WebhookTimestamp == 0 || absDuration(w.now().Sub(time.UnixMilli(p.WebhookTimestamp))) > ReplayWindow {
+		http.Error(rw, "stale or missing webhookTimestamp", http.StatusUnauthorized)
+		return
+	}
+	evs, err := w.events(&p)
+	if err != nil {
+		http.Error(rw, "malformed data", http.StatusBadRequest)
+		return
+	}
+	if len(evs) > 0 {
+		if err := w.pub.Publish(r.Context(), evs...); err != nil {
+			w.log.Warn("linear webhook: publish failed", "delivery", r.Header.Get("Linear-Delivery"), "err", err)
+			http.Error(rw, "not stored, retry", http.StatusServiceUnavailable)
+			return
+		}
+	}
+	rw.WriteHeader(http.StatusOK)
+}
+
+// readBody reads the raw body once, answering 413 when it is over the
+// server's (or our own) limit.
+func readBody(rw http.ResponseWriter, r *http.Request) ([]byte, bool) {
+	body, err := io.ReadAll(http.MaxBytesReader(rw, r.Body, maxWebhookBody))
+	if err == nil {
+		return body, true
+	}
+	var mbe *http.MaxBytesError
+	if errors.As(err, &mbe) {
+		http.Error(rw, "body too large", http.StatusRequestEntityTooLarge)
+	} else {
+		http.Error(rw, "cannot read body", http.StatusBadRequest)
+	}
+	return nil, false
+}
+
+// validSignature compares the lowercase hex HMAC-SHA256 of body with the
+// header in constant time.
+func validSignature(secret []byte, header string, body []byte) bool {
+	if header == "" {
+		return false
+	}
+	mac := hmac.New(sha256.New, secret)
+	mac.Write(body)
+	want := hex.EncodeToString(mac.Sum(nil))
+	return hmac.Equal([]byte(strings.ToLower(strings.TrimSpace(header))), []byte(want))
+}
+
+func absDuration(d time.Duration) time.Duration {
+	if d < 0 {
+		return -d
+	}
+	return d
+}
+
+// events maps Issue and Project create/update deliveries; removals and
+// every other type (comments, cycles, labels, ...) are ignored.
+func (w *Webhook) events(p *webhookPayload) ([]event.Event, error) {
+	if p.Action != "create" && p.Action != "update" {
+		return nil, nil
+	}
+	switch p.Type {
+	case "Issue":
+		var n issueNode
+		if err := json.Unmarshal(p.Data, &n); err != nil {
+			return nil, err
+		}
+		if n.URL == "" {
+			n.URL = p.URL
+		}
+		evs := w.m.events(&n)
+		if p.Action == "update" {
+			evs = dropKind(evs, event.KindIssueCreated)
+			if ev, ok := w.reopened(&n, p.UpdatedFrom); ok {
+				evs = append(evs, ev)
+			}
+		}
+		return evs, nil
+	case "Project":
+		var pr polledProject
+		if err := json.Unmarshal(p.Data, &pr); err != nil {
+			return nil, err
+		}
+		if pr.URL == "" {
+			pr.URL = p.URL
+		}
+		return pr.events(), nil
+	}
+	return nil, nil
+}
+
+// reopened reports a move out of a completed or canceled state: updatedFrom
+// holds the old completedAt / canceledAt and the issue has neither now. Only
+// webhooks see this; the poller keeps state current through issue.updated.
+func (w *Webhook) reopened(n *issueNode, from map[string]json.RawMessage) (event.Event, bool) {
+	if n.CompletedAt != nil || n.CanceledAt != nil || n.key() == "" {
+		return event.Event{}, false
+	}
+	was := func(k string) bool { v, ok := from[k]; return ok && string(v) != "null" }
+	if !was("completedAt") && !was("canceledAt") {
+		return event.Event{}, false
+	}
+	return w.m.base(n, event.KindIssueReopened, "reopened:"+msID(n.UpdatedAt), n.UpdatedAt, n.assignee()), true
+}
+
+func dropKind(evs []event.Event, kind string) []event.Event {
+	out := evs[:0]
+	for _, ev := range evs {
+		if ev.Kind != kind {
+			out = append(out, ev)
+		}
+	}
+	return out
+}

@@ -1,0 +1,173 @@
+package notion
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"strings"
+	"time"
+
+	"github.com/jomei/notionapi"
+
+	"github.com/goalpost/goalpost/rules"
+)
+
+// checkinMarker starts the check-in callout; goalpost finds its own block
+// on a page by it, and updates that block instead of appending new ones.
+const checkinMarker = "Weekly check-in · goalpost"
+
+// checkinIcon is the callout's icon.
+var checkinIcon = notionapi.Emoji("📈")
+
+// writeCheckin updates the page's check-in callout in place, appending it
+// the first time. The block id is cached; if the block was deleted, a new
+// one is appended.
+func (s *Sink) writeCheckin(ctx context.Context, pageID string, r rules.Result) error {
+	text := checkinText(r, s.cfg.evidenceLimit())
+	s.mu.Lock()
+	id, cached := s.checkins[pageID]
+	s.mu.Unlock()
+	if !cached {
+		found, err := s.findCheckin(ctx, pageID)
+		if err != nil {
+			return err
+		}
+		id = found
+	}
+	if id != "" {
+		err := s.updateCheckin(ctx, id, text)
+		if !gone(err) {
+			if err != nil {
+				return err
+			}
+			s.remember(pageID, id)
+			return nil
+		}
+		s.log.Debug("check-in block gone, appending a new one", "page", pageID, "block", id)
+	}
+	id, err := s.appendCheckin(ctx, pageID, text)
+	if err != nil {
+		return err
+	}
+	s.remember(pageID, id)
+	return nil
+}
+
+func (s *Sink) remember(pageID, blockID string) {
+	s.mu.Lock()
+	s.checkins[pageID] = blockID
+	s.mu.Unlock()
+}
+
+// gone reports whether a block update failed because the block was deleted
+// or trashed by someone.
+func gone(err error) bool {
+	var ae *APIError
+	if !errors.As(err, &ae) {
+		return false
+	}
+	return ae.Status == 404 || (ae.Code == "validation_error" && strings.Contains(ae.Message, "archived"))
+}
+
+// findCheckin lists the page's top-level blocks for goalpost's callout.
+func (s *Sink) findCheckin(ctx context.Context, pageID string) (string, error) {
+	pg := &notionapi.Pagination{PageSize: 100}
+	for {
+		resp, err := s.c.api.Block.GetChildren(ctx, notionapi.BlockID(pageID), pg)
+		if err != nil {
+			return "", wrap("list page blocks", err)
+		}
+		for _, b := range resp.Results {
+			if c, ok := b.(*notionapi.CalloutBlock); ok && !c.Archived && isCheckin(c.Callout.RichText) {
+				return string(c.ID), nil
+			}
+		}
+		if !resp.HasMore || resp.NextCursor == "" {
+			return "", nil
+		}
+		pg.StartCursor = notionapi.Cursor(resp.NextCursor)
+	}
+}
+
+func isCheckin(rt []notionapi.RichText) bool {
+	return len(rt) > 0 && strings.HasPrefix(rt[0].PlainText, checkinMarker)
+}
+
+func (s *Sink) updateCheckin(ctx context.Context, blockID string, text []notionapi.RichText) error {
+	_, err := s.c.api.Block.Update(ctx, notionapi.BlockID(blockID), &notionapi.BlockUpdateRequest{
+		Callout: &notionapi.Callout{RichText: text, Icon: &notionapi.Icon{Type: "emoji", Emoji: &checkinIcon}},
+	})
+	if err != nil {
+		return wrap("update check-in", err)
+	}
+	return nil
+}
+
+func (s *Sink) appendCheckin(ctx context.Context, pageID string, text []notionapi.RichText) (string, error) {
+	resp, err := s.c.api.Block.AppendChildren(ctx, notionapi.BlockID(pageID), &notionapi.AppendBlockChildrenRequest{
+		Children: []notionapi.Block{&notionapi.CalloutBlock{
+			BasicBlock: notionapi.BasicBlock{Object: "block", Type: notionapi.BlockTypeCallout},
+			Callout:    notionapi.Callout{RichText: text, Icon: &notionapi.Icon{Type: "emoji", Emoji: &checkinIcon}},
+		}},
+	})
+	if err != nil {
+		return "", wrap("append check-in", err)
+	}
+	if len(resp.Results) == 0 {
+		return "", errors.New("append check-in: no block in the answer")
+	}
+	return string(resp.Results[0].GetID()), nil
+}
+
+// checkinText is the callout: the marker, the week, "Current X / Target Y",
+// progress and status, what moved this week with its evidence, blockers,
+// and when it was computed.
+func checkinText(r rules.Result, limit int) []notionapi.RichText {
+	b := &richBuilder{}
+	b.add(checkinMarker, "", true)
+	start := weekStart(r.EvaluatedAt)
+	year, week := start.ISOWeek()
+	current := format(r.Current, r.Unit)
+	if r.NoData {
+		current = "no data yet"
+	}
+	b.add(fmt.Sprintf("\nWeek %d-W%02d (from %s) · Current %s / Target %s · %.0f%% · %s",
+		year, week, start.Format("Jan 2"), current, format(r.Target, r.Unit),
+		r.Progress*100, statusWords(r.Status)), "", false)
+	moved := thisWeek(r.Evidence, start)
+	if len(moved) == 0 {
+		b.add("\nNothing moved this week.", "", false)
+	} else {
+		b.add(fmt.Sprintf("\nMoved this week (%s): ", plural(len(moved), "item")), "", false)
+		b.addItems(moved, len(moved), limit)
+	}
+	if len(r.Blocked) > 0 && !b.full {
+		b.add(fmt.Sprintf("\nBlocked (%d): ", len(r.Blocked)), "", false)
+		b.addItems(r.Blocked, len(r.Blocked), limit)
+	}
+	if !b.full {
+		b.add(fmt.Sprintf("\nUpdated %s by goalpost (rule %s).", utc(r.EvaluatedAt), r.RuleVersion), "", false)
+	}
+	return b.items
+}
+
+// weekStart is the Monday 00:00 UTC of t's ISO week.
+func weekStart(t time.Time) time.Time {
+	t = t.UTC()
+	d := (int(t.Weekday()) + 6) % 7
+	return time.Date(t.Year(), t.Month(), t.Day()-d, 0, 0, 0, 0, time.UTC)
+}
+
+func thisWeek(items []rules.Evidence, start time.Time) []rules.Evidence {
+	var out []rules.Evidence
+	for _, e := range items {
+		if !e.OccurredAt.Before(start) {
+			out = append(out, e)
+		}
+	}
+	return out
+}
+
+func statusWords(s string) string {
+	return strings.ReplaceAll(s, "_", " ")
+}

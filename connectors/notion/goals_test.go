@@ -1,0 +1,124 @@
+package notion_test
+
+import (
+	"fmt"
+	"strings"
+	"testing"
+
+	"github.com/goalpost/goalpost/connectors/notion"
+	"github.com/goalpost/goalpost/sandbox/notionfake"
+)
+
+func TestLoadGoals(t *testing.T) {
+	e := newEnv(t, nil)
+	if err := e.fake.AddUser(notionfake.User{ID: "11111111-2222-4333-8444-555555555555", Name: "Ada", Email: "ada@acme.test"}); err != nil {
+		t.Fatal(err)
+	}
+	for i := range 150 { // two query pages
+		props := map[string]any{"Name": fmt.Sprintf("KR %d", i), "Key": fmt.Sprintf("kr-%03d", i), "Target": i * 2}
+		if i == 7 {
+			props["Owner"] = []string{"ada@acme.test"}
+			props["Baseline"] = 3
+		}
+		if i == 8 {
+			props["Key"] = "" // a row nobody tied to the config yet
+		}
+		id := e.page(t, props)
+		if i == 9 {
+			_ = e.fake.Trash(id)
+		}
+	}
+	goals, err := notion.LoadGoals(t.Context(), e.sink.Client(), notion.GoalsConfig{DatabaseID: e.db})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(goals) != 148 {
+		t.Errorf("goals = %d, want 148 (one without a key, one trashed)", len(goals))
+	}
+	g := goals["kr-007"]
+	if g.Title != "KR 7" || g.Owner != "ada@acme.test" || *g.Target != 14 || *g.Baseline != 3 || g.PageID == "" {
+		t.Errorf("kr-007 = %+v", g)
+	}
+	if g := goals["kr-010"]; g.Baseline != nil || g.Owner != "" {
+		t.Errorf("kr-010 = %+v, want no baseline and no owner", g)
+	}
+	if got := e.fake.Count("POST /v1/databases/{id}/query"); got != 2 {
+		t.Errorf("queries = %d, want 2", got)
+	}
+}
+
+func TestLoadGoalsErrors(t *testing.T) {
+	tests := []struct {
+		name string
+		rows []map[string]any
+		cfg  func(db string) notion.GoalsConfig
+		want string
+	}{
+		{name: "duplicate key", want: `key "kr-1" is on two rows`,
+			rows: []map[string]any{{"Name": "a", "Key": "kr-1"}, {"Name": "b", "Key": "kr-1"}}},
+		{name: "missing key property", want: `no "Code" property`,
+			rows: []map[string]any{{"Name": "a", "Key": "kr-1"}},
+			cfg:  func(db string) notion.GoalsConfig { return notion.GoalsConfig{DatabaseID: db, KeyProperty: "Code"} }},
+		{name: "target is not a number", want: `property "Name" is a title, want number`,
+			rows: []map[string]any{{"Name": "a", "Key": "kr-1"}},
+			cfg:  func(db string) notion.GoalsConfig { return notion.GoalsConfig{DatabaseID: db, TargetProperty: "Name"} }},
+		{name: "unknown database", want: "object_not_found",
+			cfg: func(string) notion.GoalsConfig {
+				return notion.GoalsConfig{DatabaseID: "99999999999999999999999999999999"}
+			}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			e := newEnv(t, nil)
+			for _, r := range tt.rows {
+				e.page(t, r)
+			}
+			cfg := notion.GoalsConfig{DatabaseID: e.db}
+			if tt.cfg != nil {
+				cfg = tt.cfg(e.db)
+			}
+			_, err := notion.LoadGoals(t.Context(), e.sink.Client(), cfg)
+			if err == nil || !strings.Contains(err.Error(), tt.want) {
+				t.Fatalf("err = %v, want %q", err, tt.want)
+			}
+		})
+	}
+}
+
+func TestConfigValidate(t *testing.T) {
+	tests := []struct {
+		name string
+		cfg  notion.Config
+		want []string // keys named in the error; none means valid
+	}{
+		{name: "minimal", cfg: notion.Config{Token: "t"}},
+		{name: "no token", cfg: notion.Config{}, want: []string{"token"}},
+		{name: "bad values", cfg: notion.Config{Token: "t", BaseURL: "ftp://x", RequestsPerSecond: -1, EvidenceLimit: 99, Checkin: "page"},
+			want: []string{"base_url", "requests_per_second", "evidence_limit", "checkin"}},
+		{name: "duplicate property", cfg: notion.Config{Token: "t", Properties: notion.Properties{Current: "Value", Target: "Value"}},
+			want: []string{"properties."}},
+		{name: "bad goals database", cfg: notion.Config{Token: "t", Goals: notion.GoalsConfig{DatabaseID: "abc"}},
+			want: []string{"goals.database_id"}},
+		{name: "comma in option", cfg: notion.Config{Token: "t", StatusNames: notion.StatusNames{Done: "Done, finally"}},
+			want: []string{"status_names.done"}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			err := tt.cfg.Validate()
+			if len(tt.want) == 0 {
+				if err != nil {
+					t.Fatal(err)
+				}
+				return
+			}
+			if err == nil {
+				t.Fatal("want an error")
+			}
+			for _, k := range tt.want {
+				if !strings.Contains(err.Error(), k) {
+					t.Errorf("error %q does not name %s", err, k)
+				}
+			}
+		})
+	}
+}

@@ -1,0 +1,286 @@
+package notion
+
+import (
+	"context"
+	"crypto/sha256"
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net/http"
+	"regexp"
+	"slices"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/goalpost/goalpost/rules"
+)
+
+// Sink writes key results to their Notion pages: the Current, Target,
+// Progress, Status, Last synced and Evidence properties (names
+// configurable), and a weekly check-in callout updated in place. It is the
+// writeback sink for targets "notion:page:<page id>". It is safe for
+// concurrent use; writes to one page should be serialized by the caller
+// (the outbox sends one write per target at a time).
+type Sink struct {
+	c      *Client
+	cfg    Config
+	props  map[string]string // config key → property name ("-" off)
+	status map[string]string // goalpost status → option name
+	log    *slog.Logger
+	now    func() time.Time
+
+	mu       sync.Mutex
+	schemas  map[string]map[string]string // page id → property name → type
+	checkins map[string]string            // page id → check-in block id
+}
+
+// NewSink returns a Sink for cfg (see NewClient for hc and opts). It does
+// no I/O.
+func NewSink(cfg *Config, hc *http.Client, log *slog.Logger, opts ...Option) (*Sink, error) {
+	c, err := NewClient(cfg, hc, log, opts...)
+	if err != nil {
+		return nil, err
+	}
+	return &Sink{
+		c: c, cfg: *cfg, props: cfg.propertyNames(), status: cfg.statusNames(), log: c.log, now: c.now,
+		schemas: map[string]map[string]string{}, checkins: map[string]string{},
+	}, nil
+}
+
+// Client returns the sink's client, to share its rate limit (LoadGoals).
+func (s *Sink) Client() *Client { return s.c }
+
+// permanentError marks an error retrying cannot fix; the outbox parks the
+// write with its message as the reason.
+type permanentError struct{ err error }
+
+func (e *permanentError) Error() string   { return e.err.Error() }
+func (e *permanentError) Unwrap() error   { return e.err }
+func (e *permanentError) Permanent() bool { return true }
+
+func permanent(format string, args ...any) error {
+	return &permanentError{fmt.Errorf(format, args...)}
+}
+
+// idPattern finds a Notion id at the end of an id or a page URL.
+var idPattern = regexp.MustCompile(`([0-9a-fA-F]{8}-?[0-9a-fA-F]{4}-?[0-9a-fA-F]{4}-?[0-9a-fA-F]{4}-?[0-9a-fA-F]{12})(?:[?#].*)?$`)
+
+// PageID returns the page id of a "notion:page:<id>" target; the id may be
+// a page URL as copied from Notion.
+func PageID(target string) (string, error) {
+	rest, ok := strings.CutPrefix(target, "notion:page:")
+	if !ok {
+		return "", permanent("notion: target %q is not notion:page:<id>", target)
+	}
+	m := idPattern.FindStringSubmatch(rest)
+	if m == nil {
+		return "", permanent("notion: target %q: no page id", target)
+	}
+	return normID(m[1])
+}
+
+// Write sets the key result's properties on its page and updates the
+// page's check-in. It is idempotent. Errors implementing Permanent() bool
+// (a bad target, a missing or trashed page, a missing property, 400, 401,
+// 403, 404) will fail again until something changes; others (rate limits
+// the transport gave up on, 5xx, network) are worth retrying later. It never
+// restores a trashed page.
+func (s *Sink) Write(ctx context.Context, target string, r rules.Result) error {
+	id, err := PageID(target)
+	if err != nil {
+		return err
+	}
+	schema, err := s.schema(ctx, id)
+	if err != nil {
+		return err
+	}
+	props, err := s.properties(schema, r)
+	if err != nil {
+		return err
+	}
+	if len(props) > 0 {
+		if err := s.c.updateProperties(ctx, id, props); err != nil {
+			return s.fail(id, err)
+		}
+	}
+	if s.cfg.checkin() == CheckinCallout && r.Status != rules.StatusStale {
+		if err := s.writeCheckin(ctx, id, r); err != nil {
+			return s.fail(id, err)
+		}
+	}
+	s.log.Debug("notion page updated", "page", id, "kr", r.KRKey, "properties", len(props))
+	return nil
+}
+
+// fail forgets what is cached about a page after an error, and names a
+// trashed page plainly.
+func (s *Sink) fail(id string, err error) error {
+	s.mu.Lock()
+	delete(s.schemas, id)
+	delete(s.checkins, id)
+	s.mu.Unlock()
+	var ae *APIError
+	if errors.As(err, &ae) && ae.Code == "validation_error" && strings.Contains(ae.Message, "archived") {
+		return permanent("notion: page %s is in the trash; restore it in Notion or remove it from the key result: %w", id, err)
+	}
+	return err
+}
+
+// schema returns the page's property types, reading the page once per
+// process. A trashed page is a permanent error and is not cached.
+func (s *Sink) schema(ctx context.Context, id string) (map[string]string, error) {
+	s.mu.Lock()
+	sch, ok := s.schemas[id]
+	s.mu.Unlock()
+	if ok {
+		return sch, nil
+	}
+	p, err := s.c.getPage(ctx, id)
+	if err != nil {
+		return nil, err
+	}
+	if p.trashed() {
+		return nil, permanent("notion: page %s is in the trash; restore it in Notion or remove it from the key result", id)
+	}
+	sch = make(map[string]string, len(p.Properties))
+	for name, prop := range p.Properties {
+		sch[name] = prop.Type
+	}
+	s.mu.Lock()
+	s.schemas[id] = sch
+	s.mu.Unlock()
+	return sch, nil
+}
+
+// wantTypes are the property types each written property may have.
+var wantTypes = map[string][]string{
+	"current": {"number"}, "target": {"number"}, "progress": {"number"},
+	"status": {"status", "select"}, "last_synced": {"date"}, "evidence": {"rich_text"},
+}
+
+// properties builds the PATCH properties for r. A stale result only updates
+// Status: its numbers could not be refreshed and must not be shown as news.
+func (s *Sink) properties(schema map[string]string, r rules.Result) (map[string]any, error) {
+	vals, err := s.values(r)
+	if err != nil {
+		return nil, err
+	}
+	out := map[string]any{}
+	var problems []string
+	for key, val := range vals {
+		name := s.props[key]
+		typ, ok := schema[name]
+		switch {
+		case !ok:
+			problems = append(problems, fmt.Sprintf("no property %q (set [notion.properties] %s = \"-\" to skip it)", name, key))
+		case !slices.Contains(wantTypes[key], typ):
+			problems = append(problems, fmt.Sprintf("property %q is a %s, want %s", name, typ, strings.Join(wantTypes[key], " or ")))
+		case key == "status":
+			out[name] = map[string]any{typ: map[string]any{"name": val}}
+		default:
+			out[name] = val
+		}
+	}
+	if len(problems) > 0 {
+		slices.Sort(problems)
+		return nil, permanent("notion: page does not match the config: %s", strings.Join(problems, "; "))
+	}
+	return out, nil
+}
+
+// values returns the value of each enabled property by config key (the
+// status as its option name).
+func (s *Sink) values(r rules.Result) (map[string]any, error) {
+	name, ok := s.status[r.Status]
+	if !ok {
+		return nil, permanent("notion: unknown status %q", r.Status)
+	}
+	vals := map[string]any{"status": name}
+	if r.Status != rules.StatusStale {
+		vals["current"] = number(r.Current, r.NoData)
+		vals["target"] = number(r.Target, false)
+		vals["progress"] = number(r.Progress, r.NoData)
+		vals["evidence"] = map[string]any{"rich_text": evidenceText(r, s.cfg.evidenceLimit())}
+		if !r.EvaluatedAt.IsZero() {
+			vals["last_synced"] = map[string]any{"date": map[string]any{"start": r.EvaluatedAt.UTC().Format(time.RFC3339)}}
+		}
+	}
+	if s.cfg.Goals.DatabaseID != "" {
+		// Targets are edited in Notion when goals come from it: never overwrite them.
+		delete(vals, "target")
+	}
+	for key := range vals {
+		if s.props[key] == Disabled {
+			delete(vals, key)
+		}
+	}
+	return vals, nil
+}
+
+// Describe says what Write would send for r, without sending anything (for
+// dry runs).
+func (s *Sink) Describe(target string, r rules.Result) (string, error) {
+	id, err := PageID(target)
+	if err != nil {
+		return "", err
+	}
+	vals, err := s.values(r)
+	if err != nil {
+		return "", err
+	}
+	var parts []string
+	for _, key := range []string{"current", "target", "progress", "status", "last_synced", "evidence"} {
+		if v, ok := vals[key]; ok {
+			parts = append(parts, fmt.Sprintf("%s=%s", s.props[key], describeValue(key, v, r)))
+		}
+	}
+	out := fmt.Sprintf("PATCH /v1/pages/%s %s", id, strings.Join(parts, " "))
+	if s.cfg.checkin() == CheckinCallout && r.Status != rules.StatusStale {
+		out += "; update the weekly check-in callout"
+	}
+	return out, nil
+}
+
+func describeValue(key string, v any, r rules.Result) string {
+	switch key {
+	case "current":
+		if r.NoData {
+			return "null"
+		}
+		return format(r.Current, r.Unit)
+	case "target":
+		return format(r.Target, r.Unit)
+	case "progress":
+		return fmt.Sprintf("%.0f%%", r.Progress*100)
+	case "status":
+		return fmt.Sprintf("%q", v)
+	case "last_synced":
+		return r.EvaluatedAt.UTC().Format(time.RFC3339)
+	}
+	if r.NoData {
+		return `"No data yet."`
+	}
+	return fmt.Sprintf("%q", plural(max(r.EvidenceTotal, len(r.Evidence)), "item")+" with links")
+}
+
+// Fingerprint identifies the configuration writes depend on (base URL,
+// token, property and status names, check-in mode), so the outbox can retry
+// parked writes when it changes. The token enters only through a hash.
+func (s *Sink) Fingerprint() string {
+	h := sha256.New()
+	tok := sha256.Sum256([]byte(s.cfg.Token.Reveal()))
+	fmt.Fprintf(h, "%s|%x|%v|%v|%s|%s", s.cfg.baseURL(), tok, sortedPairs(s.props), sortedPairs(s.status),
+		s.cfg.checkin(), s.cfg.Goals.DatabaseID)
+	return hex.EncodeToString(h.Sum(nil))[:16]
+}
+
+func sortedPairs(m map[string]string) []string {
+	out := make([]string, 0, len(m))
+	for k, v := range m {
+		out = append(out, k+"="+v)
+	}
+	slices.Sort(out)
+	return out
+}

@@ -1,0 +1,471 @@
+package notion_test
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net/http/httptest"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/goalpost/goalpost/connectors/notion"
+	"github.com/goalpost/goalpost/rules"
+	"github.com/goalpost/goalpost/sandbox/notionfake"
+	"github.com/goalpost/goalpost/secret"
+	"github.com/goalpost/goalpost/writeback"
+)
+
+var _ writeback.Sink = (*notion.Sink)(nil)
+var _ writeback.Describer = (*notion.Sink)(nil)
+var _ writeback.Fingerprinter = (*notion.Sink)(nil)
+
+const token = "secret_NOTIONTOKEN0123456789abcdef"
+
+// env is a fake Notion with a goals database, and a sink pointed at it.
+type env struct {
+	fake   *notionfake.Server
+	srv    *httptest.Server
+	db     string
+	sink   *notion.Sink
+	logs   *bytes.Buffer
+	mu     sync.Mutex
+	sleeps []time.Duration
+}
+
+func newEnv(t *testing.T, mod func(*notion.Config)) *env {
+	t.Helper()
+	e := &env{fake: notionfake.New(token), logs: &bytes.Buffer{}}
+	e.srv = httptest.NewServer(e.fake)
+	t.Cleanup(e.srv.Close)
+	db, err := e.fake.AddDatabase("", "Key results", notionfake.GoalsSchema())
+	if err != nil {
+		t.Fatal(err)
+	}
+	e.db = db
+	cfg := &notion.Config{BaseURL: e.srv.URL + "/v1/", Token: secret.String(token), RequestsPerSecond: 100}
+	if mod != nil {
+		mod(cfg)
+	}
+	log := slog.New(slog.NewTextHandler(e.logs, &slog.HandlerOptions{Level: slog.LevelDebug}))
+	e.sink, err = notion.NewSink(cfg, e.srv.Client(), log, notion.WithSleep(e.sleep))
+	if err != nil {
+		t.Fatal(err)
+	}
+	return e
+}
+
+func (e *env) sleep(ctx context.Context, d time.Duration) error {
+	e.mu.Lock()
+	e.sleeps = append(e.sleeps, d)
+	e.mu.Unlock()
+	return ctx.Err()
+}
+
+func (e *env) page(t *testing.T, props map[string]any) string {
+	t.Helper()
+	if props == nil {
+		props = map[string]any{"Name": "KR", "Key": "kr-1"}
+	}
+	id, err := e.fake.AddPage(e.db, props)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return id
+}
+
+var evalAt = time.Date(2026, 11, 19, 10, 15, 0, 0, time.UTC) // a Thursday
+
+func result(status string) rules.Result {
+	v := 2.0
+	return rules.Result{
+		KRKey: "kr-1", Title: "Ship passkeys", Type: "count", Current: 12, Baseline: 0, Target: 40,
+		Progress: 0.3, Score: 0.3, Status: status, EvaluatedAt: evalAt, RuleVersion: "v3",
+		Evidence: []rules.Evidence{
+			{EventID: "e1", Unit: "acme/api#12", Kind: "change.shipped", Title: "Add passkey login", URL: "https://github.com/acme/api/pull/12", OccurredAt: evalAt.Add(-time.Hour)},
+			{EventID: "e2", Unit: "acme/api#9", Kind: "change.shipped", Title: "Passkey storage", URL: "https://github.com/acme/api/pull/9", OccurredAt: evalAt.AddDate(0, 0, -10), Value: &v},
+		},
+		Blocked: []rules.Evidence{{EventID: "e3", Unit: "AUTH-7", Kind: "issue.blocked", Title: "Security review", URL: "https://acme.atlassian.net/browse/AUTH-7"}},
+	}
+}
+
+func TestSinkWritesPropertiesAndCheckin(t *testing.T) {
+	e := newEnv(t, nil)
+	id := e.page(t, nil)
+	ctx := t.Context()
+	if err := e.sink.Write(ctx, "notion:page:"+id, result(rules.StatusOnTrack)); err != nil {
+		t.Fatal(err)
+	}
+	p, err := e.fake.Page(id)
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := map[string]any{
+		"Current": 12.0, "Target": 40.0, "Progress": 0.3, "Status": "On track", "Last synced": "2026-11-19T10:15:00Z",
+		"Evidence": "2 items: acme/api#12 Add passkey login · acme/api#9 Passkey storage",
+	}
+	for k, v := range want {
+		if fmt.Sprint(p.Props[k]) != fmt.Sprint(v) {
+			t.Errorf("%s = %v, want %v", k, p.Props[k], v)
+		}
+	}
+	if got := strings.Join(p.Links["Evidence"], " "); got != "https://github.com/acme/api/pull/12 https://github.com/acme/api/pull/9" {
+		t.Errorf("evidence links = %q", got)
+	}
+	blocks := e.fake.Children(id)
+	if len(blocks) != 1 || blocks[0].Type != "callout" || !strings.HasPrefix(blocks[0].Text, "Weekly check-in · goalpost") {
+		t.Fatalf("check-in blocks = %+v", blocks)
+	}
+	if !strings.Contains(blocks[0].Text, "Moved this week (1 item): acme/api#12 Add passkey login") ||
+		!strings.Contains(blocks[0].Text, "Blocked (1): AUTH-7 Security review") {
+		t.Errorf("check-in text = %q", blocks[0].Text)
+	}
+
+	// A second write reuses the cached schema and updates the callout in place.
+	e.fake.ResetRequests()
+	r := result(rules.StatusAtRisk)
+	r.Current = 13
+	if err := e.sink.Write(ctx, "notion:page:"+id, r); err != nil {
+		t.Fatal(err)
+	}
+	wantReqs := map[string]int{"PATCH /v1/pages/{id}": 1, "PATCH /v1/blocks/{id}": 1}
+	if got := e.fake.Requests(); fmt.Sprint(got) != fmt.Sprint(wantReqs) {
+		t.Errorf("requests = %v, want %v", got, wantReqs)
+	}
+	if blocks := e.fake.Children(id); len(blocks) != 1 || !strings.Contains(blocks[0].Text, "Current 13 / Target 40") {
+		t.Errorf("check-in not updated in place: %+v", blocks)
+	}
+	for _, req := range e.fake.Log() {
+		if req.NotionVersion != "2022-06-28" {
+			t.Errorf("%s %s sent Notion-Version %q", req.Method, req.Path, req.NotionVersion)
+		}
+		if bytes.Contains(req.Body, []byte(`"archived"`)) || bytes.Contains(req.Body, []byte(`"in_trash"`)) {
+			t.Errorf("%s %s sent a trash flag: %s", req.Method, req.Path, req.Body)
+		}
+	}
+}
+
+func TestSinkFindsExistingCheckinAfterRestart(t *testing.T) {
+	e := newEnv(t, nil)
+	id := e.page(t, nil)
+	if _, err := e.fake.AddBlock(id, "paragraph", "Notes written by a person."); err != nil {
+		t.Fatal(err)
+	}
+	if err := e.sink.Write(t.Context(), "notion:page:"+id, result(rules.StatusOnTrack)); err != nil {
+		t.Fatal(err)
+	}
+	// A new sink (a restarted process) finds the callout instead of appending another.
+	other, err := notion.NewSink(&notion.Config{BaseURL: e.srv.URL + "/v1/", Token: token, RequestsPerSecond: 100}, e.srv.Client(), nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := other.Write(t.Context(), "notion:page:"+id, result(rules.StatusOffTrack)); err != nil {
+		t.Fatal(err)
+	}
+	blocks := e.fake.Children(id)
+	if len(blocks) != 2 || blocks[0].Text != "Notes written by a person." || !strings.Contains(blocks[1].Text, "off track") {
+		t.Fatalf("blocks = %+v", blocks)
+	}
+}
+
+func TestSinkReappendsDeletedCheckin(t *testing.T) {
+	e := newEnv(t, nil)
+	id := e.page(t, nil)
+	ctx := t.Context()
+	if err := e.sink.Write(ctx, "notion:page:"+id, result(rules.StatusOnTrack)); err != nil {
+		t.Fatal(err)
+	}
+	req := httptest.NewRequest("DELETE", "/v1/blocks/"+e.fake.Children(id)[0].ID, nil)
+	req.Header.Set("Authorization", "Bearer "+token)
+	req.Header.Set("Notion-Version", "2022-06-28")
+	rec := httptest.NewRecorder()
+	e.fake.ServeHTTP(rec, req)
+	if rec.Code != 200 {
+		t.Fatalf("delete: %d %s", rec.Code, rec.Body)
+	}
+	if err := e.sink.Write(ctx, "notion:page:"+id, result(rules.StatusAtRisk)); err != nil {
+		t.Fatal(err)
+	}
+	var live int
+	for _, b := range e.fake.Children(id) {
+		if !b.Trashed {
+			live++
+		}
+	}
+	if live != 1 {
+		t.Errorf("live check-in blocks = %d, want 1", live)
+	}
+}
+
+func TestSinkSelectStatusAndDisabledProperties(t *testing.T) {
+	e := newEnv(t, func(c *notion.Config) {
+		c.Properties = notion.Properties{Status: "Health", Evidence: notion.Disabled, LastSynced: notion.Disabled}
+		c.StatusNames = notion.StatusNames{AtRisk: "Watch"}
+		c.Checkin = notion.CheckinOff
+	})
+	schema := map[string]notionfake.Prop{
+		"Name": {Type: notionfake.Title}, "Current": {Type: notionfake.Number}, "Target": {Type: notionfake.Number},
+		"Progress": {Type: notionfake.Number}, "Health": {Type: notionfake.Select},
+	}
+	db, err := e.fake.AddDatabase("", "KRs", schema)
+	if err != nil {
+		t.Fatal(err)
+	}
+	id, err := e.fake.AddPage(db, map[string]any{"Name": "KR"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := e.sink.Write(t.Context(), "notion:page:"+id, result(rules.StatusAtRisk)); err != nil {
+		t.Fatal(err)
+	}
+	p, _ := e.fake.Page(id)
+	if p.Props["Health"] != "Watch" || p.Props["Current"] != 12.0 {
+		t.Errorf("props = %v", p.Props)
+	}
+	if n := len(e.fake.Children(id)); n != 0 {
+		t.Errorf("check-in off, but %d blocks appended", n)
+	}
+}
+
+func TestSinkStaleOnlyUpdatesStatus(t *testing.T) {
+	e := newEnv(t, nil)
+	id := e.page(t, map[string]any{"Name": "KR", "Current": 7})
+	if err := e.sink.Write(t.Context(), "notion:page:"+id, result(rules.StatusStale)); err != nil {
+		t.Fatal(err)
+	}
+	p, _ := e.fake.Page(id)
+	if p.Props["Status"] != "Stale" || p.Props["Current"] != 7.0 || p.Props["Last synced"] != nil {
+		t.Errorf("stale write changed more than the status: %v", p.Props)
+	}
+	if len(e.fake.Children(id)) != 0 {
+		t.Error("stale write touched the check-in")
+	}
+}
+
+func TestSinkPermanentErrors(t *testing.T) {
+	tests := []struct {
+		name    string
+		setup   func(t *testing.T, e *env) string // returns the target
+		mod     func(*notion.Config)
+		want    string // in the error
+		patches int    // PATCH /v1/pages requests expected
+	}{
+		{name: "missing page", want: "object_not_found", setup: func(t *testing.T, e *env) string {
+			return "notion:page:0123456789abcdef0123456789abcdef"
+		}},
+		{name: "page not shared", want: "object_not_found", setup: func(t *testing.T, e *env) string {
+			id := e.page(t, nil)
+			_ = e.fake.SetShared(id, false)
+			return "notion:page:" + id
+		}},
+		{name: "trashed page", want: "in the trash", setup: func(t *testing.T, e *env) string {
+			id := e.page(t, nil)
+			_ = e.fake.Trash(id)
+			return "notion:page:" + id
+		}},
+		{name: "bad target", want: "no page id", setup: func(t *testing.T, e *env) string { return "notion:page:nope" }},
+		{name: "missing property", want: `no property "Confidence"`, mod: func(c *notion.Config) { c.Properties.Progress = "Confidence" },
+			setup: func(t *testing.T, e *env) string { return "notion:page:" + e.page(t, nil) }},
+		{name: "unknown status option", want: "Status option", patches: 1,
+			mod:   func(c *notion.Config) { c.StatusNames.OnTrack = "Green" },
+			setup: func(t *testing.T, e *env) string { return "notion:page:" + e.page(t, nil) }},
+		{name: "bad token", want: "unauthorized", mod: func(c *notion.Config) { c.Token = "secret_wrong" },
+			setup: func(t *testing.T, e *env) string { return "notion:page:" + e.page(t, nil) }},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			e := newEnv(t, tt.mod)
+			target := tt.setup(t, e)
+			err := e.sink.Write(t.Context(), target, result(rules.StatusOnTrack))
+			if err == nil || !writeback.IsPermanent(err) || !strings.Contains(err.Error(), tt.want) {
+				t.Fatalf("err = %v (permanent %v), want a permanent error with %q", err, writeback.IsPermanent(err), tt.want)
+			}
+			if strings.Contains(err.Error(), token) || strings.Contains(e.logs.String(), token) {
+				t.Error("token leaked")
+			}
+			if got := e.fake.Count("PATCH /v1/pages/{id}"); got != tt.patches {
+				t.Errorf("page PATCHes = %d, want %d", got, tt.patches)
+			}
+			if e.fake.Restores() != 0 {
+				t.Error("a trashed page was restored")
+			}
+		})
+	}
+}
+
+func TestSinkPageTrashedAfterFirstWriteIsNotRestored(t *testing.T) {
+	e := newEnv(t, nil)
+	id := e.page(t, nil)
+	ctx := t.Context()
+	if err := e.sink.Write(ctx, "notion:page:"+id, result(rules.StatusOnTrack)); err != nil {
+		t.Fatal(err)
+	}
+	_ = e.fake.Trash(id)
+	err := e.sink.Write(ctx, "notion:page:"+id, result(rules.StatusAtRisk))
+	if !writeback.IsPermanent(err) || !strings.Contains(err.Error(), "in the trash") {
+		t.Fatalf("err = %v, want permanent 'in the trash'", err)
+	}
+	p, _ := e.fake.Page(id)
+	if !p.Trashed || e.fake.Restores() != 0 || p.Props["Status"] != "On track" {
+		t.Errorf("trashed page changed: trashed=%v restores=%d status=%v", p.Trashed, e.fake.Restores(), p.Props["Status"])
+	}
+}
+
+func TestSinkRetriesRateLimitsAndServerErrors(t *testing.T) {
+	ra := func(n int) *int { return &n }
+	tests := []struct {
+		name   string
+		faults []notionfake.Fault
+		sleeps []time.Duration // the transport's waits; nil means any backoff
+		retry  time.Duration   // >0: the write fails retryably asking for this wait
+	}{
+		{name: "429 with Retry-After", faults: []notionfake.Fault{{Method: "PATCH", Path: "/v1/pages/", Status: 429, RetryAfter: ra(7), Times: 2}},
+			sleeps: []time.Duration{7 * time.Second, 7 * time.Second}},
+		{name: "529 service_overload", faults: []notionfake.Fault{{Status: 529, RetryAfter: ra(3)}},
+			sleeps: []time.Duration{3 * time.Second}},
+		{name: "HTML 502 from a proxy", faults: []notionfake.Fault{{Method: "PATCH", Status: 502, HTML: true}}},
+		{name: "409 conflict", faults: []notionfake.Fault{{Method: "PATCH", Status: 409}}},
+		{name: "Retry-After beyond the wait bound", faults: []notionfake.Fault{{Status: 429, RetryAfter: ra(90)}}, retry: 90 * time.Second},
+		{name: "5xx until attempts run out", faults: []notionfake.Fault{{Status: 503, Times: 4}}, retry: -1},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			e := newEnv(t, nil)
+			id := e.page(t, nil)
+			for _, f := range tt.faults {
+				e.fake.Inject(f)
+			}
+			err := e.sink.Write(t.Context(), "notion:page:"+id, result(rules.StatusOnTrack))
+			if tt.retry != 0 {
+				if err == nil || writeback.IsPermanent(err) {
+					t.Fatalf("err = %v, want a retryable error", err)
+				}
+				var w interface{ Wait() time.Duration }
+				if tt.retry > 0 && (!errors.As(err, &w) || w.Wait() != tt.retry) {
+					t.Errorf("err = %v, want a wait of %s", err, tt.retry)
+				}
+				return
+			}
+			if err != nil {
+				t.Fatal(err)
+			}
+			if p, _ := e.fake.Page(id); p.Props["Current"] != 12.0 {
+				t.Errorf("page not updated: %v", p.Props)
+			}
+			if tt.sleeps != nil && fmt.Sprint(e.sleeps) != fmt.Sprint(tt.sleeps) {
+				t.Errorf("waits = %v, want %v", e.sleeps, tt.sleeps)
+			}
+		})
+	}
+}
+
+func TestSinkRespectsNotionLimits(t *testing.T) {
+	e := newEnv(t, func(c *notion.Config) { c.EvidenceLimit = 40 })
+	id := e.page(t, nil)
+	r := result(rules.StatusOnTrack)
+	r.Evidence = nil
+	long := strings.Repeat("ü", 3000)
+	for i := range 500 {
+		r.Evidence = append(r.Evidence, rules.Evidence{
+			EventID: fmt.Sprint(i), Unit: fmt.Sprintf("acme/api#%d", i), Title: long,
+			URL: "https://example.com/" + strings.Repeat("x", i*5), OccurredAt: evalAt,
+		})
+	}
+	if err := e.sink.Write(t.Context(), "notion:page:"+id, r); err != nil {
+		t.Fatal(err) // the fake rejects >2,000 characters per item and >100 items
+	}
+	p, _ := e.fake.Page(id)
+	ev := p.Props["Evidence"].(string)
+	if !strings.HasPrefix(ev, "500 items: ") || !strings.HasSuffix(ev, " … and 460 more") {
+		t.Errorf("evidence = %.80q…%q", ev, ev[len(ev)-40:])
+	}
+	for _, link := range p.Links["Evidence"] {
+		if len(link) > 2000 {
+			t.Errorf("link of %d characters sent", len(link))
+		}
+	}
+}
+
+func TestSinkEvidenceTotalBeyondCappedList(t *testing.T) {
+	e := newEnv(t, nil)
+	id := e.page(t, nil)
+	r := result(rules.StatusOnTrack)
+	r.EvidenceTotal = 57
+	if err := e.sink.Write(t.Context(), "notion:page:"+id, r); err != nil {
+		t.Fatal(err)
+	}
+	p, _ := e.fake.Page(id)
+	if ev := p.Props["Evidence"].(string); !strings.HasPrefix(ev, "57 items: ") || !strings.HasSuffix(ev, "… and 55 more") {
+		t.Errorf("evidence = %q", ev)
+	}
+}
+
+func TestSinkNoDataClearsNumbers(t *testing.T) {
+	e := newEnv(t, nil)
+	id := e.page(t, map[string]any{"Name": "KR", "Current": 5, "Progress": 0.5})
+	r := result(rules.StatusOnTrack)
+	r.NoData, r.Evidence, r.Current, r.Progress = true, nil, 0, 0
+	if err := e.sink.Write(t.Context(), "notion:page:"+id, r); err != nil {
+		t.Fatal(err)
+	}
+	p, _ := e.fake.Page(id)
+	if p.Props["Current"] != nil || p.Props["Progress"] != nil || p.Props["Target"] != 40.0 || p.Props["Evidence"] != "No data yet." {
+		t.Errorf("props = %v", p.Props)
+	}
+}
+
+func TestPageID(t *testing.T) {
+	tests := []struct{ target, want, err string }{
+		{target: "notion:page:0123456789abcdef0123456789ABCDEF", want: "01234567-89ab-cdef-0123-456789abcdef"},
+		{target: "notion:page:01234567-89ab-cdef-0123-456789abcdef", want: "01234567-89ab-cdef-0123-456789abcdef"},
+		{target: "notion:page:https://www.notion.so/acme/Ship-passkeys-0123456789abcdef0123456789abcdef?pvs=4", want: "01234567-89ab-cdef-0123-456789abcdef"},
+		{target: "notion:page:", err: "no page id"},
+		{target: "linear:project:x", err: "not notion:page"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.target, func(t *testing.T) {
+			got, err := notion.PageID(tt.target)
+			if tt.err != "" {
+				if err == nil || !strings.Contains(err.Error(), tt.err) {
+					t.Fatalf("err = %v, want %q", err, tt.err)
+				}
+				return
+			}
+			if err != nil || got != tt.want {
+				t.Fatalf("PageID = %q, %v; want %q", got, err, tt.want)
+			}
+		})
+	}
+}
+
+func TestSinkRequestBodyGolden(t *testing.T) {
+	e := newEnv(t, nil)
+	id, err := e.fake.AddPageWithID("0123456789abcdef0123456789abcdef", e.db, map[string]any{"Name": "KR"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := e.sink.Write(t.Context(), "notion:page:"+id, result(rules.StatusOnTrack)); err != nil {
+		t.Fatal(err)
+	}
+	var out bytes.Buffer
+	for _, req := range e.fake.Log() {
+		if req.Method == "GET" {
+			fmt.Fprintf(&out, "%s\n\n", req.Route)
+			continue
+		}
+		var v any
+		_ = json.Unmarshal(req.Body, &v)
+		body, _ := json.MarshalIndent(v, "", "  ")
+		fmt.Fprintf(&out, "%s\n%s\n\n", req.Route, body)
+	}
+	desc, err := e.sink.Describe("notion:page:"+id, result(rules.StatusOnTrack))
+	if err != nil {
+		t.Fatal(err)
+	}
+	fmt.Fprintf(&out, "dry run: %s\n", desc)
+	golden(t, "write_requests.golden", out.Bytes())
+}

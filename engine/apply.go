@@ -1,0 +1,149 @@
+package engine
+
+import (
+	"context"
+	"sort"
+	"strings"
+
+	"github.com/goalpost/goalpost/event"
+	"github.com/goalpost/goalpost/rules"
+	"github.com/goalpost/goalpost/store"
+)
+
+// keySet collects the key results a batch touched.
+type keySet map[string]bool
+
+func (s keySet) add(keys ...string) {
+	for _, k := range keys {
+		s[k] = true
+	}
+}
+
+func (s keySet) sorted() []string {
+	out := make([]string, 0, len(s))
+	for k := range s {
+		out = append(out, k)
+	}
+	sort.Strings(out)
+	return out
+}
+
+// apply records what one new event means for the key results: a match row
+// and unit grouping for every count, milestone and metric rule it matches,
+// and for an issue event the issue's state and which ratio scopes hold it.
+func (e *Engine) apply(ctx context.Context, k *store.KRTx, ev *event.Event, touched keySet) error {
+	matches := e.set.Match(ev, e.teamOf(ev.Actor), func(r *rules.Rule, err error) {
+		e.log.Debug("rule failed on event", "kr", r.Key, "event", ev.ID, "err", err)
+	})
+	var scoped []string
+	for _, m := range matches {
+		r := m.Rule
+		if r.Type == rules.TypeRatio {
+			scoped = append(scoped, r.Key)
+			continue
+		}
+		if r.Field != "" && m.Value == nil {
+			continue // no data point for this metric
+		}
+		ok, err := k.InsertMatch(ctx, matchRow(r, ev, m.Value))
+		if err != nil {
+			return err
+		}
+		if !ok {
+			continue
+		}
+		if err := k.GroupUnits(ctx, r.Key, unitNodes(ev)); err != nil {
+			return err
+		}
+		touched.add(r.Key)
+	}
+	if !isIssueState(ev) {
+		return nil
+	}
+	return e.applyIssue(ctx, k, ev, scoped, touched)
+}
+
+func (e *Engine) applyIssue(ctx context.Context, k *store.KRTx, ev *event.Event, scoped []string, touched keySet) error {
+	applied, err := k.UpsertIssue(ctx, issueState(ev))
+	if err != nil || !applied {
+		return err // an older state than the one stored changes nothing
+	}
+	keys, err := k.SetIssueScope(ctx, ev.Unit, scoped)
+	if err != nil {
+		return err
+	}
+	touched.add(keys...)
+	// Key results whose units include this issue see its blocked flag.
+	holders, err := k.View().KeysWithNode(ctx, ev.Unit)
+	if err != nil {
+		return err
+	}
+	touched.add(holders...)
+	return nil
+}
+
+func matchRow(r *rules.Rule, ev *event.Event, value *float64) store.MatchRow {
+	return store.MatchRow{
+		KRKey: r.Key, EventID: ev.ID, Unit: unitOf(ev), Source: ev.Source, Kind: ev.Kind,
+		OccurredAt: ev.OccurredAt, Value: value, Title: ev.Title, URL: ev.URL,
+		Actor: actorOf(ev), RuleVersion: r.Version,
+	}
+}
+
+func actorOf(ev *event.Event) string {
+	if ev.Actor != "" {
+		return ev.Actor
+	}
+	return ev.ActorHandle
+}
+
+// unitOf is the event's unit of work, or the event itself when it names none.
+func unitOf(ev *event.Event) string {
+	if ev.Unit != "" {
+		return ev.Unit
+	}
+	return ev.ID
+}
+
+// unitNodes are the units one event ties together for counting: its own
+// unit, plus — for code events such as a merged PR or a shipped change —
+// the issue keys it links. An issue's links (its epic, parent, related
+// issues) are hierarchy, not the same work, so they are not joined.
+func unitNodes(ev *event.Event) []string {
+	nodes := []string{unitOf(ev)}
+	if isIssueState(ev) {
+		return nodes
+	}
+	return append(nodes, ev.Links...)
+}
+
+// isIssueState reports whether ev carries an issue's full current state
+// (tracker events do: a unit and a status category).
+func isIssueState(ev *event.Event) bool {
+	return ev.Unit != "" && ev.Attrs["status_category"] != ""
+}
+
+// canceled reports whether a resolution takes an issue out of a ratio
+// (neither done nor to do).
+func canceled(resolution string) bool {
+	switch strings.ToLower(resolution) {
+	case "canceled", "cancelled", "won't do", "won't fix", "duplicate", "declined":
+		return true
+	}
+	return false
+}
+
+func issueState(ev *event.Event) store.IssueState {
+	cat := strings.ToLower(ev.Attrs["status_category"])
+	st := store.IssueState{
+		Unit: ev.Unit, Source: ev.Source, EventID: ev.ID, Kind: ev.Kind, OccurredAt: ev.OccurredAt,
+		StatusCategory: cat,
+		Canceled:       canceled(ev.Attrs["resolution"]),
+		Blocked:        strings.EqualFold(ev.Attrs["blocked"], "true") || ev.Kind == event.KindIssueBlocked,
+		Title:          ev.Title, URL: ev.URL, Actor: actorOf(ev),
+	}
+	if cat == "done" {
+		st.DoneAt = ev.OccurredAt
+	}
+	return st
+}

@@ -1,0 +1,98 @@
+package engine
+
+import (
+	"context"
+	"fmt"
+	"io"
+	"strings"
+	"text/tabwriter"
+	"time"
+)
+
+// WriteBaseline prints the baseline grid of everyone for the last weeks
+// weeks: shipped count per person and local week, misses (✗), second misses
+// in a row (✗✗), silent weeks, team coverage per week and unmapped handles.
+func (e *Engine) WriteBaseline(ctx context.Context, weeks int, w io.Writer) error {
+	g, err := e.Baseline(ctx, weeks, "")
+	if err != nil {
+		return err
+	}
+	return WriteGrid(w, g)
+}
+
+// WriteGrid prints a baseline grid as a text table.
+func WriteGrid(w io.Writer, g BaselineGrid) error {
+	p := &printer{w: w}
+	scope := "everyone"
+	if g.Team != "" {
+		scope = "team " + g.Team
+	}
+	p.f("Weekly shipping baseline, %s: changes shipped to production per person and local week\n", scope)
+	p.f("(✗ missed · ✗✗ second miss in a row · silent: no activity at all · … week in progress)\n\n")
+	tw := tabwriter.NewWriter(w, 2, 4, 2, ' ', 0)
+	fmt.Fprintf(tw, "person\ttime zone\t%s\n", strings.Join(g.Weeks, "\t"))
+	for _, r := range g.Rows {
+		cells := make([]string, len(r.Cells))
+		for i, c := range r.Cells {
+			cells[i] = cellText(c)
+		}
+		fmt.Fprintf(tw, "%s\t%s\t%s\n", r.Person, r.TimeZone, strings.Join(cells, "\t"))
+	}
+	cov := make([]string, len(g.Coverage))
+	for i, c := range g.Coverage {
+		cov[i] = fmt.Sprintf("%d%% (%d/%d)", int(c.Share*100+0.5), c.Met, c.Engineers)
+	}
+	fmt.Fprintf(tw, "coverage\t\t%s\n", strings.Join(cov, "\t"))
+	if err := tw.Flush(); err != nil {
+		return err
+	}
+	writeFlags(p, g)
+	return p.err
+}
+
+func cellText(c BaselineCell) string {
+	s := fmt.Sprintf("%d", c.Shipped)
+	switch {
+	case c.InProgress:
+		s += " …"
+	case c.TwoInARow:
+		s += " ✗✗"
+	case c.Miss:
+		s += " ✗"
+	}
+	if c.Silent {
+		s += " silent"
+	}
+	return s
+}
+
+func writeFlags(p *printer, g BaselineGrid) {
+	var two, silent []string
+	for _, r := range g.Rows {
+		if r.TwoInARow {
+			two = append(two, r.Person)
+		}
+		if r.Silent {
+			silent = append(silent, r.Person)
+		}
+	}
+	if len(two) > 0 {
+		p.f("\ntwo misses in a row (last finished week): %s\n", strings.Join(two, ", "))
+	}
+	if len(silent) > 0 {
+		p.f("silent (no activity at all last finished week): %s\n", strings.Join(silent, ", "))
+	}
+	if len(g.Unmapped) > 0 {
+		p.f("\nunmapped handles (add them to [[people]]):\n")
+		for _, u := range g.Unmapped {
+			p.f("  %s:%s  %s, last %s\n", u.Source, u.Handle, plural(u.Events, "event"), u.LastSeen.Format(time.DateOnly))
+		}
+	}
+}
+
+func plural(n int, word string) string {
+	if n == 1 {
+		return "1 " + word
+	}
+	return fmt.Sprintf("%d %ss", n, word)
+}

@@ -1,0 +1,173 @@
+package engine
+
+import (
+	"fmt"
+	"io"
+	"log/slog"
+	"os"
+	"path/filepath"
+	"strconv"
+	"testing"
+	"time"
+
+	"github.com/goalpost/goalpost/event"
+	"github.com/goalpost/goalpost/people"
+	"github.com/goalpost/goalpost/rules"
+	"github.com/goalpost/goalpost/store"
+)
+
+// benchObjectives returns 200 key results of every type over 200 repos and
+// 50 epics: 100 counts of shipped changes, 50 counts of Jira issues done,
+// 25 median lead times, 25 epic ratios.
+func benchObjectives() []rules.Objective {
+	var objs []rules.Objective
+	for o := range 40 {
+		obj := rules.Objective{Key: fmt.Sprintf("O%d", o), Title: "bench", Period: "2026-Q4"}
+		for k := range 5 {
+			i := o*5 + k
+			obj.KeyResults = append(obj.KeyResults, benchKR(i))
+		}
+		objs = append(objs, obj)
+	}
+	return objs
+}
+
+func benchKR(i int) rules.KeyResult {
+	key := fmt.Sprintf("kr%03d", i)
+	switch {
+	case i < 100:
+		return rules.KeyResult{Key: key, Type: rules.TypeCount, Target: 50, NotionPage: "page-" + key,
+			Match: fmt.Sprintf(`source == "github" && kind == "change.shipped" && repo == "acme/r%d"`, i)}
+	case i < 150:
+		return rules.KeyResult{Key: key, Type: rules.TypeCount, Target: 50,
+			Match: fmt.Sprintf(`source == "jira" && kind == "issue.completed" && attrs.epic == "E-%d"`, i-100)}
+	case i < 175:
+		return rules.KeyResult{Key: key, Type: rules.TypeMetric, Aggregate: rules.AggMedian, Field: "lead_time_seconds",
+			DivideBy: 60, Baseline: 60, Target: 10,
+			Match: fmt.Sprintf(`kind == "change.shipped" && repo == "acme/r%d"`, i-150)}
+	default:
+		return rules.KeyResult{Key: key, Type: rules.TypeRatio, Scope: fmt.Sprintf("epic:E-%d", i-175), Target: 80}
+	}
+}
+
+// benchEvent is the n-th event of a synthetic stream: shipped changes and
+// merged PRs over 200 repos, Jira issue updates over 50 epics.
+func benchEvent(n int) event.Event {
+	at := time.Date(2026, 10, 1, 0, 0, 0, 0, time.UTC).Add(time.Duration(n) * 7 * time.Second)
+	repo := fmt.Sprintf("acme/r%d", n%200)
+	switch n % 4 {
+	case 0, 1:
+		pr := fmt.Sprintf("%s#%d", repo, n)
+		return event.Event{ID: "gh:shipped:" + pr, Source: "github", Kind: event.KindChangeShipped, OccurredAt: at,
+			ActorHandle: fmt.Sprintf("dev%d", n%40), Repo: repo, Unit: pr, Title: "change", URL: "https://github.com/" + pr,
+			Links: []string{fmt.Sprintf("E%d-%d", n%50, n)}, Numbers: map[string]float64{"lead_time_seconds": float64(60 + n%3600)}}
+	case 2:
+		pr := fmt.Sprintf("%s#%d", repo, n)
+		return event.Event{ID: "gh:pr:" + pr + ":merged", Source: "github", Kind: event.KindPullRequestMerged, OccurredAt: at,
+			ActorHandle: fmt.Sprintf("dev%d", n%40), Repo: repo, Unit: pr, Title: "merge"}
+	}
+	issue := fmt.Sprintf("E%d-%d", n%50, n/8)
+	cat := []string{"new", "indeterminate", "done"}[n%3]
+	kind := map[string]string{"new": event.KindIssueCreated, "indeterminate": event.KindIssueUpdated, "done": event.KindIssueCompleted}[cat]
+	return event.Event{ID: fmt.Sprintf("jira:%s:%d", issue, n), Source: "jira", Kind: kind, OccurredAt: at,
+		ActorHandle: fmt.Sprintf("acc-%d", n%40), Repo: "E", Unit: issue, Title: "issue",
+		Attrs: map[string]string{"status_category": cat, "epic": fmt.Sprintf("E-%d", n%50)}}
+}
+
+func benchEngine(b *testing.B, path string) (*Engine, *store.Store) {
+	b.Helper()
+	st, err := store.Open(b.Context(), path, slog.New(slog.DiscardHandler))
+	if err != nil {
+		b.Fatal(err)
+	}
+	b.Cleanup(func() { _ = st.Close() })
+	set, err := rules.Compile(benchObjectives())
+	if err != nil {
+		b.Fatal(err)
+	}
+	var ppl []people.Person
+	for i := range 40 {
+		ppl = append(ppl, people.Person{Key: fmt.Sprintf("p%d", i), GitHub: fmt.Sprintf("dev%d", i), Jira: fmt.Sprintf("acc-%d", i)})
+	}
+	dir, err := people.New(ppl, nil)
+	if err != nil {
+		b.Fatal(err)
+	}
+	now := func() time.Time { return time.Date(2026, 12, 1, 0, 0, 0, 0, time.UTC) }
+	return New(set, dir, st, WithClock(now)), st
+}
+
+// BenchmarkHandle measures events per second through Handle with 200 key
+// results, in batches of 256 (the pipeline consumer's batch size).
+func BenchmarkHandle(b *testing.B) {
+	eng, _ := benchEngine(b, filepath.Join(b.TempDir(), "bench.db"))
+	const batch = 256
+	evs := make([]event.Event, 0, batch)
+	b.ResetTimer()
+	for n := 0; n < b.N; n++ {
+		evs = append(evs, benchEvent(n))
+		if len(evs) == batch || n == b.N-1 {
+			if err := eng.Handle(b.Context(), evs); err != nil {
+				b.Fatal(err)
+			}
+			evs = evs[:0]
+		}
+	}
+	b.ReportMetric(float64(b.N)/b.Elapsed().Seconds(), "events/s")
+}
+
+// BenchmarkMatch measures matching alone (200 key results, indexed).
+func BenchmarkMatch(b *testing.B) {
+	set, err := rules.Compile(benchObjectives())
+	if err != nil {
+		b.Fatal(err)
+	}
+	evs := make([]event.Event, 1024)
+	for i := range evs {
+		evs[i] = benchEvent(i)
+	}
+	b.ResetTimer()
+	for n := 0; n < b.N; n++ {
+		set.Match(&evs[n%len(evs)], "", nil)
+	}
+}
+
+// BenchmarkRebuild measures a rebuild (replay of every stored event) over
+// GOALPOST_BENCH_EVENTS stored events (default 100000; set 1000000 for the
+// figure in docs/BENCHMARKS.md). Generating the events is not timed.
+func BenchmarkRebuild(b *testing.B) {
+	total := 100_000
+	if v, err := strconv.Atoi(os.Getenv("GOALPOST_BENCH_EVENTS")); err == nil && v > 0 {
+		total = v
+	}
+	path := filepath.Join(b.TempDir(), "rebuild.db")
+	eng, st := benchEngine(b, path)
+	seed(b, st, total)
+	b.ResetTimer()
+	for range b.N {
+		if err := eng.Rebuild(b.Context(), io.Discard); err != nil {
+			b.Fatal(err)
+		}
+	}
+	b.ReportMetric(float64(total)*float64(b.N)/b.Elapsed().Seconds(), "events/s")
+	b.ReportMetric(float64(total), "stored-events")
+}
+
+// seed stores total synthetic events without evaluating them.
+func seed(b *testing.B, st *store.Store, total int) {
+	b.Helper()
+	const chunk = 20_000
+	for start := 0; start < total; start += chunk {
+		err := st.InTx(b.Context(), func(tx *store.Tx) error {
+			for n := start; n < min(start+chunk, total); n++ {
+				if _, err := tx.InsertEvent(b.Context(), benchEvent(n)); err != nil {
+					return err
+				}
+			}
+			return nil
+		})
+		if err != nil {
+			b.Fatal(err)
+		}
+	}
+}

@@ -1,0 +1,231 @@
+// Package engine is goalpost's processor: it stores events, maps their actors
+// to people, matches them to key results, keeps each key result's units of
+// work, issue state and result in the store, and queues a writeback for every
+// key result whose result changed, all in one transaction per batch. It also
+// answers the questions asked of those numbers: the current results, what
+// moved in a week, why a value is what it is (explain), what a rule change
+// does to history (rebuild), and who shipped to production each week (the
+// weekly baseline).
+package engine
+
+import (
+	"context"
+	"fmt"
+	"log/slog"
+	"sync"
+	"time"
+
+	"github.com/goalpost/goalpost/event"
+	"github.com/goalpost/goalpost/metrics"
+	"github.com/goalpost/goalpost/people"
+	"github.com/goalpost/goalpost/rules"
+	"github.com/goalpost/goalpost/store"
+)
+
+// Health says whether a source's connector is failing right now. Failing
+// must not block or do I/O (it is called while a transaction is open); it
+// is asked once per source per evaluation. A key result that depends on a
+// failing source is reported stale, with its last known value.
+type Health interface {
+	Failing(source string) bool
+}
+
+// HealthFunc adapts a function to Health.
+type HealthFunc func(source string) bool
+
+// Failing implements Health.
+func (f HealthFunc) Failing(source string) bool { return f(source) }
+
+// LastErrorer is what connectors' sources expose: the error of their last
+// poll, nil when it succeeded.
+type LastErrorer interface{ LastError() error }
+
+// SourceHealth is a Health over connectors by source name ("github",
+// "jira", …): a source is failing when its last poll failed.
+func SourceHealth(sources map[string]LastErrorer) Health {
+	return HealthFunc(func(source string) bool {
+		s, ok := sources[source]
+		return ok && s != nil && s.LastError() != nil
+	})
+}
+
+// DefaultEvidenceLimit is how many evidence items a Result carries (the
+// newest); explain lists them all.
+const DefaultEvidenceLimit = 50
+
+// Engine is the processor. Its methods are safe for concurrent use; they
+// are serialized internally (one writer at a time, as SQLite is).
+type Engine struct {
+	set           *rules.Set
+	dir           *people.Directory
+	st            *store.Store
+	now           func() time.Time
+	health        Health
+	log           *slog.Logger
+	metrics       *metrics.Metrics
+	evidenceLimit int
+	mu            sync.Mutex
+}
+
+// Option configures New.
+type Option func(*Engine)
+
+// WithClock injects the clock (default time.Now).
+func WithClock(now func() time.Time) Option { return func(e *Engine) { e.now = now } }
+
+// WithHealth injects source health, for stale status (default: never failing).
+func WithHealth(h Health) Option { return func(e *Engine) { e.health = h } }
+
+// WithLogger sets the logger (default: discard).
+func WithLogger(l *slog.Logger) Option { return func(e *Engine) { e.log = l } }
+
+// WithMetrics counts duplicate events (nil is fine).
+func WithMetrics(m *metrics.Metrics) Option { return func(e *Engine) { e.metrics = m } }
+
+// WithEvidenceLimit sets how many evidence items each Result carries.
+func WithEvidenceLimit(n int) Option { return func(e *Engine) { e.evidenceLimit = n } }
+
+// New returns an engine over the compiled rules, the people directory and
+// the store. It does no I/O.
+func New(set *rules.Set, dir *people.Directory, st *store.Store, opts ...Option) *Engine {
+	e := &Engine{
+		set: set, dir: dir, st: st, now: time.Now,
+		health: HealthFunc(func(string) bool { return false }),
+		log:    slog.New(slog.DiscardHandler), evidenceLimit: DefaultEvidenceLimit,
+	}
+	for _, o := range opts {
+		o(e)
+	}
+	return e
+}
+
+// Handle is the pipeline's handler. In one store transaction it stores each
+// event (an event already stored, by id, is skipped: a redelivery or replay
+// counts once), maps its actor handle to a person, matches it against the
+// rules, records matches, units and issue state, re-evaluates the key
+// results it touched, and for each whose result changed meaningfully saves
+// the result and a snapshot and queues its writebacks. It returns nil only
+// after the commit; on error nothing is committed, so the caller may
+// redeliver. An invalid event is an error.
+func (e *Engine) Handle(ctx context.Context, evs []event.Event) error {
+	if len(evs) == 0 {
+		return nil
+	}
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	now := e.now()
+	var dups []string
+	err := e.st.InTx(ctx, func(tx *store.Tx) error {
+		dups = dups[:0]
+		k := tx.KR()
+		defer k.Close()
+		touched := keySet{}
+		for i := range evs {
+			ev := evs[i]
+			if err := ev.Validate(); err != nil {
+				return err
+			}
+			ev.OccurredAt = ev.OccurredAt.UTC()
+			e.identify(&ev)
+			isNew, err := tx.InsertEvent(ctx, ev)
+			if err != nil {
+				return err
+			}
+			if !isNew {
+				dups = append(dups, ev.Source)
+				continue
+			}
+			if err := e.apply(ctx, k, &ev, touched); err != nil {
+				return err
+			}
+		}
+		_, err := e.refresh(ctx, tx, k, touched.sorted(), now)
+		return err
+	})
+	if err != nil {
+		return fmt.Errorf("handle %d events: %w", len(evs), err)
+	}
+	for _, src := range dups {
+		e.metrics.Duplicate(src)
+	}
+	return nil
+}
+
+// identify fills ev.Actor with the person key behind ev.ActorHandle.
+func (e *Engine) identify(ev *event.Event) {
+	if p, ok := e.dir.Lookup(ev.Source, ev.ActorHandle); ok {
+		ev.Actor = p.Key
+	}
+}
+
+func (e *Engine) teamOf(personKey string) string {
+	p, _ := e.dir.Person(personKey)
+	return p.Team
+}
+
+// Tick re-evaluates every key result at the current time, so that pace and
+// stale status move without new events, and queues writebacks for those
+// that changed. The daemon calls it periodically and after each poll.
+func (e *Engine) Tick(ctx context.Context) error {
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	now := e.now()
+	err := e.st.InTx(ctx, func(tx *store.Tx) error {
+		k := tx.KR()
+		defer k.Close()
+		_, err := e.refresh(ctx, tx, k, e.allKeys(), now)
+		return err
+	})
+	if err != nil {
+		return fmt.Errorf("tick: %w", err)
+	}
+	return nil
+}
+
+// Results returns where every key result stands now, in config order. It
+// evaluates from the stored data and writes nothing.
+func (e *Engine) Results(ctx context.Context) ([]rules.Result, error) {
+	now := e.now()
+	view := e.st.KRView()
+	out := make([]rules.Result, 0, len(e.set.Rules()))
+	for _, r := range e.set.Rules() {
+		res, err := e.evaluate(ctx, view, r, now)
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, res)
+	}
+	return out, nil
+}
+
+// SetManual records a value for a manual key result (who set it and why are
+// kept as its evidence) and re-evaluates it.
+func (e *Engine) SetManual(ctx context.Context, krKey string, value float64, by, note string) error {
+	r, ok := e.set.Rule(krKey)
+	if !ok {
+		return fmt.Errorf("set manual value: unknown key result %q", krKey)
+	}
+	if r.Type != rules.TypeManual {
+		return fmt.Errorf("set manual value: key result %q is a %s, not manual", krKey, r.Type)
+	}
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	now := e.now()
+	return e.st.InTx(ctx, func(tx *store.Tx) error {
+		k := tx.KR()
+		defer k.Close()
+		if err := k.SetManual(ctx, krKey, value, by, note, now); err != nil {
+			return err
+		}
+		_, err := e.refresh(ctx, tx, k, []string{krKey}, now)
+		return err
+	})
+}
+
+func (e *Engine) allKeys() []string {
+	keys := make([]string, 0, len(e.set.Rules()))
+	for _, r := range e.set.Rules() {
+		keys = append(keys, r.Key)
+	}
+	return keys
+}

@@ -1,0 +1,297 @@
+package engine
+
+import (
+	"context"
+	"crypto/sha256"
+	"encoding/hex"
+	"encoding/json"
+	"fmt"
+	"slices"
+	"time"
+
+	"github.com/goalpost/goalpost/rules"
+	"github.com/goalpost/goalpost/store"
+)
+
+// change is one key result whose result changed meaningfully.
+type change struct {
+	Old *rules.Result // nil when the key result had no stored result
+	New rules.Result
+}
+
+// refresh re-evaluates keys at now and, for each whose result changed
+// meaningfully, saves it, snapshots it and queues its writebacks.
+func (e *Engine) refresh(ctx context.Context, tx *store.Tx, k *store.KRTx, keys []string, now time.Time) ([]change, error) {
+	var changes []change
+	view := k.View()
+	for _, key := range keys {
+		r, ok := e.set.Rule(key)
+		if !ok {
+			continue
+		}
+		res, err := e.evaluate(ctx, view, r, now)
+		if err != nil {
+			return nil, err
+		}
+		c, err := e.save(ctx, tx, k, res, now)
+		if err != nil {
+			return nil, err
+		}
+		if c != nil {
+			changes = append(changes, *c)
+		}
+	}
+	return changes, nil
+}
+
+// save stores res if it differs meaningfully from the stored result (time
+// alone is not a change), with a snapshot and its writebacks.
+func (e *Engine) save(ctx context.Context, tx *store.Tx, k *store.KRTx, res rules.Result, now time.Time) (*change, error) {
+	fp, err := fingerprint(res)
+	if err != nil {
+		return nil, err
+	}
+	var old *rules.Result
+	prev, err := k.View().State(ctx, res.KRKey)
+	switch {
+	case store.IsNotFound(err):
+	case err != nil:
+		return nil, err
+	case prev.Fingerprint == fp:
+		return nil, nil
+	default:
+		old = &rules.Result{}
+		if err := json.Unmarshal(prev.Result, old); err != nil {
+			return nil, fmt.Errorf("decode stored result %s: %w", res.KRKey, err)
+		}
+	}
+	body, err := json.Marshal(res)
+	if err != nil {
+		return nil, fmt.Errorf("encode result %s: %w", res.KRKey, err)
+	}
+	if err := k.SaveState(ctx, res.KRKey, fp, body, now); err != nil {
+		return nil, err
+	}
+	if err := k.InsertSnapshot(ctx, snapshotOf(res, now)); err != nil {
+		return nil, err
+	}
+	for _, target := range targets(res) {
+		w := store.Write{Target: target, KRKey: res.KRKey, Payload: body}
+		if err := tx.EnqueueWrite(ctx, w, now); err != nil {
+			return nil, err
+		}
+	}
+	return &change{Old: old, New: res}, nil
+}
+
+// fingerprint identifies a result up to its time-only fields (when it was
+// evaluated, the pace expected at that moment).
+func fingerprint(res rules.Result) (string, error) {
+	res.EvaluatedAt = time.Time{}
+	res.Pace = 0
+	b, err := json.Marshal(res)
+	if err != nil {
+		return "", fmt.Errorf("fingerprint %s: %w", res.KRKey, err)
+	}
+	sum := sha256.Sum256(b)
+	return hex.EncodeToString(sum[:16]), nil
+}
+
+func snapshotOf(res rules.Result, now time.Time) store.Snapshot {
+	return store.Snapshot{
+		KRKey: res.KRKey, At: now, Current: res.Current, Progress: res.Progress, Score: res.Score,
+		Status: res.Status, NoData: res.NoData, EvidenceTotal: res.EvidenceTotal, RuleVersion: res.RuleVersion,
+	}
+}
+
+// targets are the writeback targets of a result.
+func targets(res rules.Result) []string {
+	var out []string
+	if res.NotionPage != "" {
+		out = append(out, "notion:page:"+res.NotionPage)
+	}
+	if res.LinearProject != "" {
+		out = append(out, "linear:project:"+res.LinearProject)
+	}
+	if res.LinearInitiative != "" {
+		out = append(out, "linear:initiative:"+res.LinearInitiative)
+	}
+	return out
+}
+
+// evaluate gathers a key result's inputs from view and computes its result
+// at now.
+func (e *Engine) evaluate(ctx context.Context, view store.KRView, r *rules.Rule, now time.Time) (rules.Result, error) {
+	in, err := e.inputs(ctx, view, r, now)
+	if err != nil {
+		return rules.Result{}, fmt.Errorf("evaluate %s: %w", r.Key, err)
+	}
+	return r.Evaluate(in, now), nil
+}
+
+func (e *Engine) inputs(ctx context.Context, view store.KRView, r *rules.Rule, now time.Time) (rules.Inputs, error) {
+	in := rules.Inputs{}
+	in.From, in.To = r.WindowAt(now)
+	var err error
+	switch {
+	case r.Type == rules.TypeRatio:
+		err = e.ratioInputs(ctx, view, r, &in)
+	case r.Type == rules.TypeManual:
+		err = e.manualInputs(ctx, view, r, now, &in)
+	case r.Type == rules.TypeMetric && r.Field != "":
+		err = e.metricInputs(ctx, view, r, &in)
+	default:
+		err = e.countInputs(ctx, view, r, &in)
+	}
+	if err != nil {
+		return in, err
+	}
+	if r.Type != rules.TypeManual {
+		blocked, err := view.BlockedIssues(ctx, r.Key)
+		if err != nil {
+			return in, err
+		}
+		for _, b := range blocked {
+			in.Blocked = append(in.Blocked, issueEvidence(b, r.Version, false))
+		}
+	}
+	in.StaleSources, err = e.staleSources(ctx, view, r)
+	return in, err
+}
+
+func (e *Engine) countInputs(ctx context.Context, view store.KRView, r *rules.Rule, in *rules.Inputs) error {
+	n, first, err := view.CountUnits(ctx, r.Key, in.From, in.To)
+	if err != nil {
+		return err
+	}
+	rows, err := view.Units(ctx, store.UnitQuery{KRKey: r.Key, From: in.From, To: in.To,
+		Oldest: r.Type == rules.TypeMilestone, Limit: e.evidenceLimit})
+	if err != nil {
+		return err
+	}
+	in.Count, in.ReachedAt, in.EvidenceTotal = n, first, n
+	in.Evidence = unitEvidence(rows)
+	return nil
+}
+
+func (e *Engine) metricInputs(ctx context.Context, view store.KRView, r *rules.Rule, in *rules.Inputs) error {
+	rows, err := view.Units(ctx, store.UnitQuery{KRKey: r.Key, From: in.From, To: in.To, WithValue: true, Oldest: true})
+	if err != nil {
+		return err
+	}
+	in.Values = make([]float64, len(rows))
+	for i, row := range rows {
+		in.Values[i] = *row.Value
+	}
+	newest := slices.Clone(rows)
+	slices.Reverse(newest)
+	if len(newest) > e.evidenceLimit {
+		newest = newest[:e.evidenceLimit]
+	}
+	in.Evidence, in.EvidenceTotal = unitEvidence(newest), len(rows)
+	return nil
+}
+
+func (e *Engine) ratioInputs(ctx context.Context, view store.KRView, r *rules.Rule, in *rules.Inputs) error {
+	done, total, err := view.RatioCounts(ctx, r.Key)
+	if err != nil {
+		return err
+	}
+	issues, err := view.ScopeIssues(ctx, r.Key, e.evidenceLimit)
+	if err != nil {
+		return err
+	}
+	in.Done, in.Total, in.EvidenceTotal = done, total, total
+	for _, is := range issues {
+		in.Evidence = append(in.Evidence, issueEvidence(is, r.Version, true))
+	}
+	return nil
+}
+
+func (e *Engine) manualInputs(ctx context.Context, view store.KRView, r *rules.Rule, now time.Time, in *rules.Inputs) error {
+	mv, err := view.Manual(ctx, r.Key, now)
+	switch {
+	case store.IsNotFound(err):
+		if r.KR.Value != nil {
+			v := *r.KR.Value
+			in.Manual = &v
+			in.Evidence = []rules.Evidence{{Unit: r.Key, Kind: "manual", Title: "value from the config", Value: &v, RuleVersion: r.Version}}
+			in.EvidenceTotal = 1
+		}
+		return nil
+	case err != nil:
+		return err
+	}
+	v := mv.Value
+	in.Manual = &v
+	title := "set by " + firstNonEmpty(mv.SetBy, "someone")
+	if mv.Note != "" {
+		title += ": " + mv.Note
+	}
+	in.Evidence = []rules.Evidence{{Unit: r.Key, Kind: "manual", Title: title, Actor: mv.SetBy,
+		OccurredAt: mv.SetAt, Value: &v, RuleVersion: r.Version}}
+	in.EvidenceTotal = 1
+	return nil
+}
+
+// staleSources are the failing sources r depends on: those its expression
+// requires, or else those its data came from. Manual key results depend on
+// none.
+func (e *Engine) staleSources(ctx context.Context, view store.KRView, r *rules.Rule) ([]string, error) {
+	if r.Type == rules.TypeManual {
+		return nil, nil
+	}
+	sources := r.Sources
+	if sources == nil {
+		var err error
+		if r.Type == rules.TypeRatio {
+			sources, err = view.ScopeSources(ctx, r.Key)
+		} else {
+			sources, err = view.MatchSources(ctx, r.Key)
+		}
+		if err != nil {
+			return nil, err
+		}
+	}
+	var failing []string
+	for _, s := range sources {
+		if e.health.Failing(s) {
+			failing = append(failing, s)
+		}
+	}
+	slices.Sort(failing)
+	return failing, nil
+}
+
+func unitEvidence(rows []store.UnitRow) []rules.Evidence {
+	out := make([]rules.Evidence, 0, len(rows))
+	for _, row := range rows {
+		out = append(out, rules.Evidence{
+			EventID: row.EventID, Unit: row.Unit, Kind: row.Kind, Title: row.Title, URL: row.URL,
+			Actor: row.Actor, OccurredAt: row.OccurredAt, Value: row.Value, RuleVersion: row.RuleVersion,
+		})
+	}
+	return out
+}
+
+func issueEvidence(is store.IssueState, version string, withValue bool) rules.Evidence {
+	ev := rules.Evidence{EventID: is.EventID, Unit: is.Unit, Kind: is.Kind, Title: is.Title, URL: is.URL,
+		Actor: is.Actor, OccurredAt: is.OccurredAt, RuleVersion: version}
+	if withValue {
+		v := 0.0
+		if is.StatusCategory == "done" {
+			v = 1
+		}
+		ev.Value = &v
+	}
+	return ev
+}
+
+func firstNonEmpty(vals ...string) string {
+	for _, v := range vals {
+		if v != "" {
+			return v
+		}
+	}
+	return ""
+}

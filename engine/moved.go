@@ -1,0 +1,140 @@
+package engine
+
+import (
+	"context"
+	"fmt"
+	"time"
+
+	"github.com/goalpost/goalpost/rules"
+	"github.com/goalpost/goalpost/store"
+)
+
+// Movement is what happened to one key result between two moments: its
+// value then and now, the delta, and the items that moved it.
+type Movement struct {
+	KRKey        string
+	Title        string
+	ObjectiveKey string
+	Unit         string
+	From, To     float64 // values at the two moments (the baseline when no data)
+	FromNoData   bool
+	ToNoData     bool
+	Delta        float64 // To − From
+	FromStatus   string
+	ToStatus     string
+	// Evidence are the items that arrived in [from, to): new matches for
+	// count, milestone and metric key results, issues done for ratios, the
+	// value set for manual ones. Newest first.
+	Evidence []rules.Evidence
+}
+
+// Moved says, for every key result in config order, how it moved between
+// from and to ("what moved this week"). Count, milestone and metric values
+// are recomputed as of each moment from the stored matches, so the delta is
+// explained by the evidence; ratio values come from the snapshots (issue
+// state history is not kept) and manual values from their history.
+func (e *Engine) Moved(ctx context.Context, from, to time.Time) ([]Movement, error) {
+	if !to.After(from) {
+		return nil, fmt.Errorf("moved: %s is not after %s", to.Format(time.RFC3339), from.Format(time.RFC3339))
+	}
+	view := e.st.KRView()
+	var out []Movement
+	for _, r := range e.set.Rules() {
+		m, err := e.movement(ctx, view, r, from, to)
+		if err != nil {
+			return nil, fmt.Errorf("moved: %s: %w", r.Key, err)
+		}
+		out = append(out, m)
+	}
+	return out, nil
+}
+
+func (e *Engine) movement(ctx context.Context, view store.KRView, r *rules.Rule, from, to time.Time) (Movement, error) {
+	before, err := e.valueAt(ctx, view, r, from)
+	if err != nil {
+		return Movement{}, err
+	}
+	after, err := e.valueAt(ctx, view, r, to)
+	if err != nil {
+		return Movement{}, err
+	}
+	m := Movement{
+		KRKey: r.Key, Title: r.KR.Title, ObjectiveKey: r.ObjectiveKey, Unit: after.Unit,
+		From: before.Current, To: after.Current, FromNoData: before.NoData, ToNoData: after.NoData,
+		Delta: round4(after.Current - before.Current), FromStatus: before.Status, ToStatus: after.Status,
+	}
+	m.Evidence, err = e.movedEvidence(ctx, view, r, from, to)
+	return m, err
+}
+
+// valueAt is the key result's result as of t.
+func (e *Engine) valueAt(ctx context.Context, view store.KRView, r *rules.Rule, t time.Time) (rules.Result, error) {
+	if r.Type != rules.TypeRatio || !t.Before(e.now()) {
+		in, err := e.inputs(ctx, view, r, t)
+		if err != nil {
+			return rules.Result{}, err
+		}
+		in.StaleSources = nil
+		return r.Evaluate(in, t), nil
+	}
+	s, err := view.SnapshotAt(ctx, r.Key, t)
+	switch {
+	case store.IsNotFound(err):
+		res := r.Evaluate(rules.Inputs{}, t) // nothing known yet: no data
+		return res, nil
+	case err != nil:
+		return rules.Result{}, err
+	}
+	res := r.Evaluate(rules.Inputs{}, t)
+	res.Current, res.Progress, res.Score, res.Status, res.NoData = s.Current, s.Progress, s.Score, s.Status, s.NoData
+	return res, nil
+}
+
+func (e *Engine) movedEvidence(ctx context.Context, view store.KRView, r *rules.Rule, from, to time.Time) ([]rules.Evidence, error) {
+	switch r.Type {
+	case rules.TypeManual:
+		mv, err := view.Manual(ctx, r.Key, to)
+		if store.IsNotFound(err) || (err == nil && mv.SetAt.Before(from)) {
+			return nil, nil
+		}
+		if err != nil {
+			return nil, err
+		}
+		v := mv.Value
+		return []rules.Evidence{{Unit: r.Key, Kind: "manual", Title: "set by " + firstNonEmpty(mv.SetBy, "someone"),
+			Actor: mv.SetBy, OccurredAt: mv.SetAt, Value: &v, RuleVersion: r.Version}}, nil
+	case rules.TypeRatio:
+		issues, err := view.ScopeIssues(ctx, r.Key, 0)
+		if err != nil {
+			return nil, err
+		}
+		var out []rules.Evidence
+		for _, is := range issues {
+			if !is.DoneAt.IsZero() && !is.DoneAt.Before(from) && is.DoneAt.Before(to) {
+				out = append(out, issueEvidence(is, r.Version, true))
+			}
+		}
+		return out, nil
+	}
+	wFrom, wTo := r.WindowAt(to)
+	if wFrom.Before(from) {
+		wFrom = from
+	}
+	if !wTo.After(wFrom) {
+		return nil, nil
+	}
+	rows, err := view.Units(ctx, store.UnitQuery{KRKey: r.Key, From: wFrom, To: wTo,
+		WithValue: r.Type == rules.TypeMetric && r.Field != ""})
+	if err != nil {
+		return nil, err
+	}
+	return unitEvidence(rows), nil
+}
+
+func round4(v float64) float64 {
+	const p = 1e4
+	if v < 0 {
+		return -float64(int64(-v*p+0.5)) / p
+	}
+	return float64(int64(v*p+0.5)) / p
+}

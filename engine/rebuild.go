@@ -1,0 +1,162 @@
+package engine
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"io"
+	"time"
+
+	"github.com/goalpost/goalpost/event"
+	"github.com/goalpost/goalpost/rules"
+	"github.com/goalpost/goalpost/store"
+)
+
+// RebuildReport is what a rebuild changed.
+type RebuildReport struct {
+	Events    int        // stored events replayed
+	Changed   []KRChange // key results whose result changed, in config order
+	Removed   []KRChange // key results no longer configured (New is zero)
+	Unchanged int        // key results whose result did not change
+	Took      time.Duration
+}
+
+// KRChange is one key result's result before and after.
+type KRChange struct {
+	KRKey string
+	Old   *rules.Result // nil for a new key result
+	New   rules.Result
+}
+
+// Rebuild recomputes every key result from the stored events (no
+// refetching), after rules or people changed, and prints which key results
+// changed, from what to what. It runs in one transaction: if it fails
+// nothing changes. Changed key results get their writebacks queued.
+func (e *Engine) Rebuild(ctx context.Context, w io.Writer) error {
+	rep, err := e.RebuildReport(ctx)
+	if err != nil {
+		return err
+	}
+	return writeRebuild(w, rep)
+}
+
+// RebuildReport is Rebuild returning the changes as data.
+func (e *Engine) RebuildReport(ctx context.Context) (RebuildReport, error) {
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	now := e.now()
+	var rep RebuildReport
+	err := e.st.InTx(ctx, func(tx *store.Tx) error {
+		rep = RebuildReport{}
+		k := tx.KR()
+		defer k.Close()
+		if err := k.ResetDerived(ctx); err != nil {
+			return err
+		}
+		touched := keySet{}
+		err := e.st.ScanEvents(ctx, store.EventFilter{}, func(ev event.Event) error {
+			rep.Events++
+			e.identify(&ev)
+			return e.apply(ctx, k, &ev, touched)
+		})
+		if err != nil {
+			return fmt.Errorf("replay: %w", err)
+		}
+		changes, err := e.refresh(ctx, tx, k, e.allKeys(), now)
+		if err != nil {
+			return err
+		}
+		for _, c := range changes {
+			rep.Changed = append(rep.Changed, KRChange{KRKey: c.New.KRKey, Old: c.Old, New: c.New})
+		}
+		rep.Unchanged = len(e.set.Rules()) - len(changes)
+		rep.Removed, err = e.dropUnconfigured(ctx, k)
+		return err
+	})
+	if err != nil {
+		return RebuildReport{}, fmt.Errorf("rebuild: %w", err)
+	}
+	rep.Took = e.now().Sub(now)
+	return rep, nil
+}
+
+func (e *Engine) dropUnconfigured(ctx context.Context, k *store.KRTx) ([]KRChange, error) {
+	states, err := k.View().States(ctx)
+	if err != nil {
+		return nil, err
+	}
+	var removed []KRChange
+	for _, st := range states {
+		if _, ok := e.set.Rule(st.KRKey); ok {
+			continue
+		}
+		old := &rules.Result{}
+		if err := json.Unmarshal(st.Result, old); err != nil {
+			return nil, fmt.Errorf("decode stored result %s: %w", st.KRKey, err)
+		}
+		if err := k.DeleteState(ctx, st.KRKey); err != nil {
+			return nil, err
+		}
+		removed = append(removed, KRChange{KRKey: st.KRKey, Old: old})
+	}
+	return removed, nil
+}
+
+func writeRebuild(w io.Writer, rep RebuildReport) error {
+	p := &printer{w: w}
+	p.f("rebuilt from %d stored events (nothing refetched)\n", rep.Events)
+	for _, c := range rep.Changed {
+		if c.Old == nil {
+			p.f("  %s: new, %s (%s)\n", c.KRKey, value(c.New), c.New.Status)
+			continue
+		}
+		p.f("  %s: %s\n", c.KRKey, describeChange(*c.Old, c.New))
+	}
+	for _, c := range rep.Removed {
+		p.f("  %s: removed from the config (was %s)\n", c.KRKey, value(*c.Old))
+	}
+	p.f("%d changed, %d unchanged, %d removed\n", len(rep.Changed), rep.Unchanged, len(rep.Removed))
+	return p.err
+}
+
+// describeChange says what differs between two results of one key result.
+func describeChange(old, cur rules.Result) string {
+	s := ""
+	add := func(part string) {
+		if s != "" {
+			s += ", "
+		}
+		s += part
+	}
+	if old.Current != cur.Current || old.NoData != cur.NoData {
+		add(fmt.Sprintf("value %s → %s", value(old), value(cur)))
+	}
+	if old.Progress != cur.Progress {
+		add(fmt.Sprintf("progress %s → %s", fnum(old.Progress), fnum(cur.Progress)))
+	}
+	if old.Status != cur.Status {
+		add(fmt.Sprintf("status %s → %s", old.Status, cur.Status))
+	}
+	if old.EvidenceTotal != cur.EvidenceTotal {
+		add(fmt.Sprintf("items %d → %d", old.EvidenceTotal, cur.EvidenceTotal))
+	}
+	if old.RuleVersion != cur.RuleVersion {
+		add(fmt.Sprintf("rule version %s → %s", old.RuleVersion, cur.RuleVersion))
+	}
+	if s == "" {
+		s = "value unchanged (" + value(cur) + "); evidence or details changed"
+	}
+	return s
+}
+
+// printer writes formatted lines, keeping the first error.
+type printer struct {
+	w   io.Writer
+	err error
+}
+
+func (p *printer) f(format string, args ...any) {
+	if p.err == nil {
+		_, p.err = fmt.Fprintf(p.w, format, args...)
+	}
+}

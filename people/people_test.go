@@ -1,0 +1,152 @@
+package people
+
+import (
+	"errors"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/goalpost/goalpost/confval"
+)
+
+func testDirectory(t *testing.T) *Directory {
+	t.Helper()
+	d, err := New([]Person{
+		{Key: "alice", Email: "Alice@Example.com", GitHub: "Alice-GH", Jira: "557058:f58131cb", Linear: "lin-1", Team: "web"},
+		{Key: "bob", GitHub: "bob", TimeZone: "Australia/Sydney", Team: "web", Handles: []string{"deploy:bob-bot"}},
+		{Key: "carol", GitHub: "carol", Team: "ops", Role: "manager"},
+		{Key: "dan", GitHub: "dan"},
+	}, []Team{
+		{Name: "web", TimeZone: "Europe/London"},
+		{Name: "ops", TimeZone: "America/New_York", WeekStart: "sunday"},
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return d
+}
+
+func TestLookup(t *testing.T) {
+	d := testDirectory(t)
+	tests := []struct {
+		source, handle string
+		want           string // "" when unmapped
+	}{
+		{"github", "alice-gh", "alice"},
+		{"github", "ALICE-GH", "alice"},
+		{"jira", "557058:f58131cb", "alice"},
+		{"linear", "lin-1", "alice"},
+		{"jira", "alice@example.com", "alice"},
+		{"deploy", "bob-bot", "bob"},
+		{"deploy", "bob", "bob"}, // deploy hooks carry GitHub logins
+		{"jira", "bob", ""},      // …but a Jira handle is never a GitHub login
+		{"github", "dependabot[bot]", ""},
+		{"github", "", ""},
+	}
+	for _, tt := range tests {
+		p, ok := d.Lookup(tt.source, tt.handle)
+		if ok != (tt.want != "") || p.Key != tt.want {
+			t.Errorf("Lookup(%s, %s) = %q, %v; want %q", tt.source, tt.handle, p.Key, ok, tt.want)
+		}
+	}
+}
+
+func TestLocationsAndWeekStarts(t *testing.T) {
+	d := testDirectory(t)
+	tests := []struct {
+		person, loc string
+		start       time.Weekday
+		engineer    bool
+	}{
+		{"alice", "Europe/London", time.Monday, true},     // the team's zone
+		{"bob", "Australia/Sydney", time.Monday, true},    // the person's own zone wins
+		{"carol", "America/New_York", time.Sunday, false}, // team week start; not an engineer
+		{"dan", "UTC", time.Monday, true},                 // no team: defaults
+	}
+	for _, tt := range tests {
+		p, _ := d.Person(tt.person)
+		if got := d.Location(tt.person).String(); got != tt.loc {
+			t.Errorf("%s: location %s, want %s", tt.person, got, tt.loc)
+		}
+		if got := d.WeekStart(tt.person); got != tt.start {
+			t.Errorf("%s: week start %s, want %s", tt.person, got, tt.start)
+		}
+		if p.Engineer() != tt.engineer {
+			t.Errorf("%s: engineer %v, want %v", tt.person, p.Engineer(), tt.engineer)
+		}
+	}
+}
+
+func TestValidate(t *testing.T) {
+	tests := []struct {
+		name    string
+		people  []Person
+		teams   []Team
+		wantKey string
+		want    string
+	}{
+		{"missing key", []Person{{Name: "x"}}, nil, "people[0].key", "required"},
+		{"duplicate key", []Person{{Key: "a"}, {Key: "a"}}, nil, "people[1].key", "unique"},
+		{"bad time zone", []Person{{Key: "a", TimeZone: "Moon/Base"}}, nil, "people[0].time_zone", "Moon/Base"},
+		{"unknown team", []Person{{Key: "a", Team: "x"}}, []Team{{Name: "y"}}, "people[0].team", `unknown team "x"`},
+		{"handle claimed twice", []Person{{Key: "a", GitHub: "Sam"}, {Key: "b", GitHub: "sam"}}, nil, "people[1].github", "already a's"},
+		{"bad alias", []Person{{Key: "a", Handles: []string{"nocolon"}}}, nil, "people[0].handles", "source:handle"},
+		{"bad week start", nil, []Team{{Name: "t", WeekStart: "funday"}}, "teams[0].week_start", "funday"},
+		{"duplicate team", nil, []Team{{Name: "t"}, {Name: "t"}}, "teams[1].name", "unique"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			err := Validate(tt.people, tt.teams)
+			var fe *confval.FieldError
+			for _, e := range confval.Flatten(err) {
+				if errors.As(e, &fe) && fe.Key == tt.wantKey && strings.Contains(fe.Err.Error(), tt.want) {
+					return
+				}
+			}
+			t.Errorf("Validate = %v; want %s: …%s…", err, tt.wantKey, tt.want)
+		})
+	}
+}
+
+func TestWeekOf(t *testing.T) {
+	load := func(name string) *time.Location {
+		loc, err := time.LoadLocation(name)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return loc
+	}
+	tests := []struct {
+		name  string
+		at    string
+		loc   string
+		start time.Weekday
+		label string
+		hours float64
+	}{
+		// Sunday 23:30 UTC is Monday 10:30 in Sydney: the new week there…
+		{"sydney monday", "2026-11-15T23:30:00Z", "Australia/Sydney", time.Monday, "2026-W47", 168},
+		// …and still last week in London.
+		{"london sunday", "2026-11-15T23:30:00Z", "Europe/London", time.Monday, "2026-W46", 168},
+		// London leaves summer time on Sunday Oct 25: that week has 169 hours.
+		{"dst end week", "2026-10-25T23:30:00Z", "Europe/London", time.Monday, "2026-W43", 169},
+		// Monday 00:30 BST is Sunday 23:30 UTC: already the new week.
+		{"just after local midnight", "2026-10-18T23:30:00Z", "Europe/London", time.Monday, "2026-W43", 169},
+		// Sydney starts summer time on Sunday Oct 4: the week of Sep 28 has 167 hours.
+		{"dst start week", "2026-10-03T12:00:00Z", "Australia/Sydney", time.Monday, "2026-W40", 167},
+		// A Sunday week start is labelled by its first day.
+		{"sunday weeks", "2026-11-04T12:00:00Z", "America/New_York", time.Sunday, "2026-11-01", 169},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			at, _ := time.Parse(time.RFC3339, tt.at)
+			w := WeekOf(at, load(tt.loc), tt.start)
+			if w.Label() != tt.label || w.End.Sub(w.Start).Hours() != tt.hours || !w.Contains(at) {
+				t.Errorf("WeekOf = %s (%s → %s, %vh), want %s of %vh", w.Label(), w.Start, w.End, w.End.Sub(w.Start).Hours(), tt.label, tt.hours)
+			}
+			if p := w.Prev(); !p.End.Equal(w.Start) || p.Start.Weekday() != tt.start || p.Start.Hour() != 0 {
+				t.Errorf("Prev = %s → %s", p.Start, p.End)
+			}
+		})
+	}
+}

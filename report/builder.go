@@ -1,0 +1,124 @@
+// Package report drafts each team's weekly check-in from the evidence — key
+// results with "Current X / Target Y", status, what moved this week and the
+// items that moved it, blockers, wins, the shipped-to-production baseline,
+// two-in-a-row misses, silence and unmapped identities — renders it as
+// Markdown, HTML, JSON or Slack Block Kit, freezes finished weeks so a past
+// report never changes, and delivers it on a weekly schedule per team to
+// stdout, files, Slack and Notion, once per week even across restarts.
+package report
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"fmt"
+	"slices"
+	"strings"
+	"time"
+
+	"github.com/goalpost/goalpost/people"
+	"github.com/goalpost/goalpost/store"
+)
+
+// Snapshots keeps frozen reports; *store.Store implements it.
+type Snapshots interface {
+	// ReportSnapshot returns the frozen report JSON, or an error wrapping
+	// store.ErrNotFound when there is none.
+	ReportSnapshot(ctx context.Context, team, week string) ([]byte, error)
+	// FreezeReport stores body unless a report is already frozen for team
+	// and week, and returns the stored one (the first one wins). Idempotent.
+	FreezeReport(ctx context.Context, team, week string, body []byte, now time.Time) ([]byte, error)
+}
+
+// Builder gives the report for a team and week, from the frozen snapshot
+// when there is one. It is safe for concurrent use.
+type Builder struct {
+	src       Source
+	snaps     Snapshots
+	teams     map[string]people.Team
+	names     []string
+	gridWeeks int
+}
+
+// NewBuilder returns a Builder over src and snaps for teams (none: one
+// implicit team "" in UTC that gets every key result). cfg may be nil. It
+// checks the teams' time zones and week starts; it does no I/O.
+func NewBuilder(src Source, snaps Snapshots, teams []people.Team, cfg *Config) (*Builder, error) {
+	if cfg == nil {
+		cfg = &Config{}
+	}
+	if len(teams) == 0 {
+		teams = []people.Team{{}}
+	}
+	b := &Builder{src: src, snaps: snaps, teams: map[string]people.Team{}, gridWeeks: cfg.gridWeeks()}
+	for _, t := range teams {
+		if _, err := NewCalendar(t.TimeZone, t.WeekStart); err != nil {
+			return nil, fmt.Errorf("team %q: %w", t.Name, err)
+		}
+		if _, dup := b.teams[t.Name]; dup {
+			return nil, fmt.Errorf("team %q listed twice", t.Name)
+		}
+		b.teams[t.Name] = t
+		b.names = append(b.names, t.Name)
+	}
+	slices.Sort(b.names)
+	return b, nil
+}
+
+// Teams returns the team names, sorted.
+func (b *Builder) Teams() []string { return slices.Clone(b.names) }
+
+// Team returns the named team, or an error naming the known teams.
+func (b *Builder) Team(name string) (people.Team, error) {
+	t, ok := b.teams[name]
+	if !ok {
+		return people.Team{}, fmt.Errorf("unknown team %q (teams: %s)", name, strings.Join(b.names, ", "))
+	}
+	return t, nil
+}
+
+// WeekOf returns the week containing t in team's calendar: the default
+// --week for `goalpost report` is WeekOf(team, now).
+func (b *Builder) WeekOf(team string, t time.Time) (Week, error) {
+	tm, err := b.Team(team)
+	if err != nil {
+		return Week{}, err
+	}
+	cal, _ := NewCalendar(tm.TimeZone, tm.WeekStart) // checked in NewBuilder
+	return cal.WeekOf(t), nil
+}
+
+// Report returns team's report for week as of now. A week with a frozen
+// snapshot gets the snapshot. Otherwise the report is drafted from the
+// source; if the week has ended it is frozen first, so every later call
+// (and the scheduler's delivery) returns exactly this report. A week in
+// progress is drafted afresh every time.
+func (b *Builder) Report(ctx context.Context, team string, week Week, now time.Time) (*Report, error) {
+	tm, err := b.Team(team)
+	if err != nil {
+		return nil, err
+	}
+	body, err := b.snaps.ReportSnapshot(ctx, team, week.String())
+	switch {
+	case err == nil:
+		return Decode(body)
+	case !errors.Is(err, store.ErrNotFound):
+		return nil, err
+	}
+	r, err := Build(ctx, b.src, tm, week, now, b.gridWeeks)
+	if err != nil {
+		return nil, err
+	}
+	if !r.Final {
+		return r, nil
+	}
+	var buf bytes.Buffer
+	if err := writeJSON(&buf, r); err != nil {
+		return nil, fmt.Errorf("encode report: %w", err)
+	}
+	stored, err := b.snaps.FreezeReport(ctx, team, week.String(), buf.Bytes(), now)
+	if err != nil {
+		return nil, err
+	}
+	return Decode(stored)
+}

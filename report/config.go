@@ -1,0 +1,252 @@
+package report
+
+import (
+	"errors"
+	"fmt"
+	"net/url"
+	"path/filepath"
+	"regexp"
+	"strings"
+	"time"
+
+	"github.com/goalpost/goalpost/confval"
+	"github.com/goalpost/goalpost/secret"
+)
+
+// Defaults of the [report] section.
+const (
+	DefaultDay     = "monday"
+	DefaultTime    = "09:00"
+	DefaultCatchUp = 24 * time.Hour
+)
+
+// Destination types.
+const (
+	DestStdout = "stdout"
+	DestFile   = "file"
+	DestSlack  = "slack"
+	DestNotion = "notion"
+)
+
+// Config is the [report] section: when the weekly check-in is sent, and
+// where.
+//
+//	[report]
+//	day = "monday"      # in each team's time zone
+//	time = "09:00"
+//	catch_up = "24h"    # send a missed report at most this late
+//	grid_weeks = 4
+//
+//	[[report.destinations]]
+//	name = "eng-channel"
+//	type = "slack"
+//	webhook_url = "${SLACK_WEBHOOK_URL}"
+type Config struct {
+	// Day and Time are when each team's report for the week that just ended
+	// is sent, in the team's time zone (default monday 09:00).
+	Day  string `toml:"day"`
+	Time string `toml:"time"`
+	// CatchUp bounds how late a missed report is still sent, e.g. after the
+	// daemon was down over the scheduled time (default 24h). A delivery
+	// already started is always finished, however late.
+	CatchUp confval.Duration `toml:"catch_up"`
+	// GridWeeks is how many weeks the baseline grid shows (default 4).
+	GridWeeks    int                 `toml:"grid_weeks"`
+	Destinations []DestinationConfig `toml:"destinations"`
+}
+
+// DestinationConfig is one [[report.destinations]] entry.
+type DestinationConfig struct {
+	// Name identifies the destination in delivery records; renaming it sends
+	// that week's report again.
+	Name string `toml:"name"`
+	Type string `toml:"type"` // stdout | file | slack | notion
+	// Teams limits the destination to these teams (default: every team).
+	Teams []string `toml:"teams"`
+	// Format is the rendering for stdout and file: md, html, json or slack
+	// (default: from the file extension, else md).
+	Format string `toml:"format"`
+	// Path is the file to write (type file); {team} and {week} are replaced,
+	// e.g. "reports/{team}/{week}.md".
+	Path string `toml:"path"`
+	// WebhookURL is the Slack incoming-webhook URL (type slack).
+	WebhookURL secret.String `toml:"webhook_url"`
+	// ParentPageID is the Notion page under which one page per team and
+	// week is created (type notion). The token is [notion] token unless
+	// Token is set.
+	ParentPageID string        `toml:"parent_page_id"`
+	Token        secret.String `toml:"token"`
+}
+
+var nameRE = regexp.MustCompile(`^[a-z0-9][a-z0-9_.-]{0,63}$`)
+
+// Validate checks the section without any I/O. Errors are confval field
+// errors keyed below the section ("destinations[1].webhook_url").
+func (c *Config) Validate() error {
+	var errs []error
+	if c.Day != "" {
+		if _, ok := parseWeekday(c.Day); !ok {
+			errs = append(errs, confval.Fieldf("day", "want monday..sunday, got %q", c.Day))
+		}
+	}
+	if c.Time != "" {
+		if _, err := ParseClock(c.Time); err != nil {
+			errs = append(errs, confval.Field("time", err))
+		}
+	}
+	if c.CatchUp.Duration < 0 || c.CatchUp.Duration > 7*24*time.Hour {
+		errs = append(errs, confval.Fieldf("catch_up", "want 0 (default %s) to 168h", DefaultCatchUp))
+	}
+	if c.GridWeeks < 0 || c.GridWeeks > 26 {
+		errs = append(errs, confval.Fieldf("grid_weeks", "want 1..26 (default %d)", DefaultGridWeeks))
+	}
+	seen := map[string]bool{}
+	for i, d := range c.Destinations {
+		key := fmt.Sprintf("destinations[%d]", i)
+		errs = append(errs, confval.Prefix(key, d.validate()))
+		if seen[d.Name] && d.Name != "" {
+			errs = append(errs, confval.Fieldf(key+".name", "duplicate destination name %q", d.Name))
+		}
+		seen[d.Name] = true
+	}
+	return errors.Join(errs...)
+}
+
+func (d *DestinationConfig) validate() error {
+	var errs []error
+	if !nameRE.MatchString(d.Name) {
+		errs = append(errs, confval.Fieldf("name", "want a short lowercase name (a-z, 0-9, _ . -), got %q", d.Name))
+	}
+	for i, t := range d.Teams {
+		if strings.TrimSpace(t) == "" {
+			errs = append(errs, confval.Fieldf(fmt.Sprintf("teams[%d]", i), "empty team name"))
+		}
+	}
+	switch d.Type {
+	case DestStdout:
+		errs = append(errs, d.only("format")...)
+		errs = append(errs, d.validateFormat()...)
+	case DestFile:
+		errs = append(errs, d.only("format", "path")...)
+		if d.Path == "" {
+			errs = append(errs, confval.Fieldf("path", "required for type file"))
+		}
+		errs = append(errs, d.validateFormat()...)
+	case DestSlack:
+		errs = append(errs, d.only("webhook_url")...)
+		errs = append(errs, validateWebhookURL(d.WebhookURL)...)
+	case DestNotion:
+		errs = append(errs, d.only("parent_page_id", "token")...)
+		if _, err := NotionID(d.ParentPageID); err != nil {
+			errs = append(errs, confval.Fieldf("parent_page_id", "want a Notion page id (32 hex digits, dashes optional), got %q", d.ParentPageID))
+		}
+	default:
+		errs = append(errs, confval.Fieldf("type", "want stdout, file, slack or notion, got %q", d.Type))
+	}
+	return errors.Join(errs...)
+}
+
+// only reports the type-specific keys that are set but not allowed.
+func (d *DestinationConfig) only(allowed ...string) []error {
+	set := map[string]bool{
+		"format": d.Format != "", "path": d.Path != "", "webhook_url": d.WebhookURL.IsSet(),
+		"parent_page_id": d.ParentPageID != "", "token": d.Token.IsSet(),
+	}
+	for _, a := range allowed {
+		delete(set, a)
+	}
+	var errs []error
+	for _, k := range []string{"format", "path", "webhook_url", "parent_page_id", "token"} {
+		if set[k] {
+			errs = append(errs, confval.Fieldf(k, "not used by type %s", d.Type))
+		}
+	}
+	return errs
+}
+
+func (d *DestinationConfig) validateFormat() []error {
+	if _, err := d.format(); err != nil {
+		return []error{confval.Field("format", err)}
+	}
+	return nil
+}
+
+// format is the rendering for stdout and file destinations.
+func (d *DestinationConfig) format() (string, error) {
+	f := d.Format
+	if f == "" {
+		switch strings.ToLower(filepath.Ext(d.Path)) {
+		case ".html", ".htm":
+			f = FormatHTML
+		case ".json":
+			f = FormatJSON
+		default:
+			f = FormatMarkdown
+		}
+	}
+	for _, ok := range Formats {
+		if f == ok {
+			return f, nil
+		}
+	}
+	return "", fmt.Errorf("want one of %s, got %q", strings.Join(Formats, ", "), f)
+}
+
+// validateWebhookURL checks a Slack webhook URL without ever echoing it.
+func validateWebhookURL(s secret.String) []error {
+	if !s.IsSet() {
+		return []error{confval.Fieldf("webhook_url", "required for type slack")}
+	}
+	v := s.Reveal()
+	if strings.Contains(v, "${") {
+		return nil // expanded from the environment when the file is loaded
+	}
+	u, err := url.Parse(v)
+	if err != nil || (u.Scheme != "https" && u.Scheme != "http") || u.Host == "" {
+		return []error{confval.Fieldf("webhook_url", "want an https URL such as https://hooks.slack.com/services/… (value not shown)")}
+	}
+	return nil
+}
+
+// NotionID returns a Notion id (32 hex digits, dashes optional) in dashed
+// lowercase form.
+func NotionID(id string) (string, error) {
+	h := strings.ToLower(strings.ReplaceAll(id, "-", ""))
+	if len(h) != 32 || strings.Trim(h, "0123456789abcdef") != "" {
+		return "", fmt.Errorf("%q is not a Notion id", id)
+	}
+	return h[0:8] + "-" + h[8:12] + "-" + h[12:16] + "-" + h[16:20] + "-" + h[20:32], nil
+}
+
+// schedule returns the configured day, time and catch-up with defaults.
+func (c *Config) schedule() (time.Weekday, Clock, time.Duration) {
+	day, _ := parseWeekday(c.Day)
+	if c.Day == "" {
+		day = time.Monday
+	}
+	clock, err := ParseClock(c.Time)
+	if err != nil {
+		clock = Clock{Hour: 9}
+	}
+	return day, clock, c.CatchUp.Or(DefaultCatchUp)
+}
+
+func (c *Config) gridWeeks() int {
+	if c.GridWeeks <= 0 {
+		return DefaultGridWeeks
+	}
+	return c.GridWeeks
+}
+
+// forTeam reports whether the destination takes team's report.
+func (d *DestinationConfig) forTeam(team string) bool {
+	if len(d.Teams) == 0 {
+		return true
+	}
+	for _, t := range d.Teams {
+		if t == team {
+			return true
+		}
+	}
+	return false
+}

@@ -1,0 +1,225 @@
+package report
+
+import (
+	"encoding/json"
+	"fmt"
+	"io"
+	"math"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/goalpost/goalpost/rules"
+)
+
+// Formats Render knows.
+const (
+	FormatMarkdown = "md"
+	FormatHTML     = "html"
+	FormatJSON     = "json"
+	FormatSlack    = "slack"
+)
+
+// Formats lists the formats Render accepts.
+var Formats = []string{FormatMarkdown, FormatHTML, FormatJSON, FormatSlack}
+
+// Render writes r to w in format: "md" (Markdown for a PR, wiki or email),
+// "html" (a self-contained page), "json" (the Report itself) or "slack" (a
+// JSON array of Slack incoming-webhook payloads, each within Slack's block
+// limits). The output depends only on r.
+func Render(r *Report, format string, w io.Writer) error {
+	var err error
+	switch format {
+	case FormatMarkdown:
+		_, err = io.WriteString(w, Markdown(r))
+	case FormatHTML:
+		err = HTML(r, w)
+	case FormatJSON:
+		err = writeJSON(w, r)
+	case FormatSlack:
+		var msgs []SlackMessage
+		if msgs, err = Slack(r); err == nil {
+			err = writeJSON(w, msgs)
+		}
+	default:
+		return fmt.Errorf("unknown report format %q (want %s)", format, strings.Join(Formats, ", "))
+	}
+	if err != nil {
+		return fmt.Errorf("render %s: %w", format, err)
+	}
+	return nil
+}
+
+func writeJSON(w io.Writer, v any) error {
+	enc := json.NewEncoder(w)
+	enc.SetIndent("", "  ")
+	enc.SetEscapeHTML(false)
+	return enc.Encode(v)
+}
+
+// title is the report's heading.
+func (r *Report) title() string {
+	if r.Team == "" {
+		return "Weekly check-in — " + r.Week.String()
+	}
+	return "Weekly check-in — " + r.Team + " — " + r.Week.String()
+}
+
+// span describes the week's dates: "Mon 16 Nov – Sun 22 Nov 2026 (Europe/Berlin)".
+func (r *Report) span() string {
+	last := r.End.AddDate(0, 0, -1)
+	return fmt.Sprintf("%s – %s (%s)", r.Start.Format("Mon 2 Jan"), last.Format("Mon 2 Jan 2006"), r.TimeZone)
+}
+
+// generated says when and how final the draft is.
+func (r *Report) generated() string {
+	s := "Drafted " + r.GeneratedAt.Format("Mon 2 Jan 2006 15:04 MST") + " by goalpost"
+	if !r.Final {
+		s += " · week in progress"
+	}
+	return s
+}
+
+// gridLegend explains the baseline cells.
+const gridLegend = "Numbers are changes that reached production; ✗ no change that week, ✗✗ a second miss in a row, – silent: no activity at all, “so far”: the week is not over."
+
+const narrativePlaceholder = "KR owners: add the story behind the numbers here — context, decisions, asks."
+
+// statusLabel is a status in words.
+func statusLabel(s string) string {
+	switch s {
+	case rules.StatusOnTrack:
+		return "on track"
+	case rules.StatusAtRisk:
+		return "at risk"
+	case rules.StatusOffTrack:
+		return "off track"
+	case rules.StatusDone:
+		return "done"
+	case rules.StatusStale:
+		return "stale (data not refreshed)"
+	}
+	return s
+}
+
+// statusColor is the status's colour in HTML (hex, no #).
+func statusColor(s string) string {
+	switch s {
+	case rules.StatusOnTrack:
+		return "1a7f37"
+	case rules.StatusAtRisk:
+		return "bf8700"
+	case rules.StatusOffTrack:
+		return "cf222e"
+	case rules.StatusDone:
+		return "0969da"
+	}
+	return "6e7781" // stale and unknown: grey, never red
+}
+
+// statusEmoji is the status as an emoji, for Markdown and Slack.
+func statusEmoji(s string) string {
+	switch s {
+	case rules.StatusOnTrack:
+		return "🟢"
+	case rules.StatusAtRisk:
+		return "🟡"
+	case rules.StatusOffTrack:
+		return "🔴"
+	case rules.StatusDone:
+		return "✅"
+	}
+	return "⚪"
+}
+
+// num formats a value with at most two decimals and no trailing zeros.
+func num(v float64) string {
+	return strconv.FormatFloat(math.Round(v*100)/100, 'f', -1, 64)
+}
+
+// signed formats a delta with its sign.
+func signed(v float64) string {
+	if v > 0 {
+		return "+" + num(v)
+	}
+	if v == 0 {
+		return "±0"
+	}
+	return "−" + num(-v)
+}
+
+// withUnit formats a value in the KR's unit ("80%", "12 min").
+func withUnit(v float64, unit string) string {
+	switch unit {
+	case "":
+		return num(v)
+	case "%":
+		return num(v) + "%"
+	}
+	return num(v) + " " + unit
+}
+
+func percent(v float64) string { return strconv.Itoa(int(math.Round(v*100))) + "%" }
+
+// currentTarget is the headline "Current X / Target Y".
+func (k KR) currentTarget() string {
+	return "Current " + withUnit(k.Current, k.Unit) + " / Target " + withUnit(k.Target, k.Unit)
+}
+
+// movedLine is "+4 (8 → 12)".
+func (m *Move) line(unit string) string {
+	return fmt.Sprintf("%s (%s → %s)", signed(m.Delta), withUnit(m.From, unit), withUnit(m.To, unit))
+}
+
+func day(t time.Time) string { return t.Format("Mon 2 Jan") }
+
+// cellText is a baseline cell in words.
+func cellText(c Cell) string {
+	switch c.State {
+	case CellShipped:
+		return strconv.Itoa(c.Shipped)
+	case CellTwoInARow:
+		return "0 ✗✗"
+	case CellSilent:
+		return "– silent"
+	case CellOpen:
+		return "0 so far"
+	}
+	return "0 ✗"
+}
+
+// coverageText is "3/4 (75%)".
+func coverageText(c Coverage) string {
+	if c.People == 0 {
+		return "–"
+	}
+	return fmt.Sprintf("%d/%d (%s)", c.Met, c.People, percent(c.Share()))
+}
+
+// personName is the name to show for a person.
+func personName(p Person) string {
+	if p.Name != "" {
+		return p.Name
+	}
+	return p.Person
+}
+
+// krTitle is "KEY · Title".
+func (k KR) label() string {
+	if k.Title == "" {
+		return k.Key
+	}
+	return k.Key + " · " + k.Title
+}
+
+// objectiveLabel is "KEY · Title (owner)".
+func (o Objective) label() string {
+	s := o.Key
+	if o.Title != "" {
+		s += " · " + o.Title
+	}
+	if o.Owner != "" {
+		s += " (owner: " + o.Owner + ")"
+	}
+	return s
+}

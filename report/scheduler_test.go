@@ -1,0 +1,415 @@
+package report
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net/http"
+	"net/http/httptest"
+	"os"
+	"path/filepath"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/goalpost/goalpost/people"
+	"github.com/goalpost/goalpost/secret"
+	"github.com/goalpost/goalpost/store"
+	"github.com/goalpost/goalpost/transport"
+)
+
+// clock is a settable time source.
+type clock struct {
+	mu sync.Mutex
+	t  time.Time
+}
+
+func (c *clock) Now() time.Time      { c.mu.Lock(); defer c.mu.Unlock(); return c.t }
+func (c *clock) Set(t time.Time)     { c.mu.Lock(); c.t = t; c.mu.Unlock() }
+func (c *clock) Add(d time.Duration) { c.Set(c.Now().Add(d)) }
+
+// recorder is a Sender that records each delivery and when it happened.
+type recorder struct {
+	mu   sync.Mutex
+	now  func() time.Time
+	sent []sentReport
+	fail error
+}
+
+type sentReport struct {
+	team, week string
+	at         time.Time
+}
+
+func (r *recorder) Deliver(ctx context.Context, rep *Report, done Progress, confirm func(context.Context, Progress) error) error {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	if r.fail != nil {
+		return r.fail
+	}
+	r.sent = append(r.sent, sentReport{team: rep.Team, week: rep.Week.String(), at: r.now()})
+	return confirm(ctx, Progress{Parts: 1})
+}
+
+// stubBuild drafts a minimal report for any team and week.
+func stubBuild(teams []people.Team) BuildFunc {
+	return func(_ context.Context, team string, week Week, now time.Time) (*Report, error) {
+		for _, t := range teams {
+			if t.Name == team {
+				cal, _ := NewCalendar(t.TimeZone, t.WeekStart)
+				start, end := cal.Bounds(week)
+				return &Report{Schema: Schema, Team: team, TimeZone: cal.loc().String(), Week: week, Start: start, End: end, GeneratedAt: now, Final: true}, nil
+			}
+		}
+		return nil, fmt.Errorf("unknown team %q", team)
+	}
+}
+
+var dstTeams = []people.Team{
+	{Name: "berlin", TimeZone: "Europe/Berlin"},     // CEST→CET on Sun 25 Oct 2026
+	{Name: "newyork", TimeZone: "America/New_York"}, // EDT→EST on Sun 1 Nov 2026
+	{Name: "sydney", TimeZone: "Australia/Sydney"},  // AEST→AEDT on Sun 4 Oct 2026
+	{Name: "sunday", TimeZone: "UTC", WeekStart: "sunday"},
+}
+
+// The schedule fires exactly once per week per team, at Monday 09:00 local
+// time, through the autumn DST changes of three zones, whether the clock
+// follows the scheduler's own wake-ups or moves in fixed steps.
+func TestSchedulerOncePerWeekAcrossDST(t *testing.T) {
+	from := time.Date(2026, 9, 20, 0, 0, 0, 0, time.UTC)
+	to := time.Date(2026, 12, 1, 0, 0, 0, 0, time.UTC)
+	for _, tc := range []struct {
+		name string
+		step func(now, next time.Time) time.Time
+	}{
+		{name: "wake at the returned time", step: func(_, next time.Time) time.Time { return next }},
+		{name: "fixed 23-minute steps", step: func(now, _ time.Time) time.Time { return now.Add(23 * time.Minute) }},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			st := openStore(t, t.TempDir())
+			clk := &clock{t: from}
+			rec := &recorder{now: clk.Now}
+			s, err := NewScheduler(&Config{}, dstTeams, stubBuild(dstTeams), []Destination{{Name: "rec", Sender: rec}}, st, nil, clk.Now)
+			if err != nil {
+				t.Fatal(err)
+			}
+			for clk.Now().Before(to) {
+				next, err := s.Tick(t.Context())
+				if err != nil {
+					t.Fatal(err)
+				}
+				if !next.After(clk.Now()) {
+					t.Fatalf("next %s is not after now %s", next, clk.Now())
+				}
+				clk.Set(tc.step(clk.Now(), next))
+			}
+			checkWeekly(t, rec.sent, from, to, tc.name == "wake at the returned time")
+		})
+	}
+}
+
+// checkWeekly asserts one delivery per team per week, for the week before
+// the one it was sent in, on Monday 09:00 local (exactly, when exact).
+func checkWeekly(t *testing.T, sent []sentReport, from, to time.Time, exact bool) {
+	t.Helper()
+	for _, team := range dstTeams {
+		cal, _ := NewCalendar(team.TimeZone, team.WeekStart)
+		seen := map[string]time.Time{}
+		for _, s := range sent {
+			if s.team != team.Name {
+				continue
+			}
+			if prev, dup := seen[s.week]; dup {
+				t.Errorf("%s %s sent twice: %s and %s", team.Name, s.week, prev, s.at)
+			}
+			seen[s.week] = s.at
+			local := s.at.In(cal.loc())
+			if local.Weekday() != time.Monday || local.Hour() != 9 || (exact && (local.Minute() != 0 || local.Second() != 0)) {
+				t.Errorf("%s %s sent at %s local, want Monday 09:00", team.Name, s.week, local)
+			}
+			if got := cal.WeekOf(s.at).Add(-1).String(); got != s.week {
+				t.Errorf("%s sent week %s at %s, want the week before (%s)", team.Name, s.week, local, got)
+			}
+		}
+		// Every firing in the window happened.
+		want := 0
+		for w := cal.WeekOf(from); ; w = w.Add(1) {
+			at := cal.At(w, time.Monday, Clock{Hour: 9})
+			if !at.Before(to) {
+				break
+			}
+			if !at.Before(from) {
+				want++
+			}
+		}
+		if len(seen) != want {
+			t.Errorf("%s: %d weekly reports, want %d", team.Name, len(seen), want)
+		}
+	}
+}
+
+func TestSchedulerCatchUp(t *testing.T) {
+	berlin := []people.Team{{Name: "berlin", TimeZone: "Europe/Berlin"}}
+	fire := time.Date(2026, 11, 23, 8, 0, 0, 0, time.UTC) // Mon 09:00 CET
+	for _, tc := range []struct {
+		name  string
+		start time.Duration // daemon starts this long after the firing
+		sent  int
+	}{
+		{name: "on time", start: 0, sent: 1},
+		{name: "late within catch-up", start: 20 * time.Hour, sent: 1},
+		{name: "too late: skipped", start: 26 * time.Hour, sent: 0},
+		{name: "before the firing", start: -time.Minute, sent: 0},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			st := openStore(t, t.TempDir())
+			clk := &clock{t: fire.Add(tc.start)}
+			rec := &recorder{now: clk.Now}
+			s, _ := NewScheduler(&Config{}, berlin, stubBuild(berlin), []Destination{{Name: "rec", Sender: rec}}, st, nil, clk.Now)
+			if _, err := s.Tick(t.Context()); err != nil {
+				t.Fatal(err)
+			}
+			if len(rec.sent) != tc.sent {
+				t.Fatalf("sent %d, want %d", len(rec.sent), tc.sent)
+			}
+			if tc.sent == 1 && rec.sent[0].week != "2026-W47" {
+				t.Errorf("sent %s", rec.sent[0].week)
+			}
+		})
+	}
+}
+
+func TestSchedulerRetriesAndGivesUp(t *testing.T) {
+	berlin := []people.Team{{Name: "berlin", TimeZone: "Europe/Berlin"}}
+	fire := time.Date(2026, 11, 23, 8, 0, 0, 0, time.UTC)
+	k := store.DeliveryKey{Team: "berlin", Week: "2026-W47", Destination: "rec"}
+	t.Run("retryable error: retried after a backoff", func(t *testing.T) {
+		st := openStore(t, t.TempDir())
+		clk := &clock{t: fire}
+		rec := &recorder{now: clk.Now, fail: errors.New("slack webhook: status 500: rollup_error")}
+		s, _ := NewScheduler(&Config{}, berlin, stubBuild(berlin), []Destination{{Name: "rec", Sender: rec}}, st, nil, clk.Now)
+		next, _ := s.Tick(t.Context())
+		if want := fire.Add(time.Minute); !next.Equal(want) {
+			t.Errorf("next = %s, want the retry at %s", next, want)
+		}
+		d, _ := st.ReportDelivery(t.Context(), k)
+		if d.State != store.DeliveryPending || d.Attempts != 1 || d.LastError == "" {
+			t.Errorf("record = %+v", d)
+		}
+		clk.Add(30 * time.Second)
+		_, _ = s.Tick(t.Context()) // not yet due
+		rec.fail = nil
+		_, _ = s.Tick(t.Context())
+		if len(rec.sent) != 0 {
+			t.Fatal("retried before the backoff")
+		}
+		clk.Add(31 * time.Second)
+		_, _ = s.Tick(t.Context())
+		if d, _ := st.ReportDelivery(t.Context(), k); len(rec.sent) != 1 || d.State != store.DeliverySent {
+			t.Errorf("sent %d, record %+v", len(rec.sent), d)
+		}
+	})
+	t.Run("permanent error: marked failed, not retried", func(t *testing.T) {
+		st := openStore(t, t.TempDir())
+		clk := &clock{t: fire}
+		rec := &recorder{now: clk.Now, fail: Permanent(errors.New("slack webhook: status 404: no_service"))}
+		s, _ := NewScheduler(&Config{}, berlin, stubBuild(berlin), []Destination{{Name: "rec", Sender: rec}}, st, nil, clk.Now)
+		_, _ = s.Tick(t.Context())
+		rec.fail = nil
+		clk.Add(2 * time.Hour)
+		_, _ = s.Tick(t.Context())
+		d, _ := st.ReportDelivery(t.Context(), k)
+		if len(rec.sent) != 0 || d.State != store.DeliveryFailed {
+			t.Errorf("sent %d, record %+v", len(rec.sent), d)
+		}
+	})
+}
+
+func TestSchedulerRunStopsOnCancel(t *testing.T) {
+	berlin := []people.Team{{Name: "berlin", TimeZone: "Europe/Berlin"}}
+	st := openStore(t, t.TempDir())
+	clk := &clock{t: time.Date(2026, 11, 1, 0, 0, 0, 0, time.UTC)}
+	rec := &recorder{now: clk.Now}
+	s, _ := NewScheduler(&Config{}, berlin, stubBuild(berlin), []Destination{{Name: "rec", Sender: rec}}, st, nil, clk.Now)
+	ctx, cancel := context.WithCancel(t.Context())
+	var waits []time.Duration
+	s.sleep = func(ctx context.Context, d time.Duration) error {
+		waits = append(waits, d)
+		clk.Add(d) // time passes while asleep
+		if clk.Now().After(time.Date(2026, 12, 1, 0, 0, 0, 0, time.UTC)) {
+			cancel()
+		}
+		return ctx.Err()
+	}
+	done := make(chan error, 1)
+	go func() { done <- s.Run(ctx) }()
+	select {
+	case err := <-done:
+		if err != nil {
+			t.Fatal(err)
+		}
+	case <-time.After(10 * time.Second):
+		t.Fatal("Run did not stop")
+	}
+	if len(rec.sent) != 5 { // W44..W48, sent on Mondays 2, 9, 16, 23, 30 Nov
+		t.Errorf("sent %d reports in November, want 5", len(rec.sent))
+	}
+	for _, w := range waits {
+		if w > maxSleep || w < time.Second {
+			t.Errorf("slept %s", w)
+		}
+	}
+}
+
+func TestNewSchedulerErrors(t *testing.T) {
+	st := openStore(t, t.TempDir())
+	if _, err := NewScheduler(&Config{}, []people.Team{{Name: "a"}}, nil, []Destination{{Name: "d", Teams: []string{"b"}}}, st, nil, nil); err == nil {
+		t.Error("destination for an unknown team accepted")
+	}
+	if _, err := NewScheduler(&Config{}, []people.Team{{Name: "a", TimeZone: "Nope/Nope"}}, nil, nil, st, nil, nil); err == nil {
+		t.Error("bad time zone accepted")
+	}
+}
+
+// restartRig is a daemon's report delivery: a store file, the builder over
+// the fixed dataset, Slack (fake) and file destinations. Building it again
+// over the same directory is a restart.
+type restartRig struct {
+	dir   string
+	st    *store.Store
+	sched *Scheduler
+	clk   *clock
+}
+
+func newRig(t *testing.T, dir string, clk *clock, slackURL string, rt http.RoundTripper) *restartRig {
+	t.Helper()
+	st, err := store.Open(t.Context(), filepath.Join(dir, "goalpost.db"), slog.New(slog.DiscardHandler))
+	if err != nil {
+		t.Fatal(err)
+	}
+	teams := []people.Team{platform}
+	b, err := NewBuilder(bigSource(t, 80, 2, 5), st, teams, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	noSleep := func(context.Context, time.Duration) error { return nil }
+	dests := []Destination{
+		{Name: "slack", Sender: newSlackWebhook(secret.String(slackURL), transport.Options{Sleep: noSleep}, rt, nil)},
+		{Name: "archive", Sender: &File{Path: filepath.Join(dir, "out", "{team}-{week}.md"), Format: FormatMarkdown}},
+	}
+	s, err := NewScheduler(&Config{}, teams, b.Report, dests, st, nil, clk.Now)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return &restartRig{dir: dir, st: st, sched: s, clk: clk}
+}
+
+// cutRT fails the n-th request. Before it reaches the server ("cut before")
+// the message is never delivered; after the server answered ("cut after")
+// it was delivered but the answer is lost. Either way the process "dies":
+// its context is cancelled.
+type cutRT struct {
+	n      int
+	after  bool
+	cancel context.CancelFunc
+	mu     sync.Mutex
+	seen   int
+}
+
+func (c *cutRT) RoundTrip(req *http.Request) (*http.Response, error) {
+	c.mu.Lock()
+	c.seen++
+	hit := c.seen == c.n
+	c.mu.Unlock()
+	if hit && !c.after {
+		c.cancel()
+		return nil, context.Canceled
+	}
+	resp, err := http.DefaultTransport.RoundTrip(req)
+	if hit {
+		c.cancel()
+		if resp != nil {
+			resp.Body.Close()
+		}
+		return nil, context.Canceled
+	}
+	return resp, err
+}
+
+// A restart in the middle of sending a split report neither skips nor
+// repeats a confirmed message; only a message whose answer was lost in the
+// crash is sent twice (the documented Slack limit). The restart comes three
+// days later, past catch_up: a started delivery is always finished.
+func TestSchedulerRestartMidSend(t *testing.T) {
+	fire := time.Date(2026, 11, 23, 8, 0, 0, 0, time.UTC)
+	for _, tc := range []struct {
+		name      string
+		after     bool
+		wantTwice int // message number delivered twice, 0 for none
+	}{
+		{name: "crash between messages", after: false},
+		{name: "crash with a message in flight", after: true, wantTwice: 2},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			f := &fakeSlack{}
+			srv := httptest.NewServer(f)
+			defer srv.Close()
+			f.t, f.path = t, secretPath
+			dir := t.TempDir()
+			clk := &clock{t: fire}
+
+			ctx, cancel := context.WithCancel(t.Context())
+			rig := newRig(t, dir, clk, srv.URL+secretPath, &cutRT{n: 2, after: tc.after, cancel: cancel})
+			if _, err := rig.sched.Tick(ctx); !errors.Is(err, context.Canceled) {
+				t.Fatalf("first run: %v, want the crash", err)
+			}
+			_ = rig.st.Close()
+			before := len(f.messages())
+
+			clk.Add(3 * 24 * time.Hour)
+			rig = newRig(t, dir, clk, srv.URL+secretPath, nil)
+			defer rig.st.Close()
+			if _, err := rig.sched.Tick(t.Context()); err != nil {
+				t.Fatal(err)
+			}
+			if _, err := rig.sched.Tick(t.Context()); err != nil { // nothing left to do
+				t.Fatal(err)
+			}
+
+			frozen, err := rig.st.ReportSnapshot(t.Context(), "platform", "2026-W47")
+			if err != nil {
+				t.Fatal(err)
+			}
+			r, _ := Decode(frozen)
+			want, _ := Slack(r)
+			got := f.messages()
+			count := map[string]int{}
+			for _, m := range got {
+				count[m.Text]++
+			}
+			for i, m := range want {
+				n := 1
+				if i+1 == tc.wantTwice {
+					n = 2
+				}
+				if count[m.Text] != n {
+					t.Errorf("message %d of %d delivered %d times, want %d", i+1, len(want), count[m.Text], n)
+				}
+			}
+			if before == 0 || before >= len(want) {
+				t.Errorf("the crash came after %d of %d messages", before, len(want))
+			}
+			for _, dest := range []string{"slack", "archive"} {
+				d, err := rig.st.ReportDelivery(t.Context(), store.DeliveryKey{Team: "platform", Week: "2026-W47", Destination: dest})
+				if err != nil || d.State != store.DeliverySent {
+					t.Errorf("%s: %+v %v", dest, d, err)
+				}
+			}
+			md, err := os.ReadFile(filepath.Join(dir, "out", "platform-2026-W47.md"))
+			if err != nil || string(md) != Markdown(r) {
+				t.Errorf("archive file: %v", err)
+			}
+		})
+	}
+}

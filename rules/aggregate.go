@@ -1,0 +1,100 @@
+package rules
+
+import (
+	"fmt"
+	"math"
+	"slices"
+	"strings"
+	"time"
+)
+
+// Aggregate computes a metric aggregate over values (oldest first) and
+// describes the computation with its numbers.
+//
+// Percentiles use the nearest-rank definition: p95 of n values is the
+// ⌈0.95 × n⌉-th smallest (so p95 of 20 values is the 19th, of 10 values the
+// 10th). The median is the middle value for an odd count and the mean of
+// the two middle values for an even count. last is the newest value.
+func Aggregate(agg string, values []float64) (float64, string) {
+	n := len(values)
+	sorted := slices.Clone(values)
+	slices.Sort(sorted)
+	switch agg {
+	case AggMedian:
+		if n%2 == 1 {
+			v := sorted[n/2]
+			return v, fmt.Sprintf("median of %d values %s = %s (the %s)", n, list(sorted), num(v), ordinal(n/2+1))
+		}
+		a, b := sorted[n/2-1], sorted[n/2]
+		v := (a + b) / 2
+		return v, fmt.Sprintf("median of %d values %s = (%s + %s) / 2 = %s", n, list(sorted), num(a), num(b), num(round(v, 4)))
+	case AggP95:
+		rank := int(math.Ceil(0.95 * float64(n)))
+		v := sorted[rank-1]
+		return v, fmt.Sprintf("p95 (nearest rank ⌈0.95 × %d⌉ = %d) of %s = %s", n, rank, list(sorted), num(v))
+	case AggAvg, AggSum:
+		var sum float64
+		for _, v := range values {
+			sum += v
+		}
+		if agg == AggSum {
+			return sum, fmt.Sprintf("sum of %d values %s = %s", n, list(values), num(round(sum, 4)))
+		}
+		return sum / float64(n), fmt.Sprintf("avg = %s / %d = %s", num(round(sum, 4)), n, num(round(sum/float64(n), 4)))
+	case AggMin:
+		return sorted[0], fmt.Sprintf("min of %d values %s = %s", n, list(sorted), num(sorted[0]))
+	case AggMax:
+		return sorted[n-1], fmt.Sprintf("max of %d values %s = %s", n, list(sorted), num(sorted[n-1]))
+	case AggLast:
+		return values[n-1], fmt.Sprintf("last of %d values = %s", n, num(values[n-1]))
+	}
+	return 0, "unknown aggregate " + agg
+}
+
+// perPeriod is count_per_week / count_per_month: units in the trailing
+// window divided by the window's length in weeks (7 days) or months (30
+// days).
+func perPeriod(agg string, count int, window time.Duration) (float64, string) {
+	unit, per := "week", 7*24*time.Hour
+	if agg == AggCountPerMonth {
+		unit, per = "month", 30*24*time.Hour
+	}
+	spans := float64(window) / float64(per)
+	v := float64(count) / spans
+	return v, fmt.Sprintf("%s = %d units in the last %s / %s %ss = %s per %s",
+		agg, count, days(window), num(round(spans, 4)), unit, num(round(v, 4)), unit)
+}
+
+func days(d time.Duration) string {
+	if d%(24*time.Hour) == 0 {
+		return fmt.Sprintf("%d days", d/(24*time.Hour))
+	}
+	return d.String()
+}
+
+func list(values []float64) string {
+	const max = 12
+	parts := make([]string, 0, min(len(values), max+1))
+	for i, v := range values {
+		if i == max {
+			parts = append(parts, fmt.Sprintf("… %d more", len(values)-max))
+			break
+		}
+		parts = append(parts, num(round(v, 4)))
+	}
+	return "[" + strings.Join(parts, " ") + "]"
+}
+
+func ordinal(n int) string {
+	suffix := "th"
+	switch {
+	case n%100 >= 11 && n%100 <= 13:
+	case n%10 == 1:
+		suffix = "st"
+	case n%10 == 2:
+		suffix = "nd"
+	case n%10 == 3:
+		suffix = "rd"
+	}
+	return fmt.Sprintf("%d%s", n, suffix)
+}

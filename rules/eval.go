@@ -1,0 +1,234 @@
+package rules
+
+import (
+	"fmt"
+	"math"
+	"time"
+)
+
+// Grades of a key result (commit-style goals).
+const (
+	GradeHit     = "hit"
+	GradePartial = "partial"
+	GradeMissed  = "missed"
+)
+
+// Inputs are what the engine gathered from the store for one key result at
+// one moment; Evaluate turns them into a Result. Each unit of work appears
+// once (the engine resolves a PR, its issue and its shipped change to one
+// unit before counting).
+type Inputs struct {
+	// Count is the number of distinct units matched: in the period (count),
+	// up to the period's end (milestone), or in the window (count_per_week,
+	// count_per_month).
+	Count int
+	// Values are a metric's data points, one per unit, oldest first.
+	Values []float64
+	// Done and Total are the issues in a ratio's scope that are done, and
+	// all of them (canceled issues are in neither).
+	Done, Total int
+	// Manual is a manual key result's value; nil when nobody set one.
+	Manual *float64
+	// ReachedAt is when a milestone's first matching event happened.
+	ReachedAt time.Time
+	// Evidence is the most recent items behind the value (capped by the
+	// engine); EvidenceTotal how many there are in all.
+	Evidence      []Evidence
+	EvidenceTotal int
+	// Blocked are linked items flagged blocked and not done.
+	Blocked []Evidence
+	// StaleSources are failing sources this key result depends on.
+	StaleSources []string
+	// From and To are the window the values were read from.
+	From, To time.Time
+}
+
+// WindowAt is the span of events a key result reads at now: a trailing window
+// ending at now (or at the period's end once it is over) when the rule has
+// one, else the period so far. Milestones look back without limit.
+//
+// Events at now itself are in (the store keeps milliseconds, so the window
+// ends one millisecond after now).
+func (r *Rule) WindowAt(now time.Time) (from, to time.Time) {
+	to = r.End
+	if next := now.Truncate(time.Millisecond).Add(time.Millisecond); next.Before(to) {
+		to = next
+	}
+	switch {
+	case r.Window > 0:
+		return to.Add(-r.Window), to
+	case r.Type == TypeMilestone:
+		return time.Time{}, to
+	}
+	return r.Start, to
+}
+
+// Evaluate computes the Result for in at now: the current value, progress
+// = clamp((current − baseline) / (target − baseline), 0, 1) (which also
+// works for targets below the baseline), score (progress rounded to one
+// decimal), grade, status and the formula with the numbers filled in.
+func (r *Rule) Evaluate(in Inputs, now time.Time) Result {
+	res := Result{
+		KRKey: r.Key, Title: r.KR.Title, ObjectiveKey: r.ObjectiveKey, Objective: r.ObjectiveTitle,
+		Owner: r.Owner, Team: r.Team, Type: r.Type, Baseline: r.KR.Baseline, Target: r.KR.Target,
+		Unit: r.displayUnit(), PeriodStart: r.Start, PeriodEnd: r.End, EvaluatedAt: now,
+		RuleVersion: r.Version, Evidence: in.Evidence, EvidenceTotal: in.EvidenceTotal,
+		Blocked: in.Blocked, StaleSources: in.StaleSources,
+		NotionPage: r.KR.NotionPage, LinearProject: r.KR.LinearProject, LinearInitiative: r.KR.LinearInitiative,
+		Direction: "up",
+	}
+	if res.Target < res.Baseline {
+		res.Direction = "down"
+	}
+	cur, formula, noData := r.current(in)
+	res.NoData = noData
+	if noData {
+		cur = res.Baseline
+		res.Formula = formula + "; no data yet, so current shows the baseline and progress is 0"
+	} else {
+		res.Progress = round(clamp((cur-res.Baseline)/(res.Target-res.Baseline), 0, 1), 4)
+		res.Formula = fmt.Sprintf("%s; progress = clamp((%s − %s) / (%s − %s), 0, 1) = %s",
+			formula, num(cur), num(res.Baseline), num(res.Target), num(res.Baseline), num(res.Progress))
+	}
+	res.Current = round(cur, 4)
+	res.Score = round(res.Progress, 1)
+	res.Formula += "; score = " + num(res.Score)
+	res.Grade = grade(res.Progress)
+	res.Status, res.Pace = r.status(res, now)
+	return res
+}
+
+func (r *Rule) displayUnit() string {
+	if r.KR.Unit == "" && r.Type == TypeRatio {
+		return "%"
+	}
+	return r.KR.Unit
+}
+
+func (r *Rule) current(in Inputs) (cur float64, formula string, noData bool) {
+	switch r.Type {
+	case TypeCount:
+		return float64(in.Count), fmt.Sprintf("count = %d distinct units matched in the period", in.Count), false
+	case TypeMilestone:
+		if in.Count == 0 {
+			return 0, "milestone not reached: no matching event yet", false
+		}
+		return 1, "milestone reached " + in.ReachedAt.In(r.Location).Format("2006-01-02 15:04 MST"), false
+	case TypeRatio:
+		if in.Total == 0 {
+			return 0, "ratio: no issues in scope", true
+		}
+		v := 100 * float64(in.Done) / float64(in.Total)
+		return v, fmt.Sprintf("ratio = 100 × %d done / %d in scope = %s%%", in.Done, in.Total, num(round(v, 4))), false
+	case TypeManual:
+		if in.Manual == nil {
+			return 0, "manual: no value set", true
+		}
+		return *in.Manual, "manual value " + num(*in.Manual), false
+	}
+	if r.Aggregate == AggCountPerWeek || r.Aggregate == AggCountPerMonth {
+		v, f := perPeriod(r.Aggregate, in.Count, r.Window)
+		return v, f, false
+	}
+	if len(in.Values) == 0 {
+		return 0, fmt.Sprintf("%s of %s: no data points in the window", r.Aggregate, r.Field), true
+	}
+	v, f := Aggregate(r.Aggregate, in.Values)
+	return v, fmt.Sprintf("%s of %s%s", f, r.Field, r.scaleNote()), false
+}
+
+func (r *Rule) scaleNote() string {
+	if r.DivideBy == 1 {
+		return ""
+	}
+	return fmt.Sprintf(" (÷ %s)", num(r.DivideBy))
+}
+
+// status applies the pace rule. Milestones, being all or nothing, are on
+// track until the last tolerance share of the period (then at risk) and off
+// track once the period is over; other types compare progress with the
+// straight-line pace. A blocked linked item makes an on-track key result at
+// risk; failing sources make it stale (its value is kept, never zeroed).
+func (r *Rule) status(res Result, now time.Time) (string, float64) {
+	pace := round(Pace(r.Start, r.End, now), 4)
+	const eps = 1e-9
+	switch {
+	case !res.NoData && res.Progress >= 1-eps:
+		return StatusDone, pace
+	case len(res.StaleSources) > 0:
+		return StatusStale, pace
+	}
+	status := StatusOnTrack
+	if r.Type == TypeMilestone {
+		switch {
+		case pace >= 1:
+			status = StatusOffTrack
+		case pace >= 1-r.Tolerance-eps:
+			status = StatusAtRisk
+		}
+	} else {
+		switch behind := pace - res.Progress; {
+		case behind > 2*r.Tolerance+eps:
+			status = StatusOffTrack
+		case behind > r.Tolerance+eps:
+			status = StatusAtRisk
+		}
+	}
+	if status == StatusOnTrack && len(res.Blocked) > 0 {
+		status = StatusAtRisk
+	}
+	return status, pace
+}
+
+// StatusReason explains res.Status in a sentence, for explain.
+func (r *Rule) StatusReason(res Result) string {
+	switch res.Status {
+	case StatusDone:
+		return "progress reached 1"
+	case StatusStale:
+		return fmt.Sprintf("source(s) %v failing: the value shown is the last known one", res.StaleSources)
+	}
+	if r.Type == TypeMilestone {
+		return fmt.Sprintf("milestone not reached with %s of the period elapsed (at risk from %s, off track at the end)",
+			num(res.Pace), num(round(1-r.Tolerance, 4)))
+	}
+	gap := round(res.Pace-res.Progress, 4)
+	where := "behind by " + num(gap)
+	if gap <= 0 {
+		where = "ahead by " + num(-gap)
+	}
+	s := fmt.Sprintf("pace expects %s by now, progress is %s (%s; at risk when behind by more than %s, off track beyond %s)",
+		num(res.Pace), num(res.Progress), where, num(r.Tolerance), num(2*r.Tolerance))
+	if len(res.Blocked) > 0 {
+		s += fmt.Sprintf("; %d linked item(s) blocked", len(res.Blocked))
+	}
+	return s
+}
+
+func grade(progress float64) string {
+	switch {
+	case progress >= 1-1e-9:
+		return GradeHit
+	case progress >= 0.5-1e-9:
+		return GradePartial
+	}
+	return GradeMissed
+}
+
+func round(v float64, places int) float64 {
+	p := math.Pow(10, float64(places))
+	return math.Round(v*p) / p
+}
+
+// num formats a number for formulas: integers without decimals, others with
+// up to four.
+func num(v float64) string {
+	if v == math.Trunc(v) && math.Abs(v) < 1e15 {
+		return fmt.Sprintf("%d", int64(v))
+	}
+	s := fmt.Sprintf("%.4f", v)
+	for s[len(s)-1] == '0' {
+		s = s[:len(s)-1]
+	}
+	return s
+}

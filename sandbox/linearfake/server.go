@@ -1,0 +1,271 @@
+// Package linearfake is an in-memory fake of the part of Linear's GraphQL
+// API that goalpost writes to: projectUpdateCreate and
+// initiativeUpdateCreate (with a client-supplied id; a duplicate id is an
+// error, as a unique key is in Linear), and projectUpdate(id:) /
+// initiativeUpdate(id:) to read one back. It behaves like Linear where
+// goalpost depends on it: a personal API key in "Authorization: <key>" (no
+// Bearer), GraphQL errors inside HTTP 200 (unknown entity, duplicate id),
+// validation errors and RATELIMITED as HTTP 400, the X-RateLimit-Requests-*
+// headers (reset in epoch milliseconds), and injectable faults. Requests are
+// counted by operation.
+//
+// It is not a GraphQL server: it recognizes the operation by its root field
+// and reads the "input" / "id" variables, so callers must pass values as
+// variables (as goalpost does), not inline. It is safe for concurrent use.
+package linearfake
+
+import (
+	"encoding/json"
+	"fmt"
+	"io"
+	"net/http"
+	"regexp"
+	"strconv"
+	"sync"
+	"time"
+)
+
+// Server is the fake. Create it with New; serve it with httptest.NewServer.
+type Server struct {
+	key string
+	now func() time.Time
+
+	mu          sync.Mutex
+	projects    map[string]string // id → name
+	initiatives map[string]string
+	updates     map[string]*Update // by update id, both kinds
+	order       []string
+	counts      map[string]int
+	faults      []*Fault
+	remaining   int
+	syncID      int
+}
+
+// Update is a project or initiative update as stored.
+type Update struct {
+	ID        string
+	Kind      string // "project" or "initiative"
+	ParentID  string // the project or initiative
+	Body      string
+	Health    string
+	CreatedAt time.Time
+}
+
+// requestLimit is the hourly request budget the headers advertise.
+const requestLimit = 2500
+
+// Option configures a Server.
+type Option func(*Server)
+
+// WithClock sets the clock for createdAt and rate-limit resets.
+func WithClock(now func() time.Time) Option { return func(s *Server) { s.now = now } }
+
+// New returns an empty fake accepting the personal API key apiKey.
+func New(apiKey string, opts ...Option) *Server {
+	s := &Server{
+		key: apiKey, now: time.Now, projects: map[string]string{}, initiatives: map[string]string{},
+		updates: map[string]*Update{}, counts: map[string]int{}, remaining: requestLimit,
+	}
+	for _, o := range opts {
+		o(s)
+	}
+	return s
+}
+
+// AddProject adds a project the key can write to.
+func (s *Server) AddProject(id, name string) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.projects[id] = name
+}
+
+// AddInitiative adds an initiative the key can write to.
+func (s *Server) AddInitiative(id, name string) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.initiatives[id] = name
+}
+
+// Updates returns the updates of a project or initiative, oldest first.
+func (s *Server) Updates(parentID string) []Update {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	var out []Update
+	for _, id := range s.order {
+		if u := s.updates[id]; u.ParentID == parentID {
+			out = append(out, *u)
+		}
+	}
+	return out
+}
+
+// Requests returns how many requests each operation received (by root
+// field, e.g. "projectUpdateCreate"; "unauthenticated" and "invalid" for
+// requests rejected before that), failed ones included.
+func (s *Server) Requests() map[string]int {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	out := make(map[string]int, len(s.counts))
+	for k, v := range s.counts {
+		out[k] = v
+	}
+	return out
+}
+
+// Fault is an injected failure answered instead of the operation.
+type Fault struct {
+	Operation string // root field to match; "" matches any
+	// Kind is "ratelimited" (HTTP 400, code RATELIMITED, headers exhausted),
+	// "internal" (HTTP 200 with an INTERNAL_ERROR GraphQL error), or "http"
+	// (a bare HTTP Status, e.g. 503).
+	Kind    string
+	Status  int           // for "http"
+	ResetIn time.Duration // for "ratelimited": when the budget resets (default 1s)
+	Times   int           // default 1
+}
+
+// Inject queues f; faults are consumed in order.
+func (s *Server) Inject(f Fault) {
+	if f.Times <= 0 {
+		f.Times = 1
+	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.faults = append(s.faults, &f)
+}
+
+// RateLimitNext answers the next n requests with RATELIMITED (HTTP 400),
+// the budget resetting after resetIn.
+func (s *Server) RateLimitNext(n int, resetIn time.Duration) {
+	s.Inject(Fault{Kind: "ratelimited", ResetIn: resetIn, Times: n})
+}
+
+var rootField = regexp.MustCompile(`\b(projectUpdateCreate|initiativeUpdateCreate|projectUpdate|initiativeUpdate)\s*\(`)
+
+type request struct {
+	Query     string                     `json:"query"`
+	Variables map[string]json.RawMessage `json:"variables"`
+}
+
+// ServeHTTP implements http.Handler.
+func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	a := &answer{w: w, s: s}
+	if r.Method != http.MethodPost {
+		s.counts["invalid"]++
+		a.http(http.StatusMethodNotAllowed)
+		return
+	}
+	if r.Header.Get("Authorization") != s.key || s.key == "" {
+		s.counts["unauthenticated"]++
+		a.errors(http.StatusBadRequest, gqlErr("Authentication required, not authenticated", "authentication error",
+			"AUTHENTICATION_ERROR", "You need to authenticate to access this operation."))
+		return
+	}
+	var req request
+	body, _ := io.ReadAll(io.LimitReader(r.Body, 1<<20))
+	if err := json.Unmarshal(body, &req); err != nil || req.Query == "" {
+		s.counts["invalid"]++
+		a.errors(http.StatusBadRequest, gqlErr("Must provide query string.", "graphql error", "GRAPHQL_PARSE_FAILED", ""))
+		return
+	}
+	m := rootField.FindStringSubmatch(req.Query)
+	if m == nil {
+		s.counts["invalid"]++
+		a.errors(http.StatusBadRequest, gqlErr("Cannot query field: linearfake supports only project/initiative updates.",
+			"graphql error", "GRAPHQL_VALIDATION_FAILED", ""))
+		return
+	}
+	op := m[1]
+	s.counts[op]++
+	if f := s.takeFault(op); f != nil {
+		a.fault(f)
+		return
+	}
+	s.remaining = max(s.remaining-1, 0)
+	s.dispatch(a, op, req.Variables)
+}
+
+func (s *Server) dispatch(a *answer, op string, vars map[string]json.RawMessage) {
+	switch op {
+	case "projectUpdateCreate":
+		s.create(a, op, "project", "projectId", s.projects, vars)
+	case "initiativeUpdateCreate":
+		s.create(a, op, "initiative", "initiativeId", s.initiatives, vars)
+	case "projectUpdate", "initiativeUpdate":
+		s.read(a, op, vars)
+	}
+}
+
+func (s *Server) takeFault(op string) *Fault {
+	for i, f := range s.faults {
+		if f.Operation == "" || f.Operation == op {
+			f.Times--
+			if f.Times == 0 {
+				s.faults = append(s.faults[:i], s.faults[i+1:]...)
+			}
+			cp := *f
+			return &cp
+		}
+	}
+	return nil
+}
+
+// answer writes one response with the rate-limit headers.
+type answer struct {
+	w http.ResponseWriter
+	s *Server
+}
+
+func (a *answer) headers(remaining int, reset time.Time) {
+	h := a.w.Header()
+	h.Set("Content-Type", "application/json")
+	h.Set("X-RateLimit-Requests-Limit", strconv.Itoa(requestLimit))
+	h.Set("X-RateLimit-Requests-Remaining", strconv.Itoa(remaining))
+	h.Set("X-RateLimit-Requests-Reset", strconv.FormatInt(reset.UnixMilli(), 10))
+}
+
+func (a *answer) json(status int, v any) {
+	a.headers(a.s.remaining, a.s.now().Add(time.Hour))
+	a.w.WriteHeader(status)
+	_ = json.NewEncoder(a.w).Encode(v)
+}
+
+func (a *answer) data(v any) { a.json(http.StatusOK, map[string]any{"data": v}) }
+
+func (a *answer) errors(status int, errs ...map[string]any) {
+	a.json(status, map[string]any{"data": nil, "errors": errs})
+}
+
+func (a *answer) http(status int) {
+	a.headers(a.s.remaining, a.s.now().Add(time.Hour))
+	a.w.WriteHeader(status)
+	_, _ = fmt.Fprintf(a.w, "%d %s", status, http.StatusText(status))
+}
+
+func (a *answer) fault(f *Fault) {
+	switch f.Kind {
+	case "ratelimited":
+		reset := f.ResetIn
+		if reset <= 0 {
+			reset = time.Second
+		}
+		a.headers(0, a.s.now().Add(reset))
+		a.w.WriteHeader(http.StatusBadRequest)
+		_ = json.NewEncoder(a.w).Encode(map[string]any{"data": nil, "errors": []any{gqlErr("Rate limit exceeded",
+			"ratelimited", "RATELIMITED", "You have exceeded the API rate limit. Please try again later.")}})
+	case "internal":
+		a.errors(http.StatusOK, gqlErr("Internal server error", "internal error", "INTERNAL_ERROR", "An unexpected error happened."))
+	default:
+		a.http(f.Status)
+	}
+}
+
+func gqlErr(msg, typ, code, user string) map[string]any {
+	ext := map[string]any{"type": typ, "code": code}
+	if user != "" {
+		ext["userPresentableMessage"] = user
+	}
+	return map[string]any{"message": msg, "extensions": ext}
+}

@@ -1,0 +1,311 @@
+package store
+
+import (
+	"context"
+	"database/sql"
+	"fmt"
+	"slices"
+	"strings"
+	"time"
+
+	"github.com/jmoiron/sqlx"
+)
+
+// KRTx is the key-result side of one transaction: matches, units, issue
+// state, key-result state, snapshots. It caches prepared statements for the
+// life of the transaction; call Close before the transaction ends.
+type KRTx struct {
+	tx    *Tx
+	stmts map[string]*sqlx.Stmt
+}
+
+// KR returns the key-result writer for t.
+func (t *Tx) KR() *KRTx { return &KRTx{tx: t, stmts: map[string]*sqlx.Stmt{}} }
+
+// Close releases the prepared statements.
+func (k *KRTx) Close() {
+	for _, s := range k.stmts {
+		_ = s.Close()
+	}
+	k.stmts = map[string]*sqlx.Stmt{}
+}
+
+func (k *KRTx) stmt(ctx context.Context, q string) (*sqlx.Stmt, error) {
+	if s, ok := k.stmts[q]; ok {
+		return s, nil
+	}
+	s, err := k.tx.tx.PreparexContext(ctx, q)
+	if err != nil {
+		return nil, fmt.Errorf("prepare: %w", err)
+	}
+	k.stmts[q] = s
+	return s, nil
+}
+
+func (k *KRTx) exec(ctx context.Context, q string, args ...any) (sql.Result, error) {
+	s, err := k.stmt(ctx, q)
+	if err != nil {
+		return nil, err
+	}
+	return s.ExecContext(ctx, args...)
+}
+
+// GetContext implements querier with prepared statements.
+func (k *KRTx) GetContext(ctx context.Context, dest any, q string, args ...any) error {
+	s, err := k.stmt(ctx, q)
+	if err != nil {
+		return err
+	}
+	return s.GetContext(ctx, dest, args...)
+}
+
+// SelectContext implements querier with prepared statements.
+func (k *KRTx) SelectContext(ctx context.Context, dest any, q string, args ...any) error {
+	s, err := k.stmt(ctx, q)
+	if err != nil {
+		return err
+	}
+	return s.SelectContext(ctx, dest, args...)
+}
+
+// View reads key-result data inside the transaction (seeing its writes).
+func (k *KRTx) View() KRView { return KRView{q: k} }
+
+// MatchRow is one event matched by one key result's rule.
+type MatchRow struct {
+	KRKey       string
+	EventID     string
+	Unit        string // the event's unit, or its id when it has none
+	Source      string
+	Kind        string
+	OccurredAt  time.Time
+	Value       *float64
+	Title       string
+	URL         string
+	Actor       string
+	RuleVersion string
+}
+
+// InsertMatch records that m.KRKey's rule matched m.EventID. It reports
+// whether the row is new (the same event matched twice is recorded once).
+func (k *KRTx) InsertMatch(ctx context.Context, m MatchRow) (bool, error) {
+	res, err := k.exec(ctx, `INSERT INTO kr_matches
+		(kr_key, event_id, unit, source, kind, occurred_at, value, title, url, actor, rule_version)
+		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT DO NOTHING`,
+		m.KRKey, m.EventID, m.Unit, m.Source, m.Kind, m.OccurredAt.UnixMilli(), m.Value,
+		m.Title, m.URL, m.Actor, m.RuleVersion)
+	if err != nil {
+		return false, fmt.Errorf("insert match %s/%s: %w", m.KRKey, m.EventID, err)
+	}
+	n, err := res.RowsAffected()
+	return n == 1, err
+}
+
+// GroupUnits puts nodes (a unit and the units it links) in one group for
+// krKey, merging the groups they were in: connected units count once.
+func (k *KRTx) GroupUnits(ctx context.Context, krKey string, nodes []string) error {
+	nodes = uniq(nodes)
+	if len(nodes) == 0 {
+		return nil
+	}
+	have, err := k.groupsOf(ctx, krKey, nodes)
+	if err != nil {
+		return err
+	}
+	target := ""
+	for _, g := range have {
+		if target == "" || g < target {
+			target = g
+		}
+	}
+	if target == "" {
+		target = nodes[0]
+	}
+	merged := map[string]bool{target: true}
+	for _, g := range have {
+		if merged[g] {
+			continue
+		}
+		merged[g] = true
+		if _, err := k.exec(ctx, `UPDATE kr_nodes SET grp = ? WHERE kr_key = ? AND grp = ?`, target, krKey, g); err != nil {
+			return fmt.Errorf("merge units %s: %w", krKey, err)
+		}
+	}
+	for _, n := range nodes {
+		if _, ok := have[n]; ok {
+			continue
+		}
+		if _, err := k.exec(ctx, `INSERT INTO kr_nodes (kr_key, node, grp) VALUES (?, ?, ?)`, krKey, n, target); err != nil {
+			return fmt.Errorf("add unit %s/%s: %w", krKey, n, err)
+		}
+	}
+	return nil
+}
+
+func (k *KRTx) groupsOf(ctx context.Context, krKey string, nodes []string) (map[string]string, error) {
+	have := map[string]string{}
+	if len(nodes) == 1 {
+		var g string
+		err := k.GetContext(ctx, &g, `SELECT grp FROM kr_nodes WHERE kr_key = ? AND node = ?`, krKey, nodes[0])
+		switch {
+		case err == sql.ErrNoRows:
+		case err != nil:
+			return nil, fmt.Errorf("units of %s: %w", krKey, err)
+		default:
+			have[nodes[0]] = g
+		}
+		return have, nil
+	}
+	var rows []struct{ Node, Grp string }
+	q := `SELECT node, grp FROM kr_nodes WHERE kr_key = ? AND node IN (?` + strings.Repeat(",?", len(nodes)-1) + `)`
+	args := []any{krKey}
+	for _, n := range nodes {
+		args = append(args, n)
+	}
+	if err := k.SelectContext(ctx, &rows, q, args...); err != nil {
+		return nil, fmt.Errorf("units of %s: %w", krKey, err)
+	}
+	for _, r := range rows {
+		have[r.Node] = r.Grp
+	}
+	return have, nil
+}
+
+func uniq(in []string) []string {
+	out := make([]string, 0, len(in))
+	for _, s := range in {
+		if s != "" && !slices.Contains(out, s) {
+			out = append(out, s)
+		}
+	}
+	return out
+}
+
+// IssueState is the latest known state of one issue.
+type IssueState struct {
+	Unit           string
+	Source         string
+	EventID        string
+	Kind           string
+	OccurredAt     time.Time
+	StatusCategory string // new | indeterminate | done
+	Canceled       bool
+	Blocked        bool
+	DoneAt         time.Time // when it became done; zero when not done
+	Title          string
+	URL            string
+	Actor          string
+}
+
+// UpsertIssue saves st as the issue's state unless a later state is already
+// stored; it reports whether st was applied. DoneAt is kept from the stored
+// state while the issue stays done.
+func (k *KRTx) UpsertIssue(ctx context.Context, st IssueState) (bool, error) {
+	res, err := k.exec(ctx, `INSERT INTO issue_state
+		(unit, source, event_id, kind, occurred_at, status_category, canceled, blocked, done_at, title, url, actor)
+		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+		ON CONFLICT (unit) DO UPDATE SET
+			source = excluded.source, event_id = excluded.event_id, kind = excluded.kind,
+			occurred_at = excluded.occurred_at, status_category = excluded.status_category,
+			canceled = excluded.canceled, blocked = excluded.blocked,
+			done_at = CASE WHEN excluded.status_category != 'done' THEN 0
+				WHEN issue_state.status_category = 'done' AND issue_state.done_at > 0 THEN issue_state.done_at
+				ELSE excluded.done_at END,
+			title = excluded.title, url = excluded.url, actor = excluded.actor
+		WHERE excluded.occurred_at >= issue_state.occurred_at`,
+		st.Unit, st.Source, st.EventID, st.Kind, st.OccurredAt.UnixMilli(), st.StatusCategory,
+		st.Canceled, st.Blocked, ms(st.DoneAt), st.Title, st.URL, st.Actor)
+	if err != nil {
+		return false, fmt.Errorf("upsert issue %s: %w", st.Unit, err)
+	}
+	n, err := res.RowsAffected()
+	return n == 1, err
+}
+
+// SetIssueScope makes krKeys exactly the ratio key results whose scope holds
+// unit, and returns every key result whose scope gained or kept or lost it.
+func (k *KRTx) SetIssueScope(ctx context.Context, unit string, krKeys []string) ([]string, error) {
+	var removed []string
+	if err := k.SelectContext(ctx, &removed, `DELETE FROM kr_issues WHERE unit = ? RETURNING kr_key`, unit); err != nil {
+		return nil, fmt.Errorf("scope of %s: %w", unit, err)
+	}
+	for _, key := range krKeys {
+		if _, err := k.exec(ctx, `INSERT INTO kr_issues (kr_key, unit) VALUES (?, ?) ON CONFLICT DO NOTHING`, key, unit); err != nil {
+			return nil, fmt.Errorf("scope of %s: %w", unit, err)
+		}
+	}
+	return uniq(append(removed, krKeys...)), nil
+}
+
+// SaveState stores a key result's latest result and fingerprint.
+func (k *KRTx) SaveState(ctx context.Context, krKey, fingerprint string, result []byte, now time.Time) error {
+	_, err := k.exec(ctx, `INSERT INTO kr_state (kr_key, fingerprint, result, updated_at) VALUES (?, ?, ?, ?)
+		ON CONFLICT (kr_key) DO UPDATE SET fingerprint = excluded.fingerprint, result = excluded.result, updated_at = excluded.updated_at`,
+		krKey, fingerprint, string(result), now.UnixMilli())
+	if err != nil {
+		return fmt.Errorf("save state %s: %w", krKey, err)
+	}
+	return nil
+}
+
+// DeleteState forgets a key result that is no longer configured.
+func (k *KRTx) DeleteState(ctx context.Context, krKey string) error {
+	if _, err := k.exec(ctx, `DELETE FROM kr_state WHERE kr_key = ?`, krKey); err != nil {
+		return fmt.Errorf("delete state %s: %w", krKey, err)
+	}
+	return nil
+}
+
+// Snapshot is a key result's value at one moment.
+type Snapshot struct {
+	KRKey         string
+	At            time.Time
+	Current       float64
+	Progress      float64
+	Score         float64
+	Status        string
+	NoData        bool
+	EvidenceTotal int
+	RuleVersion   string
+}
+
+// InsertSnapshot records s (a later snapshot in the same millisecond replaces it).
+func (k *KRTx) InsertSnapshot(ctx context.Context, s Snapshot) error {
+	_, err := k.exec(ctx, `INSERT OR REPLACE INTO kr_snapshots
+		(kr_key, at, current, progress, score, status, no_data, evidence_total, rule_version)
+		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+		s.KRKey, s.At.UnixMilli(), s.Current, s.Progress, s.Score, s.Status, s.NoData, s.EvidenceTotal, s.RuleVersion)
+	if err != nil {
+		return fmt.Errorf("snapshot %s: %w", s.KRKey, err)
+	}
+	return nil
+}
+
+// SetManual records a manual key result's value.
+func (k *KRTx) SetManual(ctx context.Context, krKey string, value float64, by, note string, at time.Time) error {
+	_, err := k.exec(ctx, `INSERT OR REPLACE INTO manual_values (kr_key, set_at, value, set_by, note) VALUES (?, ?, ?, ?, ?)`,
+		krKey, at.UnixMilli(), value, by, note)
+	if err != nil {
+		return fmt.Errorf("set manual %s: %w", krKey, err)
+	}
+	return nil
+}
+
+// ResetDerived deletes everything derived from events (matches, units,
+// issue state, scopes) so that a replay can rebuild it. Key-result state,
+// snapshots and manual values are kept.
+func (k *KRTx) ResetDerived(ctx context.Context) error {
+	for _, table := range []string{"kr_matches", "kr_nodes", "issue_state", "kr_issues"} {
+		if _, err := k.tx.tx.ExecContext(ctx, `DELETE FROM `+table); err != nil {
+			return fmt.Errorf("reset %s: %w", table, err)
+		}
+	}
+	return nil
+}
+
+func ms(t time.Time) int64 {
+	if t.IsZero() {
+		return 0
+	}
+	return t.UnixMilli()
+}

@@ -1,0 +1,262 @@
+package store
+
+import (
+	"context"
+	"fmt"
+	"time"
+)
+
+// querier is what KRView reads through: the database, or a transaction.
+type querier interface {
+	GetContext(ctx context.Context, dest any, query string, args ...any) error
+	SelectContext(ctx context.Context, dest any, query string, args ...any) error
+}
+
+// KRView reads key-result data, from the database or inside a transaction.
+type KRView struct{ q querier }
+
+// KRView reads committed key-result data.
+func (s *Store) KRView() KRView { return KRView{q: s.db} }
+
+type matchRow struct {
+	Grp         string   `db:"grp"`
+	EventID     string   `db:"event_id"`
+	Unit        string   `db:"unit"`
+	Source      string   `db:"source"`
+	Kind        string   `db:"kind"`
+	OccurredAt  int64    `db:"occurred_at"`
+	Value       *float64 `db:"value"`
+	Title       string   `db:"title"`
+	URL         string   `db:"url"`
+	Actor       string   `db:"actor"`
+	RuleVersion string   `db:"rule_version"`
+}
+
+func (r matchRow) row(krKey string) UnitRow {
+	return UnitRow{Group: r.Grp, MatchRow: MatchRow{KRKey: krKey, EventID: r.EventID, Unit: r.Unit,
+		Source: r.Source, Kind: r.Kind, OccurredAt: time.UnixMilli(r.OccurredAt).UTC(), Value: r.Value,
+		Title: r.Title, URL: r.URL, Actor: r.Actor, RuleVersion: r.RuleVersion}}
+}
+
+// UnitRow is one counted unit of a key result: its group and the match
+// that represents it (the group's latest matching event in the window).
+type UnitRow struct {
+	Group string
+	MatchRow
+}
+
+// UnitQuery selects a key result's units in [From, To) (zero From: no
+// lower bound).
+type UnitQuery struct {
+	KRKey    string
+	From, To time.Time
+	// WithValue keeps only matches that carry a value (metrics): each unit
+	// is then represented by its latest match with a value.
+	WithValue bool
+	// Oldest orders units oldest first (default newest first).
+	Oldest bool
+	Limit  int // 0: all
+}
+
+// Units returns one row per unit group matched in the window.
+func (v KRView) Units(ctx context.Context, uq UnitQuery) ([]UnitRow, error) {
+	order := "DESC"
+	if uq.Oldest {
+		order = "ASC"
+	}
+	q := `SELECT grp, event_id, unit, source, kind, occurred_at, value, title, url, actor, rule_version FROM (
+		SELECT n.grp, m.*, ROW_NUMBER() OVER (PARTITION BY n.grp ORDER BY m.occurred_at DESC, m.event_id DESC) AS rn
+		FROM kr_matches m JOIN kr_nodes n ON n.kr_key = m.kr_key AND n.node = m.unit
+		WHERE m.kr_key = ? AND m.occurred_at >= ? AND m.occurred_at < ?` + valueCond(uq.WithValue) + `
+	) WHERE rn = 1 ORDER BY occurred_at ` + order + `, event_id ` + order + ` LIMIT ?`
+	limit := uq.Limit
+	if limit <= 0 {
+		limit = -1
+	}
+	var rows []matchRow
+	if err := v.q.SelectContext(ctx, &rows, q, uq.KRKey, fromMS(uq.From), uq.To.UnixMilli(), limit); err != nil {
+		return nil, fmt.Errorf("units of %s: %w", uq.KRKey, err)
+	}
+	out := make([]UnitRow, len(rows))
+	for i, r := range rows {
+		out[i] = r.row(uq.KRKey)
+	}
+	return out, nil
+}
+
+func valueCond(withValue bool) string {
+	if withValue {
+		return ` AND m.value IS NOT NULL`
+	}
+	return ""
+}
+
+func fromMS(t time.Time) int64 {
+	if t.IsZero() {
+		return -1 << 62
+	}
+	return t.UnixMilli()
+}
+
+// CountUnits counts the unit groups matched in [from, to) and the earliest
+// matching time (zero when none).
+func (v KRView) CountUnits(ctx context.Context, krKey string, from, to time.Time) (int, time.Time, error) {
+	var r struct {
+		N     int    `db:"n"`
+		First *int64 `db:"first"`
+	}
+	err := v.q.GetContext(ctx, &r, `SELECT COUNT(DISTINCT n.grp) AS n, MIN(m.occurred_at) AS first
+		FROM kr_matches m JOIN kr_nodes n ON n.kr_key = m.kr_key AND n.node = m.unit
+		WHERE m.kr_key = ? AND m.occurred_at >= ? AND m.occurred_at < ?`, krKey, fromMS(from), to.UnixMilli())
+	if err != nil {
+		return 0, time.Time{}, fmt.Errorf("count units of %s: %w", krKey, err)
+	}
+	var first time.Time
+	if r.First != nil {
+		first = time.UnixMilli(*r.First).UTC()
+	}
+	return r.N, first, nil
+}
+
+// Matches returns every match of krKey, oldest first (for explain).
+func (v KRView) Matches(ctx context.Context, krKey string) ([]UnitRow, error) {
+	var rows []matchRow
+	err := v.q.SelectContext(ctx, &rows, `SELECT COALESCE(n.grp, m.unit) AS grp, m.event_id, m.unit, m.source, m.kind,
+		m.occurred_at, m.value, m.title, m.url, m.actor, m.rule_version
+		FROM kr_matches m LEFT JOIN kr_nodes n ON n.kr_key = m.kr_key AND n.node = m.unit
+		WHERE m.kr_key = ? ORDER BY m.occurred_at, m.event_id`, krKey)
+	if err != nil {
+		return nil, fmt.Errorf("matches of %s: %w", krKey, err)
+	}
+	out := make([]UnitRow, len(rows))
+	for i, r := range rows {
+		out[i] = r.row(krKey)
+	}
+	return out, nil
+}
+
+// MatchSources returns the distinct sources of krKey's matches.
+func (v KRView) MatchSources(ctx context.Context, krKey string) ([]string, error) {
+	var out []string
+	err := v.q.SelectContext(ctx, &out, `SELECT DISTINCT source FROM kr_matches WHERE kr_key = ? ORDER BY source`, krKey)
+	if err != nil {
+		return nil, fmt.Errorf("sources of %s: %w", krKey, err)
+	}
+	return out, nil
+}
+
+type issueRow struct {
+	Unit           string `db:"unit"`
+	Source         string `db:"source"`
+	EventID        string `db:"event_id"`
+	Kind           string `db:"kind"`
+	OccurredAt     int64  `db:"occurred_at"`
+	StatusCategory string `db:"status_category"`
+	Canceled       bool   `db:"canceled"`
+	Blocked        bool   `db:"blocked"`
+	DoneAt         int64  `db:"done_at"`
+	Title          string `db:"title"`
+	URL            string `db:"url"`
+	Actor          string `db:"actor"`
+}
+
+func (r issueRow) state() IssueState {
+	st := IssueState{Unit: r.Unit, Source: r.Source, EventID: r.EventID, Kind: r.Kind,
+		OccurredAt: time.UnixMilli(r.OccurredAt).UTC(), StatusCategory: r.StatusCategory,
+		Canceled: r.Canceled, Blocked: r.Blocked, Title: r.Title, URL: r.URL, Actor: r.Actor}
+	if r.DoneAt > 0 {
+		st.DoneAt = time.UnixMilli(r.DoneAt).UTC()
+	}
+	return st
+}
+
+const issueCols = `i.unit, i.source, i.event_id, i.kind, i.occurred_at, i.status_category, i.canceled, i.blocked, i.done_at, i.title, i.url, i.actor`
+
+// RatioCounts returns how many issues in krKey's scope are done, and how
+// many there are; canceled issues are in neither.
+func (v KRView) RatioCounts(ctx context.Context, krKey string) (done, total int, err error) {
+	var r struct {
+		Done  int `db:"done"`
+		Total int `db:"total"`
+	}
+	err = v.q.GetContext(ctx, &r, `SELECT COALESCE(SUM(i.status_category = 'done'), 0) AS done, COUNT(*) AS total
+		FROM kr_issues k JOIN issue_state i ON i.unit = k.unit WHERE k.kr_key = ? AND i.canceled = 0`, krKey)
+	if err != nil {
+		return 0, 0, fmt.Errorf("ratio of %s: %w", krKey, err)
+	}
+	return r.Done, r.Total, nil
+}
+
+// ScopeIssues returns issues in krKey's scope (canceled excluded), done
+// ones first by when they were done, then the rest by last change; limit
+// 0 means all.
+func (v KRView) ScopeIssues(ctx context.Context, krKey string, limit int) ([]IssueState, error) {
+	if limit <= 0 {
+		limit = -1
+	}
+	return v.issues(ctx, `SELECT `+issueCols+` FROM kr_issues k JOIN issue_state i ON i.unit = k.unit
+		WHERE k.kr_key = ? AND i.canceled = 0
+		ORDER BY i.status_category = 'done' DESC, i.done_at DESC, i.occurred_at DESC, i.unit LIMIT ?`, krKey, limit)
+}
+
+// BlockedIssues returns the issues tied to krKey (in its ratio scope, or
+// among its units and the units they link) that are flagged blocked and not
+// done.
+func (v KRView) BlockedIssues(ctx context.Context, krKey string) ([]IssueState, error) {
+	return v.issues(ctx, `SELECT `+issueCols+` FROM issue_state i
+		WHERE i.blocked = 1 AND i.status_category != 'done' AND i.canceled = 0 AND (
+			i.unit IN (SELECT unit FROM kr_issues WHERE kr_key = ?) OR
+			i.unit IN (SELECT node FROM kr_nodes WHERE kr_key = ?))
+		ORDER BY i.occurred_at DESC, i.unit`, krKey, krKey)
+}
+
+// Issue returns the stored state of one issue, or ErrNotFound.
+func (v KRView) Issue(ctx context.Context, unit string) (IssueState, error) {
+	rows, err := v.issues(ctx, `SELECT `+issueCols+` FROM issue_state i WHERE i.unit = ?`, unit)
+	if err != nil {
+		return IssueState{}, err
+	}
+	if len(rows) == 0 {
+		return IssueState{}, fmt.Errorf("issue %s: %w", unit, ErrNotFound)
+	}
+	return rows[0], nil
+}
+
+// InScope reports whether unit is in krKey's ratio scope.
+func (v KRView) InScope(ctx context.Context, krKey, unit string) (bool, error) {
+	var n int
+	err := v.q.GetContext(ctx, &n, `SELECT COUNT(*) FROM kr_issues WHERE kr_key = ? AND unit = ?`, krKey, unit)
+	return n > 0, err
+}
+
+func (v KRView) issues(ctx context.Context, q string, args ...any) ([]IssueState, error) {
+	var rows []issueRow
+	if err := v.q.SelectContext(ctx, &rows, q, args...); err != nil {
+		return nil, fmt.Errorf("issues: %w", err)
+	}
+	out := make([]IssueState, len(rows))
+	for i, r := range rows {
+		out[i] = r.state()
+	}
+	return out, nil
+}
+
+// KeysWithNode returns the key results whose units include node.
+func (v KRView) KeysWithNode(ctx context.Context, node string) ([]string, error) {
+	var out []string
+	if err := v.q.SelectContext(ctx, &out, `SELECT DISTINCT kr_key FROM kr_nodes WHERE node = ?`, node); err != nil {
+		return nil, fmt.Errorf("key results of %s: %w", node, err)
+	}
+	return out, nil
+}
+
+// ScopeSources returns the distinct sources of the issues in krKey's scope.
+func (v KRView) ScopeSources(ctx context.Context, krKey string) ([]string, error) {
+	var out []string
+	err := v.q.SelectContext(ctx, &out, `SELECT DISTINCT i.source FROM kr_issues k JOIN issue_state i ON i.unit = k.unit
+		WHERE k.kr_key = ? ORDER BY i.source`, krKey)
+	if err != nil {
+		return nil, fmt.Errorf("sources of %s: %w", krKey, err)
+	}
+	return out, nil
+}

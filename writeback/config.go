@@ -1,0 +1,57 @@
+package writeback
+
+import (
+	"errors"
+	"time"
+
+	"github.com/goalpost/goalpost/confval"
+)
+
+// Config is the [writeback] section (all keys optional).
+type Config struct {
+	// PollInterval is how often due writes are looked for when nothing
+	// called Notify (default 2s).
+	PollInterval confval.Duration `toml:"poll_interval"`
+	// RetryBase is the wait after a write's first retryable failure; it
+	// doubles per failure up to RetryMax (defaults 30s and 30m). A longer
+	// Retry-After from the service wins.
+	RetryBase confval.Duration `toml:"retry_base"`
+	RetryMax  confval.Duration `toml:"retry_max"`
+	// Lease reserves a claimed write for one send (default 2m); a crash
+	// mid-send delays that write by at most this.
+	Lease confval.Duration `toml:"lease"`
+	// RetryParkedOnStart retries every parked write at start-up. Without it,
+	// parked writes are retried when their sink's configuration changed.
+	RetryParkedOnStart bool `toml:"retry_parked_on_start"`
+}
+
+// Validate checks the section without any I/O.
+func (c *Config) Validate() error {
+	var errs []error
+	check := func(key string, d confval.Duration, lo time.Duration) {
+		if d.Duration != 0 && d.Duration < lo {
+			errs = append(errs, confval.Fieldf(key, "must be at least %s", lo))
+		}
+	}
+	check("poll_interval", c.PollInterval, 10*time.Millisecond)
+	check("retry_base", c.RetryBase, time.Second)
+	check("retry_max", c.RetryMax, time.Second)
+	check("lease", c.Lease, 10*time.Second)
+	if c.RetryMax.Duration != 0 && c.RetryMax.Duration < c.RetryBase.Or(30*time.Second) {
+		errs = append(errs, confval.Fieldf("retry_max", "must not be below retry_base"))
+	}
+	return errors.Join(errs...)
+}
+
+// Options turns the section into Sender options (defaults where unset).
+func (c *Config) Options() []Option {
+	opts := []Option{
+		WithPollInterval(c.PollInterval.Or(2 * time.Second)),
+		WithBackoff(c.RetryBase.Or(30*time.Second), c.RetryMax.Or(30*time.Minute)),
+		WithLease(c.Lease.Or(2 * time.Minute)),
+	}
+	if c.RetryParkedOnStart {
+		opts = append(opts, WithRetryParkedOnStart())
+	}
+	return opts
+}
