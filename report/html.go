@@ -26,14 +26,14 @@ func HTML(r *Report, w io.Writer) error {
 
 type htmlView struct {
 	Title, Span, Generated, Summary, Narrative, Placeholder, Legend string
-	Strip                                                   []htmlKR
-	Objectives                                              []htmlObjective
-	Wins                                                    []htmlItem
-	Weeks                                                   []string
-	Rows                                                    []htmlRow
-	Coverage                                                []string
-	TwoInARow, Silent                                       []string
-	Unmapped                                                []Unmapped
+	Strip                                                           []htmlKR
+	Objectives                                                      []htmlObjective
+	Wins                                                            []htmlItem
+	Weeks                                                           []string
+	Rows                                                            []htmlRow
+	Coverage                                                        []string
+	TwoInARow, Silent                                               []string
+	Unmapped                                                        []Unmapped
 }
 
 type htmlObjective struct {

@@ -116,7 +116,7 @@ func (s *Sandbox) Config(dataDir, listen string) string {
 	err := configTmpl.Execute(&b, map[string]any{
 		"DataDir": dataDir, "Listen": listen, "GitHubURL": s.GitHubURL(), "NotionURL": s.NotionURL(),
 		"GitHubToken": GitHubToken, "NotionToken": NotionToken, "WebhookSecret": WebhookSecret,
-		"Since": start.Format(time.DateOnly), "Start": start.Format(time.DateOnly),
+		"Since": start.AddDate(0, 0, -7).Format(time.DateOnly), "Start": start.Format(time.DateOnly),
 		"End": start.AddDate(0, 0, 7*13-1).Format(time.DateOnly), "People": s.Company.Engineers, "KRs": krs,
 	})
 	if err != nil {
