@@ -52,6 +52,11 @@ func TestParseErrorsNameFileLineAndKey(t *testing.T) {
 			wantLine: 6, wantKey: "github.repos[1].name", wantMsg: "owner/name",
 		},
 		{
+			name:     "empty webhook secret refuses to start",
+			src:      "[github]\ntoken = \"t\"\nwebhook_secret = \"\"\n",
+			wantLine: 3, wantKey: "github.webhook_secret", wantMsg: "is empty",
+		},
+		{
 			name:     "bad listen address",
 			src:      "[server]\nlisten = \"nowhere\"\n",
 			wantLine: 2, wantKey: "server.listen", wantMsg: "host:port",

@@ -13,7 +13,9 @@ import (
 var secretType = reflect.TypeOf(secret.String(""))
 
 // expandSecrets replaces ${VAR} in every secret.String field, wherever it is
-// in the configuration, reporting unset variables by key path.
+// in the configuration, reporting unset variables by key path. A secret key
+// written in the file with an empty value is an error too: an empty webhook
+// secret would silently accept unsigned requests, so goalpost refuses to start.
 func expandSecrets(c *Config, lookup func(string) (string, bool)) error {
 	var errs []error
 	walk(reflect.ValueOf(c).Elem(), "", func(v reflect.Value, key string) {
@@ -21,6 +23,10 @@ func expandSecrets(c *Config, lookup func(string) (string, bool)) error {
 		out, err := s.Expand(lookup)
 		if err != nil {
 			errs = append(errs, confval.Field(key, err))
+			return
+		}
+		if _, written := c.lines[key]; written && out == "" {
+			errs = append(errs, confval.Fieldf(key, "is empty: set a value or remove the key"))
 			return
 		}
 		v.SetString(string(out))

@@ -119,9 +119,7 @@ func unitNodes(ev *event.Event) []string {
 
 // isIssueState reports whether ev carries an issue's full current state
 // (tracker events do: a unit and a status category).
-func isIssueState(ev *event.Event) bool {
-	return ev.Unit != "" && ev.Attrs["status_category"] != ""
-}
+func isIssueState(ev *event.Event) bool { return rules.IsIssueState(ev) }
 
 // canceled reports whether a resolution takes an issue out of a ratio
 // (neither done nor to do).

@@ -51,7 +51,7 @@ func SourceHealth(sources map[string]LastErrorer) Health {
 
 // DefaultEvidenceLimit is how many evidence items a Result carries (the
 // newest); explain lists them all.
-const DefaultEvidenceLimit = 50
+const DefaultEvidenceLimit = 20
 
 // Engine is the processor. Its methods are safe for concurrent use; they
 // are serialized internally (one writer at a time, as SQLite is).

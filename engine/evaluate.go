@@ -9,13 +9,14 @@ import (
 	"slices"
 	"time"
 
+	"github.com/goalpost/goalpost/event"
 	"github.com/goalpost/goalpost/rules"
 	"github.com/goalpost/goalpost/store"
 )
 
 // change is one key result whose result changed meaningfully.
 type change struct {
-	Old *rules.Result // nil when the key result had no stored result
+	Old []byte // the stored result's JSON; nil when there was none
 	New rules.Result
 }
 
@@ -51,7 +52,7 @@ func (e *Engine) save(ctx context.Context, tx *store.Tx, k *store.KRTx, res rule
 	if err != nil {
 		return nil, err
 	}
-	var old *rules.Result
+	var old []byte
 	prev, err := k.View().State(ctx, res.KRKey)
 	switch {
 	case store.IsNotFound(err):
@@ -60,10 +61,7 @@ func (e *Engine) save(ctx context.Context, tx *store.Tx, k *store.KRTx, res rule
 	case prev.Fingerprint == fp:
 		return nil, nil
 	default:
-		old = &rules.Result{}
-		if err := json.Unmarshal(prev.Result, old); err != nil {
-			return nil, fmt.Errorf("decode stored result %s: %w", res.KRKey, err)
-		}
+		old = prev.Result
 	}
 	body, err := json.Marshal(res)
 	if err != nil {
@@ -236,31 +234,47 @@ func (e *Engine) manualInputs(ctx context.Context, view store.KRView, r *rules.R
 
 // staleSources are the failing sources r depends on: those its expression
 // requires, or else those its data came from. Manual key results depend on
-// none.
+// none. The store is asked only about sources that are failing.
 func (e *Engine) staleSources(ctx context.Context, view store.KRView, r *rules.Rule) ([]string, error) {
 	if r.Type == rules.TypeManual {
 		return nil, nil
 	}
-	sources := r.Sources
-	if sources == nil {
+	if r.Sources != nil {
+		return e.failing(r.Sources), nil
+	}
+	var out []string
+	for _, s := range e.failing(sourceNames()) {
+		var has bool
 		var err error
 		if r.Type == rules.TypeRatio {
-			sources, err = view.ScopeSources(ctx, r.Key)
+			has, err = view.ScopeHasSource(ctx, r.Key, s)
 		} else {
-			sources, err = view.MatchSources(ctx, r.Key)
+			has, err = view.MatchesHaveSource(ctx, r.Key, s)
 		}
 		if err != nil {
 			return nil, err
 		}
-	}
-	var failing []string
-	for _, s := range sources {
-		if e.health.Failing(s) {
-			failing = append(failing, s)
+		if has {
+			out = append(out, s)
 		}
 	}
-	slices.Sort(failing)
-	return failing, nil
+	return out, nil
+}
+
+func (e *Engine) failing(sources []string) []string {
+	var out []string
+	for _, s := range sources {
+		if e.health.Failing(s) {
+			out = append(out, s)
+		}
+	}
+	slices.Sort(out)
+	return out
+}
+
+// sourceNames are the sources connectors publish from.
+func sourceNames() []string {
+	return []string{event.SourceDeploy, event.SourceGitHub, event.SourceJira, event.SourceLinear}
 }
 
 func unitEvidence(rows []store.UnitRow) []rules.Evidence {

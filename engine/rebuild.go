@@ -67,7 +67,14 @@ func (e *Engine) RebuildReport(ctx context.Context) (RebuildReport, error) {
 			return err
 		}
 		for _, c := range changes {
-			rep.Changed = append(rep.Changed, KRChange{KRKey: c.New.KRKey, Old: c.Old, New: c.New})
+			kc := KRChange{KRKey: c.New.KRKey, New: c.New}
+			if c.Old != nil {
+				kc.Old = &rules.Result{}
+				if err := json.Unmarshal(c.Old, kc.Old); err != nil {
+					return fmt.Errorf("decode stored result %s: %w", kc.KRKey, err)
+				}
+			}
+			rep.Changed = append(rep.Changed, kc)
 		}
 		rep.Unchanged = len(e.set.Rules()) - len(changes)
 		rep.Removed, err = e.dropUnconfigured(ctx, k)

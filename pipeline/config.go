@@ -23,11 +23,15 @@ type Config struct {
 	MaxDeliver int `toml:"max_deliver"`
 	// DuplicateWindow is the server-side dedupe window for Nats-Msg-Id (default 24h).
 	DuplicateWindow confval.Duration `toml:"duplicate_window"`
+	// AckWait is how long a delivered message may stay unacknowledged before
+	// it is delivered again (default 30s): after a crash, the batch that was
+	// in flight is processed again this long after the restart.
+	AckWait confval.Duration `toml:"ack_wait"`
 }
 
 // Streams returns the stream settings of the section, with defaults.
 func (c Config) Streams() StreamConfig {
-	return StreamConfig{Name: c.Stream, MaxDeliver: c.MaxDeliver, DuplicateWindow: c.DuplicateWindow.Duration}.withDefaults()
+	return StreamConfig{Name: c.Stream, MaxDeliver: c.MaxDeliver, DuplicateWindow: c.DuplicateWindow.Duration, AckWait: c.AckWait.Duration}.withDefaults()
 }
 
 // Validate checks the section without I/O.

@@ -32,25 +32,11 @@ func Build(ctx context.Context, src Source, team people.Team, week Week, now tim
 	if gridWeeks <= 0 {
 		gridWeeks = DefaultGridWeeks
 	}
-	results, err := src.Results(ctx)
+	in, err := read(ctx, src, team.Name, week, start, end, now, gridWeeks)
 	if err != nil {
-		return nil, fmt.Errorf("key results: %w", err)
-	}
-	to := end
-	if now.Before(end) {
-		to = now
-	}
-	moved, err := src.Moved(ctx, start, to)
-	if err != nil {
-		return nil, fmt.Errorf("moved this week: %w", err)
-	}
-	grid, err := src.Baseline(ctx, team.Name, week, gridWeeks, now)
-	if err != nil {
-		return nil, fmt.Errorf("baseline: %w", err)
-	}
-	if err := checkGrid(grid, week); err != nil {
 		return nil, err
 	}
+	results, moved, grid := in.results, in.moved, in.grid
 	loc := cal.loc()
 	r := &Report{
 		Schema:      Schema,
@@ -70,6 +56,34 @@ func Build(ctx context.Context, src Source, team people.Team, week Week, now tim
 	r.Baseline, r.Wins = baseline(r, grid, names, loc)
 	r.Summary = summarize(r)
 	return r, nil
+}
+
+// inputs are what a report is drafted from.
+type inputs struct {
+	results []rules.Result
+	moved   []Movement
+	grid    Grid
+}
+
+// read asks src for the week's inputs: results now, movement over the
+// week so far, and the grid as of now.
+func read(ctx context.Context, src Source, team string, week Week, start, end, now time.Time, gridWeeks int) (inputs, error) {
+	var in inputs
+	var err error
+	if in.results, err = src.Results(ctx); err != nil {
+		return in, fmt.Errorf("key results: %w", err)
+	}
+	to := end
+	if now.Before(end) {
+		to = now
+	}
+	if in.moved, err = src.Moved(ctx, start, to); err != nil {
+		return in, fmt.Errorf("moved this week: %w", err)
+	}
+	if in.grid, err = src.Baseline(ctx, team, week, gridWeeks, now); err != nil {
+		return in, fmt.Errorf("baseline: %w", err)
+	}
+	return in, checkGrid(in.grid, week)
 }
 
 func teamResults(all []rules.Result, team string) []rules.Result {

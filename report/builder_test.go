@@ -49,7 +49,7 @@ func TestBuilderFreezesFinishedWeeks(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	for _, f := range Formats {
+	for _, f := range Formats() {
 		if render(t, first, f) != render(t, later, f) {
 			t.Errorf("%s: frozen report changed", f)
 		}

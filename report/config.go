@@ -184,12 +184,12 @@ func (d *DestinationConfig) format() (string, error) {
 			f = FormatMarkdown
 		}
 	}
-	for _, ok := range Formats {
+	for _, ok := range Formats() {
 		if f == ok {
 			return f, nil
 		}
 	}
-	return "", fmt.Errorf("want one of %s, got %q", strings.Join(Formats, ", "), f)
+	return "", fmt.Errorf("want one of %s, got %q", strings.Join(Formats(), ", "), f)
 }
 
 // validateWebhookURL checks a Slack webhook URL without ever echoing it.

@@ -33,7 +33,7 @@ type htmlView struct {
 	Rows                                                            []htmlRow
 	Coverage                                                        []string
 	TwoInARow, Silent                                               []string
-	Unmapped                                                        []Unmapped
+	Unmapped                                                        []htmlUnmapped
 }
 
 type htmlObjective struct {
@@ -60,11 +60,13 @@ type htmlRow struct {
 
 type htmlCell struct{ Class, Text string }
 
+type htmlUnmapped struct{ Source, Handle, Events string }
+
 func newHTMLView(r *Report) htmlView {
 	v := htmlView{
 		Title: r.title(), Span: r.span(), Generated: r.generated(),
 		Summary: summaryLine(r, ""), Narrative: r.Narrative, Placeholder: narrativePlaceholder, Legend: gridLegend,
-		Wins: htmlItems(r.Wins), TwoInARow: names(r.TwoInARow), Silent: names(r.Silent), Unmapped: r.Unmapped,
+		Wins: htmlItems(r.Wins), TwoInARow: names(r.TwoInARow), Silent: names(r.Silent),
 	}
 	for _, o := range r.Objectives {
 		ho := htmlObjective{Label: o.label()}
@@ -87,6 +89,9 @@ func newHTMLView(r *Report) htmlView {
 	}
 	for _, c := range r.Baseline.Coverage {
 		v.Coverage = append(v.Coverage, coverageText(c))
+	}
+	for _, u := range r.Unmapped {
+		v.Unmapped = append(v.Unmapped, htmlUnmapped{Source: u.Source, Handle: u.Handle, Events: events(u.Events)})
 	}
 	return v
 }

@@ -119,7 +119,7 @@ func mdBaseline(b *strings.Builder, r *Report) {
 		return
 	}
 	for _, u := range r.Unmapped {
-		p("- %s `%s` — %d events; add it to a person in the config\n", mdEscape(u.Source), strings.ReplaceAll(u.Handle, "`", "'"), u.Events)
+		p("- %s `%s` — %s; add it to a person in the config\n", mdEscape(u.Source), strings.ReplaceAll(u.Handle, "`", "'"), events(u.Events))
 	}
 }
 

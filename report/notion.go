@@ -91,19 +91,14 @@ func (n *NotionPages) Deliver(ctx context.Context, r *Report, done Progress, con
 	}
 	if page == "" {
 		first := blocks[:min(notionBatch, len(blocks))]
-		p, err := n.client.Page.Create(ctx, &notionapi.PageCreateRequest{
-			Parent:     notionapi.Parent{Type: notionapi.ParentTypePageID, PageID: n.parent},
-			Properties: notionapi.Properties{"title": notionapi.TitleProperty{Title: richText(title, "")}},
-			Children:   first,
-		})
+		id, err := n.createPage(ctx, title, first)
 		if err != nil {
-			return notionErr("create page", err)
+			return err
 		}
-		page = string(p.ID)
+		page = id
 		if err := confirm(ctx, Progress{Parts: len(first), Ref: page}); err != nil {
 			return err
 		}
-		n.log.Debug("notion page created", "page", page)
 	}
 	have, err := n.countChildren(ctx, page)
 	if err != nil {
@@ -121,6 +116,21 @@ func (n *NotionPages) Deliver(ctx context.Context, r *Report, done Progress, con
 		}
 	}
 	return nil
+}
+
+// createPage creates the report's page under the parent with its first
+// blocks and returns its id.
+func (n *NotionPages) createPage(ctx context.Context, title string, first []notionapi.Block) (string, error) {
+	p, err := n.client.Page.Create(ctx, &notionapi.PageCreateRequest{
+		Parent:     notionapi.Parent{Type: notionapi.ParentTypePageID, PageID: n.parent},
+		Properties: notionapi.Properties{"title": notionapi.TitleProperty{Title: richText(title, "")}},
+		Children:   first,
+	})
+	if err != nil {
+		return "", notionErr("create page", err)
+	}
+	n.log.Debug("notion page created", "page", p.ID)
+	return string(p.ID), nil
 }
 
 // findPage returns the id of the parent's child page titled title, or "".

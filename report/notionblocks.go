@@ -38,16 +38,21 @@ func notionBlocks(r *Report) []notionapi.Block {
 	} else {
 		add(notionGrid(r), paragraph(plain(gridLegend, false, true)...))
 	}
-	add(heading(notionapi.BlockTypeHeading3, "Two misses in a row"))
-	add(bulletPeople(r.TwoInARow, "a conversation, not a judgement")...)
-	add(heading(notionapi.BlockTypeHeading3, "Silence"))
-	add(bulletPeople(r.Silent, "no activity at all this week")...)
-	add(heading(notionapi.BlockTypeHeading3, "Unmapped identities"))
+	return append(bs, notionFlags(r)...)
+}
+
+// notionFlags are the two-in-a-row, silence and unmapped sections.
+func notionFlags(r *Report) []notionapi.Block {
+	bs := []notionapi.Block{heading(notionapi.BlockTypeHeading3, "Two misses in a row")}
+	bs = append(bs, bulletPeople(r.TwoInARow, "a conversation, not a judgement")...)
+	bs = append(bs, heading(notionapi.BlockTypeHeading3, "Silence"))
+	bs = append(bs, bulletPeople(r.Silent, "no activity at all this week")...)
+	bs = append(bs, heading(notionapi.BlockTypeHeading3, "Unmapped identities"))
 	if len(r.Unmapped) == 0 {
-		add(paragraph(plain("None.", false, false)...))
+		bs = append(bs, paragraph(plain("None.", false, false)...))
 	}
 	for _, u := range r.Unmapped {
-		add(bullet(plain(u.Source+" "+u.Handle+" — "+num(float64(u.Events))+" events; add it to a person in the config", false, false)...))
+		bs = append(bs, bullet(plain(u.Source+" "+u.Handle+" — "+events(u.Events)+"; add it to a person in the config", false, false)...))
 	}
 	return bs
 }

@@ -20,8 +20,8 @@ const (
 	FormatSlack    = "slack"
 )
 
-// Formats lists the formats Render accepts.
-var Formats = []string{FormatMarkdown, FormatHTML, FormatJSON, FormatSlack}
+// Formats returns the formats Render accepts.
+func Formats() []string { return []string{FormatMarkdown, FormatHTML, FormatJSON, FormatSlack} }
 
 // Render writes r to w in format: "md" (Markdown for a PR, wiki or email),
 // "html" (a self-contained page), "json" (the Report itself) or "slack" (a
@@ -42,7 +42,7 @@ func Render(r *Report, format string, w io.Writer) error {
 			err = writeJSON(w, msgs)
 		}
 	default:
-		return fmt.Errorf("unknown report format %q (want %s)", format, strings.Join(Formats, ", "))
+		return fmt.Errorf("unknown report format %q (want %s)", format, strings.Join(Formats(), ", "))
 	}
 	if err != nil {
 		return fmt.Errorf("render %s: %w", format, err)
@@ -194,6 +194,14 @@ func coverageText(c Coverage) string {
 		return "–"
 	}
 	return fmt.Sprintf("%d/%d (%s)", c.Met, c.People, percent(c.Share()))
+}
+
+// events is "1 event", "3 events".
+func events(n int) string {
+	if n == 1 {
+		return "1 event"
+	}
+	return strconv.Itoa(n) + " events"
 }
 
 // personName is the name to show for a person.

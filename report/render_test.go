@@ -39,7 +39,7 @@ func TestRenderDecodedSameAsBuilt(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	for _, f := range Formats {
+	for _, f := range Formats() {
 		var a, b bytes.Buffer
 		if err := Render(r, f, &a); err != nil {
 			t.Fatal(err)

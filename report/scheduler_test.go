@@ -4,19 +4,12 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"log/slog"
-	"net/http"
-	"net/http/httptest"
-	"os"
-	"path/filepath"
 	"sync"
 	"testing"
 	"time"
 
 	"github.com/goalpost/goalpost/people"
-	"github.com/goalpost/goalpost/secret"
 	"github.com/goalpost/goalpost/store"
-	"github.com/goalpost/goalpost/transport"
 )
 
 // clock is a settable time source.
@@ -104,16 +97,17 @@ func TestSchedulerOncePerWeekAcrossDST(t *testing.T) {
 				}
 				clk.Set(tc.step(clk.Now(), next))
 			}
-			checkWeekly(t, rec.sent, from, to, tc.name == "wake at the returned time")
+			checkWeekly(t, dstTeams, rec.sent, from, to, time.Monday, Clock{Hour: 9}, tc.name == "wake at the returned time")
 		})
 	}
 }
 
 // checkWeekly asserts one delivery per team per week, for the week before
-// the one it was sent in, on Monday 09:00 local (exactly, when exact).
-func checkWeekly(t *testing.T, sent []sentReport, from, to time.Time, exact bool) {
+// the one it was sent in, on day at clock local time (exactly, when exact;
+// a time skipped by DST moves forward an hour).
+func checkWeekly(t *testing.T, teams []people.Team, sent []sentReport, from, to time.Time, day time.Weekday, clk Clock, exact bool) {
 	t.Helper()
-	for _, team := range dstTeams {
+	for _, team := range teams {
 		cal, _ := NewCalendar(team.TimeZone, team.WeekStart)
 		seen := map[string]time.Time{}
 		for _, s := range sent {
@@ -125,8 +119,13 @@ func checkWeekly(t *testing.T, sent []sentReport, from, to time.Time, exact bool
 			}
 			seen[s.week] = s.at
 			local := s.at.In(cal.loc())
-			if local.Weekday() != time.Monday || local.Hour() != 9 || (exact && (local.Minute() != 0 || local.Second() != 0)) {
-				t.Errorf("%s %s sent at %s local, want Monday 09:00", team.Name, s.week, local)
+			h := local.Hour()
+			ok := local.Weekday() == day && (h == clk.Hour || h == clk.Hour+1)
+			if exact {
+				ok = ok && h == clk.Hour && local.Minute() == clk.Minute && local.Second() == 0
+			}
+			if !ok {
+				t.Errorf("%s %s sent at %s local, want %s %s", team.Name, s.week, local, day, clk)
 			}
 			if got := cal.WeekOf(s.at).Add(-1).String(); got != s.week {
 				t.Errorf("%s sent week %s at %s, want the week before (%s)", team.Name, s.week, local, got)
@@ -135,7 +134,7 @@ func checkWeekly(t *testing.T, sent []sentReport, from, to time.Time, exact bool
 		// Every firing in the window happened.
 		want := 0
 		for w := cal.WeekOf(from); ; w = w.Add(1) {
-			at := cal.At(w, time.Monday, Clock{Hour: 9})
+			at := cal.At(w, day, clk)
 			if !at.Before(to) {
 				break
 			}
@@ -146,6 +145,41 @@ func checkWeekly(t *testing.T, sent []sentReport, from, to time.Time, exact bool
 		if len(seen) != want {
 			t.Errorf("%s: %d weekly reports, want %d", team.Name, len(seen), want)
 		}
+	}
+}
+
+// A firing at a local time that a DST change skips (02:30 on the Sunday
+// clocks spring forward) or repeats (02:30 on the Sunday they fall back)
+// still happens exactly once that week.
+func TestSchedulerSkippedAndRepeatedLocalTimes(t *testing.T) {
+	berlin := []people.Team{{Name: "berlin", TimeZone: "Europe/Berlin"}}
+	cfg := &Config{Day: "sunday", Time: "02:30"}
+	for _, tc := range []struct {
+		name     string
+		from, to time.Time
+	}{
+		{name: "spring forward (29 Mar 2026)", from: time.Date(2026, 3, 11, 0, 0, 0, 0, time.UTC), to: time.Date(2026, 4, 22, 0, 0, 0, 0, time.UTC)},
+		{name: "fall back (25 Oct 2026)", from: time.Date(2026, 10, 7, 0, 0, 0, 0, time.UTC), to: time.Date(2026, 11, 18, 0, 0, 0, 0, time.UTC)},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			st := openStore(t, t.TempDir())
+			clk := &clock{t: tc.from}
+			rec := &recorder{now: clk.Now}
+			s, err := NewScheduler(cfg, berlin, stubBuild(berlin), []Destination{{Name: "rec", Sender: rec}}, st, nil, clk.Now)
+			if err != nil {
+				t.Fatal(err)
+			}
+			for clk.Now().Before(tc.to) {
+				if _, err := s.Tick(t.Context()); err != nil {
+					t.Fatal(err)
+				}
+				clk.Add(10 * time.Minute)
+			}
+			checkWeekly(t, berlin, rec.sent, tc.from, tc.to, time.Sunday, Clock{Hour: 2, Minute: 30}, false)
+			if len(rec.sent) != 6 {
+				t.Errorf("%d reports in six weeks", len(rec.sent))
+			}
+		})
 	}
 }
 
@@ -269,147 +303,5 @@ func TestNewSchedulerErrors(t *testing.T) {
 	}
 	if _, err := NewScheduler(&Config{}, []people.Team{{Name: "a", TimeZone: "Nope/Nope"}}, nil, nil, st, nil, nil); err == nil {
 		t.Error("bad time zone accepted")
-	}
-}
-
-// restartRig is a daemon's report delivery: a store file, the builder over
-// the fixed dataset, Slack (fake) and file destinations. Building it again
-// over the same directory is a restart.
-type restartRig struct {
-	dir   string
-	st    *store.Store
-	sched *Scheduler
-	clk   *clock
-}
-
-func newRig(t *testing.T, dir string, clk *clock, slackURL string, rt http.RoundTripper) *restartRig {
-	t.Helper()
-	st, err := store.Open(t.Context(), filepath.Join(dir, "goalpost.db"), slog.New(slog.DiscardHandler))
-	if err != nil {
-		t.Fatal(err)
-	}
-	teams := []people.Team{platform}
-	b, err := NewBuilder(bigSource(t, 80, 2, 5), st, teams, nil)
-	if err != nil {
-		t.Fatal(err)
-	}
-	noSleep := func(context.Context, time.Duration) error { return nil }
-	dests := []Destination{
-		{Name: "slack", Sender: newSlackWebhook(secret.String(slackURL), transport.Options{Sleep: noSleep}, rt, nil)},
-		{Name: "archive", Sender: &File{Path: filepath.Join(dir, "out", "{team}-{week}.md"), Format: FormatMarkdown}},
-	}
-	s, err := NewScheduler(&Config{}, teams, b.Report, dests, st, nil, clk.Now)
-	if err != nil {
-		t.Fatal(err)
-	}
-	return &restartRig{dir: dir, st: st, sched: s, clk: clk}
-}
-
-// cutRT fails the n-th request. Before it reaches the server ("cut before")
-// the message is never delivered; after the server answered ("cut after")
-// it was delivered but the answer is lost. Either way the process "dies":
-// its context is cancelled.
-type cutRT struct {
-	n      int
-	after  bool
-	cancel context.CancelFunc
-	mu     sync.Mutex
-	seen   int
-}
-
-func (c *cutRT) RoundTrip(req *http.Request) (*http.Response, error) {
-	c.mu.Lock()
-	c.seen++
-	hit := c.seen == c.n
-	c.mu.Unlock()
-	if hit && !c.after {
-		c.cancel()
-		return nil, context.Canceled
-	}
-	resp, err := http.DefaultTransport.RoundTrip(req)
-	if hit {
-		c.cancel()
-		if resp != nil {
-			resp.Body.Close()
-		}
-		return nil, context.Canceled
-	}
-	return resp, err
-}
-
-// A restart in the middle of sending a split report neither skips nor
-// repeats a confirmed message; only a message whose answer was lost in the
-// crash is sent twice (the documented Slack limit). The restart comes three
-// days later, past catch_up: a started delivery is always finished.
-func TestSchedulerRestartMidSend(t *testing.T) {
-	fire := time.Date(2026, 11, 23, 8, 0, 0, 0, time.UTC)
-	for _, tc := range []struct {
-		name      string
-		after     bool
-		wantTwice int // message number delivered twice, 0 for none
-	}{
-		{name: "crash between messages", after: false},
-		{name: "crash with a message in flight", after: true, wantTwice: 2},
-	} {
-		t.Run(tc.name, func(t *testing.T) {
-			f := &fakeSlack{}
-			srv := httptest.NewServer(f)
-			defer srv.Close()
-			f.t, f.path = t, secretPath
-			dir := t.TempDir()
-			clk := &clock{t: fire}
-
-			ctx, cancel := context.WithCancel(t.Context())
-			rig := newRig(t, dir, clk, srv.URL+secretPath, &cutRT{n: 2, after: tc.after, cancel: cancel})
-			if _, err := rig.sched.Tick(ctx); !errors.Is(err, context.Canceled) {
-				t.Fatalf("first run: %v, want the crash", err)
-			}
-			_ = rig.st.Close()
-			before := len(f.messages())
-
-			clk.Add(3 * 24 * time.Hour)
-			rig = newRig(t, dir, clk, srv.URL+secretPath, nil)
-			defer rig.st.Close()
-			if _, err := rig.sched.Tick(t.Context()); err != nil {
-				t.Fatal(err)
-			}
-			if _, err := rig.sched.Tick(t.Context()); err != nil { // nothing left to do
-				t.Fatal(err)
-			}
-
-			frozen, err := rig.st.ReportSnapshot(t.Context(), "platform", "2026-W47")
-			if err != nil {
-				t.Fatal(err)
-			}
-			r, _ := Decode(frozen)
-			want, _ := Slack(r)
-			got := f.messages()
-			count := map[string]int{}
-			for _, m := range got {
-				count[m.Text]++
-			}
-			for i, m := range want {
-				n := 1
-				if i+1 == tc.wantTwice {
-					n = 2
-				}
-				if count[m.Text] != n {
-					t.Errorf("message %d of %d delivered %d times, want %d", i+1, len(want), count[m.Text], n)
-				}
-			}
-			if before == 0 || before >= len(want) {
-				t.Errorf("the crash came after %d of %d messages", before, len(want))
-			}
-			for _, dest := range []string{"slack", "archive"} {
-				d, err := rig.st.ReportDelivery(t.Context(), store.DeliveryKey{Team: "platform", Week: "2026-W47", Destination: dest})
-				if err != nil || d.State != store.DeliverySent {
-					t.Errorf("%s: %+v %v", dest, d, err)
-				}
-			}
-			md, err := os.ReadFile(filepath.Join(dir, "out", "platform-2026-W47.md"))
-			if err != nil || string(md) != Markdown(r) {
-				t.Errorf("archive file: %v", err)
-			}
-		})
 	}
 }

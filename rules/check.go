@@ -224,7 +224,7 @@ func (c *checker) match(p string, r *Rule) {
 			c.errf(p+".scope", "key result %q: %v", kr.Key, err)
 			return
 		}
-		r.scope, _, _, _ = compileExpr(src)
+		r.scope, _, _ = compileExpr(src)
 	}
 	if strings.TrimSpace(kr.Match) == "" {
 		if r.scope == nil {
@@ -232,16 +232,20 @@ func (c *checker) match(p string, r *Rule) {
 		}
 		return
 	}
-	prog, sources, kinds, err := compileExpr(kr.Match)
+	prog, req, err := compileExpr(kr.Match)
 	if err != nil {
 		c.errs = append(c.errs, fieldErr(p+".match", "%v", exprError(kr.Key, kr.Match, err)))
 		return
 	}
-	r.program, r.Sources, r.Kinds = prog, sources, kinds
-	if (sources != nil && len(sources) == 0) || (kinds != nil && len(kinds) == 0) {
-		c.warnf("key result %q: match %q can never be true (contradictory source or kind)", kr.Key, kr.Match)
+	r.program = prog
+	r.Sources, r.Kinds, r.Repos = req[fieldSource], req[fieldKind], req[fieldRepo]
+	for _, values := range req {
+		if values != nil && len(values) == 0 {
+			c.warnf("key result %q: match %s can never be true (contradictory source, kind or repo)", kr.Key, quoteExpr(kr.Match))
+			break
+		}
 	}
-	if kr.Type == TypeRatio && kinds != nil {
+	if kr.Type == TypeRatio && r.Kinds != nil {
 		c.warnf("key result %q: a ratio rule is checked against each issue's latest event; requiring a kind drops issues whose latest event is another kind", kr.Key)
 	}
 }

@@ -42,8 +42,8 @@ type Rule struct {
 	// and how (type, match, scope, aggregate, field, divide_by, window,
 	// period): evidence records it, so a changed rule is visible.
 	Version string
-	// Sources and Kinds are what the expression requires (nil: any).
-	Sources, Kinds []string
+	// Sources, Kinds and Repos are what the expression requires (nil: any).
+	Sources, Kinds, Repos []string
 	// Path is the rule's config key, "objectives[i].key_results[j]".
 	Path string
 
@@ -64,7 +64,8 @@ type Match struct {
 type Set struct {
 	rules    []*Rule
 	byKey    map[string]*Rule
-	idx      *index
+	idx      *index // count, milestone and metric rules
+	issueIdx *index // ratio rules: asked only for events that carry issue state
 	warnings []string
 	vms      sync.Pool
 }
@@ -104,13 +105,17 @@ func Compile(objs []Objective, opts ...Option) (*Set, error) {
 		opt(&o)
 	}
 	c := checker{opts: o, objKeys: map[string]int{}, krKeys: map[string]string{}}
-	set := &Set{byKey: map[string]*Rule{}, idx: newIndex()}
+	set := &Set{byKey: map[string]*Rule{}, idx: newIndex(), issueIdx: newIndex()}
 	for i, obj := range objs {
 		for _, r := range c.objective(i, obj) {
 			r.index = len(set.rules)
 			set.rules = append(set.rules, r)
 			set.byKey[r.Key] = r
-			set.idx.add(r.index, r.Sources, r.Kinds)
+			ix := set.idx
+			if r.Type == TypeRatio {
+				ix = set.issueIdx
+			}
+			ix.add(r.index, [3]constraint{r.Sources, r.Kinds, r.Repos})
 		}
 	}
 	c.teamWarnings(objs)
@@ -134,18 +139,33 @@ func (s *Set) Rule(key string) (*Rule, bool) {
 // objectives for a team.
 func (s *Set) Warnings() []string { return s.warnings }
 
-// Candidates reports how many rules an event of source and kind is
-// evaluated against (the rest are skipped by the index).
-func (s *Set) Candidates(source, kind string) int {
-	return len(s.idx.candidates(source, kind, nil))
+// Candidates reports how many rules an event of source, kind and repo is
+// evaluated against (the rest are skipped by the index); issue says whether
+// the event carries issue state (ratio rules are asked only then).
+func (s *Set) Candidates(source, kind, repo string, issue bool) int {
+	n := len(s.idx.candidates(source, kind, repo, nil))
+	if issue {
+		n += len(s.issueIdx.candidates(source, kind, repo, nil))
+	}
+	return n
 }
 
-// Match returns the rules ev matches, in config order. ev.Actor should hold
+// IsIssueState reports whether ev carries an issue's full current state (a
+// unit and a status category): only such events move ratio key results.
+func IsIssueState(ev *event.Event) bool {
+	return ev.Unit != "" && ev.Attrs["status_category"] != ""
+}
+
+// Match returns the rules ev matches, in config order (ratio rules only for
+// events that carry issue state). ev.Actor should hold
 // the person key and team the actor's team. A rule whose expression fails
 // at run time does not match; onErr (may be nil) hears about it.
 func (s *Set) Match(ev *event.Event, team string, onErr func(*Rule, error)) []Match {
 	var buf [16]int
-	cands := s.idx.candidates(ev.Source, ev.Kind, buf[:0])
+	cands := s.idx.candidates(ev.Source, ev.Kind, ev.Repo, buf[:0])
+	if IsIssueState(ev) {
+		cands = s.issueIdx.candidates(ev.Source, ev.Kind, ev.Repo, cands)
+	}
 	if len(cands) == 0 {
 		return nil
 	}
@@ -207,18 +227,17 @@ func (r *Rule) value(ev *event.Event) *float64 {
 }
 
 // compileExpr compiles a match expression against Env, returning the
-// program and the sources and kinds it requires.
-func compileExpr(src string) (*vm.Program, constraint, constraint, error) {
+// program and the sources, kinds and repos it requires.
+func compileExpr(src string) (*vm.Program, [3]constraint, error) {
 	p, err := expr.Compile(src, expr.Env(Env{}), expr.AsBool())
 	if err != nil {
-		return nil, nil, nil, err
+		return nil, [3]constraint{}, err
 	}
 	tree, err := parser.Parse(src)
 	if err != nil {
-		return nil, nil, nil, err
+		return nil, [3]constraint{}, err
 	}
-	s, k := requires(tree.Node)
-	return p, s, k, nil
+	return p, requires(tree.Node), nil
 }
 
 // exprError formats an expression error with the key result, the

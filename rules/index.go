@@ -6,52 +6,56 @@ import (
 	"github.com/expr-lang/expr/ast"
 )
 
-// index finds the rules an event can match from its source and kind alone,
-// so that Match evaluates only those. A rule whose expression requires
-// source == "x" (or source in [...]) and/or kind == "y" (or kind in [...]),
+// index finds the rules an event can match from its source, kind and repo
+// alone, so that Match evaluates only those. A rule whose expression
+// requires source == "x" (or source in [...]), kind == "y" or repo == "z",
 // read from the top-level && / || structure of its expression, is filed
-// under those values; a rule that constrains neither is evaluated for every
-// event. Each rule is reachable from a given (source, kind) through exactly
-// one bucket, so candidates never repeat.
+// under those values; a field it does not constrain is filed under "any".
+// An event looks in the 8 buckets its (source, kind, repo) can fall in; each
+// rule is reachable through exactly one of them, so candidates never repeat.
 type index struct {
-	exact    map[[2]string][]int // source and kind both constrained
-	bySource map[string][]int    // only source constrained
-	byKind   map[string][]int    // only kind constrained
-	any      []int               // neither constrained
+	buckets map[[3]string][]int
 }
 
-func newIndex() *index {
-	return &index{exact: map[[2]string][]int{}, bySource: map[string][]int{}, byKind: map[string][]int{}}
-}
+// anyValue files a rule that does not constrain a field.
+const anyValue = "\x00*"
 
-func (ix *index) add(i int, sources, kinds []string) {
-	switch {
-	case sources != nil && kinds != nil:
-		for _, s := range sources {
-			for _, k := range kinds {
-				ix.exact[[2]string{s, k}] = append(ix.exact[[2]string{s, k}], i)
+func newIndex() *index { return &index{buckets: map[[3]string][]int{}} }
+
+func (ix *index) add(i int, req [3]constraint) {
+	keys := [][3]string{{}}
+	for f, values := range req {
+		if values == nil {
+			values = constraint{anyValue}
+		}
+		var next [][3]string
+		for _, k := range keys {
+			for _, v := range values {
+				k[f] = v
+				next = append(next, k)
 			}
 		}
-	case sources != nil:
-		for _, s := range sources {
-			ix.bySource[s] = append(ix.bySource[s], i)
-		}
-	case kinds != nil:
-		for _, k := range kinds {
-			ix.byKind[k] = append(ix.byKind[k], i)
-		}
-	default:
-		ix.any = append(ix.any, i)
+		keys = next
+	}
+	for _, k := range keys {
+		ix.buckets[k] = append(ix.buckets[k], i)
 	}
 }
 
-// candidates appends to buf the indexes of the rules an event of source and
-// kind may match, in rule order.
-func (ix *index) candidates(source, kind string, buf []int) []int {
-	buf = append(buf, ix.exact[[2]string{source, kind}]...)
-	buf = append(buf, ix.bySource[source]...)
-	buf = append(buf, ix.byKind[kind]...)
-	buf = append(buf, ix.any...)
+// candidates appends to buf the indexes of the rules an event may match, in
+// rule order.
+func (ix *index) candidates(source, kind, repo string, buf []int) []int {
+	vals := [3]string{source, kind, repo}
+	for mask := range 8 {
+		var k [3]string
+		for f := range 3 {
+			k[f] = anyValue
+			if mask&(1<<f) != 0 {
+				k[f] = vals[f]
+			}
+		}
+		buf = append(buf, ix.buckets[k]...)
+	}
 	slices.Sort(buf)
 	return buf
 }
@@ -61,65 +65,76 @@ func (ix *index) candidates(source, kind string, buf []int) []int {
 // be true.
 type constraint []string
 
-// requires reads which sources and kinds node requires.
-func requires(node ast.Node) (sources, kinds constraint) {
+// Indexed fields, in index key order.
+const (
+	fieldSource = iota
+	fieldKind
+	fieldRepo
+)
+
+// requires reads which sources, kinds and repos node requires.
+func requires(node ast.Node) (req [3]constraint) {
 	switch n := node.(type) {
 	case *ast.BinaryNode:
 		switch n.Operator {
 		case "&&", "and":
-			ls, lk := requires(n.Left)
-			rs, rk := requires(n.Right)
-			return intersect(ls, rs), intersect(lk, rk)
+			l, r := requires(n.Left), requires(n.Right)
+			for f := range req {
+				req[f] = intersect(l[f], r[f])
+			}
 		case "||", "or":
-			ls, lk := requires(n.Left)
-			rs, rk := requires(n.Right)
-			return union(ls, rs), union(lk, rk)
+			l, r := requires(n.Left), requires(n.Right)
+			for f := range req {
+				req[f] = union(l[f], r[f])
+			}
 		case "==":
 			return equality(n.Left, n.Right)
 		case "in":
 			return membership(n.Left, n.Right)
 		}
 	}
-	return nil, nil
+	return req
 }
 
-func equality(l, r ast.Node) (sources, kinds constraint) {
+func equality(l, r ast.Node) [3]constraint {
 	if _, ok := l.(*ast.StringNode); ok {
 		l, r = r, l
 	}
 	id, ok1 := l.(*ast.IdentifierNode)
 	str, ok2 := r.(*ast.StringNode)
 	if !ok1 || !ok2 {
-		return nil, nil
+		return [3]constraint{}
 	}
 	return field(id.Value, constraint{str.Value})
 }
 
-func membership(l, r ast.Node) (sources, kinds constraint) {
+func membership(l, r ast.Node) [3]constraint {
 	id, ok1 := l.(*ast.IdentifierNode)
 	arr, ok2 := r.(*ast.ArrayNode)
 	if !ok1 || !ok2 {
-		return nil, nil
+		return [3]constraint{}
 	}
 	values := constraint{}
 	for _, n := range arr.Nodes {
 		s, ok := n.(*ast.StringNode)
 		if !ok {
-			return nil, nil
+			return [3]constraint{}
 		}
 		values = append(values, s.Value)
 	}
 	return field(id.Value, values)
 }
 
-func field(name string, values constraint) (sources, kinds constraint) {
+func field(name string, values constraint) (req [3]constraint) {
 	switch name {
 	case "source":
-		return values, nil
+		req[fieldSource] = values
 	case "kind":
-		return nil, values
+		req[fieldKind] = values
+	case "repo":
+		req[fieldRepo] = values
 	}
-	return nil, nil
+	return req
 }
 
 func intersect(a, b constraint) constraint {

@@ -12,29 +12,31 @@ import (
 
 func TestRequires(t *testing.T) {
 	tests := []struct {
-		name           string
-		expr           string
-		sources, kinds []string // nil: unconstrained
+		name                  string
+		expr                  string
+		sources, kinds, repos []string // nil: unconstrained
 	}{
-		{"source and kind", `source == "github" && kind == "change.shipped"`, []string{"github"}, []string{"change.shipped"}},
-		{"literal first", `"jira" == source`, []string{"jira"}, nil},
-		{"kind in list", `kind in ["a", "b"] && has_label("x")`, nil, []string{"a", "b"}},
-		{"or of kinds", `kind == "a" || kind == "b"`, nil, []string{"a", "b"}},
-		{"or with an unconstrained side", `kind == "a" || has_label("x")`, nil, nil},
-		{"nested and/or", `source == "github" && (kind == "a" || kind == "b")`, []string{"github"}, []string{"a", "b"}},
-		{"and-word", `source == "linear" and kind == "issue.completed"`, []string{"linear"}, []string{"issue.completed"}},
-		{"negation is unconstrained", `source != "github"`, nil, nil},
-		{"contradiction", `kind == "a" && kind == "b"`, nil, []string{}},
-		{"other fields", `repo == "acme/api"`, nil, nil},
+		{"source and kind", `source == "github" && kind == "change.shipped"`, []string{"github"}, []string{"change.shipped"}, nil},
+		{"literal first", `"jira" == source`, []string{"jira"}, nil, nil},
+		{"kind in list", `kind in ["a", "b"] && has_label("x")`, nil, []string{"a", "b"}, nil},
+		{"or of kinds", `kind == "a" || kind == "b"`, nil, []string{"a", "b"}, nil},
+		{"or with an unconstrained side", `kind == "a" || has_label("x")`, nil, nil, nil},
+		{"nested and/or", `source == "github" && (kind == "a" || kind == "b")`, []string{"github"}, []string{"a", "b"}, nil},
+		{"and-word", `source == "linear" and kind == "issue.completed"`, []string{"linear"}, []string{"issue.completed"}, nil},
+		{"negation is unconstrained", `source != "github"`, nil, nil, nil},
+		{"contradiction", `kind == "a" && kind == "b"`, nil, []string{}, nil},
+		{"repo", `repo == "acme/api"`, nil, nil, []string{"acme/api"}},
+		{"repo list and kind", `kind == "a" && repo in ["x/y", "x/z"]`, nil, []string{"a"}, []string{"x/y", "x/z"}},
+		{"other fields", `environment == "production"`, nil, nil, nil},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			_, s, k, err := compileExpr(tt.expr)
+			_, req, err := compileExpr(tt.expr)
 			if err != nil {
 				t.Fatal(err)
 			}
-			if !sameSet(s, tt.sources) || !sameSet(k, tt.kinds) {
-				t.Errorf("requires(%s) = %v, %v; want %v, %v", tt.expr, s, k, tt.sources, tt.kinds)
+			if !sameSet(req[fieldSource], tt.sources) || !sameSet(req[fieldKind], tt.kinds) || !sameSet(req[fieldRepo], tt.repos) {
+				t.Errorf("requires(%s) = %v; want %v, %v, %v", tt.expr, req, tt.sources, tt.kinds, tt.repos)
 			}
 		})
 	}
@@ -109,20 +111,27 @@ func TestMatchUsesTheIndex(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if n := set.Candidates("github", event.KindChangeShipped); n != 100 {
-		t.Errorf("github change.shipped is checked against %d rules, want 100 (50 exact + 50 by kind)", n)
+	tests := []struct {
+		source, kind, repo string
+		want               int
+	}{
+		{"github", event.KindChangeShipped, "r0", 1},
+		{"github", event.KindChangeShipped, "r2", 1},
+		{"github", event.KindChangeShipped, "elsewhere", 0},
+		{"jira", event.KindIssueCompleted, "P1", 1},
+		{"jira", event.KindIssueUpdated, "P1", 0},
+		{"linear", event.KindIssueCreated, "T3", 1},
 	}
-	if n := set.Candidates("jira", event.KindIssueUpdated); n != 0 {
-		t.Errorf("jira issue.updated is checked against %d rules, want 0", n)
-	}
-	if n := set.Candidates("linear", event.KindIssueCreated); n != 50 {
-		t.Errorf("linear issue.created is checked against %d rules, want 50", n)
+	for _, tt := range tests {
+		if n := set.Candidates(tt.source, tt.kind, tt.repo, false); n != tt.want {
+			t.Errorf("%s %s in %s is checked against %d of 200 rules, want %d", tt.source, tt.kind, tt.repo, n, tt.want)
+		}
 	}
 }
 
 func TestWhy(t *testing.T) {
 	set, err := Compile([]Objective{obj("O1",
-		count("perf", `source == "github" && kind == "change.shipped" && has_label("perf") && repo == "acme/api"`))})
+		count("perf", `source == "github" && kind == "change.shipped" && has_label("perf") && environment == "production"`))})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -135,9 +144,9 @@ func TestWhy(t *testing.T) {
 	}{
 		{"wrong source", event.Event{Source: "jira", Kind: "change.shipped"}, false, `requires source [github]`},
 		{"wrong kind", event.Event{Source: "github", Kind: "pull_request.merged"}, false, `requires kind [change.shipped]`},
-		{"failing condition", event.Event{Source: "github", Kind: "change.shipped", Labels: []string{"perf"}, Repo: "acme/web"}, false, `repo == "acme/api"`},
-		{"first failing condition", event.Event{Source: "github", Kind: "change.shipped", Repo: "acme/web"}, false, `has_label("perf")`},
-		{"matches", event.Event{Source: "github", Kind: "change.shipped", Labels: []string{"perf"}, Repo: "acme/api"}, true, "matches"},
+		{"failing condition", event.Event{Source: "github", Kind: "change.shipped", Labels: []string{"perf"}, Environment: "staging"}, false, `environment == "production"`},
+		{"first failing condition", event.Event{Source: "github", Kind: "change.shipped", Environment: "staging"}, false, `has_label("perf")`},
+		{"matches", event.Event{Source: "github", Kind: "change.shipped", Labels: []string{"perf"}, Environment: "production"}, true, "matches"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

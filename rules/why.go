@@ -23,6 +23,9 @@ func (s *Set) Why(r *Rule, env *Env) (bool, string) {
 	if r.Kinds != nil && !slices.Contains(r.Kinds, env.Kind) {
 		return false, fmt.Sprintf("the rule requires kind %v, the event is %q", []string(r.Kinds), env.Kind)
 	}
+	if r.Repos != nil && !slices.Contains(r.Repos, env.Repo) {
+		return false, fmt.Sprintf("the rule requires repo %v, the event is in %q", []string(r.Repos), env.Repo)
+	}
 	ok, err := s.eval(r, env)
 	switch {
 	case err != nil:

@@ -252,8 +252,8 @@ func (s *Store) WriteCounts(ctx context.Context) (map[string]map[string]int, err
 	return out, nil
 }
 
-// NextWriteDue returns when the earliest pending write is due (ok false when
-// nothing is pending).
+// NextWriteDue returns when the earliest pending write is due (the zero time
+// for "now"; ok false when nothing is pending).
 func (s *Store) NextWriteDue(ctx context.Context) (at time.Time, ok bool, err error) {
 	var next *int64
 	if err := s.db.GetContext(ctx, &next, `SELECT MIN(next_attempt) FROM outbox WHERE state = 'pending'`); err != nil {
@@ -262,5 +262,5 @@ func (s *Store) NextWriteDue(ctx context.Context) (at time.Time, ok bool, err er
 	if next == nil {
 		return time.Time{}, false, nil
 	}
-	return time.UnixMilli(*next).UTC(), true, nil
+	return outboxTime(*next), true, nil
 }

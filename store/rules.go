@@ -68,6 +68,15 @@ func (k *KRTx) SelectContext(ctx context.Context, dest any, q string, args ...an
 	return s.SelectContext(ctx, dest, args...)
 }
 
+// QueryxContext implements querier with prepared statements.
+func (k *KRTx) QueryxContext(ctx context.Context, q string, args ...any) (*sqlx.Rows, error) {
+	s, err := k.stmt(ctx, q)
+	if err != nil {
+		return nil, err
+	}
+	return s.QueryxContext(ctx, args...)
+}
+
 // View reads key-result data inside the transaction (seeing its writes).
 func (k *KRTx) View() KRView { return KRView{q: k} }
 
@@ -225,16 +234,27 @@ func (k *KRTx) UpsertIssue(ctx context.Context, st IssueState) (bool, error) {
 // SetIssueScope makes krKeys exactly the ratio key results whose scope holds
 // unit, and returns every key result whose scope gained or kept or lost it.
 func (k *KRTx) SetIssueScope(ctx context.Context, unit string, krKeys []string) ([]string, error) {
-	var removed []string
-	if err := k.SelectContext(ctx, &removed, `DELETE FROM kr_issues WHERE unit = ? RETURNING kr_key`, unit); err != nil {
+	var have []string
+	if err := k.SelectContext(ctx, &have, `SELECT kr_key FROM kr_issues WHERE unit = ?`, unit); err != nil {
 		return nil, fmt.Errorf("scope of %s: %w", unit, err)
 	}
-	for _, key := range krKeys {
-		if _, err := k.exec(ctx, `INSERT INTO kr_issues (kr_key, unit) VALUES (?, ?) ON CONFLICT DO NOTHING`, key, unit); err != nil {
+	for _, key := range have {
+		if slices.Contains(krKeys, key) {
+			continue
+		}
+		if _, err := k.exec(ctx, `DELETE FROM kr_issues WHERE kr_key = ? AND unit = ?`, key, unit); err != nil {
 			return nil, fmt.Errorf("scope of %s: %w", unit, err)
 		}
 	}
-	return uniq(append(removed, krKeys...)), nil
+	for _, key := range krKeys {
+		if slices.Contains(have, key) {
+			continue
+		}
+		if _, err := k.exec(ctx, `INSERT INTO kr_issues (kr_key, unit) VALUES (?, ?)`, key, unit); err != nil {
+			return nil, fmt.Errorf("scope of %s: %w", unit, err)
+		}
+	}
+	return uniq(append(have, krKeys...)), nil
 }
 
 // SaveState stores a key result's latest result and fingerprint.

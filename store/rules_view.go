@@ -4,12 +4,15 @@ import (
 	"context"
 	"fmt"
 	"time"
+
+	"github.com/jmoiron/sqlx"
 )
 
 // querier is what KRView reads through: the database, or a transaction.
 type querier interface {
 	GetContext(ctx context.Context, dest any, query string, args ...any) error
 	SelectContext(ctx context.Context, dest any, query string, args ...any) error
+	QueryxContext(ctx context.Context, query string, args ...any) (*sqlx.Rows, error)
 }
 
 // KRView reads key-result data, from the database or inside a transaction.
@@ -58,8 +61,14 @@ type UnitQuery struct {
 	Limit  int // 0: all
 }
 
-// Units returns one row per unit group matched in the window.
+// Units returns one row per unit group matched in the window. With a Limit
+// it reads matches newest (or oldest) first and stops after Limit groups, so
+// its cost does not grow with the key result's history; a group is then
+// represented by its newest (or oldest) match.
 func (v KRView) Units(ctx context.Context, uq UnitQuery) ([]UnitRow, error) {
+	if uq.Limit > 0 {
+		return v.unitsFirst(ctx, uq)
+	}
 	order := "DESC"
 	if uq.Oldest {
 		order = "ASC"
@@ -82,6 +91,35 @@ func (v KRView) Units(ctx context.Context, uq UnitQuery) ([]UnitRow, error) {
 		out[i] = r.row(uq.KRKey)
 	}
 	return out, nil
+}
+
+func (v KRView) unitsFirst(ctx context.Context, uq UnitQuery) ([]UnitRow, error) {
+	order := "DESC"
+	if uq.Oldest {
+		order = "ASC"
+	}
+	rows, err := v.q.QueryxContext(ctx, `SELECT n.grp, m.event_id, m.unit, m.source, m.kind, m.occurred_at, m.value,
+		m.title, m.url, m.actor, m.rule_version
+		FROM kr_matches m JOIN kr_nodes n ON n.kr_key = m.kr_key AND n.node = m.unit
+		WHERE m.kr_key = ? AND m.occurred_at >= ? AND m.occurred_at < ?`+valueCond(uq.WithValue)+`
+		ORDER BY m.occurred_at `+order+`, m.event_id `+order, uq.KRKey, fromMS(uq.From), uq.To.UnixMilli())
+	if err != nil {
+		return nil, fmt.Errorf("units of %s: %w", uq.KRKey, err)
+	}
+	defer rows.Close()
+	seen := map[string]bool{}
+	var out []UnitRow
+	for len(out) < uq.Limit && rows.Next() {
+		var r matchRow
+		if err := rows.StructScan(&r); err != nil {
+			return nil, fmt.Errorf("units of %s: %w", uq.KRKey, err)
+		}
+		if !seen[r.Grp] {
+			seen[r.Grp] = true
+			out = append(out, r.row(uq.KRKey))
+		}
+	}
+	return out, rows.Err()
 }
 
 func valueCond(withValue bool) string {
@@ -135,14 +173,14 @@ func (v KRView) Matches(ctx context.Context, krKey string) ([]UnitRow, error) {
 	return out, nil
 }
 
-// MatchSources returns the distinct sources of krKey's matches.
-func (v KRView) MatchSources(ctx context.Context, krKey string) ([]string, error) {
-	var out []string
-	err := v.q.SelectContext(ctx, &out, `SELECT DISTINCT source FROM kr_matches WHERE kr_key = ? ORDER BY source`, krKey)
+// MatchesHaveSource reports whether any of krKey's matches came from source.
+func (v KRView) MatchesHaveSource(ctx context.Context, krKey, source string) (bool, error) {
+	var n int
+	err := v.q.GetContext(ctx, &n, `SELECT EXISTS (SELECT 1 FROM kr_matches WHERE kr_key = ? AND source = ?)`, krKey, source)
 	if err != nil {
-		return nil, fmt.Errorf("sources of %s: %w", krKey, err)
+		return false, fmt.Errorf("sources of %s: %w", krKey, err)
 	}
-	return out, nil
+	return n == 1, nil
 }
 
 type issueRow struct {
@@ -201,12 +239,12 @@ func (v KRView) ScopeIssues(ctx context.Context, krKey string, limit int) ([]Iss
 
 // BlockedIssues returns the issues tied to krKey (in its ratio scope, or
 // among its units and the units they link) that are flagged blocked and not
-// done.
+// done. It reads the (small) set of open blocked issues, not the scope.
 func (v KRView) BlockedIssues(ctx context.Context, krKey string) ([]IssueState, error) {
-	return v.issues(ctx, `SELECT `+issueCols+` FROM issue_state i
+	return v.issues(ctx, `SELECT `+issueCols+` FROM issue_state i INDEXED BY issue_state_open_blocked
 		WHERE i.blocked = 1 AND i.status_category != 'done' AND i.canceled = 0 AND (
-			i.unit IN (SELECT unit FROM kr_issues WHERE kr_key = ?) OR
-			i.unit IN (SELECT node FROM kr_nodes WHERE kr_key = ?))
+			EXISTS (SELECT 1 FROM kr_issues k WHERE k.kr_key = ? AND k.unit = i.unit) OR
+			EXISTS (SELECT 1 FROM kr_nodes n WHERE n.kr_key = ? AND n.node = i.unit))
 		ORDER BY i.occurred_at DESC, i.unit`, krKey, krKey)
 }
 
@@ -250,13 +288,13 @@ func (v KRView) KeysWithNode(ctx context.Context, node string) ([]string, error)
 	return out, nil
 }
 
-// ScopeSources returns the distinct sources of the issues in krKey's scope.
-func (v KRView) ScopeSources(ctx context.Context, krKey string) ([]string, error) {
-	var out []string
-	err := v.q.SelectContext(ctx, &out, `SELECT DISTINCT i.source FROM kr_issues k JOIN issue_state i ON i.unit = k.unit
-		WHERE k.kr_key = ? ORDER BY i.source`, krKey)
+// ScopeHasSource reports whether any issue in krKey's scope is from source.
+func (v KRView) ScopeHasSource(ctx context.Context, krKey, source string) (bool, error) {
+	var n int
+	err := v.q.GetContext(ctx, &n, `SELECT EXISTS (SELECT 1 FROM kr_issues k JOIN issue_state i ON i.unit = k.unit
+		WHERE k.kr_key = ? AND i.source = ?)`, krKey, source)
 	if err != nil {
-		return nil, fmt.Errorf("sources of %s: %w", krKey, err)
+		return false, fmt.Errorf("sources of %s: %w", krKey, err)
 	}
-	return out, nil
+	return n == 1, nil
 }

@@ -42,9 +42,16 @@ func (a *app) buildConnectors() error {
 		a.webhooks["deploy"] = wh
 	}
 	if c := a.cfg.Jira; c != nil {
+		src, err := jira.NewSource(c, a.pub, a.store, a.log.With("source", "jira"))
+		if err != nil {
+			return err
+		}
 		if err := a.addSource("jira", c.WebhookSecret.IsSet(),
-			func() (poller, error) { return jira.NewSource(c, a.pub, a.store, a.log.With("source", "jira")) },
-			func() (http.Handler, error) { return jira.NewWebhook(c, a.pub, a.log.With("source", "jira")) }); err != nil {
+			func() (poller, error) { return src, nil },
+			func() (http.Handler, error) {
+				// The poller's status list tells the webhook which category a status change left.
+				return jira.NewWebhook(c, a.pub, a.log.With("source", "jira"), jira.WithStatusCategories(src))
+			}); err != nil {
 			return err
 		}
 	}

@@ -3,7 +3,9 @@ package main
 import (
 	"bytes"
 	"context"
+	"log/slog"
 	"math"
+	"os"
 	"regexp"
 	"slices"
 	"strconv"
@@ -121,3 +123,9 @@ func TestDemoOnceMatchesSandboxAndIsIdempotent(t *testing.T) {
 		}
 	}
 }
+
+func writeFile(path, text string) error { return os.WriteFile(path, []byte(text), 0o600) }
+
+func bytesReader(b []byte) *bytes.Reader { return bytes.NewReader(b) }
+
+func discardLog() *slog.Logger { return slog.New(slog.DiscardHandler) }

@@ -23,6 +23,7 @@ const pendingMaxAge = 48 * time.Hour
 type deployCursor struct {
 	LastID  int64           `json:"last_id"`
 	Pending []pendingDeploy `json:"pending,omitempty"`
+	Init    bool            `json:"init"` // a poll has read the listing
 }
 
 type pendingDeploy struct {
@@ -44,7 +45,7 @@ func (s *Source) pollDeployments(ctx context.Context, t target, m pollMode) erro
 	if err := s.loadJSON(ctx, key, &cur); err != nil {
 		return err
 	}
-	fresh, lastID, err := s.newDeployments(ctx, t, m, cur.LastID)
+	fresh, lastID, err := s.newDeployments(ctx, t, m, cur)
 	if err != nil {
 		return err
 	}
@@ -66,8 +67,8 @@ func (s *Source) pollDeployments(ctx context.Context, t target, m pollMode) erro
 	if err := s.publishDeploys(ctx, ready, m); err != nil {
 		return err
 	}
-	next := deployCursor{LastID: max(lastID, cur.LastID), Pending: pending}
-	if next.LastID == cur.LastID && slices.Equal(next.Pending, cur.Pending) {
+	next := deployCursor{LastID: max(lastID, cur.LastID), Pending: pending, Init: true}
+	if cur.Init && next.LastID == cur.LastID && slices.Equal(next.Pending, cur.Pending) {
 		return nil
 	}
 	return s.saveJSON(ctx, key, next)
@@ -84,15 +85,16 @@ func (s *Source) publishDeploys(ctx context.Context, ready []Deploy, m pollMode)
 	return nil
 }
 
-// newDeployments lists production deployments newer than lastID (in a
-// backfill: created since the start). With neither, only the newest page.
-func (s *Source) newDeployments(ctx context.Context, t target, m pollMode, lastID int64) ([]pendingDeploy, int64, error) {
+// newDeployments lists production deployments newer than the cursor (in a
+// backfill: created since the start). On a first poll without a start, only
+// the newest page.
+func (s *Source) newDeployments(ctx context.Context, t target, m pollMode, cur deployCursor) ([]pendingDeploy, int64, error) {
 	owner, name, _ := strings.Cut(t.FullName, "/")
 	opt := &gh.DeploymentsListOptions{ListOptions: gh.ListOptions{PerPage: 100}}
 	if envs := t.settings.ProductionEnvironments; len(envs) == 1 && !strings.ContainsAny(envs[0], `*?[\`) {
 		opt.Environment = envs[0] // let GitHub filter
 	}
-	onePage := lastID == 0 && m.since.IsZero()
+	onePage, lastID := !cur.Init && m.since.IsZero(), cur.LastID
 	var out []pendingDeploy
 	maxID := lastID
 	for {

@@ -24,21 +24,32 @@ var notIssueKeys = map[string]bool{
 	"TLS": true, "SSL": true, "AES": true, "RSA": true, "PEP": true, "ECMA": true, "MD": true,
 }
 
+// branchWords are branch-name words that look like keys once upper-cased
+// ("fix-12", "release-2026").
+var branchWords = map[string]bool{
+	"PR": true, "FIX": true, "HOTFIX": true, "BUGFIX": true, "FEAT": true, "FEATURE": true,
+	"RELEASE": true, "CHORE": true, "WIP": true, "TEST": true, "DOCS": true, "REVERT": true,
+	"PATCH": true, "BUMP": true, "UPDATE": true, "DEPENDABOT": true, "RENOVATE": true, "V": true,
+}
+
 // issueKeys returns the issue keys named in a PR's head branch (matched
 // case-insensitively: tools generate lower-case branch names such as
 // "alice/eng-42-fix"), title and body, first mention first.
 func issueKeys(headRef, title, body string) []string {
 	var out []string
 	seen := map[string]bool{}
-	for _, s := range []string{strings.ToUpper(headRef), title, body} {
+	add := func(s string, skip map[string]bool) {
 		for _, k := range issueKeyRE.FindAllString(s, -1) {
 			prefix, _, _ := strings.Cut(k, "-")
-			if !seen[k] && !notIssueKeys[prefix] {
+			if !seen[k] && !notIssueKeys[prefix] && !skip[prefix] {
 				seen[k] = true
 				out = append(out, k)
 			}
 		}
 	}
+	add(strings.ToUpper(headRef), branchWords)
+	add(title, nil)
+	add(body, nil)
 	return out
 }
 

@@ -20,6 +20,9 @@ import (
 type timeCursor struct {
 	T   time.Time `json:"t"`
 	IDs []string  `json:"ids,omitempty"`
+	// Init is set once a poll has read the listing: an empty listing leaves
+	// T zero, and the next poll must still read every new item.
+	Init bool `json:"init"`
 }
 
 // seen reports whether the item (id, t) was read before.
@@ -68,12 +71,13 @@ func (s *Source) pollPulls(ctx context.Context, t target, m pollMode) error {
 		return err
 	}
 	floor, onePage := cur.T, false
-	if m.backfill || floor.IsZero() {
+	if m.backfill || !cur.Init {
 		floor, onePage = m.since, m.since.IsZero()
 	}
 	owner, name, _ := strings.Cut(t.FullName, "/")
 	opt := &gh.PullRequestListOptions{State: "all", Sort: "updated", Direction: "desc", ListOptions: gh.ListOptions{PerPage: 100}}
 	next := cur
+	next.Init = true
 	for {
 		prs, resp, err := s.api.PullRequests.List(ctx, owner, name, opt)
 		if err != nil {
@@ -103,7 +107,7 @@ func (s *Source) pollPulls(ctx context.Context, t target, m pollMode) error {
 		}
 		opt.Page = resp.NextPage
 	}
-	if next.T.Equal(cur.T) && slices.Equal(next.IDs, cur.IDs) {
+	if next.Init == cur.Init && next.T.Equal(cur.T) && slices.Equal(next.IDs, cur.IDs) {
 		return nil
 	}
 	return s.saveJSON(ctx, key, next)
@@ -125,6 +129,7 @@ func (s *Source) prEvents(p prInfo, t target, m pollMode) []event.Event {
 type releaseCursor struct {
 	T         time.Time `json:"t"`
 	Published []int64   `json:"published,omitempty"`
+	Init      bool      `json:"init"`
 }
 
 const releaseMemory = 200
@@ -139,13 +144,14 @@ func (s *Source) pollReleases(ctx context.Context, t target, m pollMode) error {
 		return err
 	}
 	floor, onePage := cur.T, false
-	if m.backfill || floor.IsZero() {
+	if m.backfill || !cur.Init {
 		floor, onePage = m.since, m.since.IsZero()
 	}
 	owner, name, _ := strings.Cut(t.FullName, "/")
 	opt := &gh.ListOptions{PerPage: 100}
 	var evs []event.Event
 	next := cur
+	next.Init = true
 	for {
 		rels, resp, err := s.api.Repositories.ListReleases(ctx, owner, name, opt)
 		if err != nil {
@@ -170,7 +176,7 @@ func (s *Source) pollReleases(ctx context.Context, t target, m pollMode) error {
 		}
 		opt.Page = resp.NextPage
 	}
-	if len(evs) == 0 && next.T.Equal(cur.T) {
+	if len(evs) == 0 && next.T.Equal(cur.T) && cur.Init {
 		return nil
 	}
 	if err := s.publish(ctx, evs); err != nil {

@@ -18,6 +18,7 @@ import (
 type runCursor struct {
 	LastID  int64   `json:"last_id"`
 	Pending []int64 `json:"pending,omitempty"`
+	Init    bool    `json:"init"` // a poll has read the listing
 }
 
 // pollRuns reads the deploy workflow's runs on the default branch, newest
@@ -37,10 +38,10 @@ func (s *Source) pollRuns(ctx context.Context, t target, m pollMode) error {
 	}
 	owner, name, _ := strings.Cut(t.FullName, "/")
 	opt := &gh.ListWorkflowRunsOptions{Branch: t.DefaultBranch, ListOptions: gh.ListOptions{PerPage: 100}}
-	if !m.since.IsZero() && (m.backfill || cur.LastID == 0) {
+	if !m.since.IsZero() && (m.backfill || !cur.Init) {
 		opt.Created = ">=" + m.since.Format(time.DateOnly)
 	}
-	onePage := cur.LastID == 0 && m.since.IsZero()
+	onePage := !cur.Init && m.since.IsZero()
 	var ready []Deploy
 	var pending []int64
 	maxID := cur.LastID
@@ -78,8 +79,8 @@ func (s *Source) pollRuns(ctx context.Context, t target, m pollMode) error {
 	if err := s.publishDeploys(ctx, ready, m); err != nil {
 		return err
 	}
-	next := runCursor{LastID: maxID, Pending: pending}
-	if next.LastID == cur.LastID && slices.Equal(next.Pending, cur.Pending) {
+	next := runCursor{LastID: maxID, Pending: pending, Init: true}
+	if cur.Init && next.LastID == cur.LastID && slices.Equal(next.Pending, cur.Pending) {
 		return nil
 	}
 	return s.saveJSON(ctx, key, next)

@@ -99,7 +99,11 @@ func TestSinkOneUpdatePerWeekUnlessStatusChanges(t *testing.T) {
 		health  string // of the latest update
 	}{
 		{"first write", s, sinkResult(rules.StatusOnTrack, sinkNow), 1, "onTrack"},
-		{"value changed, same week and status", s, func() rules.Result { r := sinkResult(rules.StatusOnTrack, sinkNow.Add(time.Hour)); r.Current = 13; return r }(), 1, "onTrack"},
+		{"value changed, same week and status", s, func() rules.Result {
+			r := sinkResult(rules.StatusOnTrack, sinkNow.Add(time.Hour))
+			r.Current = 13
+			return r
+		}(), 1, "onTrack"},
 		{"restarted process, same week and status", e.sink(apiKey), sinkResult(rules.StatusOnTrack, sinkNow.Add(2*time.Hour)), 1, "onTrack"},
 		{"status changed", s, sinkResult(rules.StatusAtRisk, sinkNow.Add(3*time.Hour)), 2, "atRisk"},
 		{"done maps to on track", s, sinkResult(rules.StatusDone, sinkNow.Add(4*time.Hour)), 3, "onTrack"},

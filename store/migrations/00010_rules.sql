@@ -15,6 +15,7 @@ CREATE TABLE kr_matches (
     PRIMARY KEY (kr_key, event_id)
 ) WITHOUT ROWID;
 CREATE INDEX kr_matches_time ON kr_matches (kr_key, occurred_at);
+CREATE INDEX kr_matches_source ON kr_matches (kr_key, source);
 
 -- Units of work per key result: a PR, the issues it links and its shipped
 -- change share a group, so the group counts once.
@@ -43,6 +44,9 @@ CREATE TABLE issue_state (
     url             TEXT NOT NULL DEFAULT '',
     actor           TEXT NOT NULL DEFAULT ''
 );
+
+CREATE INDEX issue_state_open_blocked ON issue_state (unit)
+    WHERE blocked = 1 AND status_category != 'done' AND canceled = 0;
 
 -- Issues in each ratio key result's scope.
 CREATE TABLE kr_issues (

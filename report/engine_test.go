@@ -1,0 +1,109 @@
+package report
+
+import (
+	"bufio"
+	"bytes"
+	"encoding/json"
+	"os"
+	"path/filepath"
+	"testing"
+	"time"
+
+	"github.com/pelletier/go-toml/v2"
+
+	"github.com/goalpost/goalpost/engine"
+	"github.com/goalpost/goalpost/event"
+	"github.com/goalpost/goalpost/people"
+	"github.com/goalpost/goalpost/rules"
+)
+
+// End to end: stored events through the real rules engine into the weekly
+// report (testdata/engine: config.toml, events.jsonl; engine.golden.md).
+func TestEngineSourceEndToEnd(t *testing.T) {
+	var cfg struct {
+		Teams      []people.Team     `toml:"teams"`
+		People     []people.Person   `toml:"people"`
+		Objectives []rules.Objective `toml:"objectives"`
+	}
+	raw, err := os.ReadFile(filepath.Join("testdata", "engine", "config.toml"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	dec := toml.NewDecoder(bytes.NewReader(raw))
+	dec.DisallowUnknownFields()
+	if err := dec.Decode(&cfg); err != nil {
+		t.Fatal(err)
+	}
+	dir, err := people.New(cfg.People, cfg.Teams)
+	if err != nil {
+		t.Fatal(err)
+	}
+	set, err := rules.Compile(cfg.Objectives, rules.WithTeams(cfg.Teams))
+	if err != nil {
+		t.Fatal(err)
+	}
+	st := openStore(t, t.TempDir())
+	now := reportTime // Mon 23 Nov 2026 09:00 in Berlin
+	eng := engine.New(set, dir, st, engine.WithClock(func() time.Time { return now }))
+	if err := eng.Handle(t.Context(), readJSONL(t, filepath.Join("testdata", "engine", "events.jsonl"))); err != nil {
+		t.Fatal(err)
+	}
+	src, err := NewEngineSource(eng, cfg.Teams)
+	if err != nil {
+		t.Fatal(err)
+	}
+	b, err := NewBuilder(src, st, cfg.Teams, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	r, err := b.Report(t.Context(), "platform", week47, now)
+	if err != nil {
+		t.Fatal(err)
+	}
+	golden(t, "engine.golden.md", []byte(Markdown(r)))
+
+	if !r.Final || len(r.Baseline.Rows) != 3 {
+		t.Errorf("final %v, %d baseline rows (the manager is not held to it)", r.Final, len(r.Baseline.Rows))
+	}
+	if len(r.TwoInARow) != 1 || r.TwoInARow[0].Person != "bob" || len(r.Silent) != 1 || r.Silent[0].Person != "carol" {
+		t.Errorf("two in a row %v, silent %v", r.TwoInARow, r.Silent)
+	}
+	if len(r.Unmapped) != 1 || r.Unmapped[0].Handle != "ci-bot" {
+		t.Errorf("unmapped = %v", r.Unmapped)
+	}
+	// Alice's Sunday 23:30 (Berlin) deploy is in W47: two wins for her.
+	if len(r.Wins) != 2 || r.Wins[1].Title != "acme/web#7 Prefetch the dashboard" {
+		t.Errorf("wins = %+v", r.Wins)
+	}
+
+	// A week in progress: nothing is a miss yet.
+	mid := time.Date(2026, 11, 25, 12, 0, 0, 0, time.UTC)
+	cur, err := b.Report(t.Context(), "platform", week47.Add(1), mid)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, row := range cur.Baseline.Rows {
+		if st := row.Cells[len(row.Cells)-1].State; st != CellOpen {
+			t.Errorf("%s: week in progress shows %s", row.Person, st)
+		}
+	}
+}
+
+func readJSONL(t *testing.T, path string) []event.Event {
+	t.Helper()
+	f, err := os.Open(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	var out []event.Event
+	sc := bufio.NewScanner(f)
+	for sc.Scan() {
+		var ev event.Event
+		if err := json.Unmarshal(sc.Bytes(), &ev); err != nil {
+			t.Fatal(err)
+		}
+		out = append(out, ev)
+	}
+	return out
+}

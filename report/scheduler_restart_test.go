@@ -1,0 +1,161 @@
+package report
+
+import (
+	"context"
+	"errors"
+	"log/slog"
+	"net/http"
+	"net/http/httptest"
+	"os"
+	"path/filepath"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/goalpost/goalpost/people"
+	"github.com/goalpost/goalpost/secret"
+	"github.com/goalpost/goalpost/store"
+	"github.com/goalpost/goalpost/transport"
+)
+
+// restartRig is a daemon's report delivery: a store file, the builder over
+// the fixed dataset, Slack (fake) and file destinations. Building it again
+// over the same directory is a restart.
+type restartRig struct {
+	dir   string
+	st    *store.Store
+	sched *Scheduler
+	clk   *clock
+}
+
+func newRig(t *testing.T, dir string, clk *clock, slackURL string, rt http.RoundTripper) *restartRig {
+	t.Helper()
+	st, err := store.Open(t.Context(), filepath.Join(dir, "goalpost.db"), slog.New(slog.DiscardHandler))
+	if err != nil {
+		t.Fatal(err)
+	}
+	teams := []people.Team{platform}
+	b, err := NewBuilder(bigSource(t, 80, 2, 5), st, teams, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	noSleep := func(context.Context, time.Duration) error { return nil }
+	dests := []Destination{
+		{Name: "slack", Sender: newSlackWebhook(secret.String(slackURL), transport.Options{Sleep: noSleep}, rt, nil)},
+		{Name: "archive", Sender: &File{Path: filepath.Join(dir, "out", "{team}-{week}.md"), Format: FormatMarkdown}},
+	}
+	s, err := NewScheduler(&Config{}, teams, b.Report, dests, st, nil, clk.Now)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return &restartRig{dir: dir, st: st, sched: s, clk: clk}
+}
+
+// cutRT fails the n-th request. Before it reaches the server ("cut before")
+// the message is never delivered; after the server answered ("cut after")
+// it was delivered but the answer is lost. Either way the process "dies":
+// its context is cancelled.
+type cutRT struct {
+	n      int
+	after  bool
+	cancel context.CancelFunc
+	mu     sync.Mutex
+	seen   int
+}
+
+func (c *cutRT) RoundTrip(req *http.Request) (*http.Response, error) {
+	c.mu.Lock()
+	c.seen++
+	hit := c.seen == c.n
+	c.mu.Unlock()
+	if hit && !c.after {
+		c.cancel()
+		return nil, context.Canceled
+	}
+	resp, err := http.DefaultTransport.RoundTrip(req)
+	if hit {
+		c.cancel()
+		if resp != nil {
+			resp.Body.Close()
+		}
+		return nil, context.Canceled
+	}
+	return resp, err
+}
+
+// A restart in the middle of sending a split report neither skips nor
+// repeats a confirmed message; only a message whose answer was lost in the
+// crash is sent twice (the documented Slack limit). The restart comes three
+// days later, past catch_up: a started delivery is always finished.
+func TestSchedulerRestartMidSend(t *testing.T) {
+	fire := time.Date(2026, 11, 23, 8, 0, 0, 0, time.UTC)
+	for _, tc := range []struct {
+		name      string
+		after     bool
+		wantTwice int // message number delivered twice, 0 for none
+	}{
+		{name: "crash between messages", after: false},
+		{name: "crash with a message in flight", after: true, wantTwice: 2},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			f := &fakeSlack{}
+			srv := httptest.NewServer(f)
+			defer srv.Close()
+			f.t, f.path = t, secretPath
+			dir := t.TempDir()
+			clk := &clock{t: fire}
+
+			ctx, cancel := context.WithCancel(t.Context())
+			rig := newRig(t, dir, clk, srv.URL+secretPath, &cutRT{n: 2, after: tc.after, cancel: cancel})
+			if _, err := rig.sched.Tick(ctx); !errors.Is(err, context.Canceled) {
+				t.Fatalf("first run: %v, want the crash", err)
+			}
+			_ = rig.st.Close()
+			before := len(f.messages())
+
+			clk.Add(3 * 24 * time.Hour)
+			rig = newRig(t, dir, clk, srv.URL+secretPath, nil)
+			defer rig.st.Close()
+			if _, err := rig.sched.Tick(t.Context()); err != nil {
+				t.Fatal(err)
+			}
+			if _, err := rig.sched.Tick(t.Context()); err != nil { // nothing left to do
+				t.Fatal(err)
+			}
+
+			frozen, err := rig.st.ReportSnapshot(t.Context(), "platform", "2026-W47")
+			if err != nil {
+				t.Fatal(err)
+			}
+			r, _ := Decode(frozen)
+			want, _ := Slack(r)
+			got := f.messages()
+			count := map[string]int{}
+			for _, m := range got {
+				count[m.Text]++
+			}
+			for i, m := range want {
+				n := 1
+				if i+1 == tc.wantTwice {
+					n = 2
+				}
+				if count[m.Text] != n {
+					t.Errorf("message %d of %d delivered %d times, want %d", i+1, len(want), count[m.Text], n)
+				}
+			}
+			if before == 0 || before >= len(want) {
+				t.Errorf("the crash came after %d of %d messages", before, len(want))
+			}
+			for _, dest := range []string{"slack", "archive"} {
+				d, err := rig.st.ReportDelivery(t.Context(), store.DeliveryKey{Team: "platform", Week: "2026-W47", Destination: dest})
+				if err != nil || d.State != store.DeliverySent {
+					t.Errorf("%s: %+v %v", dest, d, err)
+				}
+			}
+			md, err := os.ReadFile(filepath.Join(dir, "out", "platform-2026-W47.md"))
+			if err != nil || string(md) != Markdown(r) {
+				t.Errorf("archive file: %v", err)
+			}
+		})
+	}
+}
