@@ -19,6 +19,7 @@ import (
 	"github.com/goalpost/goalpost/connectors/notion"
 	"github.com/goalpost/goalpost/people"
 	"github.com/goalpost/goalpost/pipeline"
+	"github.com/goalpost/goalpost/report"
 	"github.com/goalpost/goalpost/rules"
 )
 
@@ -38,6 +39,7 @@ type Config struct {
 	Jira   *jira.Config   `toml:"jira"`
 	Linear *linear.Config `toml:"linear"`
 	Notion *notion.Config `toml:"notion"`
+	Report *report.Config `toml:"report"`
 
 	Teams      []people.Team     `toml:"teams"`
 	People     []people.Person   `toml:"people"`
@@ -137,6 +139,7 @@ func (c *Config) validateSections() []error {
 		{"jira", c.Jira, c.Jira != nil},
 		{"linear", c.Linear, c.Linear != nil},
 		{"notion", c.Notion, c.Notion != nil},
+		{"report", c.Report, c.Report != nil},
 	}
 	for _, s := range sections {
 		if s.set {

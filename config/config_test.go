@@ -115,9 +115,10 @@ func TestExampleConfigParses(t *testing.T) {
 	}
 	vars := map[string]string{}
 	for _, k := range []string{"GITHUB_TOKEN", "GITHUB_WEBHOOK_SECRET", "DEPLOY_WEBHOOK_SECRET", "NOTION_TOKEN",
-		"LINEAR_API_KEY", "LINEAR_WEBHOOK_SECRET", "JIRA_API_TOKEN", "JIRA_WEBHOOK_SECRET", "SLACK_WEBHOOK_URL", "GITHUB_APP_PRIVATE_KEY"} {
+		"LINEAR_API_KEY", "LINEAR_WEBHOOK_SECRET", "JIRA_API_TOKEN", "JIRA_WEBHOOK_SECRET", "GITHUB_APP_PRIVATE_KEY"} {
 		vars[k] = "x-" + strings.ToLower(k)
 	}
+	vars["SLACK_WEBHOOK_URL"] = "https://hooks.slack.com/services/T000/B000/XXXX"
 	if _, err := Load(path, env(vars)); err != nil {
 		t.Fatalf("config.example.toml: %v", err)
 	}

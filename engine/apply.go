@@ -52,7 +52,7 @@ func (e *Engine) apply(ctx context.Context, k *store.KRTx, ev *event.Event, touc
 		if !ok {
 			continue
 		}
-		if err := k.GroupUnits(ctx, r.Key, unitNodes(ev)); err != nil {
+		if err := k.GroupUnits(ctx, r.Key, unitOf(ev), unitLinks(ev)); err != nil {
 			return err
 		}
 		touched.add(r.Key)
@@ -105,16 +105,15 @@ func unitOf(ev *event.Event) string {
 	return ev.ID
 }
 
-// unitNodes are the units one event ties together for counting: its own
-// unit, plus — for code events such as a merged PR or a shipped change —
-// the issue keys it links. An issue's links (its epic, parent, related
-// issues) are hierarchy, not the same work, so they are not joined.
-func unitNodes(ev *event.Event) []string {
-	nodes := []string{unitOf(ev)}
+// unitLinks are the units an event's unit is the same work as: for code
+// events such as a merged PR or a shipped change, the issue keys it links.
+// An issue's links (its epic, parent, related issues) are hierarchy, not
+// the same work, so they tie nothing.
+func unitLinks(ev *event.Event) []string {
 	if isIssueState(ev) {
-		return nodes
+		return nil
 	}
-	return append(nodes, ev.Links...)
+	return ev.Links
 }
 
 // isIssueState reports whether ev carries an issue's full current state

@@ -116,30 +116,8 @@ func (e *Engine) Handle(ctx context.Context, evs []event.Event) error {
 	now := e.now()
 	var dups []string
 	err := e.st.InTx(ctx, func(tx *store.Tx) error {
-		dups = dups[:0]
-		k := tx.KR()
-		defer k.Close()
-		touched := keySet{}
-		for i := range evs {
-			ev := evs[i]
-			if err := ev.Validate(); err != nil {
-				return err
-			}
-			ev.OccurredAt = ev.OccurredAt.UTC()
-			e.identify(&ev)
-			isNew, err := tx.InsertEvent(ctx, ev)
-			if err != nil {
-				return err
-			}
-			if !isNew {
-				dups = append(dups, ev.Source)
-				continue
-			}
-			if err := e.apply(ctx, k, &ev, touched); err != nil {
-				return err
-			}
-		}
-		_, err := e.refresh(ctx, tx, k, touched.sorted(), now)
+		var err error
+		dups, err = e.handleTx(ctx, tx, evs, now)
 		return err
 	})
 	if err != nil {
@@ -149,6 +127,36 @@ func (e *Engine) Handle(ctx context.Context, evs []event.Event) error {
 		e.metrics.Duplicate(src)
 	}
 	return nil
+}
+
+// handleTx is Handle's transaction; it returns the sources of the events
+// that were already stored.
+func (e *Engine) handleTx(ctx context.Context, tx *store.Tx, evs []event.Event, now time.Time) ([]string, error) {
+	var dups []string
+	k := tx.KR()
+	defer k.Close()
+	touched := keySet{}
+	for i := range evs {
+		ev := evs[i]
+		if err := ev.Validate(); err != nil {
+			return nil, err
+		}
+		ev.OccurredAt = ev.OccurredAt.UTC()
+		e.identify(&ev)
+		isNew, err := tx.InsertEvent(ctx, ev)
+		if err != nil {
+			return nil, err
+		}
+		if !isNew {
+			dups = append(dups, ev.Source)
+			continue
+		}
+		if err := e.apply(ctx, k, &ev, touched); err != nil {
+			return nil, err
+		}
+	}
+	_, err := e.refresh(ctx, tx, k, touched.sorted(), now)
+	return dups, err
 }
 
 // identify fills ev.Actor with the person key behind ev.ActorHandle.

@@ -2,6 +2,7 @@ package engine
 
 import (
 	"bytes"
+	"encoding/json"
 	"os"
 	"path/filepath"
 	"strings"
@@ -14,10 +15,10 @@ import (
 	"github.com/goalpost/goalpost/rules"
 )
 
-// countUnits loads the count_units golden case with all its events handled.
-func countUnits(t *testing.T, now time.Time) (*harness, testConfig) {
+// loadCase loads a golden case's rules with all its events handled.
+func loadCase(t *testing.T, name string, now time.Time) (*harness, testConfig) {
 	t.Helper()
-	dir := filepath.Join("testdata", "golden", "count_units")
+	dir := filepath.Join("testdata", "golden", name)
 	src, err := os.ReadFile(filepath.Join(dir, "config.toml"))
 	if err != nil {
 		t.Fatal(err)
@@ -30,121 +31,10 @@ func countUnits(t *testing.T, now time.Time) (*harness, testConfig) {
 	return h, cfg
 }
 
-func TestExplainGolden(t *testing.T) {
-	h, _ := countUnits(t, mustTime("2026-11-15T12:00:00Z"))
-	tests := []struct{ name, item string }{
-		{"value", ""},
-		{"item_counted_once", "https://github.com/acme/api/pull/2"},
-		{"item_by_unit_key", "AUTH-2"},
-		{"item_not_matching", "acme/api#4"},
-		{"item_outside_period", "https://github.com/acme/api/pull/1"},
-		{"item_unknown", "https://github.com/acme/api/pull/999"},
-	}
-	for _, tt := range tests {
-		t.Run(tt.name, func(t *testing.T) {
-			var buf bytes.Buffer
-			if err := h.eng.Explain(t.Context(), "perf-units", tt.item, &buf); err != nil {
-				t.Fatal(err)
-			}
-			golden(t, filepath.Join("testdata", "explain", tt.name+".golden"), buf.Bytes())
-		})
-	}
-	if err := h.eng.Explain(t.Context(), "nope", "", &bytes.Buffer{}); err == nil || !strings.Contains(err.Error(), `unknown key result "nope"`) {
-		t.Errorf("unknown key result: err = %v", err)
-	}
-}
-
-func TestRebuildAfterRuleChange(t *testing.T) {
-	h, cfg := countUnits(t, mustTime("2026-11-15T12:00:00Z"))
-	// The rule changes: only GitHub events count now; a key result is added.
-	cfg.Objectives[0].KeyResults[0].Match = `source == "github" && kind == "pull_request.merged" && has_label("perf")`
-	cfg.Objectives[0].KeyResults = append(cfg.Objectives[0].KeyResults, rules.KeyResult{
-		Key: "jira-done", Title: "Jira issues done", Type: rules.TypeCount, Target: 4,
-		Match: `source == "jira" && kind == "issue.completed"`})
-	h.compile(t, cfg)
-	var out bytes.Buffer
-	if err := h.eng.Rebuild(t.Context(), &out); err != nil {
-		t.Fatal(err)
-	}
-	golden(t, filepath.Join("testdata", "rebuild.golden"), out.Bytes())
-	if got := h.result(t, "perf-units"); got.Current != 4 {
-		t.Errorf("after rebuild perf-units = %v, want 4 (PRs #2, #3, #6, web#7)", got.Current)
-	}
-	// Rebuilding again changes nothing and queues nothing new.
-	out.Reset()
-	if err := h.eng.Rebuild(t.Context(), &out); err != nil {
-		t.Fatal(err)
-	}
-	if !strings.Contains(out.String(), "0 changed, 2 unchanged, 0 removed") {
-		t.Errorf("second rebuild:\n%s", out.String())
-	}
-	// A key result removed from the config is reported and forgotten.
-	cfg.Objectives[0].KeyResults = cfg.Objectives[0].KeyResults[1:]
-	h.compile(t, cfg)
-	out.Reset()
-	if err := h.eng.Rebuild(t.Context(), &out); err != nil {
-		t.Fatal(err)
-	}
-	if !strings.Contains(out.String(), "perf-units: removed from the config (was 4 changes)") {
-		t.Errorf("rebuild after removal:\n%s", out.String())
-	}
-}
-
-func TestMoved(t *testing.T) {
-	h, _ := countUnits(t, mustTime("2026-11-15T12:00:00Z"))
-	moves, err := h.eng.Moved(t.Context(), mustTime("2026-10-19T00:00:00Z"), mustTime("2026-10-26T00:00:00Z"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	m := moves[0]
-	if m.KRKey != "perf-units" || m.From != 1 || m.To != 3 || m.Delta != 2 || len(m.Evidence) != 2 {
-		t.Fatalf("moved = %+v", m)
-	}
-	if m.Evidence[0].Unit != "AUTH-2" || m.Evidence[1].Unit != "acme/api#3" {
-		t.Errorf("evidence %+v, want AUTH-2 then acme/api#3 (newest first)", m.Evidence)
-	}
-	if _, err := h.eng.Moved(t.Context(), m.Evidence[0].OccurredAt, m.Evidence[0].OccurredAt); err == nil {
-		t.Error("an empty span: want an error")
-	}
-}
-
-func TestMovedRatioUsesSnapshots(t *testing.T) {
-	cfg := decodeConfig(t, []byte(`
-[[objectives]]
-key = "O"
-period = "2026-Q4"
-[[objectives.key_results]]
-key = "epic"
-type = "ratio"
-scope = "epic:E-1"
-target = 100
-`))
-	h := newHarness(t, cfg, mustTime("2026-10-05T00:00:00Z"))
-	issue := func(key, cat, at string) event.Event {
-		return event.Event{ID: key + ":" + cat, Source: "jira", Kind: event.KindIssueUpdated, OccurredAt: mustTime(at),
-			Unit: key, Attrs: map[string]string{"status_category": cat, "epic": "E-1"}}
-	}
-	steps := []struct {
-		at  string
-		evs []event.Event
-	}{
-		{"2026-10-05T00:00:00Z", []event.Event{issue("A-1", "new", "2026-10-04T00:00:00Z"), issue("A-2", "new", "2026-10-04T00:00:00Z")}},
-		{"2026-10-13T00:00:00Z", []event.Event{issue("A-1", "done", "2026-10-12T00:00:00Z")}},
-	}
-	for _, s := range steps {
-		h.clock.Set(mustTime(s.at))
-		if err := h.eng.Handle(t.Context(), s.evs); err != nil {
-			t.Fatal(err)
-		}
-	}
-	h.clock.Set(mustTime("2026-10-20T00:00:00Z"))
-	moves, err := h.eng.Moved(t.Context(), mustTime("2026-10-10T00:00:00Z"), mustTime("2026-10-17T00:00:00Z"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	if m := moves[0]; m.From != 0 || m.To != 50 || len(m.Evidence) != 1 || m.Evidence[0].Unit != "A-1" {
-		t.Errorf("moved = %+v", m)
-	}
+// countUnits loads the count_units golden case with all its events handled.
+func countUnits(t *testing.T, now time.Time) (*harness, testConfig) {
+	t.Helper()
+	return loadCase(t, "count_units", now)
 }
 
 // outboxRows reads the writeback outbox straight from the database file.
@@ -281,5 +171,115 @@ func TestUnmappedActorsStillCount(t *testing.T) {
 	got := h.result(t, "perf-units")
 	if got.Current != 6 || got.Evidence[0].Actor != "stranger" {
 		t.Errorf("an unmapped actor's PR: current %v, evidence actor %q", got.Current, got.Evidence[0].Actor)
+	}
+}
+
+func TestUnitsAreOrderIndependent(t *testing.T) {
+	evs := readEvents(t, filepath.Join("testdata", "golden", "count_units", "events.jsonl"))
+	src, err := os.ReadFile(filepath.Join("testdata", "golden", "count_units", "config.toml"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	cfg := decodeConfig(t, src)
+	// Every rotation and the reverse: links may arrive before or after the
+	// units they name, in one batch or several.
+	orders := [][]event.Event{}
+	for shift := range len(evs) {
+		orders = append(orders, append(append([]event.Event{}, evs[shift:]...), evs[:shift]...))
+	}
+	rev := make([]event.Event, len(evs))
+	for i, ev := range evs {
+		rev[len(evs)-1-i] = ev
+	}
+	orders = append(orders, rev)
+	for i, order := range orders {
+		h := newHarness(t, cfg, mustTime("2026-11-15T12:00:00Z"))
+		for _, ev := range order {
+			if err := h.eng.Handle(t.Context(), []event.Event{ev}); err != nil {
+				t.Fatal(err)
+			}
+		}
+		if got := h.result(t, "perf-units"); got.Current != 5 {
+			t.Errorf("order %d: perf-units = %v, want 5", i, got.Current)
+		}
+	}
+}
+
+func TestPRsNamingTheSameIssue(t *testing.T) {
+	cfg := decodeConfig(t, []byte(`
+[[objectives]]
+key = "O"
+period = "2026-Q4"
+[[objectives.key_results]]
+key = "prs"
+type = "count"
+target = 10
+match = 'kind == "pull_request.merged"'
+[[objectives.key_results]]
+key = "work"
+type = "count"
+target = 10
+match = 'kind in ["pull_request.merged", "issue.completed"]'
+`))
+	h := newHarness(t, cfg, mustTime("2026-11-15T12:00:00Z"))
+	pr := func(n string) event.Event {
+		return event.Event{ID: "pr" + n, Source: "github", Kind: event.KindPullRequestMerged, OccurredAt: mustTime("2026-11-01T00:00:00Z"),
+			Unit: "acme/api#" + n, Links: []string{"AUTH-9"}}
+	}
+	issue := event.Event{ID: "AUTH-9:done", Source: "jira", Kind: event.KindIssueCompleted, OccurredAt: mustTime("2026-11-02T00:00:00Z"),
+		Unit: "AUTH-9", Attrs: map[string]string{"status_category": "done"}}
+	if err := h.eng.Handle(t.Context(), []event.Event{pr("1"), pr("2"), issue}); err != nil {
+		t.Fatal(err)
+	}
+	if got := h.result(t, "prs"); got.Current != 2 {
+		t.Errorf("prs = %v: two PRs naming an issue the rule never matched are two units", got.Current)
+	}
+	if got := h.result(t, "work"); got.Current != 1 {
+		t.Errorf("work = %v: both PRs and the issue they complete are one unit of work", got.Current)
+	}
+}
+
+func TestBlockedLinkedIssue(t *testing.T) {
+	cfg := decodeConfig(t, []byte(`
+[[objectives]]
+key = "O"
+period = "2026-Q4"
+[[objectives.key_results]]
+key = "prs"
+type = "count"
+target = 2
+match = 'kind == "pull_request.merged"'
+`))
+	h := newHarness(t, cfg, mustTime("2026-10-10T00:00:00Z"))
+	pr := event.Event{ID: "pr1", Source: "github", Kind: event.KindPullRequestMerged, OccurredAt: mustTime("2026-10-02T00:00:00Z"),
+		Unit: "acme/api#1", Links: []string{"AUTH-5"}}
+	blocked := event.Event{ID: "AUTH-5:blocked", Source: "jira", Kind: event.KindIssueBlocked, OccurredAt: mustTime("2026-10-03T00:00:00Z"),
+		Unit: "AUTH-5", Title: "Waiting on legal", Attrs: map[string]string{"status_category": "indeterminate", "blocked": "true"}}
+	done := event.Event{ID: "AUTH-5:done", Source: "jira", Kind: event.KindIssueCompleted, OccurredAt: mustTime("2026-10-04T00:00:00Z"),
+		Unit: "AUTH-5", Attrs: map[string]string{"status_category": "done"}}
+	steps := []struct {
+		ev      event.Event
+		blocked int
+		status  string
+	}{
+		{pr, 0, rules.StatusOnTrack},
+		{blocked, 1, rules.StatusAtRisk},
+		{done, 0, rules.StatusOnTrack},
+	}
+	for _, s := range steps {
+		if err := h.eng.Handle(t.Context(), []event.Event{s.ev}); err != nil {
+			t.Fatal(err)
+		}
+		var state rules.Result
+		st, err := h.st.KRView().State(t.Context(), "prs")
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := json.Unmarshal(st.Result, &state); err != nil {
+			t.Fatal(err)
+		}
+		if len(state.Blocked) != s.blocked || state.Status != s.status {
+			t.Errorf("after %s: stored result blocked %d status %s, want %d %s", s.ev.ID, len(state.Blocked), state.Status, s.blocked, s.status)
+		}
 	}
 }

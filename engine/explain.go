@@ -124,7 +124,7 @@ func (e *Engine) explainUnits(ctx context.Context, p *printer, view store.KRView
 			members[m.Group] = append(members[m.Group], m)
 		}
 	}
-	p.f("evidence (%d units):\n", len(reps))
+	p.f("evidence (%s):\n", plural(len(reps), "unit"))
 	for _, u := range reps {
 		p.f("  %s\n", evidenceLine(unitEvidence([]store.UnitRow{u})[0], r.Location))
 		for _, m := range members[u.Group] {
@@ -147,7 +147,11 @@ func explainBlocked(p *printer, r *rules.Rule, res rules.Result) {
 }
 
 func evidenceLine(it rules.Evidence, loc *time.Location) string {
-	parts := []string{stamp(it.OccurredAt, loc), it.Unit}
+	when := "-"
+	if !it.OccurredAt.IsZero() {
+		when = stamp(it.OccurredAt, loc)
+	}
+	parts := []string{when, it.Unit}
 	if it.Kind != "" {
 		parts = append(parts, it.Kind)
 	}

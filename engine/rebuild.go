@@ -47,37 +47,8 @@ func (e *Engine) RebuildReport(ctx context.Context) (RebuildReport, error) {
 	now := e.now()
 	var rep RebuildReport
 	err := e.st.InTx(ctx, func(tx *store.Tx) error {
-		rep = RebuildReport{}
-		k := tx.KR()
-		defer k.Close()
-		if err := k.ResetDerived(ctx); err != nil {
-			return err
-		}
-		touched := keySet{}
-		err := e.st.ScanEvents(ctx, store.EventFilter{}, func(ev event.Event) error {
-			rep.Events++
-			e.identify(&ev)
-			return e.apply(ctx, k, &ev, touched)
-		})
-		if err != nil {
-			return fmt.Errorf("replay: %w", err)
-		}
-		changes, err := e.refresh(ctx, tx, k, e.allKeys(), now)
-		if err != nil {
-			return err
-		}
-		for _, c := range changes {
-			kc := KRChange{KRKey: c.New.KRKey, New: c.New}
-			if c.Old != nil {
-				kc.Old = &rules.Result{}
-				if err := json.Unmarshal(c.Old, kc.Old); err != nil {
-					return fmt.Errorf("decode stored result %s: %w", kc.KRKey, err)
-				}
-			}
-			rep.Changed = append(rep.Changed, kc)
-		}
-		rep.Unchanged = len(e.set.Rules()) - len(changes)
-		rep.Removed, err = e.dropUnconfigured(ctx, k)
+		var err error
+		rep, err = e.replay(ctx, tx, now)
 		return err
 	})
 	if err != nil {
@@ -85,6 +56,43 @@ func (e *Engine) RebuildReport(ctx context.Context) (RebuildReport, error) {
 	}
 	rep.Took = e.now().Sub(now)
 	return rep, nil
+}
+
+// replay is the rebuild's transaction: forget what was derived from events,
+// apply every stored event again, re-evaluate every key result.
+func (e *Engine) replay(ctx context.Context, tx *store.Tx, now time.Time) (RebuildReport, error) {
+	var rep RebuildReport
+	k := tx.KR()
+	defer k.Close()
+	if err := k.ResetDerived(ctx); err != nil {
+		return rep, err
+	}
+	touched := keySet{}
+	err := e.st.ScanEvents(ctx, store.EventFilter{}, func(ev event.Event) error {
+		rep.Events++
+		e.identify(&ev)
+		return e.apply(ctx, k, &ev, touched)
+	})
+	if err != nil {
+		return rep, fmt.Errorf("replay: %w", err)
+	}
+	changes, err := e.refresh(ctx, tx, k, e.allKeys(), now)
+	if err != nil {
+		return rep, err
+	}
+	for _, c := range changes {
+		kc := KRChange{KRKey: c.New.KRKey, New: c.New}
+		if c.Old != nil {
+			kc.Old = &rules.Result{}
+			if err := json.Unmarshal(c.Old, kc.Old); err != nil {
+				return rep, fmt.Errorf("decode stored result %s: %w", kc.KRKey, err)
+			}
+		}
+		rep.Changed = append(rep.Changed, kc)
+	}
+	rep.Unchanged = len(e.set.Rules()) - len(changes)
+	rep.Removed, err = e.dropUnconfigured(ctx, k)
+	return rep, err
 }
 
 func (e *Engine) dropUnconfigured(ctx context.Context, k *store.KRTx) ([]KRChange, error) {

@@ -109,6 +109,14 @@ func (d *Directory) addPerson(i int, p Person, teamsDefined bool) []error {
 		}
 	}
 	d.locs[p.Key] = loc
+	errs = append(errs, d.claimHandles(path, p)...)
+	d.people = append(d.people, p)
+	return errs
+}
+
+// claimHandles files p's handles, refusing one another person already has.
+func (d *Directory) claimHandles(path string, p Person) []error {
+	var errs []error
 	claim := func(field, source, handle string) {
 		if handle == "" {
 			return
@@ -137,7 +145,6 @@ func (d *Directory) addPerson(i int, p Person, teamsDefined bool) []error {
 		}
 		d.emails[strings.ToLower(p.Email)] = p.Key
 	}
-	d.people = append(d.people, p)
 	return errs
 }
 

@@ -1,10 +1,3 @@
-// Package report drafts each team's weekly check-in from the evidence — key
-// results with "Current X / Target Y", status, what moved this week and the
-// items that moved it, blockers, wins, the shipped-to-production baseline,
-// two-in-a-row misses, silence and unmapped identities — renders it as
-// Markdown, HTML, JSON or Slack Block Kit, freezes finished weeks so a past
-// report never changes, and delivers it on a weekly schedule per team to
-// stdout, files, Slack and Notion, once per week even across restarts.
 package report
 
 import (

@@ -129,26 +129,15 @@ func (s *Scheduler) Run(ctx context.Context) error {
 // failures are recorded and retried. Tick is not safe for concurrent use.
 func (s *Scheduler) Tick(ctx context.Context) (time.Time, error) {
 	now := s.now()
-	next := now.Add(maxSleep)
-	pending, err := s.st.PendingReportDeliveries(ctx)
+	reports := map[store.DeliveryKey]*Report{} // by team and week, destination ""
+	next, err := s.resume(ctx, now, reports)
 	if err != nil {
 		return next, err
 	}
-	reports := map[store.DeliveryKey]*Report{} // by team and week, destination ""
-	for _, p := range pending {
-		d, ok := s.destination(p.Destination, p.Team)
-		if !ok || !s.hasTeam(p.Team) {
-			continue // removed from the config since
-		}
-		if p.NextAttempt.After(now) {
-			next = earlier(next, p.NextAttempt)
-			continue
-		}
-		if t := s.deliver(ctx, d, p.Team, p.Week, reports); !t.IsZero() {
-			next = earlier(next, t)
-		}
-	}
 	for _, t := range s.teams {
+		if ctx.Err() != nil {
+			return next, ctx.Err()
+		}
 		week, at, upcoming := s.firing(t, now)
 		next = earlier(next, upcoming)
 		if now.Sub(at) > s.catchUp {
@@ -165,6 +154,33 @@ func (s *Scheduler) Tick(ctx context.Context) (time.Time, error) {
 		}
 	}
 	return next, ctx.Err()
+}
+
+// resume continues every started delivery whose retry time has come and
+// returns the earliest time one is due next.
+func (s *Scheduler) resume(ctx context.Context, now time.Time, reports map[store.DeliveryKey]*Report) (time.Time, error) {
+	next := now.Add(maxSleep)
+	pending, err := s.st.PendingReportDeliveries(ctx)
+	if err != nil {
+		return next, err
+	}
+	for _, p := range pending {
+		if ctx.Err() != nil {
+			return next, ctx.Err()
+		}
+		d, ok := s.destination(p.Destination, p.Team)
+		if !ok || !s.hasTeam(p.Team) {
+			continue // removed from the config since
+		}
+		if p.NextAttempt.After(now) {
+			next = earlier(next, p.NextAttempt)
+			continue
+		}
+		if t := s.deliver(ctx, d, p.Team, p.Week, reports); !t.IsZero() {
+			next = earlier(next, t)
+		}
+	}
+	return next, nil
 }
 
 // startFiring records a pending delivery for every destination of team

@@ -1,6 +1,7 @@
 package report
 
 import (
+	"bytes"
 	"context"
 	"errors"
 	"log/slog"
@@ -8,6 +9,7 @@ import (
 	"net/http/httptest"
 	"os"
 	"path/filepath"
+	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -157,5 +159,41 @@ func TestSchedulerRestartMidSend(t *testing.T) {
 				t.Errorf("archive file: %v", err)
 			}
 		})
+	}
+}
+
+// The webhook URL is a secret: a failing delivery names the error in the
+// log and the delivery record, never the URL.
+func TestSchedulerNeverLogsTheWebhookURL(t *testing.T) {
+	f := &fakeSlack{script: []int{500, 500, 500, 500, 500, 404}}
+	srv := httptest.NewServer(f)
+	defer srv.Close()
+	f.t, f.path = t, secretPath
+	var logs bytes.Buffer
+	log := slog.New(slog.NewTextHandler(&logs, &slog.HandlerOptions{Level: slog.LevelDebug}))
+	st := openStore(t, t.TempDir())
+	teams := []people.Team{platform}
+	b, _ := NewBuilder(loadSource(t), st, teams, nil)
+	noSleep := func(context.Context, time.Duration) error { return nil }
+	dests := []Destination{{Name: "slack", Sender: newSlackWebhook(secret.String(srv.URL+secretPath), transport.Options{Sleep: noSleep}, nil, log)}}
+	clk := &clock{t: time.Date(2026, 11, 23, 8, 0, 0, 0, time.UTC)}
+	s, _ := NewScheduler(&Config{}, teams, b.Report, dests, st, log, clk.Now)
+	for range 2 { // a retryable failure, then a permanent one
+		if _, err := s.Tick(t.Context()); err != nil {
+			t.Fatal(err)
+		}
+		clk.Add(time.Hour)
+	}
+	d, _ := st.ReportDelivery(t.Context(), store.DeliveryKey{Team: "platform", Week: "2026-W47", Destination: "slack"})
+	if d.State != store.DeliveryFailed || !strings.Contains(d.LastError, "no_service") {
+		t.Errorf("record = %+v", d)
+	}
+	for _, where := range []string{logs.String(), d.LastError} {
+		if strings.Contains(where, "XXXXSECRETXXXX") || strings.Contains(where, "/services/") {
+			t.Errorf("secret URL leaked: %s", where)
+		}
+	}
+	if !strings.Contains(logs.String(), "giving up") {
+		t.Errorf("log lacks the failure:\n%s", logs.String())
 	}
 }

@@ -110,14 +110,23 @@ func (k *KRTx) InsertMatch(ctx context.Context, m MatchRow) (bool, error) {
 	return n == 1, err
 }
 
-// GroupUnits puts nodes (a unit and the units it links) in one group for
-// krKey, merging the groups they were in: connected units count once.
-func (k *KRTx) GroupUnits(ctx context.Context, krKey string, nodes []string) error {
-	nodes = uniq(nodes)
-	if len(nodes) == 0 {
-		return nil
+// GroupUnits records that unit was matched for krKey and that it links the
+// units in links (a PR's issue keys). Matched units tied by a link — either
+// way round, whichever was matched first — share a group, and a group counts
+// once. A link to a unit the key result never matched ties nothing: two PRs
+// naming the same issue stay two units unless the issue itself matched.
+func (k *KRTx) GroupUnits(ctx context.Context, krKey, unit string, links []string) error {
+	links = slices.DeleteFunc(uniq(links), func(l string) bool { return l == unit })
+	for _, l := range links {
+		if _, err := k.exec(ctx, `INSERT INTO kr_links (kr_key, a, b) VALUES (?, ?, ?) ON CONFLICT DO NOTHING`, krKey, unit, l); err != nil {
+			return fmt.Errorf("link %s → %s: %w", unit, l, err)
+		}
 	}
-	have, err := k.groupsOf(ctx, krKey, nodes)
+	var linkedFrom []string
+	if err := k.SelectContext(ctx, &linkedFrom, `SELECT a FROM kr_links WHERE kr_key = ? AND b = ?`, krKey, unit); err != nil {
+		return fmt.Errorf("links to %s: %w", unit, err)
+	}
+	have, err := k.groupsOf(ctx, krKey, uniq(append(append([]string{unit}, links...), linkedFrom...)))
 	if err != nil {
 		return err
 	}
@@ -128,7 +137,7 @@ func (k *KRTx) GroupUnits(ctx context.Context, krKey string, nodes []string) err
 		}
 	}
 	if target == "" {
-		target = nodes[0]
+		target = unit
 	}
 	merged := map[string]bool{target: true}
 	for _, g := range have {
@@ -140,12 +149,9 @@ func (k *KRTx) GroupUnits(ctx context.Context, krKey string, nodes []string) err
 			return fmt.Errorf("merge units %s: %w", krKey, err)
 		}
 	}
-	for _, n := range nodes {
-		if _, ok := have[n]; ok {
-			continue
-		}
-		if _, err := k.exec(ctx, `INSERT INTO kr_nodes (kr_key, node, grp) VALUES (?, ?, ?)`, krKey, n, target); err != nil {
-			return fmt.Errorf("add unit %s/%s: %w", krKey, n, err)
+	if _, ok := have[unit]; !ok {
+		if _, err := k.exec(ctx, `INSERT INTO kr_nodes (kr_key, node, grp) VALUES (?, ?, ?)`, krKey, unit, target); err != nil {
+			return fmt.Errorf("add unit %s/%s: %w", krKey, unit, err)
 		}
 	}
 	return nil
@@ -315,7 +321,7 @@ func (k *KRTx) SetManual(ctx context.Context, krKey string, value float64, by, n
 // issue state, scopes) so that a replay can rebuild it. Key-result state,
 // snapshots and manual values are kept.
 func (k *KRTx) ResetDerived(ctx context.Context) error {
-	for _, table := range []string{"kr_matches", "kr_nodes", "issue_state", "kr_issues"} {
+	for _, table := range []string{"kr_matches", "kr_nodes", "kr_links", "issue_state", "kr_issues"} {
 		if _, err := k.tx.tx.ExecContext(ctx, `DELETE FROM `+table); err != nil {
 			return fmt.Errorf("reset %s: %w", table, err)
 		}

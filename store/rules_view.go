@@ -237,15 +237,15 @@ func (v KRView) ScopeIssues(ctx context.Context, krKey string, limit int) ([]Iss
 		ORDER BY i.status_category = 'done' DESC, i.done_at DESC, i.occurred_at DESC, i.unit LIMIT ?`, krKey, limit)
 }
 
-// BlockedIssues returns the issues tied to krKey (in its ratio scope, or
-// among its units and the units they link) that are flagged blocked and not
-// done. It reads the (small) set of open blocked issues, not the scope.
+// BlockedIssues returns the issues tied to krKey (in its ratio scope, among
+// its units, or linked by them) that are flagged blocked and not done. It reads the (small) set of open blocked issues, not the scope.
 func (v KRView) BlockedIssues(ctx context.Context, krKey string) ([]IssueState, error) {
 	return v.issues(ctx, `SELECT `+issueCols+` FROM issue_state i INDEXED BY issue_state_open_blocked
 		WHERE i.blocked = 1 AND i.status_category != 'done' AND i.canceled = 0 AND (
 			EXISTS (SELECT 1 FROM kr_issues k WHERE k.kr_key = ? AND k.unit = i.unit) OR
-			EXISTS (SELECT 1 FROM kr_nodes n WHERE n.kr_key = ? AND n.node = i.unit))
-		ORDER BY i.occurred_at DESC, i.unit`, krKey, krKey)
+			EXISTS (SELECT 1 FROM kr_nodes n WHERE n.kr_key = ? AND n.node = i.unit) OR
+			EXISTS (SELECT 1 FROM kr_links l WHERE l.kr_key = ? AND l.b = i.unit))
+		ORDER BY i.occurred_at DESC, i.unit`, krKey, krKey, krKey)
 }
 
 // Issue returns the stored state of one issue, or ErrNotFound.
@@ -279,10 +279,11 @@ func (v KRView) issues(ctx context.Context, q string, args ...any) ([]IssueState
 	return out, nil
 }
 
-// KeysWithNode returns the key results whose units include node.
+// KeysWithNode returns the key results whose units include node or link to it.
 func (v KRView) KeysWithNode(ctx context.Context, node string) ([]string, error) {
 	var out []string
-	if err := v.q.SelectContext(ctx, &out, `SELECT DISTINCT kr_key FROM kr_nodes WHERE node = ?`, node); err != nil {
+	if err := v.q.SelectContext(ctx, &out, `SELECT kr_key FROM kr_nodes WHERE node = ?
+		UNION SELECT kr_key FROM kr_links WHERE b = ?`, node, node); err != nil {
 		return nil, fmt.Errorf("key results of %s: %w", node, err)
 	}
 	return out, nil

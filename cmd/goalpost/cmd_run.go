@@ -2,9 +2,11 @@ package main
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"io"
 	"log/slog"
+	"strings"
 	"time"
 
 	"golang.org/x/sync/errgroup"
@@ -119,12 +121,22 @@ func cmdCheck(_ context.Context, env *cliEnv, args []string) error {
 	fs := newFlags("check", "", env)
 	path := configFlag(fs, env)
 	show := fs.Bool("print", false, "print the configuration with defaults applied and secrets redacted")
+	strictEnv := fs.Bool("require-env", false, "fail when a ${VAR} a secret refers to is not set (as run and sync do)")
 	if err := parse(fs, args); err != nil {
 		return err
 	}
-	cfg, err := loadConfig(*path, env)
+	if *path == "" {
+		return usageError{fmt.Errorf("no configuration file: pass -c FILE or set GOALPOST_CONFIG")}
+	}
+	cfg, warnings, err := config.LoadForCheck(*path, env.lookupEnv)
 	if err != nil {
-		return err
+		return usageError{err}
+	}
+	if *strictEnv && len(warnings) > 0 {
+		return usageError{errors.New(strings.Join(warnings, "\n"))}
+	}
+	for _, w := range warnings {
+		fmt.Fprintf(env.stderr, "warning: %s\n", w)
 	}
 	set, dir, err := compileRules(cfg)
 	if err != nil {

@@ -124,7 +124,7 @@ func (h *Webhook) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 }
 
 func (h *Webhook) publish(ctx context.Context, d github.Deploy) error {
-	if h.att != nil && d.Succeeded {
+	if h.att != nil {
 		return h.att.PublishDeploy(ctx, d)
 	}
 	if err := h.pub.Publish(ctx, d.UnattributedEvent()); err != nil {

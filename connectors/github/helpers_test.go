@@ -135,7 +135,7 @@ func (p *memPublisher) get(id string) (event.Event, bool) {
 
 // env is a GitHub fake, a store, a publisher, a source and a webhook.
 type env struct {
-	t     *testing.T
+	t     testing.TB
 	fake  *githubfake.Fake
 	srv   *httptest.Server
 	clk   *clock
@@ -146,7 +146,7 @@ type env struct {
 	hook  *Webhook
 }
 
-func newEnv(t *testing.T, mod func(*Config), fakeOpts ...githubfake.Option) *env {
+func newEnv(t testing.TB, mod func(*Config), fakeOpts ...githubfake.Option) *env {
 	t.Helper()
 	clk := &clock{t: t0}
 	fake := githubfake.New(append([]githubfake.Option{githubfake.WithToken(testToken), githubfake.WithClock(clk.now)}, fakeOpts...)...)
@@ -183,7 +183,7 @@ func (e *env) newSource() *Source {
 	return src
 }
 
-func testLog(t *testing.T) *slog.Logger {
+func testLog(testing.TB) *slog.Logger {
 	if testing.Verbose() {
 		return slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: slog.LevelDebug}))
 	}

@@ -13,7 +13,7 @@ import (
 
 // seedActivity gives the repository PRs, deploys, a release, deploy
 // workflow runs and webhook deliveries.
-func seedActivity(t *testing.T, e *env) (hookID int64) {
+func seedActivity(t testing.TB, e *env) (hookID int64) {
 	t.Helper()
 	e.deploy("production", e.head(), "success")
 	for i := range 3 {

@@ -207,8 +207,11 @@ func (s *Sink) Describe(target string, r rules.Result) (string, error) {
 		return "", err
 	}
 	health, ok := Health(r.Status)
-	if !ok {
+	switch {
+	case !ok && r.Status == rules.StatusStale:
 		return "skip: stale key results get no Linear update", nil
+	case !ok:
+		return "", fmt.Errorf("linear: unknown status %q", r.Status)
 	}
 	return fmt.Sprintf("%s %s=%s id=%s health=%s body=%q", k.field, k.parent, parent,
 		UpdateID(target, r.EvaluatedAt, r.Status), health, updFirstLine(UpdateBody(r))), nil

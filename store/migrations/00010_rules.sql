@@ -17,8 +17,9 @@ CREATE TABLE kr_matches (
 CREATE INDEX kr_matches_time ON kr_matches (kr_key, occurred_at);
 CREATE INDEX kr_matches_source ON kr_matches (kr_key, source);
 
--- Units of work per key result: a PR, the issues it links and its shipped
--- change share a group, so the group counts once.
+-- Units of work per key result: matched units tied together (a PR, its
+-- shipped change and the matched issues it links) share a group, so the
+-- group counts once.
 CREATE TABLE kr_nodes (
     kr_key TEXT NOT NULL,
     node   TEXT NOT NULL,
@@ -27,6 +28,17 @@ CREATE TABLE kr_nodes (
 ) WITHOUT ROWID;
 CREATE INDEX kr_nodes_grp ON kr_nodes (kr_key, grp);
 CREATE INDEX kr_nodes_node ON kr_nodes (node);
+
+-- Links from matched units to other units (a PR to the issue keys it names).
+-- Two units are tied when both are matched and one links the other.
+CREATE TABLE kr_links (
+    kr_key TEXT NOT NULL,
+    a      TEXT NOT NULL, -- the matched unit
+    b      TEXT NOT NULL, -- the unit it links
+    PRIMARY KEY (kr_key, a, b)
+) WITHOUT ROWID;
+CREATE INDEX kr_links_b ON kr_links (kr_key, b);
+CREATE INDEX kr_links_unit ON kr_links (b);
 
 -- The latest known state of each issue (Jira, Linear), for ratio key results
 -- and blocked items.
@@ -95,5 +107,6 @@ DROP TABLE kr_snapshots;
 DROP TABLE kr_state;
 DROP TABLE kr_issues;
 DROP TABLE issue_state;
+DROP TABLE kr_links;
 DROP TABLE kr_nodes;
 DROP TABLE kr_matches;

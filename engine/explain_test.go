@@ -1,0 +1,136 @@
+package engine
+
+import (
+	"bytes"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/goalpost/goalpost/event"
+	"github.com/goalpost/goalpost/rules"
+)
+
+func TestExplainGolden(t *testing.T) {
+	tests := []struct{ name, golden, kr, item, at string }{
+		{"value", "count_units", "perf-units", "", "2026-11-15T12:00:00Z"},
+		{"item_counted_once", "count_units", "perf-units", "https://github.com/acme/api/pull/2", "2026-11-15T12:00:00Z"},
+		{"item_by_unit_key", "count_units", "perf-units", "AUTH-2", "2026-11-15T12:00:00Z"},
+		{"item_not_matching", "count_units", "perf-units", "acme/api#4", "2026-11-15T12:00:00Z"},
+		{"item_outside_period", "count_units", "perf-units", "https://github.com/acme/api/pull/1", "2026-11-15T12:00:00Z"},
+		{"item_unknown", "count_units", "perf-units", "https://github.com/acme/api/pull/999", "2026-11-15T12:00:00Z"},
+		{"metric_median", "metric_lead_time", "lead-median", "acme/api#14", "2026-10-15T12:00:00Z"},
+		{"metric_p95_no_value", "metric_lead_time", "lead-p95", "acme/api#15", "2026-10-15T12:00:00Z"},
+		{"ratio_older_states", "ratio_epic", "auth-epic", "AUTH-2", "2026-10-26T00:00:00Z"},
+		{"ratio_canceled", "ratio_epic", "auth-epic", "AUTH-3", "2026-10-26T00:00:00Z"},
+		{"manual", "milestone_manual_stale", "nps", "", "2026-10-10T00:00:00Z"},
+		{"milestone", "milestone_manual_stale", "passkeys-live", "acme/api#70", "2026-10-27T00:00:00Z"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			h, _ := loadCase(t, tt.golden, mustTime(tt.at))
+			var buf bytes.Buffer
+			if err := h.eng.Explain(t.Context(), tt.kr, tt.item, &buf); err != nil {
+				t.Fatal(err)
+			}
+			golden(t, filepath.Join("testdata", "explain", tt.name+".golden"), buf.Bytes())
+		})
+	}
+	h, _ := countUnits(t, mustTime("2026-11-15T12:00:00Z"))
+	if err := h.eng.Explain(t.Context(), "nope", "", &bytes.Buffer{}); err == nil || !strings.Contains(err.Error(), `unknown key result "nope"`) {
+		t.Errorf("unknown key result: err = %v", err)
+	}
+}
+
+func TestRebuildAfterRuleChange(t *testing.T) {
+	h, cfg := countUnits(t, mustTime("2026-11-15T12:00:00Z"))
+	// The rule changes: only GitHub events count now; a key result is added.
+	cfg.Objectives[0].KeyResults[0].Match = `source == "github" && kind == "pull_request.merged" && has_label("perf")`
+	cfg.Objectives[0].KeyResults = append(cfg.Objectives[0].KeyResults, rules.KeyResult{
+		Key: "jira-done", Title: "Jira issues done", Type: rules.TypeCount, Target: 4,
+		Match: `source == "jira" && kind == "issue.completed"`})
+	h.compile(t, cfg)
+	var out bytes.Buffer
+	if err := h.eng.Rebuild(t.Context(), &out); err != nil {
+		t.Fatal(err)
+	}
+	golden(t, filepath.Join("testdata", "rebuild.golden"), out.Bytes())
+	if got := h.result(t, "perf-units"); got.Current != 4 {
+		t.Errorf("after rebuild perf-units = %v, want 4 (PRs #2, #3, #6, web#7)", got.Current)
+	}
+	// Rebuilding again changes nothing and queues nothing new.
+	out.Reset()
+	if err := h.eng.Rebuild(t.Context(), &out); err != nil {
+		t.Fatal(err)
+	}
+	if !strings.Contains(out.String(), "0 changed, 2 unchanged, 0 removed") {
+		t.Errorf("second rebuild:\n%s", out.String())
+	}
+	// A key result removed from the config is reported and forgotten.
+	cfg.Objectives[0].KeyResults = cfg.Objectives[0].KeyResults[1:]
+	h.compile(t, cfg)
+	out.Reset()
+	if err := h.eng.Rebuild(t.Context(), &out); err != nil {
+		t.Fatal(err)
+	}
+	if !strings.Contains(out.String(), "perf-units: removed from the config (was 4 changes)") {
+		t.Errorf("rebuild after removal:\n%s", out.String())
+	}
+}
+
+func TestMoved(t *testing.T) {
+	h, _ := countUnits(t, mustTime("2026-11-15T12:00:00Z"))
+	moves, err := h.eng.Moved(t.Context(), mustTime("2026-10-19T00:00:00Z"), mustTime("2026-10-26T00:00:00Z"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	m := moves[0]
+	if m.KRKey != "perf-units" || m.From != 1 || m.To != 3 || m.Delta != 2 || len(m.Evidence) != 2 {
+		t.Fatalf("moved = %+v", m)
+	}
+	if m.Evidence[0].Unit != "AUTH-2" || m.Evidence[1].Unit != "acme/api#3" {
+		t.Errorf("evidence %+v, want AUTH-2 then acme/api#3 (newest first)", m.Evidence)
+	}
+	if _, err := h.eng.Moved(t.Context(), m.Evidence[0].OccurredAt, m.Evidence[0].OccurredAt); err == nil {
+		t.Error("an empty span: want an error")
+	}
+}
+
+func TestMovedRatioUsesSnapshots(t *testing.T) {
+	cfg := decodeConfig(t, []byte(`
+[[objectives]]
+key = "O"
+period = "2026-Q4"
+[[objectives.key_results]]
+key = "epic"
+type = "ratio"
+scope = "epic:E-1"
+target = 100
+`))
+	h := newHarness(t, cfg, mustTime("2026-10-05T00:00:00Z"))
+	issue := func(key, cat, at string) event.Event {
+		return event.Event{ID: key + ":" + cat, Source: "jira", Kind: event.KindIssueUpdated, OccurredAt: mustTime(at),
+			Unit: key, Attrs: map[string]string{"status_category": cat, "epic": "E-1"}}
+	}
+	steps := []struct {
+		at  string
+		evs []event.Event
+	}{
+		{"2026-10-05T00:00:00Z", []event.Event{issue("A-1", "new", "2026-10-04T00:00:00Z"), issue("A-2", "new", "2026-10-04T00:00:00Z")}},
+		{"2026-10-13T00:00:00Z", []event.Event{issue("A-1", "done", "2026-10-12T00:00:00Z")}},
+	}
+	for _, s := range steps {
+		h.clock.Set(mustTime(s.at))
+		if err := h.eng.Handle(t.Context(), s.evs); err != nil {
+			t.Fatal(err)
+		}
+	}
+	h.clock.Set(mustTime("2026-10-20T00:00:00Z"))
+	moves, err := h.eng.Moved(t.Context(), mustTime("2026-10-10T00:00:00Z"), mustTime("2026-10-17T00:00:00Z"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if m := moves[0]; m.From != 0 || m.To != 50 || len(m.Evidence) != 1 || m.Evidence[0].Unit != "A-1" {
+		t.Errorf("moved = %+v", m)
+	}
+}
+
