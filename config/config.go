@@ -21,6 +21,7 @@ import (
 	"github.com/goalpost/goalpost/pipeline"
 	"github.com/goalpost/goalpost/report"
 	"github.com/goalpost/goalpost/rules"
+	"github.com/goalpost/goalpost/writeback"
 )
 
 // Config is the whole configuration file.
@@ -40,6 +41,8 @@ type Config struct {
 	Linear *linear.Config `toml:"linear"`
 	Notion *notion.Config `toml:"notion"`
 	Report *report.Config `toml:"report"`
+
+	Writeback writeback.Config `toml:"writeback"`
 
 	Teams      []people.Team     `toml:"teams"`
 	People     []people.Person   `toml:"people"`
@@ -121,6 +124,7 @@ func (c *Config) Validate() error {
 		errs = append(errs, confval.Fieldf("server.max_body_bytes", "must be at least 1024"))
 	}
 	errs = append(errs, confval.Prefix("nats", c.NATS.Validate()))
+	errs = append(errs, confval.Prefix("writeback", c.Writeback.Validate()))
 	errs = append(errs, c.validateSections()...)
 	return errors.Join(errs...)
 }

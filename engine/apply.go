@@ -31,10 +31,23 @@ func (s keySet) sorted() []string {
 // apply records what one new event means for the key results: a match row
 // and unit grouping for every count, milestone and metric rule it matches,
 // and for an issue event the issue's state and which ratio scopes hold it.
+// The key results it touched are added to touched; a replay, which
+// re-evaluates everything, passes nil.
 func (e *Engine) apply(ctx context.Context, k *store.KRTx, ev *event.Event, touched keySet) error {
-	matches := e.set.Match(ev, e.teamOf(ev.Actor), func(r *rules.Rule, err error) {
+	return e.record(ctx, k, ev, e.match(ev), touched)
+}
+
+// match maps ev's actor to a person and finds the rules ev matches. It does
+// no I/O.
+func (e *Engine) match(ev *event.Event) []rules.Match {
+	e.identify(ev)
+	return e.set.Match(ev, e.teamOf(ev.Actor), func(r *rules.Rule, err error) {
 		e.log.Debug("rule failed on event", "kr", r.Key, "event", ev.ID, "err", err)
 	})
+}
+
+// record writes what ev's matches mean to the store (see apply).
+func (e *Engine) record(ctx context.Context, k *store.KRTx, ev *event.Event, matches []rules.Match, touched keySet) error {
 	var scoped []string
 	for _, m := range matches {
 		r := m.Rule
@@ -55,7 +68,9 @@ func (e *Engine) apply(ctx context.Context, k *store.KRTx, ev *event.Event, touc
 		if err := k.GroupUnits(ctx, r.Key, unitOf(ev), unitLinks(ev)); err != nil {
 			return err
 		}
-		touched.add(r.Key)
+		if touched != nil {
+			touched.add(r.Key)
+		}
 	}
 	if !isIssueState(ev) {
 		return nil
@@ -69,7 +84,7 @@ func (e *Engine) applyIssue(ctx context.Context, k *store.KRTx, ev *event.Event,
 		return err // an older state than the one stored changes nothing
 	}
 	keys, err := k.SetIssueScope(ctx, ev.Unit, scoped)
-	if err != nil {
+	if err != nil || touched == nil {
 		return err
 	}
 	touched.add(keys...)

@@ -10,6 +10,7 @@ package engine
 
 import (
 	"context"
+	"encoding/json"
 	"fmt"
 	"log/slog"
 	"sync"
@@ -142,7 +143,7 @@ func (e *Engine) handleTx(ctx context.Context, tx *store.Tx, evs []event.Event, 
 			return nil, err
 		}
 		ev.OccurredAt = ev.OccurredAt.UTC()
-		e.identify(&ev)
+		matches := e.match(&ev)
 		isNew, err := tx.InsertEvent(ctx, ev)
 		if err != nil {
 			return nil, err
@@ -151,7 +152,7 @@ func (e *Engine) handleTx(ctx context.Context, tx *store.Tx, evs []event.Event, 
 			dups = append(dups, ev.Source)
 			continue
 		}
-		if err := e.apply(ctx, k, &ev, touched); err != nil {
+		if err := e.record(ctx, k, &ev, matches, touched); err != nil {
 			return nil, err
 		}
 	}
@@ -193,6 +194,8 @@ func (e *Engine) Tick(ctx context.Context) error {
 // Results returns where every key result stands now, in config order. It
 // evaluates from the stored data and writes nothing.
 func (e *Engine) Results(ctx context.Context) ([]rules.Result, error) {
+	e.mu.Lock() // one consistent view: no batch commits halfway through
+	defer e.mu.Unlock()
 	now := e.now()
 	view := e.st.KRView()
 	out := make([]rules.Result, 0, len(e.set.Rules()))
@@ -228,6 +231,33 @@ func (e *Engine) SetManual(ctx context.Context, krKey string, value float64, by,
 		_, err := e.refresh(ctx, tx, k, []string{krKey}, now)
 		return err
 	})
+}
+
+// ChangedRules returns the key results whose stored result was computed by
+// another version of their rule (the config changed since): their history
+// is only right after a Rebuild. Key results never evaluated are not listed.
+func (e *Engine) ChangedRules(ctx context.Context) ([]string, error) {
+	states, err := e.st.KRView().States(ctx)
+	if err != nil {
+		return nil, err
+	}
+	var out []string
+	for _, st := range states {
+		r, ok := e.set.Rule(st.KRKey)
+		if !ok {
+			continue
+		}
+		var res struct {
+			RuleVersion string `json:"rule_version"`
+		}
+		if err := json.Unmarshal(st.Result, &res); err != nil {
+			return nil, fmt.Errorf("decode stored result %s: %w", st.KRKey, err)
+		}
+		if res.RuleVersion != r.Version {
+			out = append(out, st.KRKey)
+		}
+	}
+	return out, nil
 }
 
 func (e *Engine) allKeys() []string {

@@ -23,6 +23,8 @@ func (e *Engine) Explain(ctx context.Context, krKey, itemURL string, w io.Writer
 	if !ok {
 		return fmt.Errorf("explain: unknown key result %q", krKey)
 	}
+	e.mu.Lock()
+	defer e.mu.Unlock()
 	now := e.now()
 	view := e.st.KRView()
 	res, err := e.evaluate(ctx, view, r, now)

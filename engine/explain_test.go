@@ -49,6 +49,9 @@ func TestRebuildAfterRuleChange(t *testing.T) {
 		Key: "jira-done", Title: "Jira issues done", Type: rules.TypeCount, Target: 4,
 		Match: `source == "jira" && kind == "issue.completed"`})
 	h.compile(t, cfg)
+	if changed, err := h.eng.ChangedRules(t.Context()); err != nil || len(changed) != 1 || changed[0] != "perf-units" {
+		t.Errorf("changed rules = %v, %v; want [perf-units]", changed, err)
+	}
 	var out bytes.Buffer
 	if err := h.eng.Rebuild(t.Context(), &out); err != nil {
 		t.Fatal(err)
@@ -56,6 +59,9 @@ func TestRebuildAfterRuleChange(t *testing.T) {
 	golden(t, filepath.Join("testdata", "rebuild.golden"), out.Bytes())
 	if got := h.result(t, "perf-units"); got.Current != 4 {
 		t.Errorf("after rebuild perf-units = %v, want 4 (PRs #2, #3, #6, web#7)", got.Current)
+	}
+	if changed, err := h.eng.ChangedRules(t.Context()); err != nil || len(changed) != 0 {
+		t.Errorf("after the rebuild, changed rules = %v, %v; want none", changed, err)
 	}
 	// Rebuilding again changes nothing and queues nothing new.
 	out.Reset()

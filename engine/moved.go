@@ -37,6 +37,8 @@ func (e *Engine) Moved(ctx context.Context, from, to time.Time) ([]Movement, err
 	if !to.After(from) {
 		return nil, fmt.Errorf("moved: %s is not after %s", to.Format(time.RFC3339), from.Format(time.RFC3339))
 	}
+	e.mu.Lock()
+	defer e.mu.Unlock()
 	view := e.st.KRView()
 	var out []Movement
 	for _, r := range e.set.Rules() {

@@ -7,6 +7,8 @@ import (
 	"io"
 	"time"
 
+	"golang.org/x/sync/errgroup"
+
 	"github.com/goalpost/goalpost/event"
 	"github.com/goalpost/goalpost/rules"
 	"github.com/goalpost/goalpost/store"
@@ -67,15 +69,11 @@ func (e *Engine) replay(ctx context.Context, tx *store.Tx, now time.Time) (Rebui
 	if err := k.ResetDerived(ctx); err != nil {
 		return rep, err
 	}
-	touched := keySet{}
-	err := e.st.ScanEvents(ctx, store.EventFilter{}, func(ev event.Event) error {
-		rep.Events++
-		e.identify(&ev)
-		return e.apply(ctx, k, &ev, touched)
-	})
+	n, err := e.replayEvents(ctx, k)
 	if err != nil {
 		return rep, fmt.Errorf("replay: %w", err)
 	}
+	rep.Events = n
 	changes, err := e.refresh(ctx, tx, k, e.allKeys(), now)
 	if err != nil {
 		return rep, err
@@ -93,6 +91,45 @@ func (e *Engine) replay(ctx context.Context, tx *store.Tx, now time.Time) (Rebui
 	rep.Unchanged = len(e.set.Rules()) - len(changes)
 	rep.Removed, err = e.dropUnconfigured(ctx, k)
 	return rep, err
+}
+
+// matched is one stored event with the rules it matches.
+type matched struct {
+	ev      event.Event
+	matches []rules.Match
+}
+
+// replayEvents applies every stored event, in stored order. Reading,
+// decoding and matching run in one goroutine, the writes in this one, so
+// the two overlap; the reader stops when the writer fails.
+func (e *Engine) replayEvents(ctx context.Context, k *store.KRTx) (int, error) {
+	g, gctx := errgroup.WithContext(ctx)
+	ch := make(chan matched, 1024)
+	g.Go(func() error {
+		defer close(ch)
+		return e.st.ScanEvents(gctx, store.EventFilter{}, func(ev event.Event) error {
+			m := matched{ev: ev}
+			m.matches = e.match(&m.ev)
+			select {
+			case ch <- m:
+				return nil
+			case <-gctx.Done():
+				return gctx.Err()
+			}
+		})
+	})
+	n := 0
+	g.Go(func() error {
+		for m := range ch {
+			n++
+			if err := e.record(gctx, k, &m.ev, m.matches, nil); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+	err := g.Wait()
+	return n, err
 }
 
 func (e *Engine) dropUnconfigured(ctx context.Context, k *store.KRTx) ([]KRChange, error) {

@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/goalpost/goalpost/confval"
+	"github.com/goalpost/goalpost/people"
 	"github.com/goalpost/goalpost/secret"
 )
 
@@ -84,10 +85,8 @@ var nameRE = regexp.MustCompile(`^[a-z0-9][a-z0-9_.-]{0,63}$`)
 // errors keyed below the section ("destinations[1].webhook_url").
 func (c *Config) Validate() error {
 	var errs []error
-	if c.Day != "" {
-		if _, ok := parseWeekday(c.Day); !ok {
-			errs = append(errs, confval.Fieldf("day", "want monday..sunday, got %q", c.Day))
-		}
+	if _, err := people.ParseWeekday(c.Day); err != nil {
+		errs = append(errs, confval.Fieldf("day", "want monday..sunday, got %q", c.Day))
 	}
 	if c.Time != "" {
 		if _, err := ParseClock(c.Time); err != nil {
@@ -220,10 +219,7 @@ func NotionID(id string) (string, error) {
 
 // schedule returns the configured day, time and catch-up with defaults.
 func (c *Config) schedule() (time.Weekday, Clock, time.Duration) {
-	day, _ := parseWeekday(c.Day)
-	if c.Day == "" {
-		day = time.Monday
-	}
+	day, _ := people.ParseWeekday(c.Day) // Monday when unset or invalid
 	clock, err := ParseClock(c.Time)
 	if err != nil {
 		clock = Clock{Hour: 9}

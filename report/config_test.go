@@ -76,7 +76,7 @@ func TestConfigValidateErrors(t *testing.T) {
 		cfg  Config
 		keys []string
 	}{
-		{name: "bad day", cfg: Config{Day: "mon"}, keys: []string{"day"}},
+		{name: "bad day", cfg: Config{Day: "someday"}, keys: []string{"day"}},
 		{name: "bad time", cfg: Config{Time: "9am"}, keys: []string{"time"}},
 		{name: "catch-up too long", cfg: Config{CatchUp: confval.Duration{Duration: 200 * time.Hour}}, keys: []string{"catch_up"}},
 		{name: "grid too wide", cfg: Config{GridWeeks: 60}, keys: []string{"grid_weeks"}},

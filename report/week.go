@@ -163,12 +163,3 @@ func ParseClock(s string) (Clock, error) {
 }
 
 func (c Clock) String() string { return fmt.Sprintf("%02d:%02d", c.Hour, c.Minute) }
-
-func parseWeekday(s string) (time.Weekday, bool) {
-	for d := time.Sunday; d <= time.Saturday; d++ {
-		if strings.EqualFold(s, d.String()) {
-			return d, true
-		}
-	}
-	return 0, false
-}

@@ -17,6 +17,9 @@ import (
 // the two middle values for an even count. last is the newest value.
 func Aggregate(agg string, values []float64) (float64, string) {
 	n := len(values)
+	if n == 0 {
+		return 0, agg + " of no values"
+	}
 	sorted := slices.Clone(values)
 	slices.Sort(sorted)
 	switch agg {

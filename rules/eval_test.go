@@ -48,6 +48,14 @@ func TestAggregate(t *testing.T) {
 	}
 }
 
+func TestAggregateNoValues(t *testing.T) {
+	for _, agg := range []string{AggMedian, AggP95, AggAvg, AggSum, AggMin, AggMax, AggLast} {
+		if v, _ := Aggregate(agg, nil); v != 0 {
+			t.Errorf("%s of nothing = %v", agg, v)
+		}
+	}
+}
+
 func TestEvaluate(t *testing.T) {
 	start := time.Date(2026, 10, 1, 0, 0, 0, 0, time.UTC)
 	end := start.AddDate(0, 0, 100)

@@ -112,8 +112,8 @@ func (c *Company) seedWeek(w int, monday time.Time, numbers map[string]int) {
 	}
 	if w == c.Weeks-2 { // passkeys land in production two weeks ago
 		numbers[repoAPI]++
-		c.PRs = append(c.PRs, PR{Repo: repoAPI, Number: numbers[repoAPI], Author: "bocarter",
-			Title: "Passkeys: enable for all users", Branch: "bo/AUTH-42-passkeys", Labels: []string{"auth"},
+		c.PRs = append(c.PRs, PR{Repo: repoAPI, Number: numbers[repoAPI], Author: "ana-lima",
+			Title: "Passkeys: enable for all users", Branch: "ana/AUTH-42-passkeys", Labels: []string{"auth"},
 			MergedAt: monday.Add(-9 * time.Hour)})
 	}
 	numbers[repoAPI]++

@@ -12,10 +12,12 @@ import (
 	"github.com/nats-io/nats.go/jetstream"
 
 	"github.com/goalpost/goalpost/config"
+	"github.com/goalpost/goalpost/connectors/notion"
 	"github.com/goalpost/goalpost/engine"
 	"github.com/goalpost/goalpost/metrics"
 	"github.com/goalpost/goalpost/people"
 	"github.com/goalpost/goalpost/pipeline"
+	"github.com/goalpost/goalpost/report"
 	"github.com/goalpost/goalpost/rules"
 	"github.com/goalpost/goalpost/server"
 	"github.com/goalpost/goalpost/store"
@@ -47,7 +49,9 @@ type app struct {
 	pollers  map[string]poller       // by source
 	webhooks map[string]http.Handler // by source, mounted at /webhooks/<source>
 	writer   writer
+	notion   *notion.Sink // set when [notion] is configured
 	server   *server.Server
+	reports  *report.Scheduler // nil without a [report] section
 }
 
 // buildOptions are the command-line choices that change wiring.
@@ -105,10 +109,14 @@ func build(ctx context.Context, cfg *config.Config, log *slog.Logger, opt buildO
 		engine.WithLogger(log.With("component", "engine")),
 		engine.WithMetrics(a.metrics))
 	a.consumer = pipeline.NewConsumer(js, cfg.NATS.Streams(), a.engine, log.With("component", "consumer"), a.metrics)
-	if a.writer, err = a.buildWriter(opt); err != nil {
+	sender, err := a.buildWriter(opt)
+	if err != nil {
 		return nil, usageError{err}
 	}
-	a.consumer.AfterCommit = a.writer.Notify
+	a.writer, a.consumer.AfterCommit = sender, sender.Notify
+	if a.reports, err = a.buildScheduler(opt.out); err != nil {
+		return nil, usageError{err}
+	}
 	a.server = server.New(serverOptions(cfg.Server), a.webhooks, map[string]server.ReadyCheck{
 		"nats": a.conn.Ready, "store": a.store.Ping,
 	}, a.metrics, log.With("component", "http"))

@@ -4,12 +4,14 @@ import (
 	"context"
 	"fmt"
 	"io"
+	"log/slog"
 	"strings"
 	"text/tabwriter"
 
 	"github.com/goalpost/goalpost/config"
 	"github.com/goalpost/goalpost/engine"
 	"github.com/goalpost/goalpost/store"
+	"github.com/goalpost/goalpost/writeback"
 )
 
 // offline is the store and engine without the stream or any connector: what
@@ -75,6 +77,7 @@ func cmdRebuild(ctx context.Context, env *cliEnv, args []string) error {
 func cmdStatus(ctx context.Context, env *cliEnv, args []string) error {
 	fs := newFlags("status", "", env)
 	path := configFlag(fs, env)
+	retry := fs.String("retry-parked", "", "retry parked writes whose target starts with this prefix (\"notion:\", \"linear:\", \"all\")")
 	if err := parse(fs, args); err != nil {
 		return err
 	}
@@ -83,11 +86,20 @@ func cmdStatus(ctx context.Context, env *cliEnv, args []string) error {
 		return err
 	}
 	defer o.close()
+	outbox := writeback.New(o.store, nil, slog.New(slog.DiscardHandler))
+	if *retry != "" {
+		prefix := strings.TrimSuffix(*retry, "all")
+		n, err := outbox.RetryParked(ctx, prefix)
+		if err != nil {
+			return err
+		}
+		fmt.Fprintf(env.stdout, "%d parked writes queued again; a running daemon sends them now\n\n", n)
+	}
 	if err := writeResults(ctx, o.engine, env.stdout); err != nil {
 		return err
 	}
 	fmt.Fprintln(env.stdout)
-	return writeOutboxStatus(ctx, o.store, env.stdout)
+	return outbox.WriteStatus(ctx, env.stdout)
 }
 
 // printResults prints where each key result stands after a cycle.
@@ -105,7 +117,7 @@ func writeResults(ctx context.Context, eng *engine.Engine, w io.Writer) error {
 	fmt.Fprintln(tw, "KEY RESULT\tCURRENT / TARGET\tPROGRESS\tSTATUS\tEVIDENCE")
 	for _, r := range results {
 		fmt.Fprintf(tw, "%s\t%s / %s\t%s\t%s\t%d items\n", r.KRKey, num(r.Current), num(r.Target),
-			progressBar(r.Progress), r.Status, len(r.Evidence))
+			progressBar(r.Progress), r.Status, max(r.EvidenceTotal, len(r.Evidence)))
 	}
 	return tw.Flush()
 }
@@ -122,4 +134,22 @@ func num(v float64) string {
 func progressBar(p float64) string {
 	n := int(p*10 + 0.5)
 	return fmt.Sprintf("%s%s %3.0f%%", strings.Repeat("█", n), strings.Repeat("░", 10-n), p*100)
+}
+
+func cmdBaseline(ctx context.Context, env *cliEnv, args []string) error {
+	fs := newFlags("baseline", "", env)
+	path := configFlag(fs, env)
+	weeks := fs.Int("weeks", 6, "how many weeks, ending with the current one")
+	if err := parse(fs, args); err != nil {
+		return err
+	}
+	if *weeks < 1 || *weeks > 104 {
+		return usageError{fmt.Errorf("--weeks: want 1 to 104, got %d", *weeks)}
+	}
+	o, err := openOffline(ctx, env, *path)
+	if err != nil {
+		return err
+	}
+	defer o.close()
+	return o.engine.WriteBaseline(ctx, *weeks, env.stdout)
 }

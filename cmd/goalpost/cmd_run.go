@@ -56,6 +56,9 @@ func (a *app) run(ctx context.Context, extra map[string]func(context.Context) er
 	for name, p := range a.pollers {
 		parts["poll "+name] = p.Run
 	}
+	if a.reports != nil {
+		parts["report"] = a.reports.Run
+	}
 	for name, p := range extra {
 		parts[name] = p
 	}

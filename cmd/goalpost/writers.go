@@ -3,6 +3,7 @@ package main
 import (
 	"context"
 
+	"github.com/goalpost/goalpost/connectors/linear"
 	"github.com/goalpost/goalpost/connectors/notion"
 	"github.com/goalpost/goalpost/writeback"
 )
@@ -19,7 +20,7 @@ type writer interface {
 
 // buildWriter wires the sinks of the configured services into the outbox
 // sender. With dry-run the sender prints the writes and sends none.
-func (a *app) buildWriter(opt buildOptions) (writer, error) {
+func (a *app) buildWriter(opt buildOptions) (*writeback.Sender, error) {
 	sinks := map[string]writeback.Sink{}
 	if a.cfg.Notion != nil {
 		s, err := notion.NewSink(a.cfg.Notion, nil, a.log.With("sink", "notion"))
@@ -27,8 +28,13 @@ func (a *app) buildWriter(opt buildOptions) (writer, error) {
 			return nil, err
 		}
 		sinks["notion"] = s
+		a.notion = s
 	}
-	opts := []writeback.Option{writeback.WithMetrics(a.metrics)}
+	if c := a.cfg.Linear; c != nil {
+		// Its own client: its own request budget, apart from the poller's.
+		sinks["linear"] = linear.NewSink(linear.NewClient(c.BaseURL, c.APIKey), a.log.With("sink", "linear"))
+	}
+	opts := append(a.cfg.Writeback.Options(), writeback.WithMetrics(a.metrics))
 	if opt.dryRun {
 		opts = append(opts, writeback.WithDryRun(opt.out.stdout))
 	}

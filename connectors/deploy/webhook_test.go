@@ -50,7 +50,9 @@ func (a *recordingAttributor) PublishDeploy(_ context.Context, d github.Deploy) 
 	return a.fail
 }
 
-func signed(body []byte) string { return "sha256=" + hex.EncodeToString(Sign([]byte(testSecret), body)) }
+func signed(body []byte) string {
+	return "sha256=" + hex.EncodeToString(Sign([]byte(testSecret), body))
+}
 
 func post(t *testing.T, h http.Handler, body []byte, sig string, limit int64) *httptest.ResponseRecorder {
 	t.Helper()

@@ -42,7 +42,7 @@ type attributor struct {
 	log     *slog.Logger
 
 	mu    sync.Mutex
-	locks map[string]*sync.Mutex
+	locks map[string]chan struct{} // one-slot semaphores, so waiting honours ctx
 }
 
 // deployState is the attribution state of one repository and environment.
@@ -53,16 +53,23 @@ type deployState struct {
 	Done []string  `json:"done,omitempty"`
 }
 
-func (a *attributor) lock(key string) func() {
+// lock serializes attribution of one repository/environment; it gives up
+// when ctx ends (a webhook must answer within seconds even while the poller
+// waits out a rate limit holding the lock).
+func (a *attributor) lock(ctx context.Context, key string) (unlock func(), err error) {
 	a.mu.Lock()
-	m, ok := a.locks[key]
+	sem, ok := a.locks[key]
 	if !ok {
-		m = &sync.Mutex{}
-		a.locks[key] = m
+		sem = make(chan struct{}, 1)
+		a.locks[key] = sem
 	}
 	a.mu.Unlock()
-	m.Lock()
-	return m.Unlock
+	select {
+	case sem <- struct{}{}:
+		return func() { <-sem }, nil
+	case <-ctx.Done():
+		return nil, fmt.Errorf("attribute %s: %w", key, ctx.Err())
+	}
 }
 
 // publish publishes one finished production deploy: deployment.failed, or
@@ -78,7 +85,11 @@ func (a *attributor) publish(ctx context.Context, d Deploy, since time.Time) err
 		return nil
 	}
 	key := "deploy:" + d.Repo + ":" + d.Environment
-	defer a.lock(key)()
+	unlock, err := a.lock(ctx, key)
+	if err != nil {
+		return err
+	}
+	defer unlock()
 	st, err := a.load(ctx, key)
 	if err != nil {
 		return err

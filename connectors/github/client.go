@@ -3,6 +3,7 @@ package github
 import (
 	"context"
 	"fmt"
+	"io"
 	"net/http"
 	"strings"
 	"sync/atomic"
@@ -24,7 +25,10 @@ import (
 //     limits and 5xx, with the GitHub classifier;
 //   - gate: holds every request while GitHub has said to wait;
 //   - authTransport: the token (personal or App installation);
-//   - counting, then the base transport.
+//   - counting, a per-attempt timeout, then the base transport.
+//
+// The timeout applies to each attempt, not to the whole call: a call may
+// legitimately wait minutes for a rate limit to reset.
 //
 // It is safe for concurrent use.
 type Client struct {
@@ -53,8 +57,8 @@ func WithSleep(sleep func(context.Context, time.Duration) error) ClientOption {
 }
 
 // NewClient builds a client for cfg without any I/O (an App private key file
-// is read here). httpClient supplies the base transport and the overall
-// request timeout; nil means http.DefaultTransport and 30 seconds.
+// is read here). httpClient supplies the base transport and the timeout of
+// each attempt; nil means http.DefaultTransport and 30 seconds.
 func NewClient(cfg *Config, httpClient *http.Client, opts ...ClientOption) (*Client, error) {
 	o := clientOptions{now: time.Now, sleep: sleepCtx}
 	for _, opt := range opts {
@@ -70,7 +74,7 @@ func NewClient(cfg *Config, httpClient *http.Client, opts ...ClientOption) (*Cli
 		}
 	}
 	c := &Client{sent: new(atomic.Int64)}
-	counted := countingTransport{next: base, n: c.sent}
+	counted := countingTransport{next: attemptTimeout{next: base, d: timeout}, n: c.sent}
 	retrying := func(next http.RoundTripper) *transport.Transport {
 		rps := cfg.RequestsPerSecond
 		if rps == 0 {
@@ -84,7 +88,7 @@ func NewClient(cfg *Config, httpClient *http.Client, opts ...ClientOption) (*Cli
 	g := &gate{now: o.now, sleep: o.sleep, maxWait: cfg.MaxWait.Or(DefaultMaxWait)}
 	var src tokenSource = staticToken(cfg.Token.Reveal())
 	if !cfg.Token.IsSet() {
-		plain, err := newAPI(cfg, &http.Client{Transport: forgetful{retrying(g.wrap(counted))}, Timeout: timeout})
+		plain, err := newAPI(cfg, &http.Client{Transport: forgetful{retrying(g.wrap(counted))}})
 		if err != nil {
 			return nil, err
 		}
@@ -93,7 +97,7 @@ func NewClient(cfg *Config, httpClient *http.Client, opts ...ClientOption) (*Cli
 		}
 	}
 	c.cache = newETagCache(retrying(g.wrap(authTransport{next: counted, src: src})))
-	api, err := newAPI(cfg, &http.Client{Transport: forgetful{c.cache}, Timeout: timeout})
+	api, err := newAPI(cfg, &http.Client{Transport: forgetful{c.cache}})
 	if err != nil {
 		return nil, err
 	}
@@ -135,6 +139,34 @@ type countingTransport struct {
 func (t countingTransport) RoundTrip(req *http.Request) (*http.Response, error) {
 	t.n.Add(1)
 	return t.next.RoundTrip(req)
+}
+
+// attemptTimeout bounds one attempt (the answer and reading its body).
+type attemptTimeout struct {
+	next http.RoundTripper
+	d    time.Duration
+}
+
+func (a attemptTimeout) RoundTrip(req *http.Request) (*http.Response, error) {
+	ctx, cancel := context.WithTimeout(req.Context(), a.d)
+	resp, err := a.next.RoundTrip(req.WithContext(ctx))
+	if err != nil {
+		cancel()
+		return nil, err
+	}
+	resp.Body = cancelOnClose{resp.Body, cancel}
+	return resp, nil
+}
+
+type cancelOnClose struct {
+	io.ReadCloser
+	cancel context.CancelFunc
+}
+
+func (c cancelOnClose) Close() error {
+	err := c.ReadCloser.Close()
+	c.cancel()
+	return err
 }
 
 func sleepCtx(ctx context.Context, d time.Duration) error {

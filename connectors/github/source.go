@@ -86,7 +86,7 @@ func NewSource(cfg *Config, pub Publisher, cursors CursorStore, log *slog.Logger
 	s.api = s.client.API()
 	s.repos = newRepoCache(s.api, cfg, s.now)
 	s.retries = newRedeliveries()
-	s.att = &attributor{api: s.api, cursors: cursors, pub: pub, index: s.index, cfg: cfg, log: log, locks: map[string]*sync.Mutex{}}
+	s.att = &attributor{api: s.api, cursors: cursors, pub: pub, index: s.index, cfg: cfg, log: log, locks: map[string]chan struct{}{}}
 	return s, nil
 }
 

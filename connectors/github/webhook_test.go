@@ -2,6 +2,7 @@ package github
 
 import (
 	"bytes"
+	"context"
 	"encoding/json"
 	"flag"
 	"net/http"
@@ -11,6 +12,7 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/goalpost/goalpost/event"
 )
@@ -175,5 +177,21 @@ func TestWebhookMergedPRIsAttributedOnDeploy(t *testing.T) {
 	}
 	if c := prsForCommitCalls(e); c != 0 {
 		t.Fatalf("%d PRs-for-commit calls; the merged webhook indexed the PR", c)
+	}
+}
+
+func TestWebhookDoesNotWaitPastItsBudget(t *testing.T) {
+	e := newEnv(t, nil)
+	id := e.deploy("production", e.head(), "success")
+	unlock, err := e.src.att.lock(context.Background(), "deploy:acme/api:production") // the poller is attributing
+	must(t, err)
+	defer unlock()
+	e.hook.budget = 50 * time.Millisecond
+	start := time.Now()
+	if code := e.deliver("deployment_status", "busy", e.statusPayload(id)); code != 503 {
+		t.Fatalf("status %d, want 503 while the repository is being attributed", code)
+	}
+	if d := time.Since(start); d > 2*time.Second {
+		t.Fatalf("answered after %v", d)
 	}
 }

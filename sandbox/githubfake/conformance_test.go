@@ -109,4 +109,3 @@ func firstObject(t *testing.T, raw []byte, field string) map[string]any {
 	}
 	return m
 }
-

@@ -292,7 +292,10 @@ func TestSeedingErrors(t *testing.T) {
 		{"unknown repo", f.AddRepo("bad", "")},
 		{"duplicate repo", f.AddRepo("acme/api", "main")},
 		{"unknown pr", f.ClosePullRequest("acme/api", 99, time.Time{})},
-		{"bad state", func() error { _, err := f.AddDeploymentStatus("acme/api", 1, DeploymentStatus{State: "done"}); return err }()},
+		{"bad state", func() error {
+			_, err := f.AddDeploymentStatus("acme/api", 1, DeploymentStatus{State: "done"})
+			return err
+		}()},
 		{"no tag", func() error { _, err := f.AddRelease("acme/api", Release{}); return err }()},
 		{"unknown commit", func() error { _, err := f.AddDeployment("acme/api", Deployment{SHA: "deadbeefdead"}); return err }()},
 	}
