@@ -139,4 +139,3 @@ target = 100
 		t.Errorf("moved = %+v", m)
 	}
 }
-

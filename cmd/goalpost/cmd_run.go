@@ -32,6 +32,9 @@ func cmdRun(ctx context.Context, env *cliEnv, args []string) error {
 		return err
 	}
 	log := newLogger(cfg.LogLevel, env.stderr)
+	if err := loadNotionGoals(ctx, cfg, log); err != nil {
+		return err
+	}
 	a, err := build(ctx, cfg, log, buildOptions{dryRun: *dryRun, out: env})
 	if err != nil {
 		return err
@@ -103,6 +106,9 @@ func cmdSync(ctx context.Context, env *cliEnv, args []string) error {
 		return err
 	}
 	log := newLogger(cfg.LogLevel, env.stderr)
+	if err := loadNotionGoals(ctx, cfg, log); err != nil {
+		return err
+	}
 	a, err := build(ctx, cfg, log, buildOptions{dryRun: *dryRun, out: env})
 	if err != nil {
 		return err

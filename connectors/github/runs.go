@@ -32,6 +32,22 @@ func (s *Source) pollRuns(ctx context.Context, t target, m pollMode) error {
 	if err := s.loadJSON(ctx, key, &cur); err != nil {
 		return err
 	}
+	ready, next, err := s.readRuns(ctx, t, m, cur)
+	if err != nil {
+		return err
+	}
+	if err := s.publishDeploys(ctx, ready, m); err != nil {
+		return err
+	}
+	if cur.Init && next.LastID == cur.LastID && slices.Equal(next.Pending, cur.Pending) {
+		return nil
+	}
+	return s.saveJSON(ctx, key, next)
+}
+
+// readRuns lists the runs newer than the cursor or still pending; it returns
+// the finished deploys and the next cursor.
+func (s *Source) readRuns(ctx context.Context, t target, m pollMode, cur runCursor) ([]Deploy, runCursor, error) {
 	floor := cur.LastID
 	for _, id := range cur.Pending {
 		floor = min(floor, id-1)
@@ -41,49 +57,38 @@ func (s *Source) pollRuns(ctx context.Context, t target, m pollMode) error {
 	if !m.since.IsZero() && (m.backfill || !cur.Init) {
 		opt.Created = ">=" + m.since.Format(time.DateOnly)
 	}
-	onePage := !cur.Init && m.since.IsZero()
 	var ready []Deploy
-	var pending []int64
-	maxID := cur.LastID
+	next := runCursor{LastID: cur.LastID, Init: true}
 	for {
 		runs, resp, err := s.api.Actions.ListWorkflowRunsByFileName(ctx, owner, name, t.settings.DeployWorkflow, opt)
 		if err != nil {
-			return fmt.Errorf("list runs of %s: %w", t.settings.DeployWorkflow, err)
+			return nil, cur, fmt.Errorf("list runs of %s: %w", t.settings.DeployWorkflow, err)
 		}
-		done := onePage
+		done := !cur.Init && m.since.IsZero() // first poll: the newest page only
 		for _, r := range runs.WorkflowRuns {
 			id := r.GetID()
 			if !m.backfill && id <= floor {
 				done = true
 				continue
 			}
-			maxID = max(maxID, id)
-			if !m.backfill && id <= cur.LastID && !slices.Contains(cur.Pending, id) || r.GetHeadBranch() != t.DefaultBranch {
-				continue
-			}
-			if r.GetStatus() != "completed" {
+			next.LastID = max(next.LastID, id)
+			switch {
+			case !m.backfill && id <= cur.LastID && !slices.Contains(cur.Pending, id), r.GetHeadBranch() != t.DefaultBranch:
+			case r.GetStatus() != "completed":
 				if s.now().Sub(r.GetCreatedAt().Time) < pendingMaxAge {
-					pending = append(pending, id)
+					next.Pending = append(next.Pending, id)
 				}
-				continue
-			}
-			if d, ok := runDeploy(t, r); ok {
-				ready = append(ready, d)
+			default:
+				if d, ok := runDeploy(t, r); ok {
+					ready = append(ready, d)
+				}
 			}
 		}
 		if done || resp.NextPage == 0 {
-			break
+			return ready, next, nil
 		}
 		opt.Page = resp.NextPage
 	}
-	if err := s.publishDeploys(ctx, ready, m); err != nil {
-		return err
-	}
-	next := runCursor{LastID: maxID, Pending: pending, Init: true}
-	if cur.Init && next.LastID == cur.LastID && slices.Equal(next.Pending, cur.Pending) {
-		return nil
-	}
-	return s.saveJSON(ctx, key, next)
 }
 
 // runDeploy is the deploy a completed deploy-workflow run stands for.

@@ -188,3 +188,23 @@ func (f *Fake) listDeploymentStatuses(w http.ResponseWriter, r *http.Request) {
 	f.mu.Unlock()
 	f.respond(w, r, http.StatusOK, out)
 }
+
+// Deploy is a shortcut for a whole deployment: it creates one of sha (or a
+// branch) to environment by creator at at, moving through in_progress to
+// state (success, failure or error) a minute later. It returns the id.
+func (f *Fake) Deploy(fullName, environment, sha, creator, state string, at time.Time) (int64, error) {
+	if at.IsZero() {
+		f.mu.Lock()
+		at = f.now()
+		f.mu.Unlock()
+	}
+	id, err := f.AddDeployment(fullName, Deployment{SHA: sha, Environment: environment, Creator: creator, CreatedAt: at})
+	if err != nil {
+		return 0, err
+	}
+	if _, err := f.AddDeploymentStatus(fullName, id, DeploymentStatus{State: "in_progress", CreatedAt: at}); err != nil {
+		return 0, err
+	}
+	_, err = f.AddDeploymentStatus(fullName, id, DeploymentStatus{State: state, CreatedAt: at.Add(time.Minute)})
+	return id, err
+}

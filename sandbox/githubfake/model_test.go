@@ -213,3 +213,15 @@ func TestWorkflowRunsAndReleases(t *testing.T) {
 		t.Fatalf("releases %v", rels)
 	}
 }
+
+func TestDeployShortcut(t *testing.T) {
+	f, srv, _ := newFake(t)
+	id := must1[int64](t)(f.Deploy("acme/api", "production", "main", "ci", "success", t0))
+	got := decodeList(t, get(t, srv, fmt.Sprintf("/repos/acme/api/deployments/%d/statuses", id)))
+	if len(got) != 2 || got[0]["state"] != "success" || got[1]["state"] != "in_progress" {
+		t.Fatalf("statuses %v", got)
+	}
+	if _, err := f.Deploy("acme/api", "production", "main", "ci", "done", t0); err == nil {
+		t.Fatal("bad state accepted")
+	}
+}
