@@ -66,6 +66,11 @@ func (e *Engine) replay(ctx context.Context, tx *store.Tx, now time.Time) (Rebui
 	var rep RebuildReport
 	k := tx.KR()
 	defer k.Close()
+	restore, err := k.BigCache(ctx)
+	if err != nil {
+		return rep, err
+	}
+	defer restore()
 	if err := k.ResetDerived(ctx); err != nil {
 		return rep, err
 	}

@@ -317,6 +317,16 @@ func (k *KRTx) SetManual(ctx context.Context, krKey string, value float64, by, n
 	return nil
 }
 
+// BigCache gives this transaction's connection a 64 MiB page cache (for a
+// replay, which writes far more than the default 2 MiB holds) and returns a
+// func that restores the default.
+func (k *KRTx) BigCache(ctx context.Context) (restore func(), err error) {
+	if _, err := k.tx.tx.ExecContext(ctx, `PRAGMA cache_size = -65536`); err != nil {
+		return nil, fmt.Errorf("cache size: %w", err)
+	}
+	return func() { _, _ = k.tx.tx.ExecContext(ctx, `PRAGMA cache_size = -2000`) }, nil
+}
+
 // ResetDerived deletes everything derived from events (matches, units,
 // issue state, scopes) so that a replay can rebuild it. Key-result state,
 // snapshots and manual values are kept.

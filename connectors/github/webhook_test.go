@@ -10,11 +10,13 @@ import (
 	"net/url"
 	"os"
 	"path/filepath"
+	"reflect"
 	"strings"
 	"testing"
 	"time"
 
 	"github.com/goalpost/goalpost/event"
+	"github.com/goalpost/goalpost/sandbox/githubfake"
 )
 
 var update = flag.Bool("update", false, "rewrite golden files")
@@ -193,5 +195,33 @@ func TestWebhookDoesNotWaitPastItsBudget(t *testing.T) {
 	}
 	if d := time.Since(start); d > 2*time.Second {
 		t.Fatalf("answered after %v", d)
+	}
+}
+
+// TestSameFactSameEvent: a PR read by the poller (list schema) and received
+// by webhook (full schema) gives identical events, not only identical ids.
+func TestSameFactSameEvent(t *testing.T) {
+	e := newEnv(t, func(c *Config) { c.Repos[0].ShipOnMerge = true })
+	n, err := e.fake.AddPullRequest(testRepo, githubfake.PullRequest{
+		Title: "Passkeys AUTH-9", Body: "Fixes ENG-1", Author: "alice", Labels: []string{"auth"}, HeadRef: "alice/eng-2-keys",
+	})
+	must(t, err)
+	e.clk.add(time.Hour)
+	_, err = e.fake.MergePullRequest(testRepo, n, githubfake.MergeOptions{})
+	must(t, err)
+	res, err := translate(e.cfg, "pull_request", e.prPayload("closed", n))
+	must(t, err)
+	e.poll()
+	if len(res.events) != 3 {
+		t.Fatalf("webhook gave %d events, want opened, merged, shipped", len(res.events))
+	}
+	for _, want := range res.events {
+		got, ok := e.pub.get(want.ID)
+		if !ok {
+			t.Fatalf("poll did not produce %s", want.ID)
+		}
+		if !reflect.DeepEqual(got, want) {
+			t.Fatalf("%s differs:\npoll    %+v\nwebhook %+v", want.ID, got, want)
+		}
 	}
 }
