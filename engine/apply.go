@@ -28,15 +28,6 @@ func (s keySet) sorted() []string {
 	return out
 }
 
-// apply records what one new event means for the key results: a match row
-// and unit grouping for every count, milestone and metric rule it matches,
-// and for an issue event the issue's state and which ratio scopes hold it.
-// The key results it touched are added to touched; a replay, which
-// re-evaluates everything, passes nil.
-func (e *Engine) apply(ctx context.Context, k *store.KRTx, ev *event.Event, touched keySet) error {
-	return e.record(ctx, k, ev, e.match(ev), touched)
-}
-
 // match maps ev's actor to a person and finds the rules ev matches. It does
 // no I/O.
 func (e *Engine) match(ev *event.Event) []rules.Match {
@@ -46,7 +37,11 @@ func (e *Engine) match(ev *event.Event) []rules.Match {
 	})
 }
 
-// record writes what ev's matches mean to the store (see apply).
+// record writes what one new event means for the key results: a match row
+// and unit grouping for every count, milestone and metric rule it matched,
+// and for an issue event the issue's state and which ratio scopes hold it.
+// The key results it touched are added to touched; a replay, which
+// re-evaluates everything, passes nil.
 func (e *Engine) record(ctx context.Context, k *store.KRTx, ev *event.Event, matches []rules.Match, touched keySet) error {
 	var scoped []string
 	for _, m := range matches {
@@ -78,6 +73,9 @@ func (e *Engine) record(ctx context.Context, k *store.KRTx, ev *event.Event, mat
 	return e.applyIssue(ctx, k, ev, scoped, touched)
 }
 
+// applyIssue saves an issue event as the issue's state (unless a later state
+// is stored), puts the issue in exactly the ratio scopes that matched it,
+// and marks the key results that hold or link the issue as touched.
 func (e *Engine) applyIssue(ctx context.Context, k *store.KRTx, ev *event.Event, scoped []string, touched keySet) error {
 	applied, err := k.UpsertIssue(ctx, issueState(ev))
 	if err != nil || !applied {

@@ -98,22 +98,27 @@ func benchEngine(b *testing.B, path string) (*Engine, *store.Store) {
 }
 
 // BenchmarkHandle measures events per second through Handle with 200 key
-// results, in batches of 256 (the pipeline consumer's batch size).
+// results: in batches of 256 (the pipeline consumer's batch size, where a
+// batch touches nearly every key result) and one event at a time (a quiet
+// webhook stream: one transaction per event).
 func BenchmarkHandle(b *testing.B) {
-	eng, _ := benchEngine(b, filepath.Join(b.TempDir(), "bench.db"))
-	const batch = 256
-	evs := make([]event.Event, 0, batch)
-	b.ResetTimer()
-	for n := 0; n < b.N; n++ {
-		evs = append(evs, benchEvent(n))
-		if len(evs) == batch || n == b.N-1 {
-			if err := eng.Handle(b.Context(), evs); err != nil {
-				b.Fatal(err)
+	for _, batch := range []int{256, 1} {
+		b.Run(fmt.Sprintf("batch=%d", batch), func(b *testing.B) {
+			eng, _ := benchEngine(b, filepath.Join(b.TempDir(), "bench.db"))
+			evs := make([]event.Event, 0, batch)
+			b.ResetTimer()
+			for n := 0; n < b.N; n++ {
+				evs = append(evs, benchEvent(n))
+				if len(evs) == batch || n == b.N-1 {
+					if err := eng.Handle(b.Context(), evs); err != nil {
+						b.Fatal(err)
+					}
+					evs = evs[:0]
+				}
 			}
-			evs = evs[:0]
-		}
+			b.ReportMetric(float64(b.N)/b.Elapsed().Seconds(), "events/s")
+		})
 	}
-	b.ReportMetric(float64(b.N)/b.Elapsed().Seconds(), "events/s")
 }
 
 // BenchmarkMatch measures matching alone (200 key results, indexed).
@@ -123,13 +128,17 @@ func BenchmarkMatch(b *testing.B) {
 		b.Fatal(err)
 	}
 	evs := make([]event.Event, 1024)
+	cands := 0
 	for i := range evs {
 		evs[i] = benchEvent(i)
+		cands += set.Candidates(evs[i].Source, evs[i].Kind, evs[i].Repo, rules.IsIssueState(&evs[i]))
 	}
 	b.ResetTimer()
 	for n := 0; n < b.N; n++ {
 		set.Match(&evs[n%len(evs)], "", nil)
 	}
+	b.ReportMetric(float64(cands)/float64(len(evs)), "rules-evaluated/event")
+	b.ReportMetric(float64(len(set.Rules())), "rules")
 }
 
 // BenchmarkRebuild measures a rebuild (replay of every stored event) over

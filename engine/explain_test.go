@@ -5,6 +5,7 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/goalpost/goalpost/event"
 	"github.com/goalpost/goalpost/rules"
@@ -137,5 +138,38 @@ target = 100
 	}
 	if m := moves[0]; m.From != 0 || m.To != 50 || len(m.Evidence) != 1 || m.Evidence[0].Unit != "A-1" {
 		t.Errorf("moved = %+v", m)
+	}
+}
+
+func TestHistory(t *testing.T) {
+	h := newHarness(t, decodeConfig(t, []byte(`
+[[objectives]]
+key = "O"
+period = "2026-Q4"
+[[objectives.key_results]]
+key = "n"
+type = "count"
+target = 4
+match = 'kind == "change.shipped"'
+`)), mustTime("2026-10-02T00:00:00Z"))
+	for _, at := range []string{"2026-10-02T00:00:00Z", "2026-10-03T00:00:00Z", "2026-10-04T00:00:00Z"} {
+		h.clock.Set(mustTime(at))
+		ev := event.Event{ID: at, Source: "github", Kind: event.KindChangeShipped, OccurredAt: mustTime(at).Add(-time.Hour), Unit: at}
+		if err := h.eng.Handle(t.Context(), []event.Event{ev}); err != nil {
+			t.Fatal(err)
+		}
+		if err := h.eng.Tick(t.Context()); err != nil { // nothing changed: no extra snapshot
+			t.Fatal(err)
+		}
+	}
+	snaps, err := h.eng.History(t.Context(), "n", time.Time{}, mustTime("2027-01-01T00:00:00Z"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(snaps) != 3 || snaps[0].Current != 1 || snaps[2].Current != 3 || snaps[2].Progress != 0.75 {
+		t.Errorf("history = %+v", snaps)
+	}
+	if _, err := h.eng.History(t.Context(), "nope", time.Time{}, time.Now()); err == nil {
+		t.Error("unknown key result: want an error")
 	}
 }

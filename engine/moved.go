@@ -140,3 +140,12 @@ func round4(v float64) float64 {
 	}
 	return float64(int64(v*p+0.5)) / p
 }
+
+// History returns a key result's snapshots in [from, to), oldest first: one
+// per meaningful change of its result (for charts).
+func (e *Engine) History(ctx context.Context, krKey string, from, to time.Time) ([]store.Snapshot, error) {
+	if _, ok := e.set.Rule(krKey); !ok {
+		return nil, fmt.Errorf("history: unknown key result %q", krKey)
+	}
+	return e.st.KRView().Snapshots(ctx, krKey, from, to)
+}

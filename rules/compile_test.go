@@ -1,9 +1,15 @@
 package rules
 
 import (
+	"bytes"
 	"errors"
+	"os"
+	"path/filepath"
 	"strings"
 	"testing"
+	"time"
+
+	"github.com/pelletier/go-toml/v2"
 
 	"github.com/goalpost/goalpost/confval"
 	"github.com/goalpost/goalpost/people"
@@ -199,5 +205,39 @@ func TestRuleVersion(t *testing.T) {
 	}
 	if c := compile(`kind == "b"`, 10); c == a {
 		t.Errorf("a new match kept the rule version %s", a)
+	}
+}
+
+// TestSample decodes testdata/sample.toml strictly (every key a key result
+// can take) and compiles it without warnings.
+func TestSample(t *testing.T) {
+	b, err := os.ReadFile(filepath.Join("testdata", "sample.toml"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var cfg struct {
+		Teams      []people.Team   `toml:"teams"`
+		People     []people.Person `toml:"people"`
+		Objectives []Objective     `toml:"objectives"`
+	}
+	dec := toml.NewDecoder(bytes.NewReader(b))
+	dec.DisallowUnknownFields()
+	if err := dec.Decode(&cfg); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := people.New(cfg.People, cfg.Teams); err != nil {
+		t.Fatal(err)
+	}
+	warnings, err := Check(cfg.Objectives, cfg.Teams)
+	if err != nil || len(warnings) != 0 {
+		t.Fatalf("Check = %v, %v", warnings, err)
+	}
+	set, _ := Compile(cfg.Objectives, WithTeams(cfg.Teams))
+	if n := len(set.Rules()); n != 6 {
+		t.Errorf("%d rules, want 6", n)
+	}
+	lt, _ := set.Rule("auth-lead-time")
+	if lt.Window != 28*24*time.Hour || lt.Tolerance != 0.1 || lt.DivideBy != 60 || lt.Location.String() != "Europe/Berlin" {
+		t.Errorf("auth-lead-time compiled as %+v", lt)
 	}
 }

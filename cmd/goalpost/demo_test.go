@@ -129,3 +129,10 @@ func writeFile(path, text string) error { return os.WriteFile(path, []byte(text)
 func bytesReader(b []byte) *bytes.Reader { return bytes.NewReader(b) }
 
 func discardLog() *slog.Logger { return slog.New(slog.DiscardHandler) }
+
+func envOr(name, def string) string {
+	if v := os.Getenv(name); v != "" {
+		return v
+	}
+	return def
+}

@@ -71,7 +71,7 @@ func sign(body []byte) string {
 	return "sha256=" + hex.EncodeToString(mac.Sum(nil))
 }
 
-func post(t *testing.T, url, event, delivery, signature string, body []byte) int {
+func post(t testing.TB, url, event, delivery, signature string, body []byte) int {
 	t.Helper()
 	req, _ := http.NewRequest(http.MethodPost, url, bytes.NewReader(body))
 	req.Header.Set("Content-Type", "application/json")
@@ -90,7 +90,7 @@ func post(t *testing.T, url, event, delivery, signature string, body []byte) int
 }
 
 // startDaemon builds the app from cfgText and runs it until the test ends.
-func startDaemon(t *testing.T, cfgText string) (*app, string) {
+func startDaemon(t testing.TB, cfgText string) (*app, string) {
 	t.Helper()
 	cfg, err := config.Parse("test.toml", []byte(cfgText), nil)
 	if err != nil {
