@@ -57,7 +57,7 @@ func BenchmarkRawJetStream(b *testing.B) {
 	b.ResetTimer()
 	publishAll(b, pub, evs)
 	for got := 0; got < b.N; {
-		batch, err := cons.Fetch(256, jetstream.FetchMaxWait(time.Second))
+		batch, err := cons.Fetch(min(256, b.N-got), jetstream.FetchMaxWait(time.Second))
 		if err != nil {
 			b.Fatal(err)
 		}

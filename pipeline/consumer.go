@@ -3,7 +3,6 @@ package pipeline
 import (
 	"context"
 	"encoding/json"
-	"errors"
 	"fmt"
 	"log/slog"
 	"strings"
@@ -62,62 +61,96 @@ func (c *Consumer) consumer(ctx context.Context) (jetstream.Consumer, error) {
 
 // Run consumes until ctx ends. It returns nil on cancellation.
 func (c *Consumer) Run(ctx context.Context) error {
-	cons, err := c.consumer(ctx)
-	if err != nil {
-		return err
-	}
-	for ctx.Err() == nil {
-		if _, err := c.fetchOnce(ctx, cons, time.Second); err != nil && ctx.Err() == nil {
-			c.log.Warn("consume", "err", err)
-			sleepCtx(ctx, time.Second)
-		}
-	}
-	return nil
+	_, err := c.loop(ctx, false)
+	return err
 }
 
 // Drain processes messages until none are pending, then returns how many it
 // handled (used by one-shot commands).
 func (c *Consumer) Drain(ctx context.Context) (int, error) {
+	return c.loop(ctx, true)
+}
+
+// loop receives messages through a prefetching pull subscription, so the
+// next batch arrives while the handler commits this one, and handles them
+// in batches: it waits for one message, then takes whatever else is already
+// buffered (up to Batch) without waiting more. A lone event is processed at
+// once, a burst in one transaction. With untilIdle it returns once nothing
+// is pending or waiting for an ack.
+func (c *Consumer) loop(ctx context.Context, untilIdle bool) (int, error) {
 	cons, err := c.consumer(ctx)
 	if err != nil {
 		return 0, err
 	}
+	lctx, stop := context.WithCancel(ctx)
+	defer stop()
+	in := make(chan jetstream.Msg, 2*c.Batch)
+	cc, err := cons.Consume(func(m jetstream.Msg) {
+		select {
+		case in <- m:
+		case <-lctx.Done(): // not acked: delivered again after ack_wait
+		}
+	}, jetstream.PullMaxMessages(2*c.Batch), jetstream.ConsumeErrHandler(func(_ jetstream.ConsumeContext, err error) {
+		c.log.Debug("consume", "err", err)
+	}))
+	if err != nil {
+		return 0, fmt.Errorf("consume: %w", err)
+	}
+	defer cc.Stop()
+	idle := time.NewTimer(time.Hour)
+	defer idle.Stop()
 	total := 0
 	for {
-		n, err := c.fetchOnce(ctx, cons, 200*time.Millisecond)
-		total += n
-		if err != nil {
-			return total, err
-		}
-		info, err := cons.Info(ctx)
-		if err != nil {
-			return total, fmt.Errorf("consumer info: %w", err)
-		}
-		if n == 0 && info.NumPending == 0 && info.NumAckPending == 0 {
+		idle.Reset(200 * time.Millisecond)
+		select {
+		case <-ctx.Done():
 			return total, nil
-		}
-		if n == 0 && info.NumPending == 0 {
-			sleepCtx(ctx, 50*time.Millisecond) // naked messages wait for redelivery
+		case m := <-in:
+			msgs := takeBuffered(in, []jetstream.Msg{m}, c.Batch)
+			total += len(msgs)
+			if err := c.handle(ctx, msgs); err != nil {
+				return total, err
+			}
+			if untilIdle && len(in) == 0 {
+				if done, err := c.idle(ctx, cons, 0); done || err != nil {
+					return total, err
+				}
+			}
+		case <-idle.C:
+			if !untilIdle {
+				continue
+			}
+			if done, err := c.idle(ctx, cons, len(in)); done || err != nil {
+				return total, err
+			}
 		}
 	}
 }
 
-func (c *Consumer) fetchOnce(ctx context.Context, cons jetstream.Consumer, wait time.Duration) (int, error) {
-	batch, err := cons.Fetch(c.Batch, jetstream.FetchMaxWait(wait))
+// takeBuffered appends messages already waiting in in, up to limit in all.
+func takeBuffered(in <-chan jetstream.Msg, msgs []jetstream.Msg, limit int) []jetstream.Msg {
+	for len(msgs) < limit {
+		select {
+		case m := <-in:
+			msgs = append(msgs, m)
+		default:
+			return msgs
+		}
+	}
+	return msgs
+}
+
+// idle reports whether the consumer has nothing left: nothing buffered,
+// pending on the server, or delivered and waiting for an ack or redelivery.
+func (c *Consumer) idle(ctx context.Context, cons jetstream.Consumer, buffered int) (bool, error) {
+	if buffered > 0 {
+		return false, nil
+	}
+	info, err := cons.Info(ctx)
 	if err != nil {
-		return 0, fmt.Errorf("fetch: %w", err)
+		return false, fmt.Errorf("consumer info: %w", err)
 	}
-	var msgs []jetstream.Msg
-	for m := range batch.Messages() {
-		msgs = append(msgs, m)
-	}
-	if err := batch.Error(); err != nil && !errors.Is(err, nats.ErrTimeout) && len(msgs) == 0 {
-		return 0, fmt.Errorf("fetch: %w", err)
-	}
-	if len(msgs) == 0 {
-		return 0, nil
-	}
-	return len(msgs), c.handle(ctx, msgs)
+	return info.NumPending == 0 && info.NumAckPending == 0, nil
 }
 
 // handle runs the batch through the handler; on failure it retries message by
@@ -216,13 +249,4 @@ func truncate(s string, n int) string {
 		return s
 	}
 	return s[:n]
-}
-
-func sleepCtx(ctx context.Context, d time.Duration) {
-	t := time.NewTimer(d)
-	defer t.Stop()
-	select {
-	case <-ctx.Done():
-	case <-t.C:
-	}
 }

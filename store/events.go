@@ -16,11 +16,14 @@ func (t *Tx) InsertEvent(ctx context.Context, ev event.Event) (bool, error) {
 	if err != nil {
 		return false, fmt.Errorf("encode event %s: %w", ev.ID, err)
 	}
-	res, err := t.tx.ExecContext(ctx, `INSERT INTO events
+	stmt, err := t.stmt(ctx, `INSERT INTO events
 		(id, source, kind, occurred_at, actor_handle, repo, unit, body, stored_seq)
 		VALUES (?, ?, ?, ?, ?, ?, ?, ?, (SELECT COALESCE(MAX(stored_seq), 0) + 1 FROM events))
-		ON CONFLICT (id) DO NOTHING`,
-		ev.ID, ev.Source, ev.Kind, ev.OccurredAt.UnixMilli(), ev.ActorHandle, ev.Repo, ev.Unit, string(body))
+		ON CONFLICT (id) DO NOTHING`)
+	if err != nil {
+		return false, err
+	}
+	res, err := stmt.ExecContext(ctx, ev.ID, ev.Source, ev.Kind, ev.OccurredAt.UnixMilli(), ev.ActorHandle, ev.Repo, ev.Unit, string(body))
 	if err != nil {
 		return false, fmt.Errorf("insert event %s: %w", ev.ID, err)
 	}

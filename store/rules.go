@@ -12,35 +12,19 @@ import (
 )
 
 // KRTx is the key-result side of one transaction: matches, units, issue
-// state, key-result state, snapshots. It caches prepared statements for the
-// life of the transaction; call Close before the transaction ends.
+// state, key-result state, snapshots. Its statements are prepared once per
+// transaction (see Tx.stmt).
 type KRTx struct {
-	tx    *Tx
-	stmts map[string]*sqlx.Stmt
+	tx *Tx
 }
 
 // KR returns the key-result writer for t.
-func (t *Tx) KR() *KRTx { return &KRTx{tx: t, stmts: map[string]*sqlx.Stmt{}} }
+func (t *Tx) KR() *KRTx { return &KRTx{tx: t} }
 
-// Close releases the prepared statements.
-func (k *KRTx) Close() {
-	for _, s := range k.stmts {
-		_ = s.Close()
-	}
-	k.stmts = map[string]*sqlx.Stmt{}
-}
+// Close is kept for callers' symmetry; the transaction releases statements.
+func (k *KRTx) Close() {}
 
-func (k *KRTx) stmt(ctx context.Context, q string) (*sqlx.Stmt, error) {
-	if s, ok := k.stmts[q]; ok {
-		return s, nil
-	}
-	s, err := k.tx.tx.PreparexContext(ctx, q)
-	if err != nil {
-		return nil, fmt.Errorf("prepare: %w", err)
-	}
-	k.stmts[q] = s
-	return s, nil
-}
+func (k *KRTx) stmt(ctx context.Context, q string) (*sqlx.Stmt, error) { return k.tx.stmt(ctx, q) }
 
 func (k *KRTx) exec(ctx context.Context, q string, args ...any) (sql.Result, error) {
 	s, err := k.stmt(ctx, q)

@@ -74,7 +74,31 @@ func (s *Store) Ping(ctx context.Context) error { return s.db.PingContext(ctx) }
 // Tx is one store transaction. Its methods are the writes that must commit
 // together (an event, the key-result state it changed, the writes it queued).
 type Tx struct {
-	tx *sqlx.Tx
+	tx    *sqlx.Tx
+	stmts map[string]*sqlx.Stmt // prepared once per transaction, by query
+}
+
+// stmt returns q prepared on the transaction, preparing it on first use:
+// a batch of events runs the same few statements hundreds of times.
+func (t *Tx) stmt(ctx context.Context, q string) (*sqlx.Stmt, error) {
+	if s, ok := t.stmts[q]; ok {
+		return s, nil
+	}
+	s, err := t.tx.PreparexContext(ctx, q)
+	if err != nil {
+		return nil, fmt.Errorf("prepare: %w", err)
+	}
+	if t.stmts == nil {
+		t.stmts = map[string]*sqlx.Stmt{}
+	}
+	t.stmts[q] = s
+	return s, nil
+}
+
+func (t *Tx) closeStmts() {
+	for _, s := range t.stmts {
+		_ = s.Close()
+	}
 }
 
 // InTx runs fn in one transaction, committing if it returns nil and rolling
@@ -89,7 +113,9 @@ func (s *Store) InTx(ctx context.Context, fn func(*Tx) error) (err error) {
 			_ = tx.Rollback()
 		}
 	}()
-	if err = fn(&Tx{tx: tx}); err != nil {
+	t := &Tx{tx: tx}
+	defer t.closeStmts()
+	if err = fn(t); err != nil {
 		return err
 	}
 	if err = tx.Commit(); err != nil {
