@@ -114,7 +114,7 @@ func (e *Engine) Handle(ctx context.Context, evs []event.Event) error {
 	}
 	e.mu.Lock()
 	defer e.mu.Unlock()
-	now := e.now()
+	now := skewed(e.now(), evs)
 	var dups []string
 	err := e.st.InTx(ctx, func(tx *store.Tx) error {
 		var err error
@@ -128,6 +128,24 @@ func (e *Engine) Handle(ctx context.Context, evs []event.Event) error {
 		e.metrics.Duplicate(src)
 	}
 	return nil
+}
+
+// maxSkew is how far ahead of our clock an event may be stamped and still
+// count at once: a source's clock a little ahead of ours (a deploy status
+// stamped by GitHub a second before we read the time) must not wait for the
+// next Tick to be counted.
+const maxSkew = 5 * time.Minute
+
+// skewed is the evaluation time for a batch: now, or the latest event time
+// when that is ahead of now by less than maxSkew.
+func skewed(now time.Time, evs []event.Event) time.Time {
+	out := now
+	for _, ev := range evs {
+		if t := ev.OccurredAt; t.After(out) && t.Sub(now) < maxSkew {
+			out = t
+		}
+	}
+	return out
 }
 
 // handleTx is Handle's transaction; it returns the sources of the events

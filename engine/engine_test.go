@@ -328,3 +328,24 @@ match = 'kind == "change.shipped"'
 		t.Errorf("jira back: status %s, want on_track", got.Status)
 	}
 }
+
+func TestSkewedEvaluationTime(t *testing.T) {
+	now := time.Date(2026, 11, 20, 12, 0, 0, 0, time.UTC)
+	at := func(d time.Duration) event.Event { return event.Event{OccurredAt: now.Add(d)} }
+	tests := []struct {
+		name string
+		evs  []event.Event
+		want time.Time
+	}{
+		{"events in the past", []event.Event{at(-time.Hour), at(-time.Second)}, now},
+		{"a source clock slightly ahead", []event.Event{at(-time.Hour), at(2 * time.Second)}, now.Add(2 * time.Second)},
+		{"far-future stamps are not trusted", []event.Event{at(48 * time.Hour)}, now},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			if got := skewed(now, tt.evs); !got.Equal(tt.want) {
+				t.Fatalf("got %s, want %s", got, tt.want)
+			}
+		})
+	}
+}

@@ -50,7 +50,7 @@ func (s *Sandbox) Simulate(ctx context.Context, webhookURL string, every time.Du
 func (s *Sandbox) shipOne(ctx context.Context, webhookURL string, i int) (Change, error) {
 	e := s.Company.Engineers[i%len(s.Company.Engineers)]
 	t := titles[i%len(titles)]
-	now := time.Now().UTC()
+	now := time.Now().UTC().Add(-time.Second)
 	n, err := s.GitHub.AddPullRequest(repoAPI, githubfake.PullRequest{Title: t.title, Author: e.GitHub, Labels: t.labels,
 		HeadRef: fmt.Sprintf("%s/live-%d", e.Key, i), CreatedAt: now.Add(-time.Hour)})
 	if err != nil {

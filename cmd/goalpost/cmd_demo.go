@@ -89,9 +89,14 @@ func (a *app) runDemo(ctx context.Context, sb *sandbox.Sandbox, every time.Durat
 		fmt.Fprintf(out, "\nRunning as a daemon: webhooks at %s, metrics at http://%s/metrics.\n", url, addr)
 		fmt.Fprintf(out, "The sandbox ships a change every %s and delivers its signed webhooks. Ctrl-C to stop.\n", every)
 		return sb.Simulate(ctx, url, every, func(ctx context.Context, ch sandbox.Change) {
-			time.Sleep(2 * time.Second) // let the engine and the writer catch up
+			select { // let the engine and the writer catch up
+			case <-ctx.Done():
+				return
+			case <-time.After(time.Second):
+			}
 			fmt.Fprintf(out, "\n%s merged and deployed %s#%d %q\n", ch.Author, ch.Repo, ch.Number, ch.Title)
 			_ = writeResults(ctx, a.engine, out)
+			fmt.Fprintf(out, "Notion pages now show Current: %s\n", notionCurrents(sb))
 		})
 	}
 	return a.run(ctx, map[string]func(context.Context) error{"sandbox": simulate})
@@ -124,4 +129,20 @@ func clip(s string, n int) string {
 		return string(r[:n-1]) + "…"
 	}
 	return s
+}
+
+// notionCurrents lists the Current property of each sandbox page, by key result.
+func notionCurrents(sb *sandbox.Sandbox) string {
+	keys := make([]string, 0, len(sb.Pages))
+	for k := range sb.Pages {
+		keys = append(keys, k)
+	}
+	sort.Strings(keys)
+	parts := make([]string, 0, len(keys))
+	for _, k := range keys {
+		if p, err := sb.Notion.Page(sb.Pages[k]); err == nil {
+			parts = append(parts, fmt.Sprintf("%s %v", k, p.Props["Current"]))
+		}
+	}
+	return strings.Join(parts, " · ")
 }

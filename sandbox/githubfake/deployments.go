@@ -164,6 +164,25 @@ func (f *Fake) listDeployments(w http.ResponseWriter, r *http.Request) {
 	f.respond(w, r, http.StatusOK, out)
 }
 
+// getDeployment serves GET /repos/{owner}/{repo}/deployments/{id}.
+func (f *Fake) getDeployment(w http.ResponseWriter, r *http.Request) {
+	f.mu.Lock()
+	rp := f.repoFor(r)
+	id, _ := strconv.ParseInt(r.PathValue("id"), 10, 64)
+	var d *deployment
+	if rp != nil {
+		d = rp.deployment(id)
+	}
+	if d == nil {
+		f.mu.Unlock()
+		f.notFound(w)
+		return
+	}
+	out := rp.renderDeployment(d)
+	f.mu.Unlock()
+	f.respond(w, r, http.StatusOK, out)
+}
+
 // listDeploymentStatuses serves GET /repos/{owner}/{repo}/deployments/{id}/statuses,
 // newest first.
 func (f *Fake) listDeploymentStatuses(w http.ResponseWriter, r *http.Request) {

@@ -13,6 +13,7 @@ func (f *Fake) routes(mux *http.ServeMux) {
 	mux.HandleFunc("GET "+repo+"/commits/{sha}/pulls", f.pullsForCommit)
 	mux.HandleFunc("GET "+repo+"/compare/{basehead}", f.compare)
 	mux.HandleFunc("GET "+repo+"/deployments", f.listDeployments)
+	mux.HandleFunc("GET "+repo+"/deployments/{id}", f.getDeployment)
 	mux.HandleFunc("GET "+repo+"/deployments/{id}/statuses", f.listDeploymentStatuses)
 	mux.HandleFunc("GET "+repo+"/actions/runs", f.listRuns)
 	mux.HandleFunc("GET "+repo+"/actions/workflows/{workflow}/runs", f.listRuns)
