@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
+	"strconv"
 	"strings"
 	"text/tabwriter"
 
@@ -152,4 +153,31 @@ func cmdBaseline(ctx context.Context, env *cliEnv, args []string) error {
 	}
 	defer o.close()
 	return o.engine.WriteBaseline(ctx, *weeks, env.stdout)
+}
+
+func cmdSet(ctx context.Context, env *cliEnv, args []string) error {
+	fs := newFlags("set", "KR VALUE", env)
+	path := configFlag(fs, env)
+	by := fs.String("by", env.getenv("USER"), "who sets the value (kept as its evidence)")
+	note := fs.String("note", "", "why, or where the number comes from")
+	if err := parse(fs, args); err != nil {
+		return err
+	}
+	if fs.NArg() != 2 {
+		return usageError{fmt.Errorf("set needs a manual key result and a value, e.g. goalpost set -c goalpost.toml nps 41 --note \"Q4 survey\"")}
+	}
+	value, err := strconv.ParseFloat(fs.Arg(1), 64)
+	if err != nil {
+		return usageError{fmt.Errorf("value: want a number, got %q", fs.Arg(1))}
+	}
+	o, err := openOffline(ctx, env, *path)
+	if err != nil {
+		return err
+	}
+	defer o.close()
+	if err := o.engine.SetManual(ctx, fs.Arg(0), value, *by, *note); err != nil {
+		return usageError{err}
+	}
+	fmt.Fprintf(env.stdout, "%s set to %s; a running daemon writes it back with its next write round\n", fs.Arg(0), num(value))
+	return writeResults(ctx, o.engine, env.stdout)
 }

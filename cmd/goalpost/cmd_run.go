@@ -40,6 +40,10 @@ func cmdRun(ctx context.Context, env *cliEnv, args []string) error {
 		return err
 	}
 	defer a.close()
+	if changed, err := a.engine.ChangedRules(ctx); err == nil && len(changed) > 0 {
+		log.Warn("these key results' rules changed since their values were computed; run 'goalpost rebuild' to recompute history",
+			"key_results", changed)
+	}
 	return a.run(ctx, nil)
 }
 

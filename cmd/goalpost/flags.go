@@ -27,15 +27,25 @@ func configFlag(fs *flag.FlagSet, env *cliEnv) *string {
 	return p
 }
 
-// parse parses args, turning flag errors into usage errors (exit 2).
+// parse parses args, flags before, between or after the positional
+// arguments (goalpost explain KR --item URL), turning flag errors into usage
+// errors (exit 2).
 func parse(fs *flag.FlagSet, args []string) error {
-	if err := fs.Parse(args); err != nil {
-		if err == flag.ErrHelp {
-			return err
+	var positional []string
+	for {
+		if err := fs.Parse(args); err != nil {
+			if err == flag.ErrHelp {
+				return err
+			}
+			return usageError{err}
 		}
-		return usageError{err}
+		rest := fs.Args()
+		if len(rest) == 0 {
+			break
+		}
+		positional, args = append(positional, rest[0]), rest[1:]
 	}
-	return nil
+	return fs.Parse(append([]string{"--"}, positional...))
 }
 
 // loadConfig loads the file named by -c, with usage errors for a missing

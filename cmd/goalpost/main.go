@@ -55,6 +55,7 @@ func commands() []command {
 		{"explain", "explain a key result's value: formula and evidence", cmdExplain},
 		{"rebuild", "recompute key results from stored events after a rule change", cmdRebuild},
 		{"baseline", "print the weekly shipped-to-production grid per person", cmdBaseline},
+		{"set", "set a manual key result's value", cmdSet},
 		{"report", "print or write the weekly check-in report", cmdReport},
 		{"version", "print the version", cmdVersion},
 	}
