@@ -8,31 +8,15 @@ import (
 	"sort"
 	"strings"
 	"testing"
+
+	"github.com/goalpost/goalpost/internal/fixtures"
 )
 
 // fixturesDir finds ../shared/fixtures next to the repository root (the
 // directory holding go.mod), or "" when it is absent.
 func fixturesDir(t *testing.T) string {
 	t.Helper()
-	dir, err := os.Getwd()
-	if err != nil {
-		t.Fatal(err)
-	}
-	for {
-		if _, err := os.Stat(filepath.Join(dir, "go.mod")); err == nil {
-			break
-		}
-		parent := filepath.Dir(dir)
-		if parent == dir {
-			return ""
-		}
-		dir = parent
-	}
-	f := filepath.Join(dir, "..", "shared", "fixtures")
-	if _, err := os.Stat(f); err != nil {
-		return ""
-	}
-	return f
+	return fixtures.Dir(t, "")
 }
 
 // TestFixtureIdentities collects every handle in the recorded GitHub, Jira

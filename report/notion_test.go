@@ -12,6 +12,7 @@ import (
 
 	"golang.org/x/time/rate"
 
+	"github.com/goalpost/goalpost/internal/fixtures"
 	"github.com/goalpost/goalpost/secret"
 	"github.com/goalpost/goalpost/transport"
 )
@@ -233,23 +234,5 @@ func TestNotionFixtureChildrenPagination(t *testing.T) {
 // skipping the test when it is absent.
 func fixturesDir(t *testing.T, name string) string {
 	t.Helper()
-	dir, err := os.Getwd()
-	if err != nil {
-		t.Fatal(err)
-	}
-	for {
-		if _, err := os.Stat(filepath.Join(dir, "go.mod")); err == nil {
-			break
-		}
-		parent := filepath.Dir(dir)
-		if parent == dir {
-			t.Skip("module root not found")
-		}
-		dir = parent
-	}
-	fx := filepath.Join(dir, "..", "shared", "fixtures", name)
-	if _, err := os.Stat(fx); err != nil {
-		t.Skipf("fixtures not present: %s", fx)
-	}
-	return fx
+	return fixtures.Dir(t, name)
 }

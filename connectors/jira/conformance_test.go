@@ -6,31 +6,15 @@ import (
 	"path/filepath"
 	"slices"
 	"testing"
+
+	"github.com/goalpost/goalpost/internal/fixtures"
 )
 
 // fixturesDir finds ../shared/fixtures/<name> next to the repository root
 // (the directory holding go.mod), skipping the test when it is absent.
 func fixturesDir(t *testing.T, name string) string {
 	t.Helper()
-	dir, err := os.Getwd()
-	if err != nil {
-		t.Fatal(err)
-	}
-	for {
-		if _, err := os.Stat(filepath.Join(dir, "go.mod")); err == nil {
-			break
-		}
-		parent := filepath.Dir(dir)
-		if parent == dir {
-			t.Skip("repository root not found")
-		}
-		dir = parent
-	}
-	fx := filepath.Join(dir, "..", "shared", "fixtures", name)
-	if _, err := os.Stat(fx); err != nil {
-		t.Skipf("fixtures not available: %v", err)
-	}
-	return fx
+	return fixtures.Dir(t, name)
 }
 
 func readFixture(t *testing.T, dir, name string) []byte {

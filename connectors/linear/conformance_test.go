@@ -7,31 +7,15 @@ import (
 	"slices"
 	"testing"
 	"time"
+
+	"github.com/goalpost/goalpost/internal/fixtures"
 )
 
 // linearFixturesDir finds ../shared/fixtures/linear next to the repository
 // root (the directory holding go.mod), skipping when it is absent.
 func linearFixturesDir(t *testing.T) string {
 	t.Helper()
-	dir, err := os.Getwd()
-	if err != nil {
-		t.Fatal(err)
-	}
-	for {
-		if _, err := os.Stat(filepath.Join(dir, "go.mod")); err == nil {
-			break
-		}
-		parent := filepath.Dir(dir)
-		if parent == dir {
-			t.Skip("repository root not found")
-		}
-		dir = parent
-	}
-	fx := filepath.Join(dir, "..", "shared", "fixtures", "linear")
-	if _, err := os.Stat(fx); err != nil {
-		t.Skipf("fixtures not available: %v", err)
-	}
-	return fx
+	return fixtures.Dir(t, "linear")
 }
 
 // Real Linear deliveries, signed here and delivered at their own

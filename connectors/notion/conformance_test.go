@@ -10,26 +10,15 @@ import (
 	"time"
 
 	"github.com/jomei/notionapi"
+
+	"github.com/goalpost/goalpost/internal/fixtures"
 )
 
 // fixture reads a recorded Notion payload from ../shared/fixtures/notion
 // (next to the repository root), skipping the test when it is absent.
 func fixture(t *testing.T, name string) []byte {
 	t.Helper()
-	dir, err := os.Getwd()
-	if err != nil {
-		t.Fatal(err)
-	}
-	for {
-		if _, err := os.Stat(filepath.Join(dir, "go.mod")); err == nil {
-			break
-		}
-		if filepath.Dir(dir) == dir {
-			t.Skip("repository root not found")
-		}
-		dir = filepath.Dir(dir)
-	}
-	b, err := os.ReadFile(filepath.Join(dir, "..", "shared", "fixtures", "notion", name))
+	b, err := os.ReadFile(filepath.Join(fixtures.Dir(t, "notion"), name))
 	if err != nil {
 		t.Skipf("fixture not available: %v", err)
 	}

@@ -7,29 +7,15 @@ import (
 	"strconv"
 	"testing"
 	"time"
+
+	"github.com/goalpost/goalpost/internal/fixtures"
 )
 
 // fixturesDir finds ../shared/fixtures/<sub> next to the module root, or
 // skips the test when it is absent.
 func fixturesDir(t *testing.T, sub string) string {
 	t.Helper()
-	dir, err := os.Getwd()
-	must(t, err)
-	for {
-		if _, err := os.Stat(filepath.Join(dir, "go.mod")); err == nil {
-			break
-		}
-		parent := filepath.Dir(dir)
-		if parent == dir {
-			t.Skip("module root not found")
-		}
-		dir = parent
-	}
-	fx := filepath.Join(dir, "..", "shared", "fixtures", sub)
-	if _, err := os.Stat(fx); err != nil {
-		t.Skipf("fixtures not present: %s", fx)
-	}
-	return fx
+	return fixtures.Dir(t, sub)
 }
 
 // TestShapesMatchRecordedAPI checks that what the fake serves has the shape

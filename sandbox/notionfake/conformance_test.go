@@ -6,6 +6,8 @@ import (
 	"path/filepath"
 	"slices"
 	"testing"
+
+	"github.com/goalpost/goalpost/internal/fixtures"
 )
 
 // TestConformanceShapes compares the fake's answers with recorded Notion
@@ -67,19 +69,5 @@ func readJSON(t *testing.T, path string, v any) {
 
 func fixtureDir(t *testing.T) string {
 	t.Helper()
-	dir, _ := os.Getwd()
-	for {
-		if _, err := os.Stat(filepath.Join(dir, "go.mod")); err == nil {
-			break
-		}
-		if filepath.Dir(dir) == dir {
-			t.Skip("repository root not found")
-		}
-		dir = filepath.Dir(dir)
-	}
-	path := filepath.Join(dir, "..", "shared", "fixtures", "notion")
-	if _, err := os.Stat(path); err != nil {
-		t.Skipf("fixtures not available: %v", err)
-	}
-	return path
+	return fixtures.Dir(t, "notion")
 }
