@@ -2,19 +2,16 @@ package deploy
 
 import (
 	"context"
-	"crypto/hmac"
-	"crypto/sha256"
-	"encoding/hex"
 	"encoding/json"
 	"errors"
 	"fmt"
-	"io"
 	"log/slog"
 	"net/http"
 	"strings"
 	"time"
 
 	"github.com/goalpost/goalpost/connectors/github"
+	"github.com/goalpost/goalpost/connectors/internal/hook"
 	"github.com/goalpost/goalpost/event"
 )
 
@@ -80,19 +77,8 @@ func NewWebhook(cfg *Config, pub Publisher, log *slog.Logger, opts ...Option) (*
 }
 
 func (h *Webhook) ServeHTTP(w http.ResponseWriter, r *http.Request) {
-	if r.Method != http.MethodPost {
-		w.Header().Set("Allow", http.MethodPost)
-		reply(w, http.StatusMethodNotAllowed, "method not allowed")
-		return
-	}
-	body, err := io.ReadAll(r.Body)
-	if err != nil {
-		var tooBig *http.MaxBytesError
-		if errors.As(err, &tooBig) {
-			reply(w, http.StatusRequestEntityTooLarge, "body too large")
-			return
-		}
-		reply(w, http.StatusBadRequest, "cannot read body")
+	body, ok := hook.ReadBody(w, r, 1<<20)
+	if !ok {
 		return
 	}
 	if !Verify(h.secret, body, r.Header.Get(SignatureHeader)) {
@@ -135,23 +121,13 @@ func (h *Webhook) publish(ctx context.Context, d github.Deploy) error {
 
 // Verify checks a signature header against the body in constant time.
 func Verify(secret, body []byte, header string) bool {
-	sig, ok := strings.CutPrefix(header, "sha256=")
-	if !ok {
-		return false
-	}
-	got, err := hex.DecodeString(sig)
-	if err != nil {
-		return false
-	}
-	return hmac.Equal(got, Sign(secret, body))
+	return hook.VerifyPrefixed(secret, body, header)
 }
 
 // Sign returns HMAC-SHA256(secret, body); the header value is
 // "sha256=" + hex of it.
 func Sign(secret, body []byte) []byte {
-	mac := hmac.New(sha256.New, secret)
-	mac.Write(body)
-	return mac.Sum(nil)
+	return hook.Sign(secret, body)
 }
 
 func reply(w http.ResponseWriter, status int, msg string) {

@@ -2,21 +2,21 @@ package github
 
 import (
 	"context"
-	"crypto/hmac"
-	"crypto/sha256"
-	"encoding/hex"
 	"encoding/json"
 	"errors"
 	"fmt"
-	"io"
 	"log/slog"
 	"mime"
 	"net/http"
 	"net/url"
-	"strings"
 	"sync"
 	"time"
+
+	"github.com/goalpost/goalpost/connectors/internal/hook"
 )
+
+// maxWebhookBody is GitHub's own cap: larger payloads are never delivered.
+const maxWebhookBody = 25 << 20
 
 // webhookBudget bounds the work for one delivery: GitHub records a delivery
 // as failed when the answer takes more than 10 seconds.
@@ -76,19 +76,8 @@ func NewWebhook(cfg *Config, pub Publisher, log *slog.Logger, opts ...WebhookOpt
 var errBadPayload = errors.New("bad payload")
 
 func (h *Webhook) ServeHTTP(w http.ResponseWriter, r *http.Request) {
-	if r.Method != http.MethodPost {
-		w.Header().Set("Allow", http.MethodPost)
-		reply(w, http.StatusMethodNotAllowed, "method not allowed")
-		return
-	}
-	body, err := io.ReadAll(r.Body)
-	if err != nil {
-		var tooBig *http.MaxBytesError
-		if errors.As(err, &tooBig) {
-			reply(w, http.StatusRequestEntityTooLarge, "body too large")
-			return
-		}
-		reply(w, http.StatusBadRequest, "cannot read body")
+	body, ok := hook.ReadBody(w, r, maxWebhookBody)
+	if !ok {
 		return
 	}
 	if !validSignature(h.secret, body, r.Header.Get("X-Hub-Signature-256")) {
@@ -162,17 +151,7 @@ func (h *Webhook) handle(ctx context.Context, kind string, payload []byte) (int,
 
 // validSignature checks "sha256=<hex HMAC-SHA256(secret, body)>".
 func validSignature(secret, body []byte, header string) bool {
-	sig, ok := strings.CutPrefix(header, "sha256=")
-	if !ok {
-		return false
-	}
-	got, err := hex.DecodeString(sig)
-	if err != nil {
-		return false
-	}
-	mac := hmac.New(sha256.New, secret)
-	mac.Write(body)
-	return hmac.Equal(got, mac.Sum(nil))
+	return hook.VerifyPrefixed(secret, body, header)
 }
 
 // jsonPayload returns the JSON document of a delivery: the body, or its

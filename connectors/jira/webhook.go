@@ -1,16 +1,12 @@
 package jira
 
 import (
-	"crypto/hmac"
-	"crypto/sha256"
-	"encoding/hex"
 	"encoding/json"
 	"errors"
-	"io"
 	"log/slog"
 	"net/http"
-	"strings"
 
+	"github.com/goalpost/goalpost/connectors/internal/hook"
 	"github.com/goalpost/goalpost/event"
 )
 
@@ -77,19 +73,8 @@ type webhookPayload struct {
 // signature 401, malformed JSON 400, oversized body 413, publish failure 503
 // (Jira retries; the retry gives the same event IDs, so it counts once).
 func (w *Webhook) ServeHTTP(rw http.ResponseWriter, r *http.Request) {
-	if r.Method != http.MethodPost {
-		rw.Header().Set("Allow", http.MethodPost)
-		http.Error(rw, "method not allowed", http.StatusMethodNotAllowed)
-		return
-	}
-	body, err := io.ReadAll(http.MaxBytesReader(rw, r.Body, maxWebhookBody))
-	if err != nil {
-		var mbe *http.MaxBytesError
-		if errors.As(err, &mbe) {
-			http.Error(rw, "body too large", http.StatusRequestEntityTooLarge)
-			return
-		}
-		http.Error(rw, "cannot read body", http.StatusBadRequest)
+	body, ok := hook.ReadBody(rw, r, maxWebhookBody)
+	if !ok {
 		return
 	}
 	if !validSignature(w.secret, r.Header.Get("X-Hub-Signature"), body) {
@@ -116,17 +101,7 @@ func (w *Webhook) ServeHTTP(rw http.ResponseWriter, r *http.Request) {
 
 // validSignature checks "sha256=<hex HMAC-SHA256(secret, body)>".
 func validSignature(secret []byte, header string, body []byte) bool {
-	hexSig, ok := strings.CutPrefix(header, "sha256=")
-	if !ok {
-		return false
-	}
-	got, err := hex.DecodeString(hexSig)
-	if err != nil {
-		return false
-	}
-	mac := hmac.New(sha256.New, secret)
-	mac.Write(body)
-	return hmac.Equal(got, mac.Sum(nil))
+	return hook.VerifyPrefixed(secret, body, header)
 }
 
 // events maps issue_created and issue_updated deliveries; every other

@@ -1,17 +1,13 @@
 package linear
 
 import (
-	"crypto/hmac"
-	"crypto/sha256"
-	"encoding/hex"
 	"encoding/json"
 	"errors"
-	"io"
 	"log/slog"
 	"net/http"
-	"strings"
 	"time"
 
+	"github.com/goalpost/goalpost/connectors/internal/hook"
 	"github.com/goalpost/goalpost/event"
 )
 
@@ -63,12 +59,7 @@ type webhookPayload struct {
 // stale timestamp 401, malformed JSON 400, oversized body 413, publish
 // failure 503 (Linear retries; the retry gives the same event IDs).
 func (w *Webhook) ServeHTTP(rw http.ResponseWriter, r *http.Request) {
-	if r.Method != http.MethodPost {
-		rw.Header().Set("Allow", http.MethodPost)
-		http.Error(rw, "method not allowed", http.StatusMethodNotAllowed)
-		return
-	}
-	body, ok := readBody(rw, r)
+	body, ok := hook.ReadBody(rw, r, maxWebhookBody)
 	if !ok {
 		return
 	}
@@ -100,32 +91,10 @@ func (w *Webhook) ServeHTTP(rw http.ResponseWriter, r *http.Request) {
 	rw.WriteHeader(http.StatusOK)
 }
 
-// readBody reads the raw body once, answering 413 when it is over the
-// server's (or our own) limit.
-func readBody(rw http.ResponseWriter, r *http.Request) ([]byte, bool) {
-	body, err := io.ReadAll(http.MaxBytesReader(rw, r.Body, maxWebhookBody))
-	if err == nil {
-		return body, true
-	}
-	var mbe *http.MaxBytesError
-	if errors.As(err, &mbe) {
-		http.Error(rw, "body too large", http.StatusRequestEntityTooLarge)
-	} else {
-		http.Error(rw, "cannot read body", http.StatusBadRequest)
-	}
-	return nil, false
-}
-
 // validSignature compares the lowercase hex HMAC-SHA256 of body with the
 // header in constant time.
 func validSignature(secret []byte, header string, body []byte) bool {
-	if header == "" {
-		return false
-	}
-	mac := hmac.New(sha256.New, secret)
-	mac.Write(body)
-	want := hex.EncodeToString(mac.Sum(nil))
-	return hmac.Equal([]byte(strings.ToLower(strings.TrimSpace(header))), []byte(want))
+	return hook.VerifyHex(secret, body, header)
 }
 
 func absDuration(d time.Duration) time.Duration {

@@ -1,0 +1,59 @@
+// Package hook holds what every webhook receiver does the same way: read
+// the raw body once within a size limit, and check an HMAC-SHA256 signature
+// over it in constant time. What each service signs and how it answers stay
+// in its own connector.
+package hook
+
+import (
+	"crypto/hmac"
+	"crypto/sha256"
+	"encoding/hex"
+	"errors"
+	"io"
+	"net/http"
+	"strings"
+)
+
+// ReadBody reads a delivery's raw body. It answers 405 to anything but POST,
+// 413 when the body exceeds max (or the server's own limit), and 400 when
+// the body cannot be read; ok is false when it answered.
+func ReadBody(w http.ResponseWriter, r *http.Request, max int64) (body []byte, ok bool) {
+	if r.Method != http.MethodPost {
+		w.Header().Set("Allow", http.MethodPost)
+		http.Error(w, "method not allowed", http.StatusMethodNotAllowed)
+		return nil, false
+	}
+	body, err := io.ReadAll(http.MaxBytesReader(w, r.Body, max))
+	if err != nil {
+		var tooBig *http.MaxBytesError
+		if errors.As(err, &tooBig) {
+			http.Error(w, "body too large", http.StatusRequestEntityTooLarge)
+			return nil, false
+		}
+		http.Error(w, "cannot read body", http.StatusBadRequest)
+		return nil, false
+	}
+	return body, true
+}
+
+// Sign returns HMAC-SHA256(secret, body).
+func Sign(secret, body []byte) []byte {
+	mac := hmac.New(sha256.New, secret)
+	mac.Write(body)
+	return mac.Sum(nil)
+}
+
+// VerifyHex reports whether sig is the hex HMAC-SHA256 of body (Linear's
+// Linear-Signature), comparing in constant time.
+func VerifyHex(secret, body []byte, sig string) bool {
+	got, err := hex.DecodeString(strings.TrimSpace(sig))
+	return err == nil && len(got) > 0 && hmac.Equal(got, Sign(secret, body))
+}
+
+// VerifyPrefixed reports whether header is "sha256=" followed by the hex
+// HMAC-SHA256 of body (GitHub's X-Hub-Signature-256, Jira's X-Hub-Signature,
+// goalpost's deploy documents), comparing in constant time.
+func VerifyPrefixed(secret, body []byte, header string) bool {
+	sig, ok := strings.CutPrefix(header, "sha256=")
+	return ok && VerifyHex(secret, body, sig)
+}

@@ -1,0 +1,62 @@
+package hook
+
+import (
+	"encoding/hex"
+	"net/http"
+	"net/http/httptest"
+	"strings"
+	"testing"
+)
+
+func TestVerify(t *testing.T) {
+	// GitHub's documented test vector.
+	secret, body := []byte("It's a Secret to Everybody"), []byte("Hello, World!")
+	const want = "757107ea0eb2509fc211221cce984b8a37570b6d7586c22c46f4379c8b043e17"
+	tests := []struct {
+		name string
+		ok   bool
+		fn   func() bool
+	}{
+		{"hex", true, func() bool { return VerifyHex(secret, body, want) }},
+		{"hex upper case", true, func() bool { return VerifyHex(secret, body, strings.ToUpper(want)) }},
+		{"prefixed", true, func() bool { return VerifyPrefixed(secret, body, "sha256="+want) }},
+		{"missing prefix", false, func() bool { return VerifyPrefixed(secret, body, want) }},
+		{"sha1 prefix", false, func() bool { return VerifyPrefixed(secret, body, "sha1="+want) }},
+		{"empty", false, func() bool { return VerifyHex(secret, body, "") }},
+		{"not hex", false, func() bool { return VerifyHex(secret, body, "zz") }},
+		{"other body", false, func() bool { return VerifyHex(secret, []byte("Hello"), want) }},
+		{"other secret", false, func() bool { return VerifyHex([]byte("x"), body, want) }},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			if got := tt.fn(); got != tt.ok {
+				t.Fatalf("got %v, want %v", got, tt.ok)
+			}
+		})
+	}
+	if hex.EncodeToString(Sign(secret, body)) != want {
+		t.Fatal("Sign disagrees with the test vector")
+	}
+}
+
+func TestReadBody(t *testing.T) {
+	tests := []struct {
+		name, method, body string
+		wantOK             bool
+		wantStatus         int
+	}{
+		{"post", "POST", "{}", true, 200},
+		{"get", "GET", "", false, 405},
+		{"too large", "POST", strings.Repeat("x", 11), false, 413},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			rec := httptest.NewRecorder()
+			body, ok := ReadBody(rec, httptest.NewRequest(tt.method, "/", strings.NewReader(tt.body)), 10)
+			if ok != tt.wantOK || rec.Code != tt.wantStatus || (ok && string(body) != tt.body) {
+				t.Fatalf("ok=%v status=%d body=%q", ok, rec.Code, body)
+			}
+		})
+	}
+	_ = http.MethodPost
+}
