@@ -158,14 +158,3 @@ func readEvents(t testing.TB, path string) []event.Event {
 	}
 	return out
 }
-
-func ts(t testing.TB, s string) time.Time {
-	t.Helper()
-	v, err := time.Parse(time.RFC3339, s)
-	if err != nil {
-		t.Fatalf("time %q: %v", s, err)
-	}
-	return v
-}
-
-func f64(v float64) *float64 { return &v }

@@ -155,9 +155,7 @@ func requestFields(cfg *Config) []string {
 			fs = append(fs, id)
 		}
 	}
-	for _, id := range sortedValues(cfg.NumberFields) {
-		fs = append(fs, id)
-	}
+	fs = append(fs, sortedValues(cfg.NumberFields)...)
 	slices.Sort(fs)
 	return slices.Compact(fs)
 }
