@@ -124,3 +124,20 @@ func (m *Metrics) Webhook(source string, code int) {
 		m.webhooks.WithLabelValues(source, httpCode(code)).Inc()
 	}
 }
+
+// WatchSource exports goalpost_source_failing{source} as 1 while failing
+// reports true (the source's last poll failed), read at each scrape.
+func (m *Metrics) WatchSource(source string, failing func() bool) {
+	if m == nil {
+		return
+	}
+	m.reg.MustRegister(prometheus.NewGaugeFunc(prometheus.GaugeOpts{
+		Namespace: "goalpost", Name: "source_failing", Help: "1 while the source's last poll failed.",
+		ConstLabels: prometheus.Labels{"source": source},
+	}, func() float64 {
+		if failing() {
+			return 1
+		}
+		return 0
+	}))
+}

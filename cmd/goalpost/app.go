@@ -12,7 +12,6 @@ import (
 	"github.com/nats-io/nats.go/jetstream"
 
 	"github.com/goalpost/goalpost/config"
-	"github.com/goalpost/goalpost/connectors/notion"
 	"github.com/goalpost/goalpost/engine"
 	"github.com/goalpost/goalpost/metrics"
 	"github.com/goalpost/goalpost/people"
@@ -42,14 +41,11 @@ type app struct {
 	store    *store.Store
 	conn     *pipeline.Conn
 	pub      *pipeline.Publisher
-	set      *rules.Set
-	dir      *people.Directory
 	engine   *engine.Engine
 	consumer *pipeline.Consumer
 	pollers  map[string]poller       // by source
 	webhooks map[string]http.Handler // by source, mounted at /webhooks/<source>
 	writer   writer
-	notion   *notion.Sink // set when [notion] is configured
 	server   *server.Server
 	reports  *report.Scheduler // nil without a [report] section
 }
@@ -84,7 +80,8 @@ func build(ctx context.Context, cfg *config.Config, log *slog.Logger, opt buildO
 			a.close()
 		}
 	}()
-	if a.set, a.dir, err = compileRules(cfg); err != nil {
+	set, dir, err := compileRules(cfg)
+	if err != nil {
 		return nil, usageError{err}
 	}
 	if a.store, err = store.Open(ctx, cfg.Store.Path, log.With("component", "store")); err != nil {
@@ -104,7 +101,10 @@ func build(ctx context.Context, cfg *config.Config, log *slog.Logger, opt buildO
 	if err := a.buildConnectors(); err != nil {
 		return nil, usageError{err}
 	}
-	a.engine = engine.New(a.set, a.dir, a.store,
+	for name, p := range a.pollers {
+		a.metrics.WatchSource(name, func() bool { return p.LastError() != nil })
+	}
+	a.engine = engine.New(set, dir, a.store,
 		engine.WithHealth(engine.SourceHealth(a.lastErrorers())),
 		engine.WithLogger(log.With("component", "engine")),
 		engine.WithMetrics(a.metrics))

@@ -123,11 +123,13 @@ func cmdSync(ctx context.Context, env *cliEnv, args []string) error {
 			return err
 		}
 	}
+	// A failing source does not hide the others' results: they are printed
+	// (its key results show as stale) and the failure is the exit status.
 	n, err := a.cycle(ctx)
-	if err != nil {
-		return err
+	if perr := a.printResults(ctx, env.stdout, n); perr != nil && err == nil {
+		err = perr
 	}
-	return a.printResults(ctx, env.stdout, n)
+	return err
 }
 
 func cmdCheck(_ context.Context, env *cliEnv, args []string) error {

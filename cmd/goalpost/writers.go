@@ -28,7 +28,6 @@ func (a *app) buildWriter(opt buildOptions) (*writeback.Sender, error) {
 			return nil, err
 		}
 		sinks["notion"] = s
-		a.notion = s
 	}
 	if c := a.cfg.Linear; c != nil {
 		// Its own client: its own request budget, apart from the poller's.
