@@ -138,9 +138,17 @@ func mdPeople(b *strings.Builder, heading string, ps []Person, note string) {
 // summaryLine is the one-line overview; strong wraps emphasis ("**" or "*").
 func summaryLine(r *Report, strong string) string {
 	s := r.Summary
-	return fmt.Sprintf("%s%d key results:%s %d on track · %d at risk · %d off track · %d done · %d stale — %s%d changes reached production%s — baseline met by %s",
-		strong, s.KRs, strong, s.OnTrack, s.AtRisk, s.OffTrack, s.Done, s.Stale,
-		strong, s.Shipped, strong, coverageText(Coverage{Met: s.Met, People: s.People}))
+	return fmt.Sprintf("%s%s:%s %d on track · %d at risk · %d off track · %d done · %d stale — %s%s reached production%s — baseline met by %s",
+		strong, plural(s.KRs, "key result"), strong, s.OnTrack, s.AtRisk, s.OffTrack, s.Done, s.Stale,
+		strong, plural(s.Shipped, "change"), strong, coverageText(Coverage{Met: s.Met, People: s.People}))
+}
+
+// plural is "1 change", "2 changes".
+func plural(n int, noun string) string {
+	if n == 1 {
+		return fmt.Sprintf("%d %s", n, noun)
+	}
+	return fmt.Sprintf("%d %ss", n, noun)
 }
 
 var mdEscaper = strings.NewReplacer(

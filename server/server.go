@@ -34,6 +34,7 @@ type Options struct {
 // Server is the HTTP server.
 type Server struct {
 	opt     Options
+	mux     *http.ServeMux
 	handler http.Handler
 	log     *slog.Logger
 
@@ -55,7 +56,12 @@ func New(opt Options, webhooks map[string]http.Handler, ready map[string]ReadyCh
 	if m != nil {
 		mux.Handle("GET /metrics", m.Handler())
 	}
-	return &Server{opt: opt, handler: mux, log: log, up: make(chan struct{})}
+	return &Server{opt: opt, mux: mux, handler: mux, log: log, up: make(chan struct{})}
+}
+
+// Handle adds a route (the dashboard); call it before Run.
+func (s *Server) Handle(pattern string, h http.Handler) {
+	s.mux.Handle(pattern, h)
 }
 
 // Handler returns the routes (for tests with httptest).

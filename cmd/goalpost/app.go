@@ -114,12 +114,17 @@ func build(ctx context.Context, cfg *config.Config, log *slog.Logger, opt buildO
 		return nil, usageError{err}
 	}
 	a.writer, a.consumer.AfterCommit = sender, sender.Notify
-	if a.reports, err = a.buildScheduler(opt.out); err != nil {
+	reports, err := newReportBuilder(cfg, a.engine, a.store)
+	if err != nil {
+		return nil, usageError{err}
+	}
+	if a.reports, err = a.buildScheduler(reports, opt.out); err != nil {
 		return nil, usageError{err}
 	}
 	a.server = server.New(serverOptions(cfg.Server), a.webhooks, map[string]server.ReadyCheck{
 		"nats": a.conn.Ready, "store": a.store.Ping,
 	}, a.metrics, log.With("component", "http"))
+	a.server.Handle("GET /{$}", dashboard(reports))
 	return a, nil
 }
 

@@ -86,7 +86,7 @@ func (a *app) runDemo(ctx context.Context, sb *sandbox.Sandbox, every time.Durat
 			return nil
 		}
 		url := "http://" + addr + "/webhooks/github"
-		fmt.Fprintf(out, "\nRunning as a daemon: webhooks at %s, metrics at http://%s/metrics.\n", url, addr)
+		fmt.Fprintf(out, "\nRunning as a daemon: dashboard at http://%s/, webhooks at %s, metrics at http://%[1]s/metrics.\n", addr, url)
 		fmt.Fprintf(out, "The sandbox ships a change every %s and delivers its signed webhooks. Ctrl-C to stop.\n", every)
 		return sb.Simulate(ctx, url, every, func(ctx context.Context, ch sandbox.Change) {
 			select { // let the engine and the writer catch up

@@ -1,9 +1,10 @@
 package main
 
 import (
+	"bytes"
 	"context"
-	"errors"
 	"fmt"
+	"net/http"
 	"time"
 
 	"github.com/goalpost/goalpost/config"
@@ -24,13 +25,9 @@ func newReportBuilder(cfg *config.Config, eng *engine.Engine, st *store.Store) (
 
 // buildScheduler wires the weekly check-in's schedule and destinations;
 // nil when there is no [report] section.
-func (a *app) buildScheduler(env *cliEnv) (*report.Scheduler, error) {
+func (a *app) buildScheduler(b *report.Builder, env *cliEnv) (*report.Scheduler, error) {
 	if a.cfg.Report == nil {
 		return nil, nil
-	}
-	b, err := newReportBuilder(a.cfg, a.engine, a.store)
-	if err != nil {
-		return nil, err
 	}
 	deps := report.Deps{Stdout: env.stdout, Log: a.log.With("component", "report")}
 	if n := a.cfg.Notion; n != nil {
@@ -41,6 +38,29 @@ func (a *app) buildScheduler(env *cliEnv) (*report.Scheduler, error) {
 		return nil, err
 	}
 	return report.NewScheduler(a.cfg.Report, a.cfg.Teams, b.Report, dests, a.store, a.log.With("component", "report"), time.Now)
+}
+
+// dashboard serves the weekly check-in as a live HTML page at /: the
+// current week by default, ?week=2026-W47 and ?team=NAME to choose. It
+// shows what the report shows (numbers, evidence links, the baseline grid),
+// never configuration or secrets.
+func dashboard(b *report.Builder) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		q := r.URL.Query()
+		req := report.Request{Team: q.Get("team"), Week: q.Get("week"), Format: "html", Now: time.Now()}
+		if err := checkReportRequest(b, req); err != nil {
+			http.Error(w, err.Error(), http.StatusBadRequest)
+			return
+		}
+		var page bytes.Buffer
+		if err := report.Write(r.Context(), b, req, &page); err != nil {
+			http.Error(w, "cannot draft the report: "+err.Error(), http.StatusInternalServerError)
+			return
+		}
+		w.Header().Set("Content-Type", "text/html; charset=utf-8")
+		w.Header().Set("Cache-Control", "no-store")
+		_, _ = page.WriteTo(w)
+	})
 }
 
 func cmdReport(ctx context.Context, env *cliEnv, args []string) error {
@@ -62,13 +82,32 @@ func cmdReport(ctx context.Context, env *cliEnv, args []string) error {
 	if err != nil {
 		return usageError{err}
 	}
-	err = report.Write(ctx, b, report.Request{Team: *team, Week: *week, Format: *format, Out: *out, Now: time.Now()}, env.stdout)
-	var ue interface{ UsageError() bool }
-	if errors.As(err, &ue) {
+	req := report.Request{Team: *team, Week: *week, Format: *format, Out: *out, Now: time.Now()}
+	if err := checkReportRequest(b, req); err != nil {
 		return usageError{err}
 	}
-	if err != nil {
+	if err := report.Write(ctx, b, req, env.stdout); err != nil {
 		return fmt.Errorf("report: %w", err)
 	}
 	return nil
+}
+
+// checkReportRequest rejects a bad --team, --week or --format before any
+// work, so they exit 2 like other usage errors.
+func checkReportRequest(b *report.Builder, req report.Request) error {
+	if req.Team != "" {
+		if _, err := b.Team(req.Team); err != nil {
+			return fmt.Errorf("--team: %w", err)
+		}
+	}
+	if req.Week != "" {
+		if _, err := report.ParseWeek(req.Week); err != nil {
+			return fmt.Errorf("--week: %w", err)
+		}
+	}
+	switch req.Format {
+	case "", "md", "html", "json", "slack":
+		return nil
+	}
+	return fmt.Errorf("--format: want md, html, json or slack, got %q", req.Format)
 }

@@ -1,0 +1,50 @@
+package main
+
+import (
+	"io"
+	"net/http"
+	"net/http/httptest"
+	"strings"
+	"testing"
+
+	"github.com/goalpost/goalpost/sandbox/githubfake"
+)
+
+func TestDashboard(t *testing.T) {
+	gh := githubfake.New(githubfake.WithToken("test-token"))
+	if err := gh.AddRepo("acme/api", "main"); err != nil {
+		t.Fatal(err)
+	}
+	srv := httptest.NewServer(gh.Handler())
+	defer srv.Close()
+	cfg := daemonConfig(t.TempDir(), srv.URL+"/", 4096) + "[[teams]]\nname = \"platform\"\ntime_zone = \"Europe/Berlin\"\n"
+	cfg = strings.Replace(cfg, "key = \"ship\"\n", "key = \"ship\"\nteam = \"platform\"\n", 1)
+	_, hook := startDaemon(t, cfg)
+	base := strings.TrimSuffix(hook, "/webhooks/github")
+	tests := []struct {
+		name, query string
+		want        int
+		wantBody    string
+	}{
+		{"current week", "/", 200, "merged-10"},
+		{"a given week", "/?week=2026-W40", 200, "2026-W40"},
+		{"a bad week", "/?week=soon", 400, "--week"},
+		{"an unknown team", "/?team=nope", 400, "--team"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			resp, err := http.Get(base + tt.query)
+			if err != nil {
+				t.Fatal(err)
+			}
+			b, _ := io.ReadAll(resp.Body)
+			resp.Body.Close()
+			if resp.StatusCode != tt.want || !strings.Contains(string(b), tt.wantBody) {
+				t.Fatalf("GET %s: %d %.300q", tt.query, resp.StatusCode, b)
+			}
+			if tt.want == 200 && !strings.HasPrefix(resp.Header.Get("Content-Type"), "text/html") {
+				t.Fatalf("content type %q", resp.Header.Get("Content-Type"))
+			}
+		})
+	}
+}
