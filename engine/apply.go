@@ -42,6 +42,13 @@ func (e *Engine) match(ev *event.Event) []rules.Match {
 // and for an issue event the issue's state and which ratio scopes hold it.
 // The key results it touched are added to touched; a replay, which
 // re-evaluates everything, passes nil.
+//
+// A deletion (issue.deleted) leaves a tombstone as the issue's state, which
+// takes it out of every ratio scope. It retracts no match: count, milestone
+// and metric key results count facts that happened, so an issue completed
+// and then deleted keeps counting as completed, just as a reopened one does
+// (matches are never removed). A rule that matches the deletion itself
+// (kind == "issue.deleted") counts it like any other event.
 func (e *Engine) record(ctx context.Context, k *store.KRTx, ev *event.Event, matches []rules.Match, touched keySet) error {
 	var scoped []string
 	for _, m := range matches {
@@ -67,16 +74,20 @@ func (e *Engine) record(ctx context.Context, k *store.KRTx, ev *event.Event, mat
 			touched.add(r.Key)
 		}
 	}
-	if !isIssueState(ev) {
+	if !isIssueState(ev) && !isIssueDeletion(ev) {
 		return nil
 	}
 	return e.applyIssue(ctx, k, ev, scoped, touched)
 }
 
 // applyIssue saves an issue event as the issue's state (unless a later state
-// is stored), puts the issue in exactly the ratio scopes that matched it,
-// and marks the key results that hold or link the issue as touched.
+// is stored), puts the issue in exactly the ratio scopes that matched it (a
+// deletion: none), and marks the key results that held, hold or link the
+// issue as touched.
 func (e *Engine) applyIssue(ctx context.Context, k *store.KRTx, ev *event.Event, scoped []string, touched keySet) error {
+	if isIssueDeletion(ev) {
+		scoped = nil
+	}
 	applied, err := k.UpsertIssue(ctx, issueState(ev))
 	if err != nil || !applied {
 		return err // an older state than the one stored changes nothing
@@ -123,7 +134,7 @@ func unitOf(ev *event.Event) string {
 // An issue's links (its epic, parent, related issues) are hierarchy, not
 // the same work, so they tie nothing.
 func unitLinks(ev *event.Event) []string {
-	if isIssueState(ev) {
+	if isIssueState(ev) || isIssueDeletion(ev) {
 		return nil
 	}
 	return ev.Links
@@ -132,6 +143,11 @@ func unitLinks(ev *event.Event) []string {
 // isIssueState reports whether ev carries an issue's full current state
 // (tracker events do: a unit and a status category).
 func isIssueState(ev *event.Event) bool { return rules.IsIssueState(ev) }
+
+// isIssueDeletion reports whether ev says an issue was deleted.
+func isIssueDeletion(ev *event.Event) bool {
+	return ev.Kind == event.KindIssueDeleted && ev.Unit != ""
+}
 
 // canceled reports whether a resolution takes an issue out of a ratio
 // (neither done nor to do).
@@ -144,6 +160,10 @@ func canceled(resolution string) bool {
 }
 
 func issueState(ev *event.Event) store.IssueState {
+	if isIssueDeletion(ev) {
+		return store.IssueState{Unit: ev.Unit, Source: ev.Source, EventID: ev.ID, Kind: ev.Kind,
+			OccurredAt: ev.OccurredAt, Title: ev.Title, URL: ev.URL, Actor: actorOf(ev), Deleted: true}
+	}
 	cat := strings.ToLower(ev.Attrs["status_category"])
 	st := store.IssueState{
 		Unit: ev.Unit, Source: ev.Source, EventID: ev.ID, Kind: ev.Kind, OccurredAt: ev.OccurredAt,

@@ -201,6 +201,9 @@ func (e *Engine) explainItem(ctx context.Context, p *printer, view store.KRView,
 }
 
 func (e *Engine) itemVerdict(ctx context.Context, view store.KRView, r *rules.Rule, ev *event.Event, matches []store.UnitRow, now time.Time) string {
+	if r.Type == rules.TypeRatio && isIssueDeletion(ev) {
+		return e.ratioVerdict(ctx, view, r, ev) // a deletion matches no ratio rule, yet ends the issue's part in it
+	}
 	ok, why := e.set.Why(r, rules.NewEnv(ev, e.teamOf(ev.Actor)))
 	if !ok {
 		return "not counted: " + why
@@ -241,6 +244,8 @@ func (e *Engine) ratioVerdict(ctx context.Context, view store.KRView, r *rules.R
 	switch {
 	case err != nil:
 		return "the rule matches, but no issue state is stored for " + ev.Unit
+	case st.Deleted:
+		return fmt.Sprintf("not counted: %s was deleted on %s, so it is in no ratio total", ev.Unit, day(st.OccurredAt))
 	case st.EventID != ev.ID:
 		return fmt.Sprintf("an older state of %s: the ratio uses its latest event (%s at %s)", ev.Unit, st.Kind, day(st.OccurredAt))
 	case !in:

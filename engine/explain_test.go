@@ -23,6 +23,7 @@ func TestExplainGolden(t *testing.T) {
 		{"metric_p95_no_value", "metric_lead_time", "lead-p95", "acme/api#15", "2026-10-15T12:00:00Z"},
 		{"ratio_older_states", "ratio_epic", "auth-epic", "AUTH-2", "2026-10-26T00:00:00Z"},
 		{"ratio_canceled", "ratio_epic", "auth-epic", "AUTH-3", "2026-10-26T00:00:00Z"},
+		{"ratio_deleted", "ratio_deleted", "auth-epic", "AUTH-1", "2026-10-15T00:00:00Z"},
 		{"manual", "milestone_manual_stale", "nps", "", "2026-10-10T00:00:00Z"},
 		{"milestone", "milestone_manual_stale", "passkeys-live", "acme/api#70", "2026-10-27T00:00:00Z"},
 	}

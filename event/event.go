@@ -35,6 +35,13 @@ const (
 	KindIssueReopened       = "issue.reopened"
 	KindIssueUpdated        = "issue.updated"
 	KindIssueBlocked        = "issue.blocked"
+	// KindIssueDeleted is an issue deleted in its tracker (a Jira
+	// issue_deleted webhook; a Linear Issue "remove" webhook for an issue
+	// moved to the trash). It carries the unit, repo, title, URL and
+	// Attrs["deleted"] = "true", but no issue state (no status_category,
+	// labels, links or numbers): the engine takes the issue out of every
+	// ratio total, while counts already made from its earlier events stand.
+	KindIssueDeleted = "issue.deleted"
 )
 
 // Event is one normalized fact. The ID is the dedupe key: the same fact seen

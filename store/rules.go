@@ -194,15 +194,20 @@ type IssueState struct {
 	Title          string
 	URL            string
 	Actor          string
+	// Deleted marks a tombstone: the issue was deleted in its tracker. It
+	// has no status, is in no ratio scope and is never blocked.
+	Deleted bool
 }
 
 // UpsertIssue saves st as the issue's state unless a later state is already
-// stored; it reports whether st was applied. DoneAt is kept from the stored
-// state while the issue stays done.
+// stored; it reports whether st was applied. At the same time a deletion
+// wins: a tombstone is replaced only by a strictly newer state, so a
+// redelivered or late event cannot bring a deleted issue back. DoneAt is
+// kept from the stored state while the issue stays done.
 func (k *KRTx) UpsertIssue(ctx context.Context, st IssueState) (bool, error) {
 	res, err := k.exec(ctx, `INSERT INTO issue_state
-		(unit, source, event_id, kind, occurred_at, status_category, canceled, blocked, done_at, title, url, actor)
-		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+		(unit, source, event_id, kind, occurred_at, status_category, canceled, blocked, done_at, title, url, actor, deleted)
+		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
 		ON CONFLICT (unit) DO UPDATE SET
 			source = excluded.source, event_id = excluded.event_id, kind = excluded.kind,
 			occurred_at = excluded.occurred_at, status_category = excluded.status_category,
@@ -210,10 +215,11 @@ func (k *KRTx) UpsertIssue(ctx context.Context, st IssueState) (bool, error) {
 			done_at = CASE WHEN excluded.status_category != 'done' THEN 0
 				WHEN issue_state.status_category = 'done' AND issue_state.done_at > 0 THEN issue_state.done_at
 				ELSE excluded.done_at END,
-			title = excluded.title, url = excluded.url, actor = excluded.actor
-		WHERE excluded.occurred_at >= issue_state.occurred_at`,
+			title = excluded.title, url = excluded.url, actor = excluded.actor, deleted = excluded.deleted
+		WHERE excluded.occurred_at > issue_state.occurred_at
+			OR (excluded.occurred_at = issue_state.occurred_at AND (excluded.deleted = 1 OR issue_state.deleted = 0))`,
 		st.Unit, st.Source, st.EventID, st.Kind, st.OccurredAt.UnixMilli(), st.StatusCategory,
-		st.Canceled, st.Blocked, ms(st.DoneAt), st.Title, st.URL, st.Actor)
+		st.Canceled, st.Blocked, ms(st.DoneAt), st.Title, st.URL, st.Actor, st.Deleted)
 	if err != nil {
 		return false, fmt.Errorf("upsert issue %s: %w", st.Unit, err)
 	}

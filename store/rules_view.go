@@ -196,36 +196,38 @@ type issueRow struct {
 	Title          string `db:"title"`
 	URL            string `db:"url"`
 	Actor          string `db:"actor"`
+	Deleted        bool   `db:"deleted"`
 }
 
 func (r issueRow) state() IssueState {
 	st := IssueState{Unit: r.Unit, Source: r.Source, EventID: r.EventID, Kind: r.Kind,
 		OccurredAt: time.UnixMilli(r.OccurredAt).UTC(), StatusCategory: r.StatusCategory,
-		Canceled: r.Canceled, Blocked: r.Blocked, Title: r.Title, URL: r.URL, Actor: r.Actor}
+		Canceled: r.Canceled, Blocked: r.Blocked, Title: r.Title, URL: r.URL, Actor: r.Actor, Deleted: r.Deleted}
 	if r.DoneAt > 0 {
 		st.DoneAt = time.UnixMilli(r.DoneAt).UTC()
 	}
 	return st
 }
 
-const issueCols = `i.unit, i.source, i.event_id, i.kind, i.occurred_at, i.status_category, i.canceled, i.blocked, i.done_at, i.title, i.url, i.actor`
+const issueCols = `i.unit, i.source, i.event_id, i.kind, i.occurred_at, i.status_category, i.canceled, i.blocked, i.done_at, i.title, i.url, i.actor, i.deleted`
 
 // RatioCounts returns how many issues in krKey's scope are done, and how
-// many there are; canceled issues are in neither.
+// many there are; canceled and deleted issues are in neither (a deleted
+// issue also leaves every scope; the condition is a second guard).
 func (v KRView) RatioCounts(ctx context.Context, krKey string) (done, total int, err error) {
 	var r struct {
 		Done  int `db:"done"`
 		Total int `db:"total"`
 	}
 	err = v.q.GetContext(ctx, &r, `SELECT COALESCE(SUM(i.status_category = 'done'), 0) AS done, COUNT(*) AS total
-		FROM kr_issues k JOIN issue_state i ON i.unit = k.unit WHERE k.kr_key = ? AND i.canceled = 0`, krKey)
+		FROM kr_issues k JOIN issue_state i ON i.unit = k.unit WHERE k.kr_key = ? AND i.canceled = 0 AND i.deleted = 0`, krKey)
 	if err != nil {
 		return 0, 0, fmt.Errorf("ratio of %s: %w", krKey, err)
 	}
 	return r.Done, r.Total, nil
 }
 
-// ScopeIssues returns issues in krKey's scope (canceled excluded), done
+// ScopeIssues returns issues in krKey's scope (canceled and deleted excluded), done
 // ones first by when they were done, then the rest by last change; limit
 // 0 means all.
 func (v KRView) ScopeIssues(ctx context.Context, krKey string, limit int) ([]IssueState, error) {
@@ -233,7 +235,7 @@ func (v KRView) ScopeIssues(ctx context.Context, krKey string, limit int) ([]Iss
 		limit = -1
 	}
 	return v.issues(ctx, `SELECT `+issueCols+` FROM kr_issues k JOIN issue_state i ON i.unit = k.unit
-		WHERE k.kr_key = ? AND i.canceled = 0
+		WHERE k.kr_key = ? AND i.canceled = 0 AND i.deleted = 0
 		ORDER BY i.status_category = 'done' DESC, i.done_at DESC, i.occurred_at DESC, i.unit LIMIT ?`, krKey, limit)
 }
 
@@ -241,7 +243,7 @@ func (v KRView) ScopeIssues(ctx context.Context, krKey string, limit int) ([]Iss
 // its units, or linked by them) that are flagged blocked and not done. It reads the (small) set of open blocked issues, not the scope.
 func (v KRView) BlockedIssues(ctx context.Context, krKey string) ([]IssueState, error) {
 	return v.issues(ctx, `SELECT `+issueCols+` FROM issue_state i INDEXED BY issue_state_open_blocked
-		WHERE i.blocked = 1 AND i.status_category != 'done' AND i.canceled = 0 AND (
+		WHERE i.blocked = 1 AND i.status_category != 'done' AND i.canceled = 0 AND i.deleted = 0 AND (
 			EXISTS (SELECT 1 FROM kr_issues k WHERE k.kr_key = ? AND k.unit = i.unit) OR
 			EXISTS (SELECT 1 FROM kr_nodes n WHERE n.kr_key = ? AND n.node = i.unit) OR
 			EXISTS (SELECT 1 FROM kr_links l WHERE l.kr_key = ? AND l.b = i.unit))

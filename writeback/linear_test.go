@@ -4,11 +4,13 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"fmt"
 	"net/http/httptest"
 	"testing"
 	"time"
 
 	"github.com/goalpost/goalpost/connectors/linear"
+	"github.com/goalpost/goalpost/rules"
 	"github.com/goalpost/goalpost/sandbox/linearfake"
 	"github.com/goalpost/goalpost/store"
 	"github.com/goalpost/goalpost/transport"
@@ -83,5 +85,79 @@ func TestNotionAndLinearTogether(t *testing.T) {
 	}
 	if p, _ := co.fake.Page(co.pages[0]); p.Props["Current"] != 9.0 {
 		t.Errorf("notion page = %v", p.Props)
+	}
+}
+
+// A key result going on track → at risk → on track within a week shows as
+// three Linear updates through the outbox, a lost answer retried by the
+// outbox adds none, and neither does a restarted sender re-sending the
+// same status with a new value.
+func TestLinearStatusChangesThroughOutbox(t *testing.T) {
+	st, clk := openStore(t, ""), newClock()
+	lf := linearfake.New(linearKey, linearfake.WithClock(clk.Now))
+	lf.AddProject("proj-1", "Passkeys")
+	lsrv := httptest.NewServer(lf)
+	t.Cleanup(lsrv.Close)
+	sender := func() *writeback.Sender {
+		lc := linear.NewClient(lsrv.URL, linearKey, linear.WithBaseTransport(lsrv.Client().Transport),
+			linear.WithTransportOptions(transport.Options{MaxAttempts: 2, MaxWait: time.Minute, Now: clk.Now,
+				Sleep: func(ctx context.Context, d time.Duration) error { return ctx.Err() }}))
+		return writeback.New(st, map[string]writeback.Sink{"linear": linear.NewSink(lc, nil)}, nil, writeback.WithClock(clk.Now))
+	}
+	s := sender()
+	lost := []linearfake.Fault{
+		{Operation: "projectUpdateCreate", Kind: "lost", Times: 2},
+		{Operation: "projectUpdate", Kind: "lost", Times: 2},
+	}
+	steps := []struct {
+		name    string
+		status  string
+		current float64
+		faults  []linearfake.Fault
+		restart bool
+		retry   bool // the flush leaves the write retrying; a later flush sends it
+		healths string
+	}{
+		{name: "on track", status: rules.StatusOnTrack, current: 8, healths: "[onTrack]"},
+		{name: "at risk, answer lost until the outbox retries", status: rules.StatusAtRisk, current: 8, faults: lost, retry: true, healths: "[onTrack atRisk]"},
+		{name: "on track again", status: rules.StatusOnTrack, current: 9, healths: "[onTrack atRisk onTrack]"},
+		{name: "on track, new value, restarted sender", status: rules.StatusOnTrack, current: 10, restart: true, healths: "[onTrack atRisk onTrack]"},
+	}
+	for _, stp := range steps {
+		clk.Add(time.Hour)
+		if stp.restart {
+			s = sender()
+		}
+		for _, f := range stp.faults {
+			lf.Inject(f)
+		}
+		r := krResult(0, stp.current, clk.Now())
+		r.Status, r.LinearProject = stp.status, "proj-1"
+		body, _ := json.Marshal(r)
+		err := st.InTx(t.Context(), func(tx *store.Tx) error {
+			return tx.EnqueueWrite(t.Context(), store.Write{Target: "linear:project:proj-1", KRKey: r.KRKey, Payload: body}, clk.Now())
+		})
+		if err != nil {
+			t.Fatal(err)
+		}
+		err = s.Flush(t.Context())
+		var fe *writeback.FailedError
+		if stp.retry {
+			if !errors.As(err, &fe) || fe.Retrying != 1 {
+				t.Fatalf("%s: err = %v, want the write retrying", stp.name, err)
+			}
+			clk.Add(time.Hour)
+			err = s.Flush(t.Context())
+		}
+		if err != nil {
+			t.Fatalf("%s: %v", stp.name, err)
+		}
+		var healths []string
+		for _, u := range lf.Updates("proj-1") {
+			healths = append(healths, u.Health)
+		}
+		if fmt.Sprint(healths) != stp.healths {
+			t.Fatalf("%s: healths = %v, want %s", stp.name, healths, stp.healths)
+		}
 	}
 }

@@ -168,6 +168,19 @@ func (st *issueState) base(kind, idSuffix string, at time.Time, actor string) ev
 	return ev
 }
 
+// deleted is the issue.deleted event of st: the issue's identity (unit,
+// project, title, URL) and none of its state, so that it moves no ratio by
+// matching (see event.KindIssueDeleted).
+func (st *issueState) deleted(at time.Time, actor string) event.Event {
+	ev := event.Event{
+		ID: "jira:" + st.ID + ":deleted", Source: event.SourceJira, Kind: event.KindIssueDeleted,
+		OccurredAt: at, ActorHandle: actor, Repo: st.Project, Title: st.Title, URL: st.URL, Unit: st.Key,
+		Attrs: map[string]string{"deleted": "true", "issue_id": st.ID},
+	}
+	ev.Normalize()
+	return ev
+}
+
 func (st *issueState) links() []string {
 	out := make([]string, 0, 2+len(st.Linked))
 	for _, k := range append([]string{st.Epic, st.Parent}, st.Linked...) {

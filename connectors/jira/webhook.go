@@ -104,9 +104,12 @@ func validSignature(secret []byte, header string, body []byte) bool {
 	return hook.VerifyPrefixed(secret, body, header)
 }
 
-// events maps issue_created and issue_updated deliveries; every other
-// delivery (comments, worklogs, deletions, projects) is ignored.
+// events maps issue_created, issue_updated and issue_deleted deliveries;
+// every other delivery (comments, worklogs, projects) is ignored.
 func (w *Webhook) events(p *webhookPayload) []event.Event {
+	if p.WebhookEvent == "jira:issue_deleted" {
+		return w.deleted(p)
+	}
 	created := p.WebhookEvent == "jira:issue_created"
 	if (!created && p.WebhookEvent != "jira:issue_updated") || p.Issue == nil || p.Issue.ID == "" || p.Issue.Key == "" {
 		return nil
@@ -134,4 +137,23 @@ func (w *Webhook) events(p *webhookPayload) []event.Event {
 		out = append(out, ev)
 	}
 	return out
+}
+
+// deleted maps an issue_deleted delivery to one issue.deleted event, by the
+// user who deleted the issue, at the delivery's timestamp (else the issue's
+// last update). Its ID is the issue id alone: a Jira issue id is never
+// reused, so a retry gives the same event.
+func (w *Webhook) deleted(p *webhookPayload) []event.Event {
+	if p.Issue == nil || p.Issue.ID == "" || p.Issue.Key == "" {
+		return nil
+	}
+	st := w.m.state(p.Issue)
+	at := st.Updated
+	if p.Timestamp > 0 {
+		at = timeMillis(p.Timestamp)
+	}
+	if at.IsZero() {
+		return nil
+	}
+	return []event.Event{st.deleted(at, p.User.handle())}
 }

@@ -14,6 +14,7 @@ import (
 	"slices"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/goalpost/goalpost/event"
 )
@@ -66,6 +67,7 @@ func deliver(h http.Handler, body []byte, sig string, limit int64, hdr ...string
 func TestWebhookResponses(t *testing.T) {
 	done := readTestdata(t, "webhook_issue_done.json")
 	comment := readTestdata(t, "webhook_comment.json")
+	deleted := readTestdata(t, "webhook_issue_deleted.json")
 	bad := []byte(`{"webhookEvent": "jira:issue_updated", "issue": {`)
 	tests := []struct {
 		name       string
@@ -78,6 +80,7 @@ func TestWebhookResponses(t *testing.T) {
 		wantEvents int
 	}{
 		{name: "signed issue update", body: done, sig: sign(hookSecret, done), wantStatus: 200, wantEvents: 2},
+		{name: "signed issue deletion", body: deleted, sig: sign(hookSecret, deleted), wantStatus: 200, wantEvents: 1},
 		{name: "missing signature", body: done, wantStatus: 401},
 		{name: "wrong secret", body: done, sig: sign("other", done), wantStatus: 401},
 		{name: "signature of another body", body: done, sig: sign(hookSecret, comment), wantStatus: 401},
@@ -230,3 +233,52 @@ func TestWebhookTransitionHeuristics(t *testing.T) {
 type statusMap map[string]string
 
 func (m statusMap) StatusCategory(id string) (string, bool) { c, ok := m[id]; return c, ok }
+
+// An issue_deleted delivery gives one issue.deleted event with the issue's
+// identity and none of its state, the same on every retry.
+func TestWebhookIssueDeleted(t *testing.T) {
+	fixture := readTestdata(t, "webhook_issue_deleted.json")
+	noStamp := bytes.Replace(fixture, []byte(`"timestamp": 1772445600000,`), nil, 1)
+	noIssue := []byte(`{"timestamp": 1772445600000, "webhookEvent": "jira:issue_deleted"}`)
+	tests := []struct {
+		name   string
+		body   []byte
+		wantAt time.Time // zero: no event
+	}{
+		{"at the delivery's timestamp", fixture, time.Date(2026, 3, 2, 10, 0, 0, 0, time.UTC)},
+		{"no timestamp: at the last update", noStamp, time.Date(2026, 3, 2, 9, 0, 0, 0, time.UTC)},
+		{"no issue", noIssue, time.Time{}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			pub := &memPublisher{}
+			h := newTestWebhook(t, pub)
+			for range 2 { // a retry gives the same event
+				if rec := deliver(h, tt.body, sign(hookSecret, tt.body), 0); rec.Code != 200 {
+					t.Fatalf("status %d: %s", rec.Code, rec.Body)
+				}
+			}
+			evs := pub.events()
+			if tt.wantAt.IsZero() {
+				if len(evs) != 0 {
+					t.Fatalf("events %v, want none", eventKinds(evs))
+				}
+				return
+			}
+			if len(evs) != 1 {
+				t.Fatalf("events %v, want one issue.deleted", eventKinds(evs))
+			}
+			ev := evs[0]
+			if ev.ID != "jira:10001:deleted" || ev.Kind != event.KindIssueDeleted || ev.Unit != "AUTH-1" || ev.Repo != "AUTH" ||
+				ev.ActorHandle != "acc-grace" || !ev.OccurredAt.Equal(tt.wantAt) || ev.URL != "https://acme.atlassian.net/browse/AUTH-1" {
+				t.Errorf("event = %+v", ev)
+			}
+			if ev.Attrs["deleted"] != "true" || ev.Attrs["issue_id"] != "10001" || len(ev.Attrs) != 2 {
+				t.Errorf("attrs = %v, want deleted and issue_id only (no status: it must not read as issue state)", ev.Attrs)
+			}
+			if ev.Labels != nil || ev.Links != nil || ev.Numbers != nil {
+				t.Errorf("labels %v links %v numbers %v: a deletion carries no state", ev.Labels, ev.Links, ev.Numbers)
+			}
+		})
+	}
+}

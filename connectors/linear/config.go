@@ -16,7 +16,7 @@ type Config struct {
 	WebhookSecret secret.String `toml:"webhook_secret"`
 
 	// Polling (issues by updatedAt); see poll_config.go for defaults.
-	Teams         []string         `toml:"teams"`          // team keys to poll; empty = every team the key can read
+	Teams         []string         `toml:"teams"`          // team keys whose issues and projects are polled; empty = every team the key can read
 	PollInterval  confval.Duration `toml:"poll_interval"`  // default 5m; webhooks are the fast path
 	Overlap       confval.Duration `toml:"overlap"`        // default 2m, re-read before the cursor
 	Backfill      confval.Duration `toml:"backfill"`       // default 720h, how far back the first poll reads

@@ -27,10 +27,12 @@ func TestConformanceLinearWebhooks(t *testing.T) {
 		wantKinds []string
 		wantUnit  string
 		wantCat   string
+		noURL     bool // the delivery names no URL
 	}{
-		{"webhook.Issue.create.zulip.json", []string{"issue.created"}, "WEB-43", "new"},
-		{"webhook.Issue.update.title-change.zulip.json", []string{"issue.updated"}, "WEB-44", "indeterminate"},
-		{"webhook.Issue.remove.zulip.json", nil, "", ""},
+		{"webhook.Issue.create.zulip.json", []string{"issue.created"}, "WEB-43", "new", false},
+		{"webhook.Issue.update.title-change.zulip.json", []string{"issue.updated"}, "WEB-44", "indeterminate", false},
+		// A trashed issue: deleted, with no state.
+		{"webhook.Issue.remove.zulip.json", []string{"issue.deleted"}, "WEB-44", "", true},
 	}
 	for _, tt := range tests {
 		t.Run(tt.file, func(t *testing.T) {
@@ -52,7 +54,7 @@ func TestConformanceLinearWebhooks(t *testing.T) {
 			var kinds []string
 			for _, ev := range pub.events() {
 				kinds = append(kinds, ev.Kind)
-				if ev.Unit != tt.wantUnit || ev.Repo != "WEB" || ev.Attrs["status_category"] != tt.wantCat || ev.URL == "" {
+				if ev.Unit != tt.wantUnit || ev.Repo != "WEB" || ev.Attrs["status_category"] != tt.wantCat || (ev.URL == "") != tt.noURL {
 					t.Errorf("%s: unit %q repo %q category %q url %q", ev.ID, ev.Unit, ev.Repo, ev.Attrs["status_category"], ev.URL)
 				}
 			}

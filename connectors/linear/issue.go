@@ -38,6 +38,10 @@ type issueNode struct {
 	CreatorID  string                       `json:"creatorId"`
 	Parent     *struct{ Identifier string } `json:"parent"`
 	Labels     labelList                    `json:"labels"`
+	// Trashed is set on an issue deleted into Linear's trash; ArchivedAt
+	// is then when (an archived issue, trashed or not, has ArchivedAt).
+	Trashed    bool       `json:"trashed"`
+	ArchivedAt *time.Time `json:"archivedAt"`
 	Relations  struct {
 		Nodes []struct {
 			Type         string `json:"type"`
@@ -152,6 +156,32 @@ func (m issueMapper) base(n *issueNode, kind, idSuffix string, at time.Time, act
 	return ev
 }
 
+// deletedAt is when n went to the trash: its archivedAt, but never before
+// its updatedAt, so that the deletion outranks the version it ends. It is
+// zero when n is not trashed or has no archivedAt.
+func (n *issueNode) deletedAt() time.Time {
+	if !n.Trashed || n.ArchivedAt == nil {
+		return time.Time{}
+	}
+	return later(*n.ArchivedAt, n.UpdatedAt)
+}
+
+// deleted is the issue.deleted event of n: the issue's identity (unit,
+// team, title, URL) and none of its state, so that it moves no ratio by
+// matching (see event.KindIssueDeleted).
+func (m issueMapper) deleted(n *issueNode, at time.Time, actor string) event.Event {
+	ev := event.Event{
+		ID: "linear:" + n.ID + ":deleted:" + msID(at), Source: event.SourceLinear, Kind: event.KindIssueDeleted,
+		OccurredAt: at, ActorHandle: actor, Title: n.Title, URL: n.URL, Unit: n.key(),
+		Attrs: map[string]string{"deleted": "true", "issue_id": n.ID},
+	}
+	if n.Team != nil {
+		ev.Repo = n.Team.Key
+	}
+	ev.Normalize()
+	return ev
+}
+
 // relations sets the team, state, project, cycle, parent and related
 // issues of n on ev.
 func (m issueMapper) relations(n *issueNode, ev *event.Event) {
@@ -204,13 +234,18 @@ func (n *issueNode) creator() string {
 
 // events returns the facts about n's current version: created, completed
 // (or canceled: completed with resolution "canceled"), blocked (the version
-// is blocked) and updated. IDs come from the facts: issue id + kind + the
-// fact's own timestamp (createdAt, completedAt, canceledAt, updatedAt).
-// ActorHandle is the creator's user id for created and the assignee's for
-// the rest.
+// is blocked) and updated; for an issue in the trash, only deleted. IDs
+// come from the facts: issue id + kind + the fact's own timestamp
+// (createdAt, completedAt, canceledAt, updatedAt, the deletion's time).
+// ActorHandle is the creator's user id for created, nobody for deleted (a
+// poll does not say who; a remove webhook does) and the assignee's for the
+// rest.
 func (m issueMapper) events(n *issueNode) []event.Event {
 	if n.ID == "" || n.key() == "" {
 		return nil
+	}
+	if at := n.deletedAt(); !at.IsZero() {
+		return []event.Event{m.deleted(n, at, "")} // its state is gone; earlier versions' facts stand
 	}
 	var out []event.Event
 	if !n.CreatedAt.IsZero() {

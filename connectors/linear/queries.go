@@ -11,7 +11,7 @@ const issuesQuery = `query GoalpostIssues($filter: IssueFilter, $first: Int!, $a
   issues(filter: $filter, first: $first, after: $after, orderBy: updatedAt, includeArchived: true) {
     nodes {
       id identifier number title url createdAt updatedAt startedAt completedAt canceledAt
-      estimate priorityLabel
+      estimate priorityLabel trashed archivedAt
       state { id name type }
       team { id key }
       project { id name }
@@ -51,6 +51,21 @@ func issueFilter(since time.Time, teams []string) map[string]any {
 	f := map[string]any{"updatedAt": map[string]any{"gte": linearTime(since)}}
 	if len(teams) > 0 {
 		f["team"] = map[string]any{"key": map[string]any{"in": teams}}
+	}
+	return f
+}
+
+// projectFilter selects projects updated at or after since, shared with at
+// least one of teams if given. The filter is applied by Linear, not here:
+// ProjectFilter.accessibleTeams is a TeamCollectionFilter, whose "some"
+// takes a TeamFilter with the same key comparator the issue filter uses (a
+// collection filter has no key of its own, so { accessibleTeams: { key: ... } }
+// would be rejected). A project shared by several teams is read when any of
+// them is configured, as its issues are.
+func projectFilter(since time.Time, teams []string) map[string]any {
+	f := map[string]any{"updatedAt": map[string]any{"gte": linearTime(since)}}
+	if len(teams) > 0 {
+		f["accessibleTeams"] = map[string]any{"some": map[string]any{"key": map[string]any{"in": teams}}}
 	}
 	return f
 }

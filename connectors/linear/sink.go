@@ -7,8 +7,8 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"slices"
 	"strings"
-	"sync"
 	"time"
 
 	"github.com/google/uuid"
@@ -20,17 +20,30 @@ import (
 // Sink writes key results to Linear as project updates and initiative
 // updates (targets "linear:project:<id>" and "linear:initiative:<id>"):
 // health from the status and a Markdown body (Current X / Target Y, what
-// moved this week, evidence links, blockers). Each update has a
-// client-supplied id derived from the target, the ISO week and the status,
-// so a goal gets at most one update per week unless its status changes, and
-// a retried or repeated write is harmless. It is safe for concurrent use.
+// moved this week, evidence links, blockers).
+//
+// A goal gets at most one update per ISO week unless its status changes.
+// Before posting, Write reads the latest update of the project or
+// initiative (one query) and posts only when there is none, it is from an
+// earlier week, its health differs, or its body names another status
+// (on track and done share a health). The new update's client-supplied id
+// is derived from the target, the week, the status and the id of the update
+// it follows, so every status change gets a new id (on track, at risk, on
+// track again are three updates), while a retry of the same write (a lost
+// answer, a crash before the outbox recorded it, a restart, a second
+// sender) either finds its update already latest or collides with its id
+// and is counted as written. The Sink keeps no state between writes.
+//
+// Requests per Write: 0 for a stale result; 1 (the read) when the latest
+// update already shows the status; 2 (read and create) to post; a lost
+// answer retried by the transport adds the repeated create and one read
+// back by id. The read asks for two tiny selections, a few complexity
+// points.
+//
+// It is safe for concurrent use.
 type Sink struct {
 	c   *Client
 	log *slog.Logger
-
-	mu   sync.Mutex
-	week string          // the ISO week done is about
-	done map[string]bool // update ids of that week known to exist
 }
 
 // NewSink returns a Sink writing through c (share the Client with the
@@ -39,17 +52,18 @@ func NewSink(c *Client, log *slog.Logger) *Sink {
 	if log == nil {
 		log = slog.New(slog.DiscardHandler)
 	}
-	return &Sink{c: c, log: log, done: map[string]bool{}}
+	return &Sink{c: c, log: log}
 }
 
 // updateNamespace is the UUID v5 namespace of goalpost's update ids.
 var updateNamespace = uuid.MustParse("4f6c8e0a-8d1e-5b7a-9c3e-2a6b1d0f7e95")
 
 // UpdateID is the client-supplied id of the update for target in the ISO
-// week of at with status: the same inputs always give the same id.
-func UpdateID(target string, at time.Time, status string) string {
+// week of at with status, following the update with id after ("" when the
+// target has none): the same inputs always give the same id.
+func UpdateID(target string, at time.Time, status, after string) string {
 	year, week := at.UTC().ISOWeek()
-	return uuid.NewSHA1(updateNamespace, fmt.Appendf(nil, "%s|%d-W%02d|%s", target, year, week, status)).String()
+	return uuid.NewSHA1(updateNamespace, fmt.Appendf(nil, "%s|%d-W%02d|%s|after:%s", target, year, week, status, strings.ToLower(after))).String()
 }
 
 // Health maps a goalpost status to Linear's update health. Done is on
@@ -69,24 +83,41 @@ func Health(status string) (string, bool) {
 type updateKind struct {
 	mutation string // GraphQL document creating the update
 	query    string // GraphQL document reading it back by id
+	latest   string // GraphQL document reading the parent's latest update
+	root     string // root field of latest
 	parent   string // input field naming the project / initiative
 	field    string // root field of the mutation
 }
 
+// The latest update is read twice in one query: Linear documents that
+// connections are ordered by createdAt but not the direction, so lastUpdate
+// is asked for too and the newer of the two is used.
 var updateKinds = map[string]updateKind{
 	"project": {
 		mutation: `mutation GoalpostProjectUpdate($input: ProjectUpdateCreateInput!) {
   projectUpdateCreate(input: $input) { success projectUpdate { id url } }
 }`,
-		query:  `query GoalpostProjectUpdateByID($id: String!) { projectUpdate(id: $id) { id } }`,
-		parent: "projectId", field: "projectUpdateCreate",
+		query: `query GoalpostProjectUpdateByID($id: String!) { projectUpdate(id: $id) { id } }`,
+		latest: `query GoalpostProjectLatestUpdate($id: String!) {
+  project(id: $id) {
+    lastUpdate { id health createdAt body }
+    projectUpdates(first: 1, orderBy: createdAt) { nodes { id health createdAt body } }
+  }
+}`,
+		root: "project", parent: "projectId", field: "projectUpdateCreate",
 	},
 	"initiative": {
 		mutation: `mutation GoalpostInitiativeUpdate($input: InitiativeUpdateCreateInput!) {
   initiativeUpdateCreate(input: $input) { success initiativeUpdate { id url } }
 }`,
-		query:  `query GoalpostInitiativeUpdateByID($id: String!) { initiativeUpdate(id: $id) { id } }`,
-		parent: "initiativeId", field: "initiativeUpdateCreate",
+		query: `query GoalpostInitiativeUpdateByID($id: String!) { initiativeUpdate(id: $id) { id } }`,
+		latest: `query GoalpostInitiativeLatestUpdate($id: String!) {
+  initiative(id: $id) {
+    lastUpdate { id health createdAt body }
+    initiativeUpdates(first: 1, orderBy: createdAt) { nodes { id health createdAt body } }
+  }
+}`,
+		root: "initiative", parent: "initiativeId", field: "initiativeUpdateCreate",
 	},
 }
 
@@ -103,12 +134,13 @@ func parseSinkTarget(target string) (updateKind, string, error) {
 	return k, parts[2], nil
 }
 
-// Write posts this week's update for r unless it already exists. A stale
-// result is skipped: its data could not be refreshed, and an update would
-// show old numbers as news. Errors implementing Permanent() bool are bad
-// input, authentication or permission problems or an unknown project; the
-// rest (rate limits the transport gave up on, 5xx, internal errors,
-// network) are worth retrying, after Wait() when set.
+// Write posts an update for r unless the latest update of the target
+// already shows r's status this week. A stale result is skipped: its data
+// could not be refreshed, and an update would show old numbers as news.
+// Errors implementing Permanent() bool are bad input, authentication or
+// permission problems or an unknown project; the rest (rate limits the
+// transport gave up on, 5xx, internal errors, network) are worth retrying,
+// after Wait() when set.
 func (s *Sink) Write(ctx context.Context, target string, r rules.Result) error {
 	k, parent, err := parseSinkTarget(target)
 	if err != nil {
@@ -122,10 +154,15 @@ func (s *Sink) Write(ctx context.Context, target string, r rules.Result) error {
 		}
 		return sinkPermanent(fmt.Errorf("linear: unknown status %q", r.Status))
 	}
-	id := UpdateID(target, r.EvaluatedAt, r.Status)
-	if s.known(id, r.EvaluatedAt) {
+	last, err := s.latest(ctx, k, parent)
+	if err != nil {
+		return classifySinkErr(err)
+	}
+	if last.shows(r, health) {
+		s.log.Debug("linear update already shows the status", "target", target, "kr", r.KRKey, "id", last.ID, "health", health)
 		return nil
 	}
+	id := UpdateID(target, r.EvaluatedAt, r.Status, last.id())
 	err = s.create(ctx, k, parent, id, health, UpdateBody(r))
 	if err != nil && maybeDuplicate(err) && s.exists(ctx, k, id) {
 		err = nil // created by an earlier attempt whose answer was lost
@@ -133,24 +170,65 @@ func (s *Sink) Write(ctx context.Context, target string, r rules.Result) error {
 	if err != nil {
 		return classifySinkErr(err)
 	}
-	s.mu.Lock()
-	s.done[id] = true
-	s.mu.Unlock()
 	s.log.Debug("linear update written", "target", target, "kr", r.KRKey, "id", id, "health", health)
 	return nil
 }
 
-// known reports whether the update id was written already; the memory is
-// kept for one week at a time.
-func (s *Sink) known(id string, at time.Time) bool {
-	year, week := at.UTC().ISOWeek()
-	key := fmt.Sprintf("%d-W%02d", year, week)
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	if key != s.week {
-		s.week, s.done = key, map[string]bool{}
+// postedUpdate is an update as read from Linear.
+type postedUpdate struct {
+	ID        string    `json:"id"`
+	Health    string    `json:"health"`
+	CreatedAt time.Time `json:"createdAt"`
+	Body      string    `json:"body"`
+}
+
+func (u *postedUpdate) id() string {
+	if u == nil {
+		return ""
 	}
-	return s.done[id]
+	return u.ID
+}
+
+// shows reports whether u (the latest update; nil for none) already says
+// what an update for r would: the same health, posted in r's ISO week or
+// later, and the same status when its body is one goalpost wrote.
+func (u *postedUpdate) shows(r rules.Result, health string) bool {
+	if u == nil || u.Health != health || u.CreatedAt.Before(updWeekStart(r.EvaluatedAt)) {
+		return false
+	}
+	status, ok := bodyStatus(u.Body)
+	return !ok || status == r.Status
+}
+
+// latestAnswer is the data of a kind's latest query.
+type latestAnswer struct {
+	LastUpdate        *postedUpdate `json:"lastUpdate"`
+	ProjectUpdates    updateNodes   `json:"projectUpdates"`
+	InitiativeUpdates updateNodes   `json:"initiativeUpdates"`
+}
+
+type updateNodes struct {
+	Nodes []postedUpdate `json:"nodes"`
+}
+
+// latest reads the newest update of the project or initiative (nil when it
+// has none).
+func (s *Sink) latest(ctx context.Context, k updateKind, parent string) (*postedUpdate, error) {
+	var out map[string]*latestAnswer
+	if err := s.c.Do(ctx, k.latest, map[string]any{"id": parent}, &out); err != nil {
+		return nil, err
+	}
+	a := out[k.root]
+	if a == nil {
+		return nil, fmt.Errorf("linear: %s answered no %s", k.root, k.root)
+	}
+	newest := a.LastUpdate
+	for _, u := range slices.Concat(a.ProjectUpdates.Nodes, a.InitiativeUpdates.Nodes) {
+		if newest == nil || u.CreatedAt.After(newest.CreatedAt) {
+			newest = &u
+		}
+	}
+	return newest, nil
 }
 
 func (s *Sink) create(ctx context.Context, k updateKind, parent, id, health, body string) error {
@@ -213,8 +291,8 @@ func (s *Sink) Describe(target string, r rules.Result) (string, error) {
 	case !ok:
 		return "", fmt.Errorf("linear: unknown status %q", r.Status)
 	}
-	return fmt.Sprintf("%s %s=%s id=%s health=%s body=%q", k.field, k.parent, parent,
-		UpdateID(target, r.EvaluatedAt, r.Status), health, updFirstLine(UpdateBody(r))), nil
+	return fmt.Sprintf("%s %s=%s health=%s body=%q unless the latest update shows %s this week", k.field, k.parent, parent,
+		health, updFirstLine(UpdateBody(r)), updWords(r.Status)), nil
 }
 
 func updFirstLine(s string) string {

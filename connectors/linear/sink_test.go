@@ -7,6 +7,7 @@ import (
 	"flag"
 	"fmt"
 	"log/slog"
+	"maps"
 	"net/http/httptest"
 	"os"
 	"path/filepath"
@@ -44,11 +45,13 @@ type sinkEnv struct {
 	logs   *bytes.Buffer
 	mu     sync.Mutex
 	sleeps []time.Duration
+	clock  time.Time // the fake's and the transport's, sinkNow unless set
 }
 
-func newSinkEnv(t *testing.T) *sinkEnv {
+func newSinkEnv(t *testing.T, opts ...linearfake.Option) *sinkEnv {
 	t.Helper()
-	e := &sinkEnv{fake: linearfake.New(apiKey, linearfake.WithClock(func() time.Time { return sinkNow })), logs: &bytes.Buffer{}}
+	e := &sinkEnv{logs: &bytes.Buffer{}, clock: sinkNow}
+	e.fake = linearfake.New(apiKey, append(opts, linearfake.WithClock(e.now))...)
 	e.fake.AddProject(projectID, "Passkeys")
 	e.fake.AddInitiative(initiativeID, "Secure accounts")
 	e.srv = httptest.NewServer(e.fake)
@@ -60,9 +63,20 @@ func newSinkEnv(t *testing.T) *sinkEnv {
 func (e *sinkEnv) sink(key string) *linear.Sink {
 	c := linear.NewClient(e.srv.URL, secret.String(key),
 		linear.WithBaseTransport(e.srv.Client().Transport),
-		linear.WithTransportOptions(transport.Options{MaxAttempts: 3, MaxWait: time.Minute, Sleep: e.sleep,
-			Now: func() time.Time { return sinkNow }}))
+		linear.WithTransportOptions(transport.Options{MaxAttempts: 3, MaxWait: time.Minute, Sleep: e.sleep, Now: e.now}))
 	return linear.NewSink(c, slog.New(slog.NewTextHandler(e.logs, &slog.HandlerOptions{Level: slog.LevelDebug})))
+}
+
+func (e *sinkEnv) now() time.Time {
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	return e.clock
+}
+
+func (e *sinkEnv) set(t time.Time) {
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	e.clock = t
 }
 
 func (e *sinkEnv) sleep(ctx context.Context, d time.Duration) error {
@@ -86,46 +100,143 @@ func sinkResult(status string, at time.Time) rules.Result {
 	}
 }
 
+// sinkWrite is one Write in a scenario, at sinkNow+at (the fake's clock too).
+type sinkWrite struct {
+	status string
+	at     time.Duration
+	fresh  bool               // through a new Sink: a restarted process
+	faults []linearfake.Fault // injected before the write
+	fails  bool               // the write returns a retryable error
+}
+
 func TestSinkOneUpdatePerWeekUnlessStatusChanges(t *testing.T) {
+	const (
+		on, at, off, done, stale = rules.StatusOnTrack, rules.StatusAtRisk, rules.StatusOffTrack, rules.StatusDone, rules.StatusStale
+		week                     = 7 * 24 * time.Hour
+	)
+	lost := func(op string, n int) []linearfake.Fault {
+		return []linearfake.Fault{{Operation: op, Kind: "lost", Times: n}}
+	}
+	type reqs = map[string]int
+	tests := []struct {
+		name     string
+		initiate bool                // write to the initiative, not the project
+		opts     []linearfake.Option // of the fake
+		seed     []linearfake.Update // updates posted by someone else first
+		writes   []sinkWrite
+		healths  string // of the target's updates, in the order posted
+		requests reqs   // by operation, all writes together
+	}{
+		{name: "on, at, on within a week: three updates, the repeat skipped",
+			writes:  []sinkWrite{{status: on}, {status: at, at: time.Hour}, {status: on, at: 2 * time.Hour}, {status: on, at: 3 * time.Hour}},
+			healths: "[onTrack atRisk onTrack]", requests: reqs{"project": 4, "projectUpdateCreate": 3}},
+		{name: "on, on within a week, across a restart: one update",
+			writes:  []sinkWrite{{status: on}, {status: on, at: time.Hour}, {status: on, at: 2 * time.Hour, fresh: true}},
+			healths: "[onTrack]", requests: reqs{"project": 3, "projectUpdateCreate": 1}},
+		{name: "on track, then done: same health, new status, new update",
+			writes:  []sinkWrite{{status: on}, {status: done, at: time.Hour}, {status: done, at: 2 * time.Hour}},
+			healths: "[onTrack onTrack]", requests: reqs{"project": 3, "projectUpdateCreate": 2}},
+		{name: "answer lost, create retried by the transport: no duplicate",
+			writes:  []sinkWrite{{status: on, faults: lost("projectUpdateCreate", 1)}},
+			healths: "[onTrack]", requests: reqs{"project": 1, "projectUpdateCreate": 2, "projectUpdate": 1}},
+		{name: "answer lost after a status change: no duplicate",
+			writes:  []sinkWrite{{status: on}, {status: at, at: time.Hour, faults: lost("projectUpdateCreate", 1)}},
+			healths: "[onTrack atRisk]", requests: reqs{"project": 2, "projectUpdateCreate": 3, "projectUpdate": 1}},
+		{name: "connection lost after the create until the outbox retries after a restart: no duplicate",
+			writes: []sinkWrite{
+				{status: at, faults: append(lost("projectUpdateCreate", 3), lost("projectUpdate", 3)...), fails: true},
+				{status: at, at: time.Minute, fresh: true},
+			},
+			healths: "[atRisk]", requests: reqs{"project": 2, "projectUpdateCreate": 3, "projectUpdate": 3}},
+		{name: "a new week: a new update with the same status",
+			writes:  []sinkWrite{{status: on}, {status: on, at: week}, {status: on, at: week + time.Hour}},
+			healths: "[onTrack onTrack]", requests: reqs{"project": 3, "projectUpdateCreate": 2}},
+		{name: "stale results are skipped without a request",
+			writes:  []sinkWrite{{status: stale}, {status: off, at: time.Hour}, {status: stale, at: 2 * time.Hour}},
+			healths: "[offTrack]", requests: reqs{"project": 1, "projectUpdateCreate": 1}},
+		{name: "someone else's update with another health: ours follows it",
+			seed:    []linearfake.Update{{ParentID: projectID, Health: "atRisk", Body: "Waiting on security review."}},
+			writes:  []sinkWrite{{status: on, at: time.Hour}, {status: on, at: 2 * time.Hour}},
+			healths: "[atRisk onTrack]", requests: reqs{"project": 2, "projectUpdateCreate": 1}},
+		{name: "someone else's update with the same health this week: nothing to add",
+			seed:    []linearfake.Update{{ParentID: projectID, Health: "onTrack", Body: "All good."}},
+			writes:  []sinkWrite{{status: on, at: time.Hour}},
+			healths: "[onTrack]", requests: reqs{"project": 1}},
+		{name: "an update from last week with the same status: a new one",
+			seed:    []linearfake.Update{{ParentID: projectID, Health: "onTrack", Body: "**Current 3 / Target 40** · 8% · on track", CreatedAt: sinkNow.Add(-week)}},
+			writes:  []sinkWrite{{status: on}},
+			healths: "[onTrack onTrack]", requests: reqs{"project": 1, "projectUpdateCreate": 1}},
+		{name: "connections answered oldest first: lastUpdate still finds the newest",
+			opts:    []linearfake.Option{linearfake.WithOldestFirst()},
+			writes:  []sinkWrite{{status: on}, {status: at, at: time.Hour}, {status: on, at: 2 * time.Hour}, {status: on, at: 3 * time.Hour}},
+			healths: "[onTrack atRisk onTrack]", requests: reqs{"project": 4, "projectUpdateCreate": 3}},
+		{name: "initiative: on, at, on, on",
+			initiate: true,
+			writes:   []sinkWrite{{status: on}, {status: at, at: time.Hour}, {status: on, at: 2 * time.Hour}, {status: on, at: 3 * time.Hour}},
+			healths:  "[onTrack atRisk onTrack]", requests: reqs{"initiative": 4, "initiativeUpdateCreate": 3}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			e := newSinkEnv(t, tt.opts...)
+			target, parent := "linear:project:"+projectID, projectID
+			if tt.initiate {
+				target, parent = "linear:initiative:"+initiativeID, initiativeID
+			}
+			for _, u := range tt.seed {
+				e.fake.AddUpdate(u)
+			}
+			s := e.sink(apiKey)
+			for i, w := range tt.writes {
+				if w.fresh {
+					s = e.sink(apiKey)
+				}
+				for _, f := range w.faults {
+					e.fake.Inject(f)
+				}
+				e.set(sinkNow.Add(w.at))
+				err := s.Write(t.Context(), target, sinkResult(w.status, sinkNow.Add(w.at)))
+				if w.fails != (err != nil) || writeback.IsPermanent(err) {
+					t.Fatalf("write %d (%s): err = %v, want failure %v (retryable)", i, w.status, err, w.fails)
+				}
+			}
+			var healths []string
+			for _, u := range e.fake.Updates(parent) {
+				healths = append(healths, u.Health)
+			}
+			if fmt.Sprint(healths) != tt.healths {
+				t.Errorf("healths = %v, want %s", healths, tt.healths)
+			}
+			if got := e.fake.Requests(); !maps.Equal(got, tt.requests) {
+				t.Errorf("requests = %v, want %v", got, tt.requests)
+			}
+		})
+	}
+}
+
+// Each update's id derives from the target, week, status and the update it
+// follows, so a status that comes back gets a new id.
+func TestSinkUpdateIDs(t *testing.T) {
 	e := newSinkEnv(t)
-	ctx := t.Context()
 	target := "linear:project:" + projectID
 	s := e.sink(apiKey)
-	steps := []struct {
-		name    string
-		sink    *linear.Sink
-		r       rules.Result
-		updates int    // updates on the project after the step
-		health  string // of the latest update
-	}{
-		{"first write", s, sinkResult(rules.StatusOnTrack, sinkNow), 1, "onTrack"},
-		{"value changed, same week and status", s, func() rules.Result {
-			r := sinkResult(rules.StatusOnTrack, sinkNow.Add(time.Hour))
-			r.Current = 13
-			return r
-		}(), 1, "onTrack"},
-		{"restarted process, same week and status", e.sink(apiKey), sinkResult(rules.StatusOnTrack, sinkNow.Add(2*time.Hour)), 1, "onTrack"},
-		{"status changed", s, sinkResult(rules.StatusAtRisk, sinkNow.Add(3*time.Hour)), 2, "atRisk"},
-		{"done maps to on track", s, sinkResult(rules.StatusDone, sinkNow.Add(4*time.Hour)), 3, "onTrack"},
-		{"stale writes nothing", s, sinkResult(rules.StatusStale, sinkNow.Add(5*time.Hour)), 3, "onTrack"},
-		{"next week", s, sinkResult(rules.StatusDone, sinkNow.AddDate(0, 0, 7)), 4, "onTrack"},
-	}
-	for _, st := range steps {
-		if err := st.sink.Write(ctx, target, st.r); err != nil {
-			t.Fatalf("%s: %v", st.name, err)
-		}
-		ups := e.fake.Updates(projectID)
-		if len(ups) != st.updates || ups[len(ups)-1].Health != st.health {
-			t.Fatalf("%s: %d updates (latest %+v), want %d with %s", st.name, len(ups), ups[len(ups)-1], st.updates, st.health)
+	statuses := []string{rules.StatusOnTrack, rules.StatusAtRisk, rules.StatusOnTrack}
+	for i, st := range statuses {
+		at := sinkNow.Add(time.Duration(i) * time.Hour)
+		e.set(at)
+		if err := s.Write(t.Context(), target, sinkResult(st, at)); err != nil {
+			t.Fatal(err)
 		}
 	}
-	// The restarted process got "already exists" (an error inside HTTP 200),
-	// verified the update exists, and counted it as written.
-	if got := e.fake.Requests(); got["projectUpdateCreate"] != 5 || got["projectUpdate"] != 1 {
-		t.Errorf("requests = %v, want 5 creates and 1 read-back", got)
+	after := ""
+	for i, u := range e.fake.Updates(projectID) {
+		want := linear.UpdateID(target, sinkNow.Add(time.Duration(i)*time.Hour), statuses[i], after)
+		if u.ID != want {
+			t.Errorf("update %d: id %s, want %s", i, u.ID, want)
+		}
+		after = u.ID
 	}
-	if up := e.fake.Updates(projectID)[0]; up.ID != linear.UpdateID(target, sinkNow, rules.StatusOnTrack) {
-		t.Errorf("update id = %s, want the deterministic one", up.ID)
+	if a, b := linear.UpdateID(target, sinkNow, rules.StatusOnTrack, ""), linear.UpdateID(target, sinkNow.AddDate(0, 0, 7), rules.StatusOnTrack, ""); a == b {
+		t.Error("same id in two weeks")
 	}
 }
 
@@ -210,8 +321,8 @@ func TestSinkDescribe(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	want := fmt.Sprintf("projectUpdateCreate projectId=%s id=%s health=atRisk body=%q", projectID,
-		linear.UpdateID("linear:project:"+projectID, sinkNow, rules.StatusAtRisk), "**Current 12 / Target 40** · 30% · at risk")
+	want := fmt.Sprintf("projectUpdateCreate projectId=%s health=atRisk body=%q unless the latest update shows at risk this week",
+		projectID, "**Current 12 / Target 40** · 30% · at risk")
 	if got != want {
 		t.Errorf("Describe = %s\nwant       %s", got, want)
 	}

@@ -142,11 +142,13 @@ func (s *Source) pollIssues(ctx context.Context) error {
 	})
 }
 
+// pollProjects reads the projects of the configured teams (all when none).
+// Like the issues cursor, its cursor is keyed by the teams, so that adding
+// a team reads that team's projects from the backfill window.
 func (s *Source) pollProjects(ctx context.Context) error {
-	return s.pollConn(ctx, "projects", func(since time.Time, emit func([]event.Event, time.Time) error) error {
+	return s.pollConn(ctx, "projects:"+s.key, func(since time.Time, emit func([]event.Event, time.Time) error) error {
 		p := pager[polledProject]{client: s.client, query: projectsQuery, field: "projects", size: s.poll.pageSize}
-		filter := map[string]any{"updatedAt": map[string]any{"gte": linearTime(since)}}
-		return p.each(ctx, filter, func(nodes []polledProject) error {
+		return p.each(ctx, projectFilter(since, s.poll.teams), func(nodes []polledProject) error {
 			var evs []event.Event
 			var newest time.Time
 			for i := range nodes {

@@ -21,8 +21,11 @@ import (
 
 // linearFake behaves like Linear's GraphQL API for the poller's queries:
 // API-key auth without Bearer (errors otherwise), updatedAt filters, team
-// filters, Relay pagination with first/after, newest-first order, and
-// RATELIMITED errors in an HTTP 400 with the reset headers.
+// filters (an issue's team; a project's teams, through accessibleTeams.some,
+// rejecting filter fields the schema lacks), Relay pagination with
+// first/after, newest-first order, and RATELIMITED errors in an HTTP 400
+// with the reset headers. A project row's "teams" (a list of team keys) is
+// the fake's own data: the poller does not read it.
 type linearFake struct {
 	mu          sync.Mutex
 	key         string
@@ -68,11 +71,16 @@ func (f *linearFake) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	}
 	f.filters = append(f.filters, req.Variables.Filter)
 	f.firsts = append(f.firsts, req.Variables.First)
-	field, rows := "issues", f.issues
+	field, rows, teamsOf := "issues", f.issues, issueTeams
 	if strings.Contains(req.Query, "GoalpostProjects") {
-		field, rows = "projects", f.projects
+		field, rows, teamsOf = "projects", f.projects, projectTeams
+		if msg := invalidProjectFilter(req.Variables.Filter); msg != "" {
+			_ = json.NewEncoder(w).Encode(map[string]any{"errors": []any{map[string]any{"message": msg,
+				"extensions": map[string]any{"code": "GRAPHQL_VALIDATION_FAILED", "type": "graphql error"}}}})
+			return
+		}
 	}
-	rows = f.filter(rows, req.Variables.Filter)
+	rows = f.filter(rows, req.Variables.Filter, teamsOf)
 	start := 0
 	if req.Variables.After != nil {
 		start, _ = strconv.Atoi(strings.TrimPrefix(*req.Variables.After, "cur-"))
@@ -82,17 +90,48 @@ func (f *linearFake) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	_ = json.NewEncoder(w).Encode(map[string]any{"data": map[string]any{field: page}})
 }
 
-// filter applies updatedAt.gte and team.key.in, newest first.
-func (f *linearFake) filter(rows []map[string]any, filter map[string]any) []map[string]any {
+// teamFilter reads the team keys a filter asks for (nil: any team) and the
+// team keys a row belongs to.
+type teamFilter struct {
+	want func(filter map[string]any) []any
+	of   func(row map[string]any) []any
+}
+
+var (
+	issueTeams = teamFilter{
+		want: func(f map[string]any) []any { v, _ := dig(f, "team", "key", "in").([]any); return v },
+		of:   func(row map[string]any) []any { return []any{dig(row, "team", "key")} },
+	}
+	projectTeams = teamFilter{
+		want: func(f map[string]any) []any { v, _ := dig(f, "accessibleTeams", "some", "key", "in").([]any); return v },
+		of:   func(row map[string]any) []any { v, _ := row["teams"].([]any); return v },
+	}
+)
+
+// invalidProjectFilter is the validation error Linear gives for an
+// accessibleTeams filter with a field TeamCollectionFilter lacks ("" when
+// valid).
+func invalidProjectFilter(filter map[string]any) string {
+	at, _ := filter["accessibleTeams"].(map[string]any)
+	for k := range at {
+		if !slices.Contains([]string{"and", "or", "some", "every", "id", "length", "createdAt", "updatedAt"}, k) {
+			return `Field "` + k + `" is not defined by type "TeamCollectionFilter".`
+		}
+	}
+	return ""
+}
+
+// filter applies updatedAt.gte and the team keys asked for, newest first.
+func (f *linearFake) filter(rows []map[string]any, filter map[string]any, teams teamFilter) []map[string]any {
 	gte, _ := time.Parse(time.RFC3339Nano, dig(filter, "updatedAt", "gte").(string))
-	teams, _ := dig(filter, "team", "key", "in").([]any)
+	want := teams.want(filter)
 	var out []map[string]any
 	for _, row := range rows {
 		up, _ := time.Parse(time.RFC3339Nano, row["updatedAt"].(string))
 		if up.Before(gte) {
 			continue
 		}
-		if teams != nil && !slices.Contains(teams, any(dig(row, "team", "key"))) {
+		if want != nil && !slices.ContainsFunc(teams.of(row), func(k any) bool { return slices.Contains(want, k) }) {
 			continue
 		}
 		out = append(out, row)

@@ -8,10 +8,14 @@ import (
 	"flag"
 	"os"
 	"path/filepath"
+	"reflect"
 	"slices"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/goalpost/goalpost/event"
 )
 
 var updateGolden = flag.Bool("update", false, "rewrite golden files")
@@ -40,10 +44,12 @@ func linearScenario(f *linearFake) {
 	f.projects = []map[string]any{
 		{"id": "proj-1", "name": "Passkeys", "url": "https://linear.app/acme/project/passkeys", "createdAt": iso(lt0.Add(-48 * time.Hour)),
 			"updatedAt": iso(lt0.Add(-time.Hour)), "startedAt": iso(lt0.Add(-40 * time.Hour)), "completedAt": nil, "canceledAt": nil,
-			"progress": 0.5, "status": map[string]any{"name": "In Progress", "type": "started"}, "lead": map[string]any{"id": "user-ada"}},
+			"progress": 0.5, "status": map[string]any{"name": "In Progress", "type": "started"}, "lead": map[string]any{"id": "user-ada"},
+			"teams": []any{"ENG"}},
 		{"id": "proj-2", "name": "SSO", "url": "https://linear.app/acme/project/sso", "createdAt": iso(lt0.Add(-96 * time.Hour)),
 			"updatedAt": iso(lt0.Add(-2 * time.Hour)), "startedAt": iso(lt0.Add(-90 * time.Hour)), "completedAt": iso(lt0.Add(-2 * time.Hour)),
-			"canceledAt": nil, "progress": 1, "status": map[string]any{"name": "Completed", "type": "completed"}, "lead": nil},
+			"canceledAt": nil, "progress": 1, "status": map[string]any{"name": "Completed", "type": "completed"}, "lead": nil,
+			"teams": []any{"ENG"}},
 	}
 }
 
@@ -64,7 +70,7 @@ func TestLinearPollEvents(t *testing.T) {
 	if got := h.cursor(t, "issues:"+h.src.key); got != lt0.Add(-3*time.Minute).Format(time.RFC3339Nano) {
 		t.Errorf("issues cursor = %q", got)
 	}
-	if got := h.cursor(t, "projects"); got != lt0.Add(-time.Hour).Format(time.RFC3339Nano) {
+	if got := h.cursor(t, "projects:"+h.src.key); got != lt0.Add(-time.Hour).Format(time.RFC3339Nano) {
 		t.Errorf("projects cursor = %q", got)
 	}
 	// The second poll reads from cursor - overlap and publishes nothing new.
@@ -78,6 +84,100 @@ func TestLinearPollEvents(t *testing.T) {
 	}
 	if !slices.Equal(before, h.pub.ids()) {
 		t.Errorf("re-poll changed the events: %v", h.pub.ids())
+	}
+}
+
+// Projects are read for the configured teams only (a project shared with
+// one of them included), by Linear's filter; with no teams, all are.
+func TestLinearPollProjectsByTeam(t *testing.T) {
+	project := func(id string, teams ...any) map[string]any {
+		return map[string]any{"id": id, "name": id, "url": "https://linear.app/acme/project/" + id,
+			"createdAt": iso(lt0.Add(-48 * time.Hour)), "updatedAt": iso(lt0.Add(-time.Hour)), "teams": teams}
+	}
+	tests := []struct {
+		name       string
+		teams      []string
+		wantFilter any // accessibleTeams sent
+		want       []string
+	}{
+		{"one team", []string{"ENG"}, map[string]any{"some": map[string]any{"key": map[string]any{"in": []any{"ENG"}}}},
+			[]string{"proj-eng", "proj-shared"}},
+		{"two teams", []string{"OPS", "WEB"}, map[string]any{"some": map[string]any{"key": map[string]any{"in": []any{"OPS", "WEB"}}}},
+			[]string{"proj-ops", "proj-shared"}},
+		{"no teams: every project", nil, nil, []string{"proj-eng", "proj-ops", "proj-shared"}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			fake := &linearFake{key: "lin_api_poll_key", now: lt0}
+			fake.projects = []map[string]any{project("proj-eng", "ENG"), project("proj-ops", "OPS"), project("proj-shared", "ENG", "OPS")}
+			h := newLinearHarness(t, fake, func(c *Config) { c.Teams = tt.teams })
+			if err := h.src.PollOnce(t.Context()); err != nil {
+				t.Fatalf("PollOnce: %v", err)
+			}
+			var got []string
+			for _, ev := range h.pub.events() {
+				if !slices.Contains(got, ev.Attrs["project_id"]) {
+					got = append(got, ev.Attrs["project_id"])
+				}
+			}
+			slices.Sort(got)
+			if !slices.Equal(got, tt.want) {
+				t.Errorf("projects = %v, want %v", got, tt.want)
+			}
+			sent := fake.filters[len(fake.filters)-1]
+			if at, ok := sent["accessibleTeams"]; !reflect.DeepEqual(at, tt.wantFilter) || ok != (tt.wantFilter != nil) {
+				t.Errorf("accessibleTeams = %v, want %v", at, tt.wantFilter)
+			}
+			if h.cursor(t, "projects:"+h.src.key) == "" {
+				t.Error("projects cursor not saved under the teams' key")
+			}
+		})
+	}
+}
+
+// A polled issue in the trash gives only its deletion, with the ID the
+// remove webhook gives; an archived issue not in the trash is as before.
+func TestLinearPollTrashedIssue(t *testing.T) {
+	trashedAt := lt0.Add(-90 * time.Minute)
+	trashed := linIssue("iss-7", 7, "started", "In Progress", lt0.Add(-5*time.Hour), lt0.Add(-2*time.Hour),
+		map[string]any{"trashed": true, "archivedAt": iso(trashedAt)})
+	archived := linIssue("iss-8", 8, "completed", "Done", lt0.Add(-5*time.Hour), lt0.Add(-2*time.Hour),
+		map[string]any{"completedAt": iso(lt0.Add(-2 * time.Hour)), "archivedAt": iso(lt0.Add(-time.Hour)), "trashed": nil})
+	fake := &linearFake{key: "lin_api_poll_key", now: lt0, issues: []map[string]any{trashed, archived}}
+	h := newLinearHarness(t, fake, nil)
+	if err := h.src.PollOnce(t.Context()); err != nil {
+		t.Fatalf("PollOnce: %v", err)
+	}
+	wantID := "linear:iss-7:deleted:" + strconv.FormatInt(trashedAt.UnixMilli(), 10)
+	var got7, got8 []string
+	for _, ev := range h.pub.events() {
+		if ev.Attrs["issue_id"] == "iss-7" {
+			got7 = append(got7, ev.ID)
+		} else {
+			got8 = append(got8, ev.Kind)
+		}
+	}
+	if !slices.Equal(got7, []string{wantID}) {
+		t.Errorf("trashed issue events = %v, want only %s", got7, wantID)
+	}
+	if ev := h.pub.byID[wantID]; ev.Kind != event.KindIssueDeleted || ev.Unit != "ENG-7" || ev.Attrs["status_category"] != "" {
+		t.Errorf("deletion = %+v", ev)
+	}
+	if !slices.Contains(got8, event.KindIssueCompleted) || slices.Contains(got8, event.KindIssueDeleted) {
+		t.Errorf("archived issue kinds = %v, want its completion and no deletion", got8)
+	}
+	// The remove webhook for the same deletion gives the same event ID.
+	body, err := json.Marshal(map[string]any{"action": "remove", "type": "Issue", "createdAt": iso(trashedAt),
+		"data": trashed, "webhookTimestamp": lt0.UnixMilli()})
+	if err != nil {
+		t.Fatal(err)
+	}
+	pub := &recPublisher{}
+	if rec := linDeliver(newLinearWebhook(t, pub, lt0), body, linSign(linHookSecret, body), 0); rec.Code != 200 {
+		t.Fatalf("webhook status %d: %s", rec.Code, rec.Body)
+	}
+	if !slices.Equal(pub.ids(), []string{wantID}) {
+		t.Errorf("webhook ids = %v, want [%s]", pub.ids(), wantID)
 	}
 }
 

@@ -52,6 +52,22 @@ func UpdateBody(r rules.Result) string {
 	return b.String()
 }
 
+// bodyStatus reads the status back from the first line of an UpdateBody
+// ("**Current … · 30% · at risk"); false when the body is not one goalpost
+// wrote or names no status with a health.
+func bodyStatus(body string) (string, bool) {
+	line := strings.TrimSpace(updFirstLine(body))
+	i := strings.LastIndex(line, "·")
+	if !strings.HasPrefix(line, "**Current ") || i < 0 {
+		return "", false
+	}
+	status := strings.ReplaceAll(strings.TrimSpace(line[i+len("·"):]), " ", "_")
+	if _, ok := Health(status); !ok {
+		return "", false
+	}
+	return status, true
+}
+
 func updItems(b *strings.Builder, es []rules.Evidence) {
 	for i, e := range es {
 		if i == maxBodyItems {

@@ -50,7 +50,16 @@ type webhookPayload struct {
 	Data             json.RawMessage            `json:"data"`
 	UpdatedFrom      map[string]json.RawMessage `json:"updatedFrom"`
 	URL              string                     `json:"url"`
+	CreatedAt        time.Time                  `json:"createdAt"` // when the action happened
+	Actor            *struct{ ID string }       `json:"actor"`
 	WebhookTimestamp int64                      `json:"webhookTimestamp"`
+}
+
+func (p *webhookPayload) actor() string {
+	if p.Actor == nil {
+		return ""
+	}
+	return p.Actor.ID
 }
 
 // ServeHTTP verifies Linear-Signature (hex HMAC-SHA256 of the raw body,
@@ -104,9 +113,12 @@ func absDuration(d time.Duration) time.Duration {
 	return d
 }
 
-// events maps Issue and Project create/update deliveries; removals and
-// every other type (comments, cycles, labels, ...) are ignored.
+// events maps Issue and Project create/update deliveries and Issue
+// removals; every other delivery (comments, cycles, labels, ...) is ignored.
 func (w *Webhook) events(p *webhookPayload) ([]event.Event, error) {
+	if p.Action == "remove" && p.Type == "Issue" {
+		return w.removed(p)
+	}
 	if p.Action != "create" && p.Action != "update" {
 		return nil, nil
 	}
@@ -138,6 +150,36 @@ func (w *Webhook) events(p *webhookPayload) ([]event.Event, error) {
 		return pr.events(), nil
 	}
 	return nil, nil
+}
+
+// removed maps an Issue "remove" delivery to an issue.deleted event when
+// the issue went to the trash (data.trashed), which is what deleting an
+// issue does in Linear. A removal without it is an archive: Linear archives
+// closed issues by itself, and an archived issue keeps its place (done) in
+// ratio totals, so it is ignored. The deletion happened at data.archivedAt
+// (see deletedAt; else the delivery's createdAt, else its
+// webhookTimestamp), and the event ID carries that time, as the poller's
+// does: an issue restored from the trash and deleted again is a new fact, a
+// redelivery is not.
+func (w *Webhook) removed(p *webhookPayload) ([]event.Event, error) {
+	var n issueNode
+	if err := json.Unmarshal(p.Data, &n); err != nil {
+		return nil, err
+	}
+	if !n.Trashed || n.ID == "" || n.key() == "" {
+		return nil, nil
+	}
+	if n.URL == "" {
+		n.URL = p.URL
+	}
+	at := n.deletedAt()
+	if at.IsZero() {
+		at = p.CreatedAt
+	}
+	if at.IsZero() {
+		at = time.UnixMilli(p.WebhookTimestamp)
+	}
+	return []event.Event{w.m.deleted(&n, at, p.actor())}, nil
 }
 
 // reopened reports a move out of a completed or canceled state: updatedFrom

@@ -84,7 +84,8 @@ func withTimestamp(t *testing.T, body []byte, ts int64) []byte {
 func TestLinearWebhookResponses(t *testing.T) {
 	body := readLinearTestdata(t, "webhook_issue_completed.json")
 	comment := []byte(`{"action":"create","type":"Comment","data":{"id":"c1","body":"hi"},"webhookTimestamp":1772442001000}`)
-	remove := []byte(`{"action":"remove","type":"Issue","data":{"id":"iss-1","identifier":"ENG-1"},"webhookTimestamp":1772442001000}`)
+	archive := []byte(`{"action":"remove","type":"Issue","data":{"id":"iss-1","identifier":"ENG-1"},"webhookTimestamp":1772442001000}`)
+	removed := readLinearTestdata(t, "webhook_issue_removed.json")
 	bad := []byte(`{"action":"update","type":"Issue","data":`)
 	badData := []byte(`{"action":"update","type":"Issue","data":{"id":7},"webhookTimestamp":1772442001000}`)
 	old := withTimestamp(t, body, hookSent.Add(-61*time.Second).UnixMilli())
@@ -114,7 +115,8 @@ func TestLinearWebhookResponses(t *testing.T) {
 		{name: "over the server's body limit", body: body, sig: linSign(linHookSecret, body), limit: 64, wantStatus: 413},
 		{name: "publish fails", body: body, sig: linSign(linHookSecret, body), pubErr: errors.New("nats down"), wantStatus: 503},
 		{name: "comment ignored", body: comment, sig: linSign(linHookSecret, comment), wantStatus: 200},
-		{name: "removal ignored", body: remove, sig: linSign(linHookSecret, remove), wantStatus: 200},
+		{name: "removal not to the trash (an archive) ignored", body: archive, sig: linSign(linHookSecret, archive), wantStatus: 200},
+		{name: "issue moved to the trash", body: removed, sig: linSign(linHookSecret, removed), wantStatus: 200, wantEvents: 1},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -201,6 +203,79 @@ func TestLinearWebhookReopened(t *testing.T) {
 			}
 			if got && (ev.Kind != event.KindIssueReopened || ev.Unit != "ENG-9" || ev.Attrs["status_category"] != "indeterminate") {
 				t.Errorf("event %+v", ev)
+			}
+		})
+	}
+}
+
+// An Issue "remove" delivery for an issue moved to the trash gives one
+// issue.deleted event with the issue's identity and none of its state,
+// keyed by when it was deleted; an archive gives nothing.
+func TestLinearWebhookIssueRemoved(t *testing.T) {
+	fixture := readLinearTestdata(t, "webhook_issue_removed.json")
+	edit := func(f func(m map[string]any)) []byte {
+		var m map[string]any
+		if err := json.Unmarshal(fixture, &m); err != nil {
+			t.Fatal(err)
+		}
+		f(m)
+		out, _ := json.Marshal(m)
+		return out
+	}
+	data := func(m map[string]any) map[string]any { return m["data"].(map[string]any) }
+	deletedAt := time.Date(2026, 3, 2, 9, 0, 0, 500e6, time.UTC)
+	tests := []struct {
+		name      string
+		body      []byte
+		wantID    string // "": no event
+		wantAt    time.Time
+		wantActor string
+	}{
+		{"at archivedAt, by the actor", fixture, "linear:iss-1:deleted:1772442000500", deletedAt, "user-bob"},
+		{"no archivedAt: at the delivery's createdAt", edit(func(m map[string]any) {
+			delete(data(m), "archivedAt")
+			m["createdAt"] = "2026-03-02T09:00:00.700Z"
+		}), "linear:iss-1:deleted:1772442000700", deletedAt.Add(200 * time.Millisecond), "user-bob"},
+		{"no actor", edit(func(m map[string]any) { delete(m, "actor") }), "linear:iss-1:deleted:1772442000500", deletedAt, ""},
+		{"redelivered later: same event", edit(func(m map[string]any) { m["webhookTimestamp"] = 1772442031000 }),
+			"linear:iss-1:deleted:1772442000500", deletedAt, "user-bob"},
+		{"archived, not trashed", edit(func(m map[string]any) { data(m)["trashed"] = nil }), "", time.Time{}, ""},
+		{"no team or identifier", edit(func(m map[string]any) { delete(data(m), "team") }), "", time.Time{}, ""},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			var env struct {
+				WebhookTimestamp int64 `json:"webhookTimestamp"`
+			}
+			if err := json.Unmarshal(tt.body, &env); err != nil {
+				t.Fatal(err)
+			}
+			pub := &recPublisher{}
+			h := newLinearWebhook(t, pub, time.UnixMilli(env.WebhookTimestamp))
+			if rec := linDeliver(h, tt.body, linSign(linHookSecret, tt.body), 0); rec.Code != 200 {
+				t.Fatalf("status %d: %s", rec.Code, rec.Body)
+			}
+			evs := pub.events()
+			if tt.wantID == "" {
+				if len(evs) != 0 {
+					t.Fatalf("events %v, want none", pub.ids())
+				}
+				return
+			}
+			if len(evs) != 1 {
+				t.Fatalf("events %v, want one issue.deleted", pub.ids())
+			}
+			ev := evs[0]
+			if ev.ID != tt.wantID || ev.Kind != event.KindIssueDeleted || ev.Unit != "ENG-1" || ev.Repo != "ENG" ||
+				!ev.OccurredAt.Equal(tt.wantAt) || ev.ActorHandle != tt.wantActor || ev.Title != "Issue 1" ||
+				ev.URL != "https://linear.app/acme/issue/ENG-1/issue-1" {
+				t.Errorf("event = %+v", ev)
+			}
+			if ev.Attrs["deleted"] != "true" || ev.Attrs["issue_id"] != "iss-1" || len(ev.Attrs) != 2 {
+				t.Errorf("attrs = %v, want deleted and issue_id only (no status: it must not read as issue state)", ev.Attrs)
+			}
+			if ev.Labels != nil || ev.Links != nil || ev.Numbers != nil {
+				t.Errorf("labels %v links %v numbers %v: a deletion carries no state", ev.Labels, ev.Links, ev.Numbers)
 			}
 		})
 	}

@@ -2,6 +2,7 @@ package linearfake_test
 
 import (
 	"encoding/json"
+	"fmt"
 	"io"
 	"net/http"
 	"net/http/httptest"
@@ -126,5 +127,103 @@ func TestFakeFaults(t *testing.T) {
 	}
 	if r := post(t, srv, key, create, input("0b6f0d7e-3c1a-5e8b-9f2d-4a5b6c7d8e9f", "onTrack")); r.status != 200 || len(r.body.Errors) != 0 {
 		t.Errorf("after faults: %d %s", r.status, r.raw)
+	}
+}
+
+const latest = `query($id: String!) { project(id: $id) {
+  lastUpdate { id health createdAt }
+  projectUpdates(first: 1, orderBy: createdAt) { nodes { id health createdAt } }
+} }`
+
+func TestFakeLatestUpdate(t *testing.T) {
+	type node struct {
+		ID     string `json:"id"`
+		Health string `json:"health"`
+	}
+	type parent struct {
+		LastUpdate        *node                  `json:"lastUpdate"`
+		ProjectUpdates    struct{ Nodes []node } `json:"projectUpdates"`
+		InitiativeUpdates struct{ Nodes []node } `json:"initiativeUpdates"`
+	}
+	tests := []struct {
+		name      string
+		opts      []linearfake.Option
+		query     string
+		vars      map[string]any
+		code      string // of the first GraphQL error, "" for none
+		last      string // lastUpdate's health, "" for null
+		nodes     string // the connection's healths
+		operation string // counted as
+	}{
+		{name: "newest first by default", query: latest, vars: map[string]any{"id": "p1"}, last: "atRisk", nodes: "[atRisk]", operation: "project"},
+		{name: "oldest first when asked", opts: []linearfake.Option{linearfake.WithOldestFirst()}, query: latest, vars: map[string]any{"id": "p1"},
+			last: "atRisk", nodes: "[onTrack]", operation: "project"},
+		{name: "first as a variable", query: `query($id: String!, $n: Int) { project(id: $id) { projectUpdates(first: $n) { nodes { id health } } } }`,
+			vars: map[string]any{"id": "p1", "n": 5}, last: "atRisk", nodes: "[atRisk onTrack]", operation: "project"},
+		{name: "initiative without updates", query: `query($id: String!) { initiative(id: $id) { lastUpdate { id } initiativeUpdates(first: 1) { nodes { id } } } }`,
+			vars: map[string]any{"id": "i1"}, nodes: "[]", operation: "initiative"},
+		{name: "unknown project: error inside HTTP 200", query: latest, vars: map[string]any{"id": "nope"}, code: "INVALID_INPUT", operation: "project"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			clock := now
+			fake := linearfake.New(key, append(tt.opts, linearfake.WithClock(func() time.Time { return clock }))...)
+			fake.AddProject("p1", "Passkeys")
+			fake.AddInitiative("i1", "Secure accounts")
+			srv := httptest.NewServer(fake)
+			defer srv.Close()
+			post(t, srv, key, create, input("0b6f0d7e-3c1a-5e8b-9f2d-4a5b6c7d8e9f", "onTrack"))
+			clock = clock.Add(time.Hour)
+			post(t, srv, key, create, input("1b6f0d7e-3c1a-5e8b-9f2d-4a5b6c7d8e9f", "atRisk"))
+			r := post(t, srv, key, tt.query, tt.vars)
+			code := ""
+			if len(r.body.Errors) > 0 {
+				code = r.body.Errors[0].Extensions.Code
+			}
+			if r.status != 200 || code != tt.code {
+				t.Fatalf("got %d %s", r.status, r.raw)
+			}
+			if got := fake.Requests()[tt.operation]; got != 1 {
+				t.Errorf("%s requests = %d, want 1", tt.operation, got)
+			}
+			if tt.code != "" {
+				return
+			}
+			var p parent
+			for _, raw := range r.body.Data {
+				if err := json.Unmarshal(raw, &p); err != nil {
+					t.Fatal(err)
+				}
+			}
+			var healths []string
+			for _, n := range append(p.ProjectUpdates.Nodes, p.InitiativeUpdates.Nodes...) {
+				healths = append(healths, n.Health)
+			}
+			last := ""
+			if p.LastUpdate != nil {
+				last = p.LastUpdate.Health
+			}
+			if last != tt.last || fmt.Sprint(healths) != tt.nodes {
+				t.Errorf("lastUpdate %q, nodes %v; want %q, %s\n%s", last, healths, tt.last, tt.nodes, r.raw)
+			}
+		})
+	}
+}
+
+func TestFakeLostAnswer(t *testing.T) {
+	fake := linearfake.New(key, linearfake.WithClock(func() time.Time { return now }))
+	fake.AddProject("p1", "Passkeys")
+	srv := httptest.NewServer(fake)
+	defer srv.Close()
+	fake.Inject(linearfake.Fault{Operation: "projectUpdateCreate", Kind: "lost"})
+	b, _ := json.Marshal(map[string]any{"query": create, "variables": input("0b6f0d7e-3c1a-5e8b-9f2d-4a5b6c7d8e9f", "onTrack")})
+	req, _ := http.NewRequestWithContext(t.Context(), "POST", srv.URL, strings.NewReader(string(b)))
+	req.Header.Set("Authorization", key)
+	if resp, err := srv.Client().Do(req); err == nil {
+		resp.Body.Close()
+		t.Fatalf("got an answer (%d), want none", resp.StatusCode)
+	}
+	if ups := fake.Updates("p1"); len(ups) != 1 {
+		t.Errorf("updates = %+v, want the create carried out", ups)
 	}
 }

@@ -4,6 +4,9 @@ import (
 	"encoding/json"
 	"fmt"
 	"net/http"
+	"regexp"
+	"slices"
+	"strconv"
 	"strings"
 
 	"github.com/google/uuid"
@@ -75,6 +78,77 @@ func (s *Server) read(a *answer, op string, vars map[string]json.RawMessage) {
 		return
 	}
 	a.data(map[string]any{op: render(u)})
+}
+
+// parent handles project(id:) / initiative(id:): the entity with its
+// lastUpdate (the newest update, or null) and its updates connection.
+func (s *Server) parent(a *answer, kind string, names map[string]string, req request) {
+	var id string
+	if err := json.Unmarshal(req.Variables["id"], &id); err != nil {
+		a.errors(http.StatusBadRequest, gqlErr(`Variable "$id" of required type "String!" was not provided.`, "graphql error", "GRAPHQL_VALIDATION_FAILED", ""))
+		return
+	}
+	name, ok := names[id]
+	if !ok {
+		a.errors(http.StatusOK, notFound(title(kind)))
+		return
+	}
+	newest := s.newestFirst(id)
+	var last any
+	if len(newest) > 0 {
+		last = render(newest[0])
+	}
+	conn := newest
+	if s.oldestFirst {
+		conn = slices.Clone(newest)
+		slices.Reverse(conn)
+	}
+	first := min(connFirst(req.Query, req.Variables), len(conn))
+	nodes := make([]any, 0, first)
+	for _, u := range conn[:first] {
+		nodes = append(nodes, render(u))
+	}
+	end := ""
+	if first > 0 {
+		end = conn[first-1].ID
+	}
+	a.data(map[string]any{kind: map[string]any{
+		"id": id, "name": name, "lastUpdate": last,
+		typeField(kind) + "s": map[string]any{"nodes": nodes, "pageInfo": map[string]any{"hasNextPage": first < len(conn), "endCursor": end}},
+	}})
+}
+
+// newestFirst returns the updates of a project or initiative by createdAt,
+// newest first (the later created first among equal times).
+func (s *Server) newestFirst(parentID string) []*Update {
+	var out []*Update
+	for _, id := range slices.Backward(s.order) {
+		if u := s.updates[id]; u.ParentID == parentID {
+			out = append(out, u)
+		}
+	}
+	slices.SortStableFunc(out, func(a, b *Update) int { return b.CreatedAt.Compare(a.CreatedAt) })
+	return out
+}
+
+var firstArg = regexp.MustCompile(`(?:project|initiative)Updates\s*\([^)]*\bfirst:\s*(\d+|\$\w+)`)
+
+// connFirst reads the first argument of the updates connection in query,
+// literal or variable; Linear's default page is 50.
+func connFirst(query string, vars map[string]json.RawMessage) int {
+	m := firstArg.FindStringSubmatch(query)
+	if m == nil {
+		return 50
+	}
+	if v, ok := strings.CutPrefix(m[1], "$"); ok {
+		var n int
+		if json.Unmarshal(vars[v], &n) != nil {
+			return 50
+		}
+		return max(n, 0)
+	}
+	n, _ := strconv.Atoi(m[1])
+	return n
 }
 
 func render(u *Update) map[string]any {

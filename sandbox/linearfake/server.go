@@ -1,17 +1,23 @@
 // Package linearfake is an in-memory fake of the part of Linear's GraphQL
 // API that goalpost writes to: projectUpdateCreate and
 // initiativeUpdateCreate (with a client-supplied id; a duplicate id is an
-// error, as a unique key is in Linear), and projectUpdate(id:) /
-// initiativeUpdate(id:) to read one back. It behaves like Linear where
+// error, as a unique key is in Linear), projectUpdate(id:) /
+// initiativeUpdate(id:) to read one back, and project(id:) /
+// initiative(id:) with their lastUpdate and their projectUpdates /
+// initiativeUpdates connection (first: N, default 50; newest first, see
+// WithOldestFirst) to read the latest update. It behaves like Linear where
 // goalpost depends on it: a personal API key in "Authorization: <key>" (no
 // Bearer), GraphQL errors inside HTTP 200 (unknown entity, duplicate id),
 // validation errors and RATELIMITED as HTTP 400, the X-RateLimit-Requests-*
-// headers (reset in epoch milliseconds), and injectable faults. Requests are
-// counted by operation.
+// headers (reset in epoch milliseconds), and injectable faults (including a
+// lost answer: the operation is carried out, the connection dropped).
+// Requests are counted by operation.
 //
-// It is not a GraphQL server: it recognizes the operation by its root field
-// and reads the "input" / "id" variables, so callers must pass values as
-// variables (as goalpost does), not inline. It is safe for concurrent use.
+// It is not a GraphQL server: it recognizes the operation by its root field,
+// reads the "input" / "id" variables and a connection's first argument, and
+// answers every field it knows whatever the selection, so callers must pass
+// values as variables (as goalpost does), not inline, and not use aliases.
+// It is safe for concurrent use.
 package linearfake
 
 import (
@@ -23,6 +29,8 @@ import (
 	"strconv"
 	"sync"
 	"time"
+
+	"github.com/google/uuid"
 )
 
 // Server is the fake. Create it with New; serve it with httptest.NewServer.
@@ -39,6 +47,7 @@ type Server struct {
 	faults      []*Fault
 	remaining   int
 	syncID      int
+	oldestFirst bool
 }
 
 // Update is a project or initiative update as stored.
@@ -59,6 +68,12 @@ type Option func(*Server)
 
 // WithClock sets the clock for createdAt and rate-limit resets.
 func WithClock(now func() time.Time) Option { return func(s *Server) { s.now = now } }
+
+// WithOldestFirst answers update connections oldest first. Linear documents
+// that connections are ordered by createdAt but not in which direction; the
+// fake's default is newest first, and this option lets tests check a client
+// does not depend on it.
+func WithOldestFirst() Option { return func(s *Server) { s.oldestFirst = true } }
 
 // New returns an empty fake accepting the personal API key apiKey.
 func New(apiKey string, opts ...Option) *Server {
@@ -86,7 +101,29 @@ func (s *Server) AddInitiative(id, name string) {
 	s.initiatives[id] = name
 }
 
-// Updates returns the updates of a project or initiative, oldest first.
+// AddUpdate stores u as if someone had posted it (a person, another tool):
+// its Kind follows its ParentID, an empty ID is generated, a zero CreatedAt
+// is now. It returns the id.
+func (s *Server) AddUpdate(u Update) string {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	u.Kind = "initiative"
+	if _, ok := s.projects[u.ParentID]; ok {
+		u.Kind = "project"
+	}
+	if u.ID == "" {
+		u.ID = uuid.NewString()
+	}
+	if u.CreatedAt.IsZero() {
+		u.CreatedAt = s.now()
+	}
+	s.updates[u.ID] = &u
+	s.order = append(s.order, u.ID)
+	return u.ID
+}
+
+// Updates returns the updates of a project or initiative in the order they
+// were stored (created or added).
 func (s *Server) Updates(parentID string) []Update {
 	s.mu.Lock()
 	defer s.mu.Unlock()
@@ -116,8 +153,9 @@ func (s *Server) Requests() map[string]int {
 type Fault struct {
 	Operation string // root field to match; "" matches any
 	// Kind is "ratelimited" (HTTP 400, code RATELIMITED, headers exhausted),
-	// "internal" (HTTP 200 with an INTERNAL_ERROR GraphQL error), or "http"
-	// (a bare HTTP Status, e.g. 503).
+	// "internal" (HTTP 200 with an INTERNAL_ERROR GraphQL error), "http" (a
+	// bare HTTP Status, e.g. 503), or "lost" (the operation is carried out,
+	// then the connection is dropped without an answer).
 	Kind    string
 	Status  int           // for "http"
 	ResetIn time.Duration // for "ratelimited": when the budget resets (default 1s)
@@ -140,7 +178,7 @@ func (s *Server) RateLimitNext(n int, resetIn time.Duration) {
 	s.Inject(Fault{Kind: "ratelimited", ResetIn: resetIn, Times: n})
 }
 
-var rootField = regexp.MustCompile(`\b(projectUpdateCreate|initiativeUpdateCreate|projectUpdate|initiativeUpdate)\s*\(`)
+var rootField = regexp.MustCompile(`\b(projectUpdateCreate|initiativeUpdateCreate|projectUpdate|initiativeUpdate|project|initiative)\s*\(`)
 
 type request struct {
 	Query     string                     `json:"query"`
@@ -179,15 +217,22 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	}
 	op := m[1]
 	s.counts[op]++
-	if f := s.takeFault(op); f != nil {
+	f := s.takeFault(op)
+	if f != nil && f.Kind != "lost" {
 		a.fault(f)
 		return
 	}
 	s.remaining = max(s.remaining-1, 0)
-	s.dispatch(a, op, req.Variables)
+	if f != nil {
+		s.dispatch(&answer{w: &discard{h: http.Header{}}, s: s}, op, req)
+		a.drop()
+		return
+	}
+	s.dispatch(a, op, req)
 }
 
-func (s *Server) dispatch(a *answer, op string, vars map[string]json.RawMessage) {
+func (s *Server) dispatch(a *answer, op string, req request) {
+	vars := req.Variables
 	switch op {
 	case "projectUpdateCreate":
 		s.create(a, op, "project", "projectId", s.projects, vars)
@@ -195,6 +240,10 @@ func (s *Server) dispatch(a *answer, op string, vars map[string]json.RawMessage)
 		s.create(a, op, "initiative", "initiativeId", s.initiatives, vars)
 	case "projectUpdate", "initiativeUpdate":
 		s.read(a, op, vars)
+	case "project":
+		s.parent(a, op, s.projects, req)
+	case "initiative":
+		s.parent(a, op, s.initiatives, req)
 	}
 }
 
@@ -243,6 +292,25 @@ func (a *answer) http(status int) {
 	a.w.WriteHeader(status)
 	_, _ = fmt.Fprintf(a.w, "%d %s", status, http.StatusText(status))
 }
+
+// drop closes the connection without an answer (a lost response); where
+// that is impossible it answers 502.
+func (a *answer) drop() {
+	if hj, ok := a.w.(http.Hijacker); ok {
+		if conn, _, err := hj.Hijack(); err == nil {
+			_ = conn.Close()
+			return
+		}
+	}
+	a.http(http.StatusBadGateway)
+}
+
+// discard is the ResponseWriter of an operation whose answer is lost.
+type discard struct{ h http.Header }
+
+func (d *discard) Header() http.Header         { return d.h }
+func (d *discard) Write(b []byte) (int, error) { return len(b), nil }
+func (d *discard) WriteHeader(int)             {}
 
 func (a *answer) fault(f *Fault) {
 	switch f.Kind {
