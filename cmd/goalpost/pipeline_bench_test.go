@@ -1,0 +1,55 @@
+package main
+
+import (
+	"context"
+	"fmt"
+	"io"
+	"log/slog"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/goalpost/goalpost/config"
+	"github.com/goalpost/goalpost/event"
+)
+
+// BenchmarkDaemonPipeline is the whole processing path of a built daemon:
+// Publisher → JetStream → durable consumer → engine (store, match, evaluate,
+// snapshot, outbox) → ack, with KRS count key results (default 20) that
+// every event matches, the worst case for evaluation.
+func BenchmarkDaemonPipeline(b *testing.B) {
+	krs := 20
+	fmt.Sscan(envOr("KRS", "20"), &krs)
+	text := daemonConfig(b.TempDir(), "http://127.0.0.1:1/", 4096)
+	for i := 1; i < krs; i++ {
+		text += fmt.Sprintf("\n[[objectives.key_results]]\nkey = \"kr-%d\"\ntitle = \"KR %d\"\ntype = \"count\"\ntarget = 100\nmatch = 'kind == \"pull_request.merged\" && repo == \"acme/api\"'\n", i, i)
+	}
+	text = strings.Replace(text, "[github]", "[ignored]", 1) // no poller: events come from the benchmark
+	text = text[:strings.Index(text, "[ignored]")] + text[strings.Index(text, "[[people]]"):]
+	cfg, err := config.Parse("bench.toml", []byte(text), nil)
+	if err != nil {
+		b.Fatal(err)
+	}
+	ctx := context.Background()
+	a, err := build(ctx, cfg, slog.New(slog.DiscardHandler), buildOptions{out: &cliEnv{stdout: io.Discard, stderr: io.Discard}})
+	if err != nil {
+		b.Fatal(err)
+	}
+	defer a.close()
+	evs := make([]event.Event, b.N)
+	now := time.Now().Add(-time.Hour)
+	for i := range evs {
+		evs[i] = event.Event{ID: fmt.Sprintf("github:pr:acme/api#%d:merged", i), Source: "github", Kind: event.KindPullRequestMerged,
+			OccurredAt: now, ActorHandle: "ana-lima", Repo: "acme/api", Unit: fmt.Sprintf("acme/api#%d", i), Title: "change"}
+	}
+	b.ResetTimer()
+	for i := 0; i < len(evs); i += 500 {
+		if err := a.pub.Publish(ctx, evs[i:min(i+500, len(evs))]...); err != nil {
+			b.Fatal(err)
+		}
+	}
+	if n, err := a.consumer.Drain(ctx); err != nil || n != b.N {
+		b.Fatalf("drained %d of %d: %v", n, b.N, err)
+	}
+	b.ReportMetric(float64(b.N)/b.Elapsed().Seconds(), "events/s")
+}
