@@ -15,7 +15,7 @@ import (
 
 // BenchmarkDaemonPipeline is the whole processing path of a built daemon:
 // Publisher → JetStream → durable consumer → engine (store, match, evaluate,
-// snapshot, outbox) → ack, with KRS count key results (default 20) that
+// snapshot, outbox) → ack, with $KRS count key results (default 20) that
 // every event matches, the worst case for evaluation.
 func BenchmarkDaemonPipeline(b *testing.B) {
 	krs := 20
