@@ -1,6 +1,7 @@
-// Package store is goalpost's durable state: stored events, poll cursors,
-// key-result state and snapshots, and the writeback outbox. All SQL lives here,
-// so that another backend (Postgres) can be added behind the same methods.
+// Package store is goalpost's durable state: stored events, poll cursors, the
+// connectors' HTTP response cache (conditional requests), key-result state and
+// snapshots, and the writeback outbox. All SQL lives here, so that another
+// backend (Postgres) can be added behind the same methods.
 // The default backend is SQLite (mattn/go-sqlite3 in WAL mode) through sqlx;
 // migrations are embedded and applied by Open.
 package store
@@ -14,6 +15,7 @@ import (
 	"log/slog"
 	"os"
 	"path/filepath"
+	"sync/atomic"
 
 	"github.com/jmoiron/sqlx"
 	_ "github.com/mattn/go-sqlite3" // the database/sql driver "sqlite3"
@@ -28,6 +30,8 @@ var migrations embed.FS
 type Store struct {
 	db  *sqlx.DB
 	log *slog.Logger
+
+	cachePruned atomic.Int64 // unix ms of the last response-cache prune
 }
 
 // Open opens (creating if needed) the database file at path and applies the

@@ -17,7 +17,8 @@ import (
 func (a *app) buildConnectors() error {
 	if c := a.cfg.GitHub; c != nil {
 		log := a.log.With("source", "github")
-		src, err := github.NewSource(c, a.pub, a.store, log)
+		// The store keeps ETags across processes, so cron syncs cost 304s too.
+		src, err := github.NewSource(c, a.pub, a.store, log, github.WithETagStore(a.store))
 		if err != nil {
 			return err
 		}

@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"io"
+	"log/slog"
 	"net/http"
 	"strings"
 	"sync/atomic"
@@ -20,7 +21,8 @@ import (
 //
 //   - forgetful: hides rate-limit reset times so go-github never fails calls
 //     locally (the gate waits instead);
-//   - etagCache: conditional GETs, 304s answered from memory;
+//   - etagCache: conditional GETs, 304s answered from memory, backed by
+//     an optional ETagStore (WithClientETagStore) that outlives the process;
 //   - transport.Transport: token-bucket spacing and bounded retries of rate
 //     limits and 5xx, with the GitHub classifier;
 //   - gate: holds every request while GitHub has said to wait;
@@ -43,6 +45,8 @@ type ClientOption func(*clientOptions)
 type clientOptions struct {
 	now   func() time.Time
 	sleep func(context.Context, time.Duration) error
+	etags ETagStore
+	log   *slog.Logger
 }
 
 // WithClock sets the clock used for rate-limit resets and token expiry.
@@ -54,6 +58,18 @@ func WithClock(now func() time.Time) ClientOption {
 // context cancel). Tests pass one that advances a fake clock.
 func WithSleep(sleep func(context.Context, time.Duration) error) ClientOption {
 	return func(o *clientOptions) { o.sleep = sleep }
+}
+
+// WithClientETagStore keeps the ETag cache in st as well as in memory, so
+// that a new process starts with it (default: memory only).
+func WithClientETagStore(st ETagStore) ClientOption {
+	return func(o *clientOptions) { o.etags = st }
+}
+
+// WithClientLog sets the logger of the client's own failures (default:
+// none); today those are the ETag store's.
+func WithClientLog(log *slog.Logger) ClientOption {
+	return func(o *clientOptions) { o.log = log }
 }
 
 // NewClient builds a client for cfg without any I/O (an App private key file
@@ -97,6 +113,13 @@ func NewClient(cfg *Config, httpClient *http.Client, opts ...ClientOption) (*Cli
 		}
 	}
 	c.cache = newETagCache(retrying(g.wrap(authTransport{next: counted, src: src})))
+	c.cache.now = o.now
+	if o.log != nil {
+		c.cache.log = o.log
+	}
+	if o.etags != nil {
+		c.cache.persistTo(o.etags, cacheIdentity(cfg))
+	}
 	api, err := newAPI(cfg, &http.Client{Transport: forgetful{c.cache}})
 	if err != nil {
 		return nil, err
@@ -124,11 +147,12 @@ func (c *Client) API() *gh.Client { return c.api }
 type ClientStats struct {
 	Sent        int64 // requests sent to GitHub, retries included
 	NotModified int64 // answered 304 from the ETag cache
+	StoreErrors int64 // ETag store calls that failed (the requests went on without it)
 }
 
 // Stats returns the request counters.
 func (c *Client) Stats() ClientStats {
-	return ClientStats{Sent: c.sent.Load(), NotModified: c.cache.notModified.Load()}
+	return ClientStats{Sent: c.sent.Load(), NotModified: c.cache.notModified.Load(), StoreErrors: c.cache.storeErrors.Load()}
 }
 
 type countingTransport struct {

@@ -46,6 +46,8 @@ type Source struct {
 	log     *slog.Logger
 	now     func() time.Time
 
+	etags ETagStore // for the client NewSource builds
+
 	att     *attributor
 	index   *prIndex
 	repos   *repoCache
@@ -60,6 +62,14 @@ type SourceOption func(*Source)
 
 // WithAPIClient makes the source use c (default: NewClient(cfg, nil)).
 func WithAPIClient(c *Client) SourceOption { return func(s *Source) { s.client = c } }
+
+// WithETagStore keeps the client's ETag cache (conditional requests, whose
+// 304s GitHub does not count against the rate limit) in st as well as in
+// memory, so that a new process (`goalpost sync --once`) polls what did not
+// change with 304s too; *store.Store satisfies ETagStore. It applies to the
+// client NewSource builds: with WithAPIClient, build that client with
+// WithClientETagStore instead (NewSource fails if both are given).
+func WithETagStore(st ETagStore) SourceOption { return func(s *Source) { s.etags = st } }
 
 // WithSourceClock sets the source's clock (default time.Now).
 func WithSourceClock(now func() time.Time) SourceOption { return func(s *Source) { s.now = now } }
@@ -76,18 +86,34 @@ func NewSource(cfg *Config, pub Publisher, cursors CursorStore, log *slog.Logger
 	for _, o := range opts {
 		o(s)
 	}
-	if s.client == nil {
-		c, err := NewClient(cfg, nil, WithClock(s.now))
-		if err != nil {
-			return nil, err
-		}
-		s.client = c
+	if err := s.buildClient(); err != nil {
+		return nil, err
 	}
 	s.api = s.client.API()
 	s.repos = newRepoCache(s.api, cfg, s.now)
 	s.retries = newRedeliveries()
 	s.att = &attributor{api: s.api, cursors: cursors, pub: pub, index: s.index, cfg: cfg, log: log, locks: map[string]chan struct{}{}}
 	return s, nil
+}
+
+// buildClient makes the default client unless WithAPIClient gave one.
+func (s *Source) buildClient() error {
+	if s.client != nil {
+		if s.etags != nil {
+			return errors.New("github source: WithETagStore applies to the client NewSource builds; build the WithAPIClient client with WithClientETagStore")
+		}
+		return nil
+	}
+	opts := []ClientOption{WithClock(s.now), WithClientLog(s.log)}
+	if s.etags != nil {
+		opts = append(opts, WithClientETagStore(s.etags))
+	}
+	c, err := NewClient(s.cfg, nil, opts...)
+	if err != nil {
+		return err
+	}
+	s.client = c
+	return nil
 }
 
 // Client returns the source's API client (for its request counters).

@@ -4,6 +4,8 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"net/http"
+	"strings"
 	"testing"
 	"time"
 
@@ -275,5 +277,79 @@ func TestOrgHookRedelivery(t *testing.T) {
 	e.poll()
 	if r := e.fake.Redeliveries(); len(r) != 1 || r[0].Scope != "org:acme" {
 		t.Fatalf("redeliveries %v", r)
+	}
+}
+
+// tokenCheckingStore is an ETagStore that fails the test when a key or a
+// saved header holds the token.
+type tokenCheckingStore struct {
+	ETagStore
+	t *testing.T
+}
+
+func (s tokenCheckingStore) CacheResponse(ctx context.Context, source, key, etag string, header http.Header, body []byte) error {
+	if strings.Contains(key, testToken) || strings.Contains(fmt.Sprint(header), testToken) {
+		s.t.Errorf("ETag store asked to save the token: key %q, header %v", key, header)
+	}
+	return s.ETagStore.CacheResponse(ctx, source, key, etag, header, body)
+}
+
+// TestETagStoreAcrossProcesses polls with one source, then with a new one on
+// the same SQLite store, as `goalpost sync --once` from cron does: with the
+// ETag store the new process polls what did not change with 304s only, and
+// still reads and publishes what changed.
+func TestETagStoreAcrossProcesses(t *testing.T) {
+	cases := []struct {
+		name      string
+		store     bool
+		want304   int // of the unchanged poll's 6 requests (the repository, then 5 listings)
+		wantPulls int // requests to the pulls listing once a PR merged
+		pulls304  int // of them answered 304
+	}{
+		{name: "memory only", store: false, want304: 0, wantPulls: 1, pulls304: 0},
+		{name: "sqlite store", store: true, want304: 6, wantPulls: 1, pulls304: 0},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			e := newEnv(t, func(c *Config) { c.Repos[0].DeployWorkflow = "deploy.yml"; c.Repos[0].HookID = 1 })
+			e.cfg.Repos[0].HookID = seedActivity(t, e)
+			process := func() *Source {
+				opts := []SourceOption{WithSourceClock(e.clk.now)}
+				if tc.store {
+					opts = append(opts, WithETagStore(tokenCheckingStore{e.store, t}))
+				}
+				src, err := NewSource(e.cfg, e.pub, e.store, testLog(t), opts...)
+				must(t, err)
+				must(t, src.PollOnce(context.Background()))
+				return src
+			}
+			process()
+			published, calls := len(e.pub.all()), e.pub.calls
+
+			e.fake.ResetStats()
+			e.clk.add(time.Minute)
+			src := process()
+			st := e.fake.Stats()
+			t.Logf("unchanged poll by a new process: %d requests, %d 304s", st.Total, st.NotModified)
+			if st.Total != 6 || st.NotModified != tc.want304 {
+				t.Errorf("unchanged poll: %d requests, %d answered 304 (%v); want 6, %d 304", st.Total, st.NotModified, st.Paths, tc.want304)
+			}
+			if cs := src.Client().Stats(); cs.NotModified != int64(tc.want304) || cs.StoreErrors != 0 {
+				t.Errorf("client counted %d 304s and %d store errors", cs.NotModified, cs.StoreErrors)
+			}
+			if len(e.pub.all()) != published || e.pub.calls != calls {
+				t.Errorf("unchanged poll published (%d calls, was %d)", e.pub.calls, calls)
+			}
+
+			n, _ := e.merge("after the restart", "bob")
+			e.fake.ResetStats()
+			process()
+			if total, nm := e.requests("/repos/acme/api/pulls"); total != tc.wantPulls || nm != tc.pulls304 {
+				t.Errorf("changed pulls listing: %d requests, %d 304; want %d, %d", total, nm, tc.wantPulls, tc.pulls304)
+			}
+			if _, ok := e.pub.get(fmt.Sprintf("github:pr:%s#%d:merged", testRepo, n)); !ok {
+				t.Errorf("PR #%d merged after the restart was not published", n)
+			}
+		})
 	}
 }
