@@ -20,6 +20,20 @@ func newLogger(level string, w io.Writer) *slog.Logger {
 	return slog.New(slog.NewTextHandler(w, &slog.HandlerOptions{Level: l}))
 }
 
+// openApp loads the configuration at path, applies key results kept in
+// Notion, and builds the components: the start of run and sync.
+func openApp(ctx context.Context, env *cliEnv, path string, dryRun bool) (*app, error) {
+	cfg, err := loadConfig(path, env)
+	if err != nil {
+		return nil, err
+	}
+	log := newLogger(cfg.LogLevel, env.stderr)
+	if err := loadNotionGoals(ctx, cfg, log); err != nil {
+		return nil, err
+	}
+	return build(ctx, cfg, log, buildOptions{dryRun: dryRun, out: env})
+}
+
 func cmdRun(ctx context.Context, env *cliEnv, args []string) error {
 	fs := newFlags("run", "", env)
 	path := configFlag(fs, env)
@@ -27,21 +41,13 @@ func cmdRun(ctx context.Context, env *cliEnv, args []string) error {
 	if err := parse(fs, args); err != nil {
 		return err
 	}
-	cfg, err := loadConfig(*path, env)
-	if err != nil {
-		return err
-	}
-	log := newLogger(cfg.LogLevel, env.stderr)
-	if err := loadNotionGoals(ctx, cfg, log); err != nil {
-		return err
-	}
-	a, err := build(ctx, cfg, log, buildOptions{dryRun: *dryRun, out: env})
+	a, err := openApp(ctx, env, *path, *dryRun)
 	if err != nil {
 		return err
 	}
 	defer a.close()
 	if changed, err := a.engine.ChangedRules(ctx); err == nil && len(changed) > 0 {
-		log.Warn("these key results' rules changed since their values were computed; run 'goalpost rebuild' to recompute history",
+		a.log.Warn("these key results' rules changed since their values were computed; run 'goalpost rebuild' to recompute history",
 			"key_results", changed)
 	}
 	return a.run(ctx, nil)
@@ -105,15 +111,7 @@ func cmdSync(ctx context.Context, env *cliEnv, args []string) error {
 		}
 		from = t
 	}
-	cfg, err := loadConfig(*path, env)
-	if err != nil {
-		return err
-	}
-	log := newLogger(cfg.LogLevel, env.stderr)
-	if err := loadNotionGoals(ctx, cfg, log); err != nil {
-		return err
-	}
-	a, err := build(ctx, cfg, log, buildOptions{dryRun: *dryRun, out: env})
+	a, err := openApp(ctx, env, *path, *dryRun)
 	if err != nil {
 		return err
 	}
