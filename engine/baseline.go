@@ -104,7 +104,7 @@ func (e *Engine) BaselineAt(ctx context.Context, at time.Time, weeks int, team s
 	for _, w := range ref[1:] {
 		g.Weeks = append(g.Weeks, w.Label())
 	}
-	rows, spans := e.baselineRows(at, weeks, team)
+	rows, spans := e.baselineRows(ref[len(ref)-1], weeks, team)
 	from, to := spanOf(ref, spans)
 	unmapped := map[[2]string]*UnmappedHandle{}
 	err := e.st.ScanActivity(ctx, from, to, func(a store.Activity) error {
@@ -136,15 +136,20 @@ type personSpans struct {
 	weeks [][]people.Week
 }
 
-func (e *Engine) baselineRows(at time.Time, weeks int, team string) ([]rowBuilder, personSpans) {
+// last is the team's week of the last column: each person's last week is
+// their own local week around its middle, so that every column holds the
+// same week for everyone (at may already be next week, or still last week,
+// in a person's time zone).
+func (e *Engine) baselineRows(last people.Week, weeks int, team string) ([]rowBuilder, personSpans) {
 	spans := personSpans{index: map[string]int{}}
 	var rows []rowBuilder
+	mid := last.Start.Add(last.End.Sub(last.Start) / 2)
 	for _, p := range e.dir.People() {
 		if !p.Engineer() || (team != "" && p.Team != team) {
 			continue
 		}
 		loc := e.dir.Location(p.Key)
-		ws := weekRange(people.WeekOf(at, loc, e.dir.WeekStart(p.Key)), weeks)
+		ws := weekRange(people.WeekOf(mid, loc, e.dir.WeekStart(p.Key)), weeks)
 		spans.index[p.Key] = len(rows)
 		spans.weeks = append(spans.weeks, ws)
 		rows = append(rows, newRowBuilder(p, loc, ws))

@@ -190,3 +190,30 @@ func golden(t *testing.T, path string, got []byte) {
 		t.Errorf("%s differs (run with -update after checking):\n--- got\n%s\n--- want\n%s", path, got, want)
 	}
 }
+
+// Each column is one week of the team's calendar; a person's cell in it is
+// their own local version of that week, even when at falls on a different
+// day for them (their week has already started, or not yet).
+func TestBaselineColumnsLineUp(t *testing.T) {
+	h := baselineHarness(t)
+	tests := []struct{ name, at string }{
+		{"Sunday 15:00 UTC, already Monday in Sydney", "2026-11-15T15:00:00Z"},
+		{"Monday 02:00 UTC, still Sunday in New York", "2026-11-16T02:00:00Z"},
+		{"midweek", "2026-11-18T12:00:00Z"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			g, err := h.eng.BaselineAt(t.Context(), mustTime(tt.at), 3, "")
+			if err != nil {
+				t.Fatal(err)
+			}
+			for _, r := range g.Rows {
+				for i, c := range r.Cells {
+					if c.Label != g.Weeks[i] {
+						t.Errorf("%s: column %s holds their week %s", r.Person, g.Weeks[i], c.Label)
+					}
+				}
+			}
+		})
+	}
+}

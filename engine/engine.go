@@ -66,6 +66,9 @@ type Engine struct {
 	metrics       *metrics.Metrics
 	evidenceLimit int
 	mu            sync.Mutex
+	// ahead is the latest time a batch was evaluated at (guarded by mu);
+	// see clock.
+	ahead time.Time
 }
 
 // Option configures New.
@@ -115,6 +118,9 @@ func (e *Engine) Handle(ctx context.Context, evs []event.Event) error {
 	e.mu.Lock()
 	defer e.mu.Unlock()
 	now := skewed(e.now(), evs)
+	if c := e.clock(); c.After(now) {
+		now = c
+	}
 	var dups []string
 	err := e.st.InTx(ctx, func(tx *store.Tx) error {
 		var err error
@@ -124,6 +130,7 @@ func (e *Engine) Handle(ctx context.Context, evs []event.Event) error {
 	if err != nil {
 		return fmt.Errorf("handle %d events: %w", len(evs), err)
 	}
+	e.ahead = now
 	for _, src := range dups {
 		e.metrics.Duplicate(src)
 	}
@@ -146,6 +153,18 @@ func skewed(now time.Time, evs []event.Event) time.Time {
 		}
 	}
 	return out
+}
+
+// clock is the evaluation time: now, or the time the last batch was
+// evaluated at while that is still ahead of now (its events, stamped a
+// little ahead of our clock, were counted at once: a later evaluation must
+// not take them back out until the clock catches up). The caller holds mu.
+func (e *Engine) clock() time.Time {
+	now := e.now()
+	if e.ahead.After(now) && e.ahead.Sub(now) < maxSkew {
+		return e.ahead
+	}
+	return now
 }
 
 // handleTx is Handle's transaction; it returns the sources of the events
@@ -196,7 +215,7 @@ func (e *Engine) teamOf(personKey string) string {
 func (e *Engine) Tick(ctx context.Context) error {
 	e.mu.Lock()
 	defer e.mu.Unlock()
-	now := e.now()
+	now := e.clock()
 	err := e.st.InTx(ctx, func(tx *store.Tx) error {
 		k := tx.KR()
 		defer k.Close()
@@ -214,7 +233,7 @@ func (e *Engine) Tick(ctx context.Context) error {
 func (e *Engine) Results(ctx context.Context) ([]rules.Result, error) {
 	e.mu.Lock() // one consistent view: no batch commits halfway through
 	defer e.mu.Unlock()
-	now := e.now()
+	now := e.clock()
 	view := e.st.KRView()
 	out := make([]rules.Result, 0, len(e.set.Rules()))
 	for _, r := range e.set.Rules() {
@@ -239,7 +258,7 @@ func (e *Engine) SetManual(ctx context.Context, krKey string, value float64, by,
 	}
 	e.mu.Lock()
 	defer e.mu.Unlock()
-	now := e.now()
+	now := e.clock()
 	return e.st.InTx(ctx, func(tx *store.Tx) error {
 		k := tx.KR()
 		defer k.Close()
@@ -252,10 +271,13 @@ func (e *Engine) SetManual(ctx context.Context, krKey string, value float64, by,
 }
 
 // ChangedRules returns the key results whose stored result was computed by
-// another version of their rule (the config changed since): their history
-// is only right after a Rebuild. Key results never evaluated are not listed.
+// another version of their rule, or whose stored matches were (the config
+// changed since, and the key result may have been re-evaluated under the
+// new rule since): their history is only right after a Rebuild. Key results
+// never evaluated are not listed.
 func (e *Engine) ChangedRules(ctx context.Context) ([]string, error) {
-	states, err := e.st.KRView().States(ctx)
+	view := e.st.KRView()
+	states, err := view.States(ctx)
 	if err != nil {
 		return nil, err
 	}
@@ -271,7 +293,13 @@ func (e *Engine) ChangedRules(ctx context.Context) ([]string, error) {
 		if err := json.Unmarshal(st.Result, &res); err != nil {
 			return nil, fmt.Errorf("decode stored result %s: %w", st.KRKey, err)
 		}
-		if res.RuleVersion != r.Version {
+		changed := res.RuleVersion != r.Version
+		if !changed {
+			if changed, err = view.MatchedByOtherVersion(ctx, st.KRKey, r.Version); err != nil {
+				return nil, err
+			}
+		}
+		if changed {
 			out = append(out, st.KRKey)
 		}
 	}

@@ -349,3 +349,30 @@ func TestSkewedEvaluationTime(t *testing.T) {
 		})
 	}
 }
+
+// An event stamped a little ahead of our clock counts at once (skewed); the
+// next tick, still before that stamp, must not take it back out (a write of
+// the old value, then another of the new one).
+func TestTickKeepsASkewedEvent(t *testing.T) {
+	h, _ := countUnits(t, mustTime("2026-11-15T12:00:00Z"))
+	ev := event.Event{ID: "ahead", Source: "github", Kind: event.KindPullRequestMerged,
+		OccurredAt: mustTime("2026-11-15T12:00:02Z"), Unit: "acme/api#99", Labels: []string{"perf"}}
+	if err := h.eng.Handle(t.Context(), []event.Event{ev}); err != nil {
+		t.Fatal(err)
+	}
+	if got := h.result(t, "perf-units"); got.Current != 6 {
+		t.Errorf("right after the batch: perf-units = %v, want 6", got.Current)
+	}
+	for _, at := range []string{"2026-11-15T12:00:01Z", "2026-11-15T12:00:03Z"} {
+		h.clock.Set(mustTime(at))
+		if err := h.eng.Tick(t.Context()); err != nil {
+			t.Fatal(err)
+		}
+		if got := h.result(t, "perf-units"); got.Current != 6 {
+			t.Errorf("tick at %s: perf-units = %v, want 6", at, got.Current)
+		}
+		if seq := outboxRows(t, h)["notion:page:page-perf"]; seq != 2 {
+			t.Errorf("tick at %s: outbox seq %d, want 2 (one write for the new event)", at, seq)
+		}
+	}
+}

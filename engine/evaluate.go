@@ -136,7 +136,7 @@ func (e *Engine) inputs(ctx context.Context, view store.KRView, r *rules.Rule, n
 		err = e.ratioInputs(ctx, view, r, &in)
 	case r.Type == rules.TypeManual:
 		err = e.manualInputs(ctx, view, r, now, &in)
-	case r.Type == rules.TypeMetric && r.Field != "":
+	case r.Type == rules.TypeMetric && r.Field != "" && r.Aggregate != rules.AggCountPerWeek && r.Aggregate != rules.AggCountPerMonth:
 		err = e.metricInputs(ctx, view, r, &in)
 	default:
 		err = e.countInputs(ctx, view, r, &in)

@@ -25,7 +25,7 @@ func (e *Engine) Explain(ctx context.Context, krKey, itemURL string, w io.Writer
 	}
 	e.mu.Lock()
 	defer e.mu.Unlock()
-	now := e.now()
+	now := e.clock()
 	view := e.st.KRView()
 	res, err := e.evaluate(ctx, view, r, now)
 	if err != nil {

@@ -174,3 +174,24 @@ match = 'kind == "change.shipped"'
 		t.Error("unknown key result: want an error")
 	}
 }
+
+// A changed rule still needs a rebuild after the daemon re-evaluated (and
+// stored) the key result under the new rule: its history was matched by the
+// old one.
+func TestChangedRulesAfterATick(t *testing.T) {
+	h, cfg := countUnits(t, mustTime("2026-11-15T12:00:00Z"))
+	cfg.Objectives[0].KeyResults[0].Match = `source == "github" && kind == "pull_request.merged" && has_label("perf")`
+	h.compile(t, cfg)
+	if err := h.eng.Tick(t.Context()); err != nil {
+		t.Fatal(err)
+	}
+	if changed, err := h.eng.ChangedRules(t.Context()); err != nil || len(changed) != 1 || changed[0] != "perf-units" {
+		t.Errorf("after a tick, changed rules = %v, %v; want [perf-units]", changed, err)
+	}
+	if _, err := h.eng.RebuildReport(t.Context()); err != nil {
+		t.Fatal(err)
+	}
+	if changed, err := h.eng.ChangedRules(t.Context()); err != nil || len(changed) != 0 {
+		t.Errorf("after the rebuild, changed rules = %v, %v; want none", changed, err)
+	}
+}

@@ -46,7 +46,7 @@ func (e *Engine) Rebuild(ctx context.Context, w io.Writer) error {
 func (e *Engine) RebuildReport(ctx context.Context) (RebuildReport, error) {
 	e.mu.Lock()
 	defer e.mu.Unlock()
-	now := e.now()
+	start, now := e.now(), e.clock()
 	var rep RebuildReport
 	err := e.st.InTx(ctx, func(tx *store.Tx) error {
 		var err error
@@ -56,7 +56,7 @@ func (e *Engine) RebuildReport(ctx context.Context) (RebuildReport, error) {
 	if err != nil {
 		return RebuildReport{}, fmt.Errorf("rebuild: %w", err)
 	}
-	rep.Took = e.now().Sub(now)
+	rep.Took = e.now().Sub(start)
 	return rep, nil
 }
 

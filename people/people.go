@@ -6,6 +6,7 @@
 package people
 
 import (
+	"strings"
 	_ "time/tzdata" // time zones work on hosts without zoneinfo files
 )
 
@@ -28,7 +29,10 @@ type Person struct {
 }
 
 // Engineer reports whether p is held to the weekly shipping baseline.
-func (p Person) Engineer() bool { return p.Role == "" || p.Role == RoleEngineer }
+func (p Person) Engineer() bool {
+	role := strings.TrimSpace(p.Role)
+	return role == "" || strings.EqualFold(role, RoleEngineer)
+}
 
 // RoleEngineer is the default role.
 const RoleEngineer = "engineer"

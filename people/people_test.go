@@ -150,3 +150,13 @@ func TestWeekOf(t *testing.T) {
 		})
 	}
 }
+
+// Roles are read like the other words in the config (week starts, handles):
+// "Engineer" is an engineer, not a person silently left out of the baseline.
+func TestEngineerRole(t *testing.T) {
+	for role, want := range map[string]bool{"": true, "engineer": true, "Engineer": true, " engineer ": true, "manager": false, "bot": false} {
+		if got := (Person{Role: role}).Engineer(); got != want {
+			t.Errorf("role %q: engineer %v, want %v", role, got, want)
+		}
+	}
+}

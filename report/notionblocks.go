@@ -36,7 +36,8 @@ func notionBlocks(r *Report) []notionapi.Block {
 	if len(r.Baseline.Rows) == 0 {
 		add(paragraph(plain("No people in this team.", false, false)...))
 	} else {
-		add(notionGrid(r), paragraph(plain(gridLegend, false, true)...))
+		add(notionGrid(r)...)
+		add(paragraph(plain(gridLegend, false, true)...))
 	}
 	return append(bs, notionFlags(r)...)
 }
@@ -84,12 +85,15 @@ func notionKR(k KR) []notionapi.Block {
 	return out
 }
 
-func notionGrid(r *Report) notionapi.Block {
+// notionGrid is the baseline grid as tables. A table's rows are its
+// children, which Notion takes at most 100 at a time, so a team of 99 or
+// more people gets several tables, each starting with the header row.
+func notionGrid(r *Report) []notionapi.Block {
 	header := [][]notionapi.RichText{plain("Person", true, false)}
 	for _, w := range r.Baseline.Weeks {
 		header = append(header, plain(w.String(), true, false))
 	}
-	rows := notionapi.Blocks{tableRow(header)}
+	var rows notionapi.Blocks
 	for _, row := range r.Baseline.Rows {
 		cells := [][]notionapi.RichText{plain(personName(Person{Person: row.Person, Name: row.Name}), false, false)}
 		for _, c := range row.Cells {
@@ -102,10 +106,17 @@ func notionGrid(r *Report) notionapi.Block {
 		team = append(team, plain(coverageText(c), true, false))
 	}
 	rows = append(rows, tableRow(team))
-	return &notionapi.TableBlock{
-		BasicBlock: basic(notionapi.BlockTypeTableBlock),
-		Table:      notionapi.Table{TableWidth: len(header), HasColumnHeader: true, HasRowHeader: true, Children: rows},
+	var out []notionapi.Block
+	for len(rows) > 0 {
+		n := min(len(rows), notionBatch-1)
+		out = append(out, &notionapi.TableBlock{
+			BasicBlock: basic(notionapi.BlockTypeTableBlock),
+			Table: notionapi.Table{TableWidth: len(header), HasColumnHeader: true, HasRowHeader: true,
+				Children: append(notionapi.Blocks{tableRow(header)}, rows[:n]...)},
+		})
+		rows = rows[n:]
 	}
+	return out
 }
 
 func tableRow(cells [][]notionapi.RichText) notionapi.Block {

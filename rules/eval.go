@@ -86,7 +86,11 @@ func (r *Rule) Evaluate(in Inputs, now time.Time) Result {
 		cur = res.Baseline
 		res.Formula = formula + "; no data yet, so current shows the baseline and progress is 0"
 	} else {
-		res.Progress = round(clamp((cur-res.Baseline)/(res.Target-res.Baseline), 0, 1), 4)
+		p := clamp((cur-res.Baseline)/(res.Target-res.Baseline), 0, 1)
+		res.Progress = round(p, 4)
+		if res.Progress >= 1 && p < 1-1e-9 {
+			res.Progress = 0.9999 // rounding must not reach a target the value has not
+		}
 		res.Formula = fmt.Sprintf("%s; progress = clamp((%s − %s) / (%s − %s), 0, 1) = %s",
 			formula, num(cur), num(res.Baseline), num(res.Target), num(res.Baseline), num(res.Progress))
 	}

@@ -84,6 +84,8 @@ func TestEvaluate(t *testing.T) {
 		{"decreasing, worse than baseline: clamped to 0", rule(TypeManual, 82, 49), manual(90), day(10), 0, 0, StatusOnTrack, GradeMissed},
 		{"decreasing, beyond target: clamped to 1", rule(TypeManual, 82, 49), manual(30), day(10), 1, 1, StatusDone, GradeHit},
 		{"above target: clamped to 1", rule(TypeManual, 0, 10), manual(12), day(99), 1, 1, StatusDone, GradeHit},
+		{"a hair short of a decreasing target is not done", rule(TypeManual, 5, 2), manual(2.0001), day(50), 0.9999, 1, StatusOnTrack, GradePartial},
+		{"a hair short of the target is not done", rule(TypeManual, 0, 100000), manual(99999), day(50), 0.9999, 1, StatusOnTrack, GradePartial},
 		{"score rounds 0.65 up", rule(TypeManual, 0, 100), manual(65), day(60), 0.65, 0.7, StatusOnTrack, GradePartial},
 		{"blocked item: at risk", rule(TypeManual, 0, 100), Inputs{Manual: ptr(60), Blocked: []Evidence{{Unit: "A-1"}}}, day(50), 0.6, 0.6, StatusAtRisk, GradePartial},
 		{"stale keeps the value", rule(TypeManual, 0, 100), Inputs{Manual: ptr(10), StaleSources: []string{"jira"}}, day(90), 0.1, 0.1, StatusStale, GradeMissed},
@@ -116,3 +118,14 @@ func TestEvaluateNoDataNeverZero(t *testing.T) {
 }
 
 func ptr(v float64) *float64 { return &v }
+
+// A decreasing key result at its baseline has progress (0 − 0) / (49 − 82):
+// a negative zero, which writebacks print as "-0%".
+func TestEvaluateAtTheBaselineIsNotNegativeZero(t *testing.T) {
+	r := &Rule{Key: "tickets", Type: TypeManual, KR: KeyResult{Baseline: 82, Target: 49},
+		Start: time.Unix(0, 0), End: time.Unix(1000, 0), Location: time.UTC, Tolerance: DefaultTolerance, DivideBy: 1}
+	res := r.Evaluate(Inputs{Manual: ptr(82)}, time.Unix(10, 0))
+	if math.Signbit(res.Progress) || math.Signbit(res.Score) {
+		t.Errorf("progress %v, score %v; want 0, not -0 (shown as %.0f%%)", res.Progress, res.Score, res.Progress*100)
+	}
+}

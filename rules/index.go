@@ -120,7 +120,9 @@ func membership(l, r ast.Node) [3]constraint {
 		if !ok {
 			return [3]constraint{}
 		}
-		values = append(values, s.Value)
+		if !slices.Contains(values, s.Value) { // a rule is filed once per value
+			values = append(values, s.Value)
+		}
 	}
 	return field(id.Value, values)
 }

@@ -28,6 +28,7 @@ func TestRequires(t *testing.T) {
 		{"repo", `repo == "acme/api"`, nil, nil, []string{"acme/api"}},
 		{"repo list and kind", `kind == "a" && repo in ["x/y", "x/z"]`, nil, []string{"a"}, []string{"x/y", "x/z"}},
 		{"other fields", `environment == "production"`, nil, nil, nil},
+		{"a value listed twice", `source in ["jira", "jira"]`, []string{"jira"}, nil, nil},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -90,6 +91,23 @@ func TestMatch(t *testing.T) {
 				t.Errorf("matched %v, want %v", got, tt.want)
 			}
 		})
+	}
+}
+
+// A value listed twice files the rule once: a rule matched twice would be
+// recorded twice (a ratio's scope row twice fails the whole batch).
+func TestMatchValueListedTwice(t *testing.T) {
+	set, err := Compile([]Objective{obj("O1",
+		KeyResult{Key: "epic", Type: TypeRatio, Target: 100, Match: `source in ["jira", "jira"] && kind in ["issue.updated", "issue.updated"]`})})
+	if err != nil {
+		t.Fatal(err)
+	}
+	ev := event.Event{ID: "1", Source: "jira", Kind: event.KindIssueUpdated, Unit: "A-1", Attrs: map[string]string{"status_category": "new"}}
+	if got := set.Match(&ev, "", nil); len(got) != 1 {
+		t.Errorf("matched %d times, want once", len(got))
+	}
+	if n := set.Candidates("jira", event.KindIssueUpdated, "", true); n != 1 {
+		t.Errorf("checked against %d rules, want 1", n)
 	}
 }
 

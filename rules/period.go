@@ -94,7 +94,7 @@ func Pace(start, end, now time.Time) float64 {
 
 func clamp(v, lo, hi float64) float64 {
 	switch {
-	case v < lo:
+	case v <= lo: // also -0, which is not below 0
 		return lo
 	case v > hi:
 		return hi

@@ -28,14 +28,23 @@ const (
 // EnqueueWrite queues w in the same transaction as the state that caused it,
 // replacing any pending payload for the same target (coalescing). A payload
 // equal to the last one sent for the target is not queued again; one that
-// reverts a pending change to what was last sent marks the target sent.
+// reverts a pending change to what was last sent marks the target sent,
+// unless that change was already handed to a sink (it may have reached the
+// service, so the reverting payload is sent). While an older payload is
+// being sent (claimed, its lease running) or waits for its retry, the new
+// one keeps that time: a second sender does not write the target at the
+// same moment, and a Retry-After holds. The sender of the older payload
+// releases the lease when it records its outcome (see MarkWriteSent).
 func (t *Tx) EnqueueWrite(ctx context.Context, w Write, now time.Time) error {
 	_, err := t.tx.ExecContext(ctx, `INSERT INTO outbox (target, kr_key, payload, seq, state, attempts, next_attempt, enqueued_at)
 		VALUES (?, ?, ?, 1, 'pending', 0, 0, ?)
 		ON CONFLICT (target) DO UPDATE SET
 			kr_key = excluded.kr_key, payload = excluded.payload, seq = outbox.seq + 1,
-			state = CASE WHEN excluded.payload = outbox.sent_payload THEN 'sent' ELSE 'pending' END,
-			attempts = 0, next_attempt = 0, last_error = '', enqueued_at = excluded.enqueued_at
+			state = CASE WHEN excluded.payload = outbox.sent_payload AND outbox.attempts = 0 THEN 'sent' ELSE 'pending' END,
+			attempts = 0,
+			next_attempt = CASE WHEN `+busy+` THEN outbox.next_attempt ELSE 0 END,
+			last_error = CASE WHEN `+busy+` THEN outbox.last_error ELSE '' END,
+			enqueued_at = excluded.enqueued_at
 		WHERE outbox.payload != excluded.payload OR (outbox.state = 'sent' AND outbox.sent_payload != excluded.payload)`,
 		w.Target, w.KRKey, string(w.Payload), now.UnixMilli())
 	if err != nil {
@@ -43,6 +52,10 @@ func (t *Tx) EnqueueWrite(ctx context.Context, w Write, now time.Time) error {
 	}
 	return nil
 }
+
+// busy is true, in EnqueueWrite's upsert, for a row whose payload is being
+// sent (claimed, lease running) or waits for its retry.
+const busy = `(outbox.state = 'pending' AND outbox.attempts > 0 AND outbox.next_attempt > excluded.enqueued_at)`
 
 // QueuedWrite is one outbox row as read back.
 type QueuedWrite struct {
@@ -149,30 +162,48 @@ func sortWrites(ws []QueuedWrite) {
 
 // MarkWriteSent records that the payload with seq was sent. It reports false
 // (and changes nothing) when the target was enqueued again meanwhile: the
-// newer payload stays pending and is sent next.
+// newer payload stays pending and is sent next (due now: the lease it kept
+// from seq is released).
 func (s *Store) MarkWriteSent(ctx context.Context, target string, seq int64, now time.Time) (bool, error) {
-	return s.mark(ctx, "mark write sent", `UPDATE outbox SET state = 'sent', sent_at = ?, sent_payload = payload,
+	return s.mark(ctx, "mark write sent", target, seq, `UPDATE outbox SET state = 'sent', sent_at = ?, sent_payload = payload,
 		attempts = 0, next_attempt = 0, last_error = '', parked_at = 0, parked_fp = ''
 		WHERE target = ? AND seq = ?`, now.UnixMilli(), target, seq)
 }
 
 // MarkWriteFailed records a retryable failure of the payload with seq: the
-// write stays pending and is due again at next. False when seq is stale.
+// write stays pending and is due again at next. False when seq is stale
+// (the newer payload is then due now, as for MarkWriteSent).
 func (s *Store) MarkWriteFailed(ctx context.Context, target string, seq int64, next time.Time, reason string) (bool, error) {
-	return s.mark(ctx, "mark write failed", `UPDATE outbox SET next_attempt = ?, last_error = ?
+	return s.mark(ctx, "mark write failed", target, seq, `UPDATE outbox SET next_attempt = ?, last_error = ?
 		WHERE target = ? AND seq = ? AND state = 'pending'`, next.UnixMilli(), reason, target, seq)
 }
 
 // ParkWrite sets aside the payload with seq after a permanent failure, with
 // the reason and the fingerprint of the sink configuration it failed under.
 // It stays parked until UnparkWrites or RetryParked, or until a new payload
-// is enqueued for the target. False when seq is stale.
+// is enqueued for the target. False when seq is stale (the newer payload is
+// then due now, as for MarkWriteSent).
 func (s *Store) ParkWrite(ctx context.Context, target string, seq int64, reason, fingerprint string, now time.Time) (bool, error) {
-	return s.mark(ctx, "park write", `UPDATE outbox SET state = 'parked', last_error = ?, parked_fp = ?, parked_at = ?,
+	return s.mark(ctx, "park write", target, seq, `UPDATE outbox SET state = 'parked', last_error = ?, parked_fp = ?, parked_at = ?,
 		next_attempt = 0 WHERE target = ? AND seq = ? AND state = 'pending'`, reason, fingerprint, now.UnixMilli(), target, seq)
 }
 
-func (s *Store) mark(ctx context.Context, op, q string, args ...any) (bool, error) {
+// RenewWriteLease extends the lease of a claimed write to until, if the
+// caller still holds it: same seq, still pending, and its next attempt still
+// held (the lease end the claim returned). A write claimed in a batch may
+// wait its turn; renewing before sending keeps the lease over the whole
+// send. False when the lease was lost (another sender claimed the write
+// after it ran out, or a newer payload replaced it, which is then due now).
+func (s *Store) RenewWriteLease(ctx context.Context, target string, seq int64, held, until time.Time) (bool, error) {
+	return s.mark(ctx, "renew write lease", target, seq, `UPDATE outbox SET next_attempt = ?
+		WHERE target = ? AND seq = ? AND state = 'pending' AND next_attempt = ?`, until.UnixMilli(), target, seq, held.UnixMilli())
+}
+
+// mark runs q, an update of the write with seq, and reports whether it
+// applied. When it did not because a newer payload replaced seq and nobody
+// claimed that one yet, the lease the newer payload kept from seq (see
+// EnqueueWrite) is released: seq's sender is done with it.
+func (s *Store) mark(ctx context.Context, op, target string, seq int64, q string, args ...any) (bool, error) {
 	res, err := s.db.ExecContext(ctx, q, args...)
 	if err != nil {
 		return false, fmt.Errorf("%s: %w", op, err)
@@ -181,7 +212,15 @@ func (s *Store) mark(ctx context.Context, op, q string, args ...any) (bool, erro
 	if err != nil {
 		return false, fmt.Errorf("%s: %w", op, err)
 	}
-	return n == 1, nil
+	if n == 1 {
+		return true, nil
+	}
+	_, err = s.db.ExecContext(ctx, `UPDATE outbox SET next_attempt = 0
+		WHERE target = ? AND seq > ? AND state = 'pending' AND attempts = 0`, target, seq)
+	if err != nil {
+		return false, fmt.Errorf("%s: release lease: %w", op, err)
+	}
+	return false, nil
 }
 
 // UnparkWrites makes the parked writes of service pending again when they

@@ -183,6 +183,18 @@ func (v KRView) MatchesHaveSource(ctx context.Context, krKey, source string) (bo
 	return n == 1, nil
 }
 
+// MatchedByOtherVersion reports whether any of krKey's matches was recorded
+// by a version of its rule other than version (history a rebuild would
+// recompute).
+func (v KRView) MatchedByOtherVersion(ctx context.Context, krKey, version string) (bool, error) {
+	var n int
+	err := v.q.GetContext(ctx, &n, `SELECT EXISTS (SELECT 1 FROM kr_matches WHERE kr_key = ? AND rule_version != ?)`, krKey, version)
+	if err != nil {
+		return false, fmt.Errorf("rule versions of %s: %w", krKey, err)
+	}
+	return n == 1, nil
+}
+
 type issueRow struct {
 	Unit           string `db:"unit"`
 	Source         string `db:"source"`

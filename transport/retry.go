@@ -193,7 +193,7 @@ func Default(resp *http.Response, _ func() []byte) Decision {
 func HintedWait(h http.Header, now time.Time) time.Duration {
 	if v := h.Get("Retry-After"); v != "" {
 		if secs, err := strconv.Atoi(v); err == nil && secs >= 0 {
-			return time.Duration(secs) * time.Second
+			return time.Duration(min(secs, maxHintSeconds)) * time.Second
 		}
 		if t, err := http.ParseTime(v); err == nil {
 			return max(t.Sub(now), 0)
@@ -210,6 +210,10 @@ func HintedWait(h http.Header, now time.Time) time.Duration {
 	}
 	return 0
 }
+
+// maxHintSeconds caps a Retry-After before it becomes a Duration (68
+// years: far above any MaxWait, far below an overflow).
+const maxHintSeconds = 1 << 31
 
 func sleep(ctx context.Context, d time.Duration) error {
 	t := time.NewTimer(d)

@@ -60,6 +60,7 @@ func TestTransportRetries(t *testing.T) {
 		{"a plain 403 is not retried", []step{{403, nil}}, Options{}, 403, "", 1, nil},
 		{"400 is not retried", []step{{400, nil}}, Options{}, 400, "", 1, nil},
 		{"attempts are bounded", []step{{503, nil}, {503, nil}, {503, nil}}, Options{MaxAttempts: 3, BaseBackoff: time.Second}, 503, "", 3, nil},
+		{"an absurd Retry-After does not overflow", []step{{429, map[string]string{"Retry-After": "99999999999"}}}, Options{MaxWait: time.Minute}, 0, "exceeds the allowed wait", 1, nil},
 		{"a wait above MaxWait fails fast", []step{{429, map[string]string{"Retry-After": "3600"}}}, Options{MaxWait: time.Minute}, 0, "exceeds the allowed wait", 1, nil},
 	}
 	for _, tt := range tests {

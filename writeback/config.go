@@ -14,7 +14,8 @@ type Config struct {
 	PollInterval confval.Duration `toml:"poll_interval"`
 	// RetryBase is the wait after a write's first retryable failure; it
 	// doubles per failure up to RetryMax (defaults 30s and 30m). A longer
-	// Retry-After from the service wins.
+	// Retry-After from the service wins, up to an hour (or RetryMax when
+	// that is longer).
 	RetryBase confval.Duration `toml:"retry_base"`
 	RetryMax  confval.Duration `toml:"retry_max"`
 	// Lease reserves a claimed write for one send (default 2m); a crash

@@ -129,6 +129,10 @@ func (s *Sender) RetryParked(ctx context.Context, prefix string) (int, error) {
 	return n, err
 }
 
+// maxHintedWait bounds the wait a retryable error may ask for (Retry-After);
+// the services' documented rate-limit windows are at most an hour.
+const maxHintedWait = time.Hour
+
 type tally struct{ sent, retrying, parked int }
 
 func (t *tally) add(o tally) {
@@ -190,6 +194,18 @@ func (s *Sender) sendOne(ctx context.Context, w store.QueuedWrite) tally {
 	if err := json.Unmarshal(w.Payload, &r); err != nil {
 		return s.park(ctx, w, fmt.Errorf("bad payload: %w", err))
 	}
+	// The lease was taken for the whole batch; if the writes before this
+	// one used up so much of it that the send (at most lease/2) could
+	// outlast it, renew it first, or leave the write to whoever holds it.
+	if now := s.now(); w.NextAttempt.Sub(now) < s.lease/2 {
+		until := now.Add(s.lease)
+		ok, err := s.st.RenewWriteLease(ctx, w.Target, w.Seq, w.NextAttempt, until)
+		if err != nil || !ok {
+			s.log.Debug("write lease lost before sending, skipped", "target", w.Target, "err", err)
+			return tally{}
+		}
+		w.NextAttempt = until
+	}
 	sendCtx, cancel := context.WithTimeout(ctx, s.lease/2)
 	err := sink.Write(sendCtx, w.Target, r)
 	cancel()
@@ -207,6 +223,10 @@ func (s *Sender) sendOne(ctx context.Context, w store.QueuedWrite) tally {
 
 func (s *Sender) sent(ctx context.Context, w store.QueuedWrite) tally {
 	s.metrics.WriteSent(w.Service())
+	// Recorded even when stopping: the write reached the service, and an
+	// unrecorded one would be sent again after the restart.
+	ctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 5*time.Second)
+	defer cancel()
 	ok, err := s.st.MarkWriteSent(ctx, w.Target, w.Seq, s.now())
 	switch {
 	case err != nil:
@@ -234,7 +254,9 @@ func (s *Sender) park(ctx context.Context, w store.QueuedWrite, cause error) tal
 
 func (s *Sender) retry(ctx context.Context, w store.QueuedWrite, cause error) tally {
 	s.metrics.WriteFailed(w.Service(), false)
-	wait := max(s.backoff(w.Attempts), waitHint(cause))
+	// A Retry-After is honoured up to maxHintedWait (or retry_max when
+	// longer): a proxy asking for days must not shelve the write for days.
+	wait := max(s.backoff(w.Attempts), min(waitHint(cause), max(s.retryMax, maxHintedWait)))
 	next := s.now().Add(wait)
 	if _, err := s.st.MarkWriteFailed(ctx, w.Target, w.Seq, next, cause.Error()); err != nil {
 		s.log.Error("record failed write", "target", w.Target, "err", err)

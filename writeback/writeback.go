@@ -38,7 +38,8 @@ type Sink interface {
 	// (bad input, 401, 403, 404, a trashed page) parks the write with
 	// err.Error() as its reason; any other error (rate limits the transport
 	// gave up on, 5xx, network) is retried later, no sooner than the error's
-	// Wait() time.Duration when it has that method. Errors must never
+	// Wait() time.Duration when it has that method (bounded by an hour, or
+	// by the retry_max backoff when longer). Errors must never
 	// contain a token or other secret: they are stored and shown.
 	Write(ctx context.Context, target string, r rules.Result) error
 }

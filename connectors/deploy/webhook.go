@@ -21,6 +21,11 @@ const SignatureHeader = "X-Goalpost-Signature-256"
 // budget bounds the work for one document (attribution may call GitHub).
 const budget = 20 * time.Second
 
+// maxSkew is how far in the future a document's finished_at may be (CI
+// clocks drift). Attribution orders deploys by finish time: a later one
+// would make every real deploy until then look out of order.
+const maxSkew = 5 * time.Minute
+
 // Publisher stores events durably.
 type Publisher interface {
 	// Publish returns nil only after the stream has durably stored every
@@ -38,7 +43,8 @@ type Attributor interface {
 }
 
 // Webhook receives deploy documents. It answers 401 to a bad or missing
-// signature (storing nothing), 400 to a malformed or invalid document, 413
+// signature (storing nothing), 400 to a malformed or invalid document (a
+// finished_at more than a few minutes in the future included), 413
 // when the server's body limit cut the body, 200 once the deploy's events
 // are published (or when the document is acknowledged but ignored: not a
 // production environment, not finished) and 503 when publishing failed.
@@ -92,6 +98,10 @@ func (h *Webhook) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	}
 	if err := doc.Validate(); err != nil {
 		reply(w, http.StatusBadRequest, strings.ReplaceAll(err.Error(), "\n", "; "))
+		return
+	}
+	if doc.finished() && doc.FinishedAt.After(time.Now().Add(maxSkew)) {
+		reply(w, http.StatusBadRequest, "finished_at: in the future ("+doc.FinishedAt.UTC().Format(time.RFC3339)+")")
 		return
 	}
 	if !doc.finished() || !h.cfg.isProduction(doc.Environment) {

@@ -192,3 +192,52 @@ func TestConfig(t *testing.T) {
 		t.Fatal(err)
 	}
 }
+
+// TestWebhookRejectsFinishInTheFuture: attribution orders a repository's
+// deploys by their finish time, so one document dated in the future (a CI
+// clock or time zone gone wrong) would make every real deploy until then
+// look older than it, "out of order", shipping nothing. It is bad input: 400,
+// nothing attributed. A few seconds of clock skew are fine.
+func TestWebhookRejectsFinishInTheFuture(t *testing.T) {
+	att := &recordingAttributor{}
+	h, err := NewWebhook(&Config{Secret: testSecret}, &memPublisher{}, nil, WithAttributor(att))
+	if err != nil {
+		t.Fatal(err)
+	}
+	at := func(d time.Duration) []byte {
+		return doc(`"finished_at": "2026-07-01T10:04:00Z"`, `"finished_at": "`+time.Now().Add(d).UTC().Format(time.RFC3339)+`"`,
+			`"started_at": "2026-07-01T10:00:00Z"`, `"started_at": null`)
+	}
+	future := at(12 * time.Hour)
+	if rec := post(t, h, future, signed(future), 0); rec.Code != 400 || !strings.Contains(rec.Body.String(), "finished_at") || len(att.deploys) != 0 {
+		t.Fatalf("document finishing in 12 hours: %d %s, %d deploys attributed", rec.Code, rec.Body, len(att.deploys))
+	}
+	skewed := at(30 * time.Second)
+	if rec := post(t, h, skewed, signed(skewed), 0); rec.Code != 200 || len(att.deploys) != 1 {
+		t.Fatalf("document 30s ahead: %d %s", rec.Code, rec.Body)
+	}
+}
+
+// TestWebhookShortSHA: the document takes a commit sha of 7 to 40 hex
+// digits, the short forms git prints (`git rev-parse --short` gives 7)
+// included, whatever their parity.
+func TestWebhookShortSHA(t *testing.T) {
+	for _, sha := range []string{"8a1f3c2", "8A1F3C2B", "8a1f3c2b9", "8a1f3c2b9d0e4f5a6b7c8d9e0f1a2b3c4d5e6f70"} {
+		att := &recordingAttributor{}
+		h, err := NewWebhook(&Config{Secret: testSecret}, &memPublisher{}, nil, WithAttributor(att))
+		if err != nil {
+			t.Fatal(err)
+		}
+		body := doc(`"8A1F3C2B9D0E4F5A6B7C8D9E0F1A2B3C4D5E6F70"`, `"`+sha+`"`)
+		if rec := post(t, h, body, signed(body), 0); rec.Code != 200 || len(att.deploys) != 1 || att.deploys[0].SHA != strings.ToLower(sha) {
+			t.Fatalf("sha %q: %d %s", sha, rec.Code, rec.Body)
+		}
+	}
+	for _, sha := range []string{"8a1f3c", "8a1f3cg", "8a1f3c2b9d0e4f5a6b7c8d9e0f1a2b3c4d5e6f701"} {
+		body := doc(`"8A1F3C2B9D0E4F5A6B7C8D9E0F1A2B3C4D5E6F70"`, `"`+sha+`"`)
+		h, _ := NewWebhook(&Config{Secret: testSecret}, &memPublisher{}, nil)
+		if rec := post(t, h, body, signed(body), 0); rec.Code != 400 || !strings.Contains(rec.Body.String(), "sha:") {
+			t.Fatalf("sha %q accepted: %d %s", sha, rec.Code, rec.Body)
+		}
+	}
+}

@@ -113,7 +113,7 @@ func (a *attributor) publish(ctx context.Context, d Deploy, since time.Time) err
 	if err := a.pub.Publish(ctx, evs...); err != nil {
 		return fmt.Errorf("publish deploy %s: %w", d.EventID(), err)
 	}
-	if st.SHA == "" || !d.At.Before(st.At) {
+	if how != "unknown_sha" && (st.SHA == "" || !d.At.Before(st.At)) {
 		st.SHA, st.At, st.Key = d.SHA, d.At, d.Key
 	}
 	st.Done = append(st.Done, d.EventID())
@@ -143,6 +143,11 @@ func (a *attributor) shipped(ctx context.Context, d Deploy, st deployState, sinc
 	}
 	if isGone(err) {
 		a.log.Warn("cannot attribute deploy: commits not found", "repo", d.Repo, "deploy", d.Key, "err", err)
+		// A deployed commit GitHub does not have (a wrong or unpushed sha)
+		// must not become the next deploy's base: its range would be lost.
+		if gone, err := a.missing(ctx, d.Repo, d.SHA); err != nil || gone {
+			return nil, "unknown_sha", err
+		}
 		return nil, "unresolvable", nil
 	}
 	if err != nil {
@@ -194,6 +199,19 @@ func (a *attributor) commitsSince(ctx context.Context, repo, head string, since 
 	}
 	slices.Reverse(out) // oldest first, like compare
 	return out, nil
+}
+
+// missing reports whether the commit sha does not exist in repo.
+func (a *attributor) missing(ctx context.Context, repo, sha string) (bool, error) {
+	owner, name, _ := strings.Cut(repo, "/")
+	_, _, err := a.api.Repositories.GetCommitSHA1(ctx, owner, name, sha, "")
+	if isGone(err) {
+		return true, nil
+	}
+	if err != nil {
+		return false, fmt.Errorf("commit %s %.12s: %w", repo, sha, err)
+	}
+	return false, nil
 }
 
 // isGone reports whether err says the commits do not exist (a force-pushed

@@ -261,6 +261,24 @@ func (c *Config) settingsFor(repo string) settings {
 	return settings{ProductionEnvironments: c.productionEnvironments(nil)}
 }
 
+// tracks reports whether repo ("owner/name") is one the configuration
+// selects: listed under [[github.repos]], or covered by a [[github.orgs]]
+// entry. The poller reads only those; the webhook drops the others.
+func (c *Config) tracks(repo string) bool {
+	for _, r := range c.Repos {
+		if strings.EqualFold(r.Name, repo) {
+			return true
+		}
+	}
+	owner, name, _ := strings.Cut(repo, "/")
+	for _, o := range c.Orgs {
+		if strings.EqualFold(o.Name, owner) && o.covers(name) {
+			return true
+		}
+	}
+	return false
+}
+
 // covers reports whether the organization entry selects the repository name.
 func (o OrgConfig) covers(name string) bool {
 	if len(o.Include) > 0 && !matchAny(o.Include, name) {

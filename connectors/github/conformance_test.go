@@ -1,6 +1,7 @@
 package github
 
 import (
+	"encoding/json"
 	"os"
 	"path/filepath"
 	"strings"
@@ -39,11 +40,20 @@ func TestRecordedWebhookPayloads(t *testing.T) {
 	for _, file := range files {
 		name := filepath.Base(file)
 		t.Run(name, func(t *testing.T) {
-			e := newEnv(t, func(c *Config) {
-				c.Repos = append(c.Repos, RepoConfig{Name: "octo-org/octo-repo", DeployWorkflow: "test.yml"})
-			})
 			payload, err := os.ReadFile(file)
 			must(t, err)
+			var delivery struct {
+				Repository struct {
+					FullName string `json:"full_name"`
+				} `json:"repository"`
+			}
+			_ = json.Unmarshal(payload, &delivery)
+			e := newEnv(t, func(c *Config) {
+				c.Repos = append(c.Repos, RepoConfig{Name: "octo-org/octo-repo", DeployWorkflow: "test.yml"})
+				if r := delivery.Repository.FullName; r != "" && !c.tracks(r) { // the webhook reads selected repositories only
+					c.Repos = append(c.Repos, RepoConfig{Name: r})
+				}
+			})
 			kind, _, _ := strings.Cut(name, ".")
 			if _, err := translate(e.cfg, kind, payload); err != nil {
 				t.Fatalf("translate: %v", err)

@@ -131,6 +131,10 @@ func (s *Source) deploymentOutcome(ctx context.Context, t target, d pendingDeplo
 	opt := &gh.ListOptions{PerPage: 100}
 	for range 10 {
 		page, resp, err := s.api.Repositories.ListDeploymentStatuses(ctx, owner, name, d.ID, opt)
+		if isGone(err) { // deleted (with its environment, say): nothing more to wait for
+			s.log.Warn("deployment gone before it finished", "repo", t.FullName, "deployment", d.ID)
+			return nil, true, nil
+		}
 		if err != nil {
 			return nil, false, fmt.Errorf("deployment %d statuses: %w", d.ID, err)
 		}

@@ -16,7 +16,8 @@ import (
 
 // timeCursor is a position in a listing sorted by a timestamp: the newest
 // time read and the ids read at exactly that time (GitHub times have
-// one-second resolution, so two items can share one).
+// one-second resolution, so two items, or two states of one item, can share
+// one).
 type timeCursor struct {
 	T   time.Time `json:"t"`
 	IDs []string  `json:"ids,omitempty"`
@@ -86,7 +87,7 @@ func (s *Source) pollPulls(ctx context.Context, t target, m pollMode) error {
 		var evs []event.Event
 		done := onePage
 		for _, pr := range prs {
-			up, id := pr.GetUpdatedAt().Time, strconv.Itoa(pr.GetNumber())
+			up, id := pr.GetUpdatedAt().Time, pullCursorID(pr)
 			if up.Before(floor) {
 				done = true
 				break
@@ -111,6 +112,20 @@ func (s *Source) pollPulls(ctx context.Context, t target, m pollMode) error {
 		return nil
 	}
 	return s.saveJSON(ctx, key, next)
+}
+
+// pullCursorID names a PR in the cursor together with its state, so that a
+// PR merged or closed within the second the cursor was taken at (its
+// updated_at unchanged) is not mistaken for one already read.
+func pullCursorID(pr *gh.PullRequest) string {
+	id := strconv.Itoa(pr.GetNumber())
+	switch {
+	case pr.MergedAt != nil:
+		return id + ":merged"
+	case pr.ClosedAt != nil:
+		return id + ":closed"
+	}
+	return id
 }
 
 // prEvents are a PR's facts, minus those before a backfill's start.

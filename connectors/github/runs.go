@@ -19,6 +19,9 @@ type runCursor struct {
 	LastID  int64   `json:"last_id"`
 	Pending []int64 `json:"pending,omitempty"`
 	Init    bool    `json:"init"` // a poll has read the listing
+	// Rerun is the newest updated_at of a re-run (run_attempt > 1) read: a
+	// re-run keeps its id, so only its update time tells it is new.
+	Rerun time.Time `json:"rerun,omitzero"`
 }
 
 // pollRuns reads the deploy workflow's runs on the default branch, newest
@@ -39,14 +42,15 @@ func (s *Source) pollRuns(ctx context.Context, t target, m pollMode) error {
 	if err := s.publishDeploys(ctx, ready, m); err != nil {
 		return err
 	}
-	if cur.Init && next.LastID == cur.LastID && slices.Equal(next.Pending, cur.Pending) {
+	if cur.Init && next.LastID == cur.LastID && slices.Equal(next.Pending, cur.Pending) && next.Rerun.Equal(cur.Rerun) {
 		return nil
 	}
 	return s.saveJSON(ctx, key, next)
 }
 
 // readRuns lists the runs newer than the cursor or still pending; it returns
-// the finished deploys and the next cursor.
+// the finished deploys and the next cursor. Re-runs of older runs are found
+// on the pages read (the newest one at least).
 func (s *Source) readRuns(ctx context.Context, t target, m pollMode, cur runCursor) ([]Deploy, runCursor, error) {
 	floor := cur.LastID
 	for _, id := range cur.Pending {
@@ -58,7 +62,7 @@ func (s *Source) readRuns(ctx context.Context, t target, m pollMode, cur runCurs
 		opt.Created = ">=" + m.since.Format(time.DateOnly)
 	}
 	var ready []Deploy
-	next := runCursor{LastID: cur.LastID, Init: true}
+	next := runCursor{LastID: cur.LastID, Init: true, Rerun: cur.Rerun}
 	for {
 		runs, resp, err := s.api.Actions.ListWorkflowRunsByFileName(ctx, owner, name, t.settings.DeployWorkflow, opt)
 		if err != nil {
@@ -67,13 +71,19 @@ func (s *Source) readRuns(ctx context.Context, t target, m pollMode, cur runCurs
 		done := !cur.Init && m.since.IsZero() // first poll: the newest page only
 		for _, r := range runs.WorkflowRuns {
 			id := r.GetID()
+			rerun := r.GetRunAttempt() > 1 && r.GetUpdatedAt().After(cur.Rerun)
 			if !m.backfill && id <= floor {
 				done = true
-				continue
+				if !rerun {
+					continue
+				}
 			}
 			next.LastID = max(next.LastID, id)
+			if rerun {
+				next.Rerun = maxTime(next.Rerun, r.GetUpdatedAt().Time)
+			}
 			switch {
-			case !m.backfill && id <= cur.LastID && !slices.Contains(cur.Pending, id), r.GetHeadBranch() != t.DefaultBranch:
+			case !m.backfill && id <= cur.LastID && !slices.Contains(cur.Pending, id) && !rerun, r.GetHeadBranch() != t.DefaultBranch:
 			case r.GetStatus() != "completed":
 				if s.now().Sub(r.GetCreatedAt().Time) < pendingMaxAge {
 					next.Pending = append(next.Pending, id)

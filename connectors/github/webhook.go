@@ -28,7 +28,8 @@ const webhookBudget = 8 * time.Second
 // server's body limit cut the body, and 2xx only after every event of the
 // delivery was published (5xx when publishing failed, so the delivery shows
 // as failed and is redelivered). Unknown and uninteresting events get 2xx
-// and produce nothing. X-GitHub-Delivery (kept on redelivery) dedupes
+// and produce nothing, as do events of repositories the configuration does
+// not select. X-GitHub-Delivery (kept on redelivery) dedupes
 // deliveries already handled; event ids dedupe the rest.
 type Webhook struct {
 	secret []byte
@@ -118,6 +119,9 @@ func (h *Webhook) handle(ctx context.Context, kind string, payload []byte) (int,
 	res, err := translate(h.cfg, kind, payload)
 	if err != nil {
 		return 0, err
+	}
+	if res.repo != nil && res.repo.GetFullName() != "" && !h.cfg.tracks(res.repo.GetFullName()) {
+		return 0, nil // a repository the configuration does not select (an organization hook sends them all)
 	}
 	if h.src != nil {
 		if res.repo != nil {

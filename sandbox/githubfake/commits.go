@@ -174,3 +174,31 @@ func (f *Fake) orgRepos(w http.ResponseWriter, r *http.Request) {
 func (f *Fake) repoFor(r *http.Request) *repo {
 	return f.repos[strings.ToLower(r.PathValue("owner")+"/"+r.PathValue("repo"))]
 }
+
+// getCommit serves GET /repos/{owner}/{repo}/commits/{ref}: the commit, or
+// with Accept: application/vnd.github.sha (or .v3.sha) its sha as plain
+// text. An unknown ref is a 422, as on GitHub.
+func (f *Fake) getCommit(w http.ResponseWriter, r *http.Request) {
+	f.mu.Lock()
+	rp := f.repoFor(r)
+	if rp == nil {
+		f.mu.Unlock()
+		f.notFound(w)
+		return
+	}
+	c := rp.resolve(r.PathValue("sha"))
+	if c == nil {
+		f.mu.Unlock()
+		f.fail(w, http.StatusUnprocessableEntity, "No commit found for SHA: "+r.PathValue("sha"))
+		return
+	}
+	out := rp.renderCommit(c)
+	f.mu.Unlock()
+	if strings.Contains(r.Header.Get("Accept"), ".sha") {
+		f.spend(w, false)
+		w.Header().Set("Content-Type", "application/vnd.github.sha; charset=utf-8")
+		_, _ = w.Write([]byte(c.sha))
+		return
+	}
+	f.respond(w, r, http.StatusOK, out)
+}

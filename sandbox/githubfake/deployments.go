@@ -227,3 +227,21 @@ func (f *Fake) Deploy(fullName, environment, sha, creator, state string, at time
 	_, err = f.AddDeploymentStatus(fullName, id, DeploymentStatus{State: state, CreatedAt: at.Add(time.Minute)})
 	return id, err
 }
+
+// DeleteDeployment removes a deployment and its statuses, as GitHub does
+// when a deployment or its environment is deleted: its URLs answer 404.
+func (f *Fake) DeleteDeployment(fullName string, id int64) error {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	r, err := f.repoLocked(fullName)
+	if err != nil {
+		return err
+	}
+	for i, d := range r.deployments {
+		if d.id == id {
+			r.deployments = slices.Delete(r.deployments, i, i+1)
+			return nil
+		}
+	}
+	return fmt.Errorf("%w: deployment %d", ErrNotFound, id)
+}

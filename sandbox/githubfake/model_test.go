@@ -225,3 +225,37 @@ func TestDeployShortcut(t *testing.T) {
 		t.Fatal("bad state accepted")
 	}
 }
+
+func TestGetCommitRerunAndDeleteDeployment(t *testing.T) {
+	f, srv, clk := newFake(t)
+	head := must1[string](t)(f.DefaultBranchHead("acme/api"))
+	if a := get(t, srv, "/repos/acme/api/commits/"+head[:7], "Accept", "application/vnd.github.v3.sha"); a.status != 200 || string(a.body) != head {
+		t.Fatalf("commit sha: %d %s", a.status, a.body)
+	}
+	if a := get(t, srv, "/repos/acme/api/commits/main"); a.status != 200 || !strings.Contains(string(a.body), head) {
+		t.Fatalf("commit: %d %s", a.status, a.body)
+	}
+	if a := get(t, srv, "/repos/acme/api/commits/0123456789abcdef0123456789abcdef01234567"); a.status != 422 {
+		t.Fatalf("unknown commit: %d", a.status)
+	}
+
+	run := must1[int64](t)(f.AddWorkflowRun("acme/api", WorkflowRun{Workflow: "deploy.yml", Conclusion: "failure"}))
+	clk.add(time.Hour)
+	must(t, f.RerunWorkflowRun("acme/api", run, time.Time{}))
+	var runs struct {
+		Runs []map[string]any `json:"workflow_runs"`
+	}
+	must(t, json.Unmarshal(get(t, srv, "/repos/acme/api/actions/workflows/deploy.yml/runs").body, &runs))
+	if r := runs.Runs[0]; r["run_attempt"] != 2.0 || r["status"] != "in_progress" || r["conclusion"] != nil || r["created_at"] == r["updated_at"] {
+		t.Fatalf("re-run %v", r)
+	}
+
+	id := must1[int64](t)(f.Deploy("acme/api", "production", "main", "ci", "success", t0))
+	must(t, f.DeleteDeployment("acme/api", id))
+	if a := get(t, srv, fmt.Sprintf("/repos/acme/api/deployments/%d/statuses", id)); a.status != 404 {
+		t.Fatalf("statuses of a deleted deployment: %d", a.status)
+	}
+	if err := f.DeleteDeployment("acme/api", id); err == nil {
+		t.Fatal("deleted twice")
+	}
+}

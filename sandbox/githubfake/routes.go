@@ -10,6 +10,7 @@ func (f *Fake) routes(mux *http.ServeMux) {
 	mux.HandleFunc("GET "+repo+"/pulls", f.listPulls)
 	mux.HandleFunc("GET "+repo+"/pulls/{number}", f.getPull)
 	mux.HandleFunc("GET "+repo+"/commits", f.listCommits)
+	mux.HandleFunc("GET "+repo+"/commits/{sha}", f.getCommit)
 	mux.HandleFunc("GET "+repo+"/commits/{sha}/pulls", f.pullsForCommit)
 	mux.HandleFunc("GET "+repo+"/compare/{basehead}", f.compare)
 	mux.HandleFunc("GET "+repo+"/deployments", f.listDeployments)

@@ -209,3 +209,26 @@ func createdMatch(expr string, t time.Time) bool {
 	v, ok := parse(expr)
 	return ok && !t.Before(v) && t.Before(v.Add(day))
 }
+
+// RerunWorkflowRun re-runs a completed run at at, as "Re-run jobs" does on
+// GitHub: the run keeps its id and created_at, its run_attempt goes up by
+// one and it is in progress again (complete it with CompleteWorkflowRun).
+func (f *Fake) RerunWorkflowRun(fullName string, runID int64, at time.Time) error {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	r, err := f.repoLocked(fullName)
+	if err != nil {
+		return err
+	}
+	for _, rn := range r.runs {
+		if rn.id == runID {
+			if at.IsZero() {
+				at = f.now()
+			}
+			rn.RunAttempt++
+			rn.Status, rn.Conclusion, rn.UpdatedAt = "in_progress", "", at
+			return nil
+		}
+	}
+	return fmt.Errorf("%w: workflow run %d", ErrNotFound, runID)
+}
