@@ -55,11 +55,11 @@ func (s *EngineSource) Moved(ctx context.Context, from, to time.Time) ([]Movemen
 	return out, nil
 }
 
-// Baseline implements Source. The engine gives each person the weeks ending
-// with their own local week containing a moment; for a finished week that
-// moment is the middle of the following week (so every person-local week
-// within ±3 days of the team's lines up and the report's week is over for
-// all of them), and the following week's column is dropped.
+// Baseline implements Source. The engine lines each person's local weeks up
+// with the team's column weeks, ending with the week containing a moment;
+// for a finished week that moment is the middle of the following week (so
+// the report's week is over for everyone, whatever their time zone), and the
+// following week's column is dropped.
 func (s *EngineSource) Baseline(ctx context.Context, team string, last Week, n int, asOf time.Time) (Grid, error) {
 	cal, ok := s.cals[team]
 	if !ok {
