@@ -8,7 +8,9 @@ import (
 	"errors"
 	"fmt"
 	"net"
+	"net/url"
 	"path/filepath"
+	"sort"
 	"time"
 
 	"github.com/goalpost/goalpost/confval"
@@ -150,10 +152,45 @@ func (c *Config) validateSections() []error {
 			errs = append(errs, confval.Prefix(s.name, s.v.Validate()))
 		}
 	}
+	errs = append(errs, c.validateBaseURLs()...)
 	for i, p := range c.People {
 		if p.Key == "" {
 			errs = append(errs, confval.Fieldf(fmt.Sprintf("people[%d].key", i), "required"))
 		}
 	}
 	return errs
+}
+
+// validateBaseURLs refuses credentials written into a base_url: they would
+// end up in request logs and error messages. Tokens belong in token fields.
+func (c *Config) validateBaseURLs() []error {
+	urls := map[string]string{}
+	if c.GitHub != nil {
+		urls["github.base_url"] = c.GitHub.BaseURL
+	}
+	if c.Jira != nil {
+		urls["jira.base_url"] = c.Jira.BaseURL
+	}
+	if c.Linear != nil {
+		urls["linear.base_url"] = c.Linear.BaseURL
+	}
+	if c.Notion != nil {
+		urls["notion.base_url"] = c.Notion.BaseURL
+	}
+	var errs []error
+	for _, key := range sortedKeys(urls) {
+		if u, err := url.Parse(urls[key]); err == nil && u.User != nil {
+			errs = append(errs, confval.Fieldf(key, "must not contain credentials; put them in the token setting"))
+		}
+	}
+	return errs
+}
+
+func sortedKeys(m map[string]string) []string {
+	keys := make([]string, 0, len(m))
+	for k := range m {
+		keys = append(keys, k)
+	}
+	sort.Strings(keys)
+	return keys
 }

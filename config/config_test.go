@@ -57,6 +57,11 @@ func TestParseErrorsNameFileLineAndKey(t *testing.T) {
 			wantLine: 3, wantKey: "github.webhook_secret", wantMsg: "is empty",
 		},
 		{
+			name:     "credentials in a base_url",
+			src:      "[github]\ntoken = \"t\"\nbase_url = \"https://bot:hunter2@ghe.example.com/api/v3/\"\n",
+			wantLine: 3, wantKey: "github.base_url", wantMsg: "must not contain credentials",
+		},
+		{
 			name:     "bad listen address",
 			src:      "[server]\nlisten = \"nowhere\"\n",
 			wantLine: 2, wantKey: "server.listen", wantMsg: "host:port",

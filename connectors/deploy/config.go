@@ -9,6 +9,7 @@ import (
 	"errors"
 	"fmt"
 	"path"
+	"strings"
 
 	"github.com/goalpost/goalpost/confval"
 	"github.com/goalpost/goalpost/secret"
@@ -46,8 +47,8 @@ func (c *Config) isProduction(env string) bool {
 	if len(globs) == 0 {
 		globs = []string{DefaultEnvironment}
 	}
-	for _, g := range globs {
-		if ok, _ := path.Match(g, env); ok {
+	for _, g := range globs { // case-insensitive, as the GitHub connector matches environments
+		if ok, _ := path.Match(strings.ToLower(g), strings.ToLower(env)); ok {
 			return true
 		}
 	}
