@@ -26,7 +26,8 @@ import (
 // Health says whether a source's connector is failing right now. Failing
 // must not block or do I/O (it is called while a transaction is open); it
 // is asked once per source per evaluation. A key result that depends on a
-// failing source is reported stale, with its last known value.
+// failing source is reported stale and its value frozen: it keeps the value
+// of its last result computed with healthy sources (see rules.Rule.Frozen).
 type Health interface {
 	Failing(source string) bool
 }
@@ -211,7 +212,9 @@ func (e *Engine) teamOf(personKey string) string {
 
 // Tick re-evaluates every key result at the current time, so that pace and
 // stale status move without new events, and queues writebacks for those
-// that changed. The daemon calls it periodically and after each poll.
+// that changed. The daemon calls it periodically and after each poll. A
+// stale key result's frozen value does not move, so it is written once when
+// it goes stale and again when its sources recover.
 func (e *Engine) Tick(ctx context.Context) error {
 	e.mu.Lock()
 	defer e.mu.Unlock()

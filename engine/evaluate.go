@@ -118,13 +118,40 @@ func targets(res rules.Result) []string {
 }
 
 // evaluate gathers a key result's inputs from view and computes its result
-// at now.
+// at now. While a source it depends on is failing, stale freezes the value:
+// the result keeps the value of its last stored result (rules.Rule.Frozen)
+// rather than recompute it from events the outage left incomplete.
 func (e *Engine) evaluate(ctx context.Context, view store.KRView, r *rules.Rule, now time.Time) (rules.Result, error) {
 	in, err := e.inputs(ctx, view, r, now)
 	if err != nil {
 		return rules.Result{}, fmt.Errorf("evaluate %s: %w", r.Key, err)
 	}
-	return r.Evaluate(in, now), nil
+	if len(in.StaleSources) == 0 {
+		return r.Evaluate(in, now), nil
+	}
+	last, err := lastResult(ctx, view, r.Key)
+	if err != nil {
+		return rules.Result{}, fmt.Errorf("evaluate %s: %w", r.Key, err)
+	}
+	return r.Frozen(last, in.StaleSources, now), nil
+}
+
+// lastResult is krKey's stored result, nil when there is none. The stored
+// result is the last one computed with healthy sources, or one frozen from
+// it: a stale result is saved only as Frozen makes it.
+func lastResult(ctx context.Context, view store.KRView, krKey string) (*rules.Result, error) {
+	st, err := view.State(ctx, krKey)
+	switch {
+	case store.IsNotFound(err):
+		return nil, nil
+	case err != nil:
+		return nil, err
+	}
+	var res rules.Result
+	if err := json.Unmarshal(st.Result, &res); err != nil {
+		return nil, fmt.Errorf("decode stored result %s: %w", krKey, err)
+	}
+	return &res, nil
 }
 
 func (e *Engine) inputs(ctx context.Context, view store.KRView, r *rules.Rule, now time.Time) (rules.Inputs, error) {

@@ -83,6 +83,10 @@ func typeDetail(r *rules.Rule) string {
 }
 
 func (e *Engine) explainEvidence(ctx context.Context, p *printer, view store.KRView, r *rules.Rule, res rules.Result, now time.Time) error {
+	if len(res.StaleSources) > 0 {
+		explainFrozen(p, r, res)
+		return nil
+	}
 	var items []rules.Evidence
 	switch r.Type {
 	case rules.TypeManual:
@@ -137,6 +141,17 @@ func (e *Engine) explainUnits(ctx context.Context, p *printer, view store.KRView
 	}
 	explainBlocked(p, r, res)
 	return nil
+}
+
+// explainFrozen lists the evidence of a stale key result: that of the
+// frozen value (the newest items, as the result carries them), not what is
+// stored in the window now.
+func explainFrozen(p *printer, r *rules.Rule, res rules.Result) {
+	p.f("evidence (%d of %d, kept from the last evaluation with healthy sources):\n", len(res.Evidence), res.EvidenceTotal)
+	for _, it := range res.Evidence {
+		p.f("  %s\n", evidenceLine(it, r.Location))
+	}
+	explainBlocked(p, r, res)
 }
 
 func explainBlocked(p *printer, r *rules.Rule, res rules.Result) {

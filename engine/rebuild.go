@@ -34,6 +34,12 @@ type KRChange struct {
 // refetching), after rules or people changed, and prints which key results
 // changed, from what to what. It runs in one transaction: if it fails
 // nothing changes. Changed key results get their writebacks queued.
+//
+// A key result whose source is still failing comes out as before: stale
+// freezes the value, and the stored result it was frozen from is kept by
+// the rebuild, so its matches are recomputed but its value is recomputed
+// only when the source recovers. One whose rule (version, baseline or
+// target) changed since that result shows no data, stale, until then.
 func (e *Engine) Rebuild(ctx context.Context, w io.Writer) error {
 	rep, err := e.RebuildReport(ctx)
 	if err != nil {

@@ -67,19 +67,14 @@ func (r *Rule) WindowAt(now time.Time) (from, to time.Time) {
 // = clamp((current − baseline) / (target − baseline), 0, 1) (which also
 // works for targets below the baseline), score (progress rounded to one
 // decimal), grade, status and the formula with the numbers filled in.
+//
+// Evaluate computes from in as given: with in.StaleSources set it marks the
+// result stale but does not freeze it. A key result whose sources are
+// failing is evaluated with Frozen instead (stale freezes the value; the
+// engine does this), never from inputs the outage left incomplete.
 func (r *Rule) Evaluate(in Inputs, now time.Time) Result {
-	res := Result{
-		KRKey: r.Key, Title: r.KR.Title, ObjectiveKey: r.ObjectiveKey, Objective: r.ObjectiveTitle,
-		Owner: r.Owner, Team: r.Team, Type: r.Type, Baseline: r.KR.Baseline, Target: r.KR.Target,
-		Unit: r.displayUnit(), PeriodStart: r.Start, PeriodEnd: r.End, EvaluatedAt: now,
-		RuleVersion: r.Version, Evidence: in.Evidence, EvidenceTotal: in.EvidenceTotal,
-		Blocked: in.Blocked, StaleSources: in.StaleSources,
-		NotionPage: r.KR.NotionPage, LinearProject: r.KR.LinearProject, LinearInitiative: r.KR.LinearInitiative,
-		Direction: "up",
-	}
-	if res.Target < res.Baseline {
-		res.Direction = "down"
-	}
+	res := r.shell(now)
+	res.Evidence, res.EvidenceTotal, res.Blocked, res.StaleSources = in.Evidence, in.EvidenceTotal, in.Blocked, in.StaleSources
 	cur, formula, noData := r.current(in)
 	res.NoData = noData
 	if noData {
@@ -100,6 +95,62 @@ func (r *Rule) Evaluate(in Inputs, now time.Time) Result {
 	res.Grade = grade(res.Progress)
 	res.Status, res.Pace = r.status(res, now)
 	return res
+}
+
+// shell is a Result with what the config and the clock decide: names,
+// baseline, target, period, rule version, writeback targets.
+func (r *Rule) shell(now time.Time) Result {
+	res := Result{
+		KRKey: r.Key, Title: r.KR.Title, ObjectiveKey: r.ObjectiveKey, Objective: r.ObjectiveTitle,
+		Owner: r.Owner, Team: r.Team, Type: r.Type, Baseline: r.KR.Baseline, Target: r.KR.Target,
+		Unit: r.displayUnit(), PeriodStart: r.Start, PeriodEnd: r.End, EvaluatedAt: now,
+		RuleVersion: r.Version,
+		NotionPage:  r.KR.NotionPage, LinearProject: r.KR.LinearProject, LinearInitiative: r.KR.LinearInitiative,
+		Direction: "up",
+	}
+	if res.Target < res.Baseline {
+		res.Direction = "down"
+	}
+	return res
+}
+
+// Frozen is the Result at now of a key result whose sources stale are
+// failing: stale freezes the value. Its current value, progress, score,
+// grade, formula, evidence and blocked items are those of last, its last
+// stored result (computed while its sources were healthy, or itself frozen
+// from such a result), whatever the stored events say now: a trailing
+// window must not slide past the data the outage is missing, and events
+// that still arrive (another source's webhooks) count once the sources
+// recover. Its status is stale, except that a key result done before the
+// outage stays done.
+//
+// Without a usable last result (none, or one computed under another rule
+// version, baseline or target) there is no value to keep: the result shows
+// no data (the baseline, progress 0), stale, never a zero.
+func (r *Rule) Frozen(last *Result, stale []string, now time.Time) Result {
+	res := r.shell(now)
+	res.StaleSources = stale
+	res.Pace = round(Pace(r.Start, r.End, now), 4)
+	res.Status = StatusStale
+	if !r.computed(last) {
+		res.NoData, res.Current, res.Grade = true, res.Baseline, grade(0)
+		res.Formula = fmt.Sprintf("source(s) %v failing and no value computed before with them healthy, "+
+			"so current shows the baseline and progress is 0; score = 0", stale)
+		return res
+	}
+	res.Current, res.Progress, res.Score, res.Grade, res.NoData = last.Current, last.Progress, last.Score, last.Grade, last.NoData
+	res.Formula, res.Evidence, res.EvidenceTotal, res.Blocked = last.Formula, last.Evidence, last.EvidenceTotal, last.Blocked
+	if last.Status == StatusDone {
+		res.Status = StatusDone
+	}
+	return res
+}
+
+// computed reports whether last was computed by this rule, with its
+// baseline and target: only then does its value still stand.
+func (r *Rule) computed(last *Result) bool {
+	return last != nil && last.KRKey == r.Key && last.Type == r.Type && last.RuleVersion == r.Version &&
+		last.Baseline == r.KR.Baseline && last.Target == r.KR.Target
 }
 
 func (r *Rule) displayUnit() string {
@@ -152,7 +203,8 @@ func (r *Rule) scaleNote() string {
 // track until the last tolerance share of the period (then at risk) and off
 // track once the period is over; other types compare progress with the
 // straight-line pace. A blocked linked item makes an on-track key result at
-// risk; failing sources make it stale (its value is kept, never zeroed).
+// risk; failing sources make it stale (the engine then uses Frozen, which
+// keeps the last healthy value, never a zero).
 func (r *Rule) status(res Result, now time.Time) (string, float64) {
 	pace := round(Pace(r.Start, r.End, now), 4)
 	const eps = 1e-9
@@ -188,9 +240,15 @@ func (r *Rule) status(res Result, now time.Time) (string, float64) {
 func (r *Rule) StatusReason(res Result) string {
 	switch res.Status {
 	case StatusDone:
+		if len(res.StaleSources) > 0 {
+			return fmt.Sprintf("progress reached 1 before source(s) %v failed (the value is kept until they recover)", res.StaleSources)
+		}
 		return "progress reached 1"
 	case StatusStale:
-		return fmt.Sprintf("source(s) %v failing: the value shown is the last known one", res.StaleSources)
+		if res.NoData {
+			return fmt.Sprintf("source(s) %v failing and no value was computed before they failed: no data until they recover", res.StaleSources)
+		}
+		return fmt.Sprintf("source(s) %v failing: the value shown is the last one computed with them healthy, kept until they recover", res.StaleSources)
 	}
 	if r.Type == TypeMilestone {
 		return fmt.Sprintf("milestone not reached with %s of the period elapsed (at risk from %s, off track at the end)",

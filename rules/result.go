@@ -14,6 +14,14 @@ const (
 // Result is where one key result stands at one moment: the value, its
 // progress and status, and the evidence behind it. It is what the engine
 // stores, snapshots, queues for writeback (as JSON) and reports.
+//
+// Stale freezes the value: while a source the key result depends on is
+// failing (StaleSources), Current, Progress, Score, Grade, Formula,
+// Evidence and Blocked are those of the last result computed with its
+// sources healthy, and Status is stale (done only when it was done before
+// the outage). Events that arrive meanwhile, from any source, count once the
+// sources recover. With no such result it shows NoData, never a zero. See
+// Rule.Frozen and docs/adr/0007-stale-freezes-the-value.md.
 type Result struct {
 	KRKey        string    `json:"kr_key"`
 	Title        string    `json:"title"`
@@ -51,7 +59,9 @@ type Result struct {
 	// Pace is the progress the straight-line pace of the period expects at
 	// EvaluatedAt (0..1). Time-only: it is not a meaningful change.
 	Pace float64 `json:"pace"`
-	// StaleSources are the failing sources that made the status stale.
+	// StaleSources are the failing sources the key result depends on: while
+	// there are any, the value is frozen (see above) and the status stale,
+	// or done when it was done before they failed.
 	StaleSources []string `json:"stale_sources,omitempty"`
 	// Writeback targets, copied from the key result's config.
 	NotionPage       string `json:"notion_page,omitempty"`
