@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	"encoding/json"
 	"fmt"
 	"io"
 	"log/slog"
@@ -11,6 +12,7 @@ import (
 
 	"github.com/goalpost/goalpost/config"
 	"github.com/goalpost/goalpost/engine"
+	"github.com/goalpost/goalpost/rules"
 	"github.com/goalpost/goalpost/store"
 	"github.com/goalpost/goalpost/writeback"
 )
@@ -96,11 +98,44 @@ func cmdStatus(ctx context.Context, env *cliEnv, args []string) error {
 		}
 		fmt.Fprintf(env.stdout, "%d parked writes queued again; a running daemon sends them now\n\n", n)
 	}
-	if err := writeResults(ctx, o.engine, env.stdout); err != nil {
+	results, err := o.lastResults(ctx)
+	if err != nil {
+		return err
+	}
+	fmt.Fprintln(env.stdout, "As last evaluated by goalpost (run or sync); a source that was failing then shows as stale.")
+	if err := writeResultTable(results, env.stdout); err != nil {
 		return err
 	}
 	fmt.Fprintln(env.stdout)
 	return outbox.WriteStatus(ctx, env.stdout)
+}
+
+// lastResults are the results the daemon (or the last sync) stored — what
+// was written back, with stale where a source was failing — and, for a key
+// result never evaluated under its current rule, a fresh evaluation. This
+// command has no connector, so it cannot tell itself whether a source fails.
+func (o *offline) lastResults(ctx context.Context) ([]rules.Result, error) {
+	results, err := o.engine.Results(ctx)
+	if err != nil {
+		return nil, err
+	}
+	states, err := o.store.KRView().States(ctx)
+	if err != nil {
+		return nil, err
+	}
+	stored := map[string]rules.Result{}
+	for _, st := range states {
+		var r rules.Result
+		if json.Unmarshal(st.Result, &r) == nil {
+			stored[st.KRKey] = r
+		}
+	}
+	for i, r := range results {
+		if s, ok := stored[r.KRKey]; ok && s.RuleVersion == r.RuleVersion {
+			results[i] = s
+		}
+	}
+	return results, nil
 }
 
 // printResults prints where each key result stands after a cycle.
@@ -114,6 +149,10 @@ func writeResults(ctx context.Context, eng *engine.Engine, w io.Writer) error {
 	if err != nil {
 		return err
 	}
+	return writeResultTable(results, w)
+}
+
+func writeResultTable(results []rules.Result, w io.Writer) error {
 	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', 0)
 	fmt.Fprintln(tw, "KEY RESULT\tCURRENT / TARGET\tPROGRESS\tSTATUS\tEVIDENCE")
 	for _, r := range results {
