@@ -7,6 +7,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"slices"
+	"strings"
 	"time"
 
 	"github.com/goalpost/goalpost/event"
@@ -260,8 +261,12 @@ func (e *Engine) manualInputs(ctx context.Context, view store.KRView, r *rules.R
 }
 
 // staleSources are the failing sources r depends on: those its expression
-// requires, or else those its data came from. Manual key results depend on
-// none. The store is asked only about sources that are failing.
+// requires, or else those its data came from. A key result with no data at
+// all depends on the sources that produce the kinds it requires (any source
+// when it names no kind): with one of them failing, "no data" may only mean
+// "not fetched", which must show as stale, never as zero or red. Manual key
+// results depend on none. The store is asked only about failing sources,
+// except to learn whether the key result has any data.
 func (e *Engine) staleSources(ctx context.Context, view store.KRView, r *rules.Rule) ([]string, error) {
 	if r.Type == rules.TypeManual {
 		return nil, nil
@@ -269,8 +274,26 @@ func (e *Engine) staleSources(ctx context.Context, view store.KRView, r *rules.R
 	if r.Sources != nil {
 		return e.failing(r.Sources), nil
 	}
+	failing := e.failing(sourceNames())
+	if len(failing) == 0 {
+		return nil, nil
+	}
+	out, err := e.sourcesWithData(ctx, view, r, failing)
+	if err != nil || len(out) > 0 {
+		return out, err
+	}
+	any, err := e.sourcesWithData(ctx, view, r, sourceNames())
+	if err != nil || len(any) > 0 {
+		return nil, err
+	}
+	return e.failing(sourcesOfKinds(r.Kinds)), nil
+}
+
+// sourcesWithData are those of sources that r's data (matches, or issues in
+// a ratio's scope) came from.
+func (e *Engine) sourcesWithData(ctx context.Context, view store.KRView, r *rules.Rule, sources []string) ([]string, error) {
 	var out []string
-	for _, s := range e.failing(sourceNames()) {
+	for _, s := range sources {
 		var has bool
 		var err error
 		if r.Type == rules.TypeRatio {
@@ -286,6 +309,34 @@ func (e *Engine) staleSources(ctx context.Context, view store.KRView, r *rules.R
 		}
 	}
 	return out, nil
+}
+
+// sourcesOfKinds are the sources that emit events of the given kinds (every
+// source for nil or an unknown kind).
+func sourcesOfKinds(kinds []string) []string {
+	seen := map[string]bool{}
+	for _, k := range kinds {
+		noun, _, _ := strings.Cut(k, ".")
+		switch noun {
+		case "pull_request", "change", "release":
+			seen[event.SourceGitHub] = true
+		case "deployment":
+			seen[event.SourceGitHub], seen[event.SourceDeploy] = true, true
+		case "issue", "project":
+			seen[event.SourceJira], seen[event.SourceLinear] = true, true
+		default:
+			return sourceNames()
+		}
+	}
+	if len(seen) == 0 {
+		return sourceNames()
+	}
+	out := make([]string, 0, len(seen))
+	for s := range seen {
+		out = append(out, s)
+	}
+	slices.Sort(out)
+	return out
 }
 
 func (e *Engine) failing(sources []string) []string {
