@@ -52,8 +52,8 @@ func cmdDemo(ctx context.Context, env *cliEnv, args []string) error {
 		return err
 	}
 	printNotionPages(env.stdout, sb)
-	fmt.Fprintf(env.stdout, "\nTry: goalpost explain -c %s ship-80 | goalpost baseline -c %[1]s --weeks 6 | goalpost report -c %[1]s\n",
-		filepath.Join(cfg.DataDir, "goalpost.toml"))
+	fmt.Fprintf(env.stdout, "\nThe demo's data stays in %s; try:\n  goalpost explain -c %[2]s ship-80\n  goalpost baseline -c %[2]s --weeks 6\n  goalpost report -c %[2]s\n",
+		cfg.DataDir, filepath.Join(cfg.DataDir, "goalpost.toml"))
 	if *once {
 		return nil
 	}
