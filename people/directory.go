@@ -59,14 +59,6 @@ func New(persons []Person, teams []Team, opts ...Option) (*Directory, error) {
 	return d, nil
 }
 
-// Validate checks [[people]] and [[teams]]: keys present and unique, time
-// zones and week starts valid, teams known, no handle claimed twice. Errors
-// are *confval.FieldErrors keyed "people[i].field" / "teams[i].field".
-func Validate(persons []Person, teams []Team) error {
-	_, err := New(persons, teams)
-	return err
-}
-
 func (d *Directory) addTeams(teams []Team) []error {
 	var errs []error
 	for i, t := range teams {

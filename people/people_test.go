@@ -96,7 +96,7 @@ func TestValidate(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			err := Validate(tt.people, tt.teams)
+			_, err := New(tt.people, tt.teams)
 			var fe *confval.FieldError
 			for _, e := range confval.Flatten(err) {
 				if errors.As(e, &fe) && fe.Key == tt.wantKey && strings.Contains(fe.Err.Error(), tt.want) {

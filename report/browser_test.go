@@ -13,6 +13,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/goalpost/goalpost/rules"
 )
 
 // chromium returns the headless browser to check the HTML page with. It
@@ -229,4 +231,20 @@ func between(s, from, to string) string {
 // htmlText is how the browser serializes text: & < > escaped.
 func htmlText(s string) string {
 	return strings.NewReplacer("&", "&amp;", "<", "&lt;", ">", "&gt;").Replace(s)
+}
+
+// statusColor is the colour html.tmpl's CSS gives a status (hex, no #): what
+// the screenshot must show, kept here apart from the template it checks.
+func statusColor(s string) string {
+	switch s {
+	case rules.StatusOnTrack:
+		return "1a7f37"
+	case rules.StatusAtRisk:
+		return "bf8700"
+	case rules.StatusOffTrack:
+		return "cf222e"
+	case rules.StatusDone:
+		return "0969da"
+	}
+	return "6e7781" // stale and unknown: grey, never red
 }

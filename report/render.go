@@ -102,21 +102,6 @@ func statusLabel(s string) string {
 	return s
 }
 
-// statusColor is the status's colour in HTML (hex, no #).
-func statusColor(s string) string {
-	switch s {
-	case rules.StatusOnTrack:
-		return "1a7f37"
-	case rules.StatusAtRisk:
-		return "bf8700"
-	case rules.StatusOffTrack:
-		return "cf222e"
-	case rules.StatusDone:
-		return "0969da"
-	}
-	return "6e7781" // stale and unknown: grey, never red
-}
-
 // statusEmoji is the status as an emoji, for Markdown and Slack.
 func statusEmoji(s string) string {
 	switch s {

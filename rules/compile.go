@@ -278,14 +278,3 @@ func version(kr KeyResult, start, end time.Time) string {
 }
 
 func fieldErr(key, format string, args ...any) error { return confval.Fieldf(key, format, args...) }
-
-// Check validates objectives and key results as Compile does, for the
-// config loader: the error is joined *confval.FieldErrors (keys such as
-// objectives[0].key_results[2].match), the warnings are advice.
-func Check(objs []Objective, teams []people.Team) (warnings []string, err error) {
-	set, err := Compile(objs, WithTeams(teams))
-	if err != nil {
-		return nil, err
-	}
-	return set.Warnings(), nil
-}

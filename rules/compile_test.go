@@ -228,11 +228,10 @@ func TestSample(t *testing.T) {
 	if _, err := people.New(cfg.People, cfg.Teams); err != nil {
 		t.Fatal(err)
 	}
-	warnings, err := Check(cfg.Objectives, cfg.Teams)
-	if err != nil || len(warnings) != 0 {
-		t.Fatalf("Check = %v, %v", warnings, err)
+	set, err := Compile(cfg.Objectives, WithTeams(cfg.Teams))
+	if err != nil || len(set.Warnings()) != 0 {
+		t.Fatalf("Compile = %v, %v", set, err)
 	}
-	set, _ := Compile(cfg.Objectives, WithTeams(cfg.Teams))
 	if n := len(set.Rules()); n != 6 {
 		t.Errorf("%d rules, want 6", n)
 	}

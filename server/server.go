@@ -6,7 +6,6 @@ package server
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"log/slog"
 	"net"
@@ -174,11 +173,4 @@ func (s *statusRecorder) WriteHeader(code int) {
 func (s *statusRecorder) Write(b []byte) (int, error) {
 	s.written = true
 	return s.ResponseWriter.Write(b)
-}
-
-// ErrBodyTooLarge reports whether err came from exceeding the body limit;
-// receivers answer 413 when it does.
-func ErrBodyTooLarge(err error) bool {
-	var mbe *http.MaxBytesError
-	return errors.As(err, &mbe)
 }

@@ -17,7 +17,8 @@ import (
 func newTestServer(ready map[string]ReadyCheck) *httptest.Server {
 	echo := http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		if _, err := io.ReadAll(r.Body); err != nil {
-			if ErrBodyTooLarge(err) {
+			var tooBig *http.MaxBytesError
+			if errors.As(err, &tooBig) {
 				http.Error(w, "too large", http.StatusRequestEntityTooLarge)
 				return
 			}

@@ -238,7 +238,7 @@ func TestPermanentFailuresParkUntilConfigChanges(t *testing.T) {
 	m := metrics.New()
 	s := writeback.New(st, map[string]writeback.Sink{"notion": sink}, nil, writeback.WithClock(clk.Now), writeback.WithMetrics(m))
 	ctx := t.Context()
-	sink.fail("notion:page:a", writeback.Permanent(errors.New("notion: object_not_found (http 404): Could not find page")))
+	sink.fail("notion:page:a", permanent(errors.New("notion: object_not_found (http 404): Could not find page")))
 	enqueue(t, st, clk.Now(), "notion:page:a", 1)
 	enqueue(t, st, clk.Now(), "jira:issue:X-1", 1)
 	var fe *writeback.FailedError
@@ -281,7 +281,7 @@ func TestPermanentFailuresParkUntilConfigChanges(t *testing.T) {
 func TestNewPayloadUnparks(t *testing.T) {
 	st, clk, sink := openStore(t, ""), newClock(), &recSink{}
 	s := writeback.New(st, map[string]writeback.Sink{"notion": sink}, nil, writeback.WithClock(clk.Now))
-	sink.fail("notion:page:a", writeback.Permanent(errors.New("validation_error")))
+	sink.fail("notion:page:a", permanent(errors.New("validation_error")))
 	enqueue(t, st, clk.Now(), "notion:page:a", 1)
 	_ = s.Flush(t.Context())
 	enqueue(t, st, clk.Now(), "notion:page:a", 2)
@@ -395,3 +395,11 @@ func TestConfig(t *testing.T) {
 		}
 	}
 }
+
+// permanentErr is a sink error that says retrying cannot help, the way the
+// real sinks' error types do (a Permanent() bool method).
+type permanentErr struct{ error }
+
+func (permanentErr) Permanent() bool { return true }
+
+func permanent(err error) error { return permanentErr{err} }

@@ -58,34 +58,6 @@ type Fingerprinter interface {
 	Fingerprint() string
 }
 
-// Permanent marks err as permanent for sinks that have no error type of
-// their own: the write is parked with err's message.
-func Permanent(err error) error {
-	if err == nil {
-		return nil
-	}
-	return &classified{err: err, permanent: true}
-}
-
-// RetryAfter marks err as retryable no sooner than d.
-func RetryAfter(err error, d time.Duration) error {
-	if err == nil {
-		return nil
-	}
-	return &classified{err: err, wait: d}
-}
-
-type classified struct {
-	err       error
-	permanent bool
-	wait      time.Duration
-}
-
-func (e *classified) Error() string       { return e.err.Error() }
-func (e *classified) Unwrap() error       { return e.err }
-func (e *classified) Permanent() bool     { return e.permanent }
-func (e *classified) Wait() time.Duration { return e.wait }
-
 // IsPermanent reports whether err says retrying cannot help: the first
 // error in its chain with a Permanent() bool method decides.
 func IsPermanent(err error) bool {

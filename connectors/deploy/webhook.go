@@ -134,12 +134,6 @@ func Verify(secret, body []byte, header string) bool {
 	return hook.VerifyPrefixed(secret, body, header)
 }
 
-// Sign returns HMAC-SHA256(secret, body); the header value is
-// "sha256=" + hex of it.
-func Sign(secret, body []byte) []byte {
-	return hook.Sign(secret, body)
-}
-
 func reply(w http.ResponseWriter, status int, msg string) {
 	w.Header().Set("Content-Type", "application/json")
 	w.WriteHeader(status)

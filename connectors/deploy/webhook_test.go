@@ -13,6 +13,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/goalpost/goalpost/connectors/internal/hook"
+
 	"github.com/goalpost/goalpost/connectors/github"
 	"github.com/goalpost/goalpost/event"
 )
@@ -51,7 +53,7 @@ func (a *recordingAttributor) PublishDeploy(_ context.Context, d github.Deploy) 
 }
 
 func signed(body []byte) string {
-	return "sha256=" + hex.EncodeToString(Sign([]byte(testSecret), body))
+	return "sha256=" + hex.EncodeToString(hook.Sign([]byte(testSecret), body))
 }
 
 func post(t *testing.T, h http.Handler, body []byte, sig string, limit int64) *httptest.ResponseRecorder {

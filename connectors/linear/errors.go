@@ -89,14 +89,9 @@ func newError(resp *http.Response, errs []gqlError, now time.Time) *Error {
 	return e
 }
 
-// Classify is the transport.Classifier for Linear: it retries HTTP 429, a
-// RATELIMITED GraphQL error in any answer (Linear sends them as HTTP 400),
-// and 5xx, waiting for the time the rate-limit headers give.
-func Classify(resp *http.Response, peek func() []byte) transport.Decision {
-	return NewClassifier(time.Now)(resp, peek)
-}
-
-// NewClassifier is Classify reading reset timestamps against now.
+// NewClassifier is the transport.Classifier for Linear: it retries HTTP 429,
+// a RATELIMITED GraphQL error in any answer (Linear sends them as HTTP 400),
+// and 5xx, waiting for the time the rate-limit headers give, read against now.
 func NewClassifier(now func() time.Time) transport.Classifier {
 	return func(resp *http.Response, peek func() []byte) transport.Decision {
 		if resp.StatusCode == http.StatusTooManyRequests || bodyRateLimited(resp, peek) {

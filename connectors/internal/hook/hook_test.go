@@ -2,7 +2,6 @@ package hook
 
 import (
 	"encoding/hex"
-	"net/http"
 	"net/http/httptest"
 	"strings"
 	"testing"
@@ -58,5 +57,4 @@ func TestReadBody(t *testing.T) {
 			}
 		})
 	}
-	_ = http.MethodPost
 }
