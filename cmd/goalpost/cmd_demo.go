@@ -6,7 +6,6 @@ import (
 	"io"
 	"os"
 	"path/filepath"
-	"sort"
 	"strings"
 	"text/tabwriter"
 	"time"
@@ -105,11 +104,7 @@ func (a *app) runDemo(ctx context.Context, sb *sandbox.Sandbox, every time.Durat
 // printNotionPages shows what goalpost wrote to the sandbox's Notion pages.
 func printNotionPages(w io.Writer, sb *sandbox.Sandbox) {
 	fmt.Fprintln(w, "\nWritten to the sandbox Notion pages:")
-	keys := make([]string, 0, len(sb.Pages))
-	for k := range sb.Pages {
-		keys = append(keys, k)
-	}
-	sort.Strings(keys)
+	keys := sortedKeys(sb.Pages)
 	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', 0)
 	fmt.Fprintln(tw, "PAGE\tCURRENT\tTARGET\tPROGRESS\tSTATUS\tLAST SYNCED\tEVIDENCE")
 	for _, k := range keys {
@@ -133,13 +128,8 @@ func clip(s string, n int) string {
 
 // notionCurrents lists the Current property of each sandbox page, by key result.
 func notionCurrents(sb *sandbox.Sandbox) string {
-	keys := make([]string, 0, len(sb.Pages))
-	for k := range sb.Pages {
-		keys = append(keys, k)
-	}
-	sort.Strings(keys)
-	parts := make([]string, 0, len(keys))
-	for _, k := range keys {
+	var parts []string
+	for _, k := range sortedKeys(sb.Pages) {
 		if p, err := sb.Notion.Page(sb.Pages[k]); err == nil {
 			parts = append(parts, fmt.Sprintf("%s %v", k, p.Props["Current"]))
 		}

@@ -1,6 +1,7 @@
 package main
 
 import (
+	"bytes"
 	"context"
 	"errors"
 	"fmt"
@@ -10,6 +11,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"strings"
 	"sync"
 	"syscall"
 	"testing"
@@ -41,8 +43,8 @@ func TestSIGKILLLosesNothingAndCountsNothingTwice(t *testing.T) {
 	defer srv.Close()
 	addr := freeAddr(t)
 	cfgText := daemonConfig(filepath.Join(dir, "data"), srv.URL+"/", 1<<20)
-	cfgText = replaceOnce(cfgText, `listen = "127.0.0.1:0"`, fmt.Sprintf("listen = %q", addr))
-	cfgText = replaceOnce(cfgText, "[github]", "[nats]\nack_wait = \"3s\"\n[github]")
+	cfgText = strings.Replace(cfgText, `listen = "127.0.0.1:0"`, fmt.Sprintf("listen = %q", addr), 1)
+	cfgText = strings.Replace(cfgText, "[github]", "[nats]\nack_wait = \"3s\"\n[github]", 1)
 	cfgPath := filepath.Join(dir, "goalpost.toml")
 	if err := writeFile(cfgPath, cfgText); err != nil {
 		t.Fatal(err)
@@ -95,20 +97,6 @@ func freeAddr(t *testing.T) string {
 	return ln.Addr().String()
 }
 
-func replaceOnce(s, old, new string) string {
-	i := len(s)
-	for j := 0; j+len(old) <= len(s); j++ {
-		if s[j:j+len(old)] == old {
-			i = j
-			break
-		}
-	}
-	if i == len(s) {
-		return s
-	}
-	return s[:i] + new + s[i+len(old):]
-}
-
 func startProc(t *testing.T, bin, cfgPath, addr string) *exec.Cmd {
 	t.Helper()
 	cmd := exec.Command(bin, "run", "-c", cfgPath)
@@ -143,7 +131,7 @@ func sendUntilKilled(t *testing.T, url string, total int, kill func(int) bool, p
 			defer wg.Done()
 			for n := range next {
 				body := mergedPRPayload(n, time.Now().Add(-time.Hour))
-				req, _ := http.NewRequest(http.MethodPost, url, bytesReader(body))
+				req, _ := http.NewRequest(http.MethodPost, url, bytes.NewReader(body))
 				req.Header.Set("X-GitHub-Event", "pull_request")
 				req.Header.Set("X-GitHub-Delivery", fmt.Sprintf("d-%d", n))
 				req.Header.Set("X-Hub-Signature-256", sign(body))

@@ -3,9 +3,7 @@ package main
 import (
 	"bytes"
 	"context"
-	"log/slog"
 	"math"
-	"os"
 	"regexp"
 	"slices"
 	"strconv"
@@ -122,17 +120,4 @@ func TestDemoOnceMatchesSandboxAndIsIdempotent(t *testing.T) {
 			}
 		}
 	}
-}
-
-func writeFile(path, text string) error { return os.WriteFile(path, []byte(text), 0o600) }
-
-func bytesReader(b []byte) *bytes.Reader { return bytes.NewReader(b) }
-
-func discardLog() *slog.Logger { return slog.New(slog.DiscardHandler) }
-
-func envOr(name, def string) string {
-	if v := os.Getenv(name); v != "" {
-		return v
-	}
-	return def
 }
