@@ -7,10 +7,11 @@ package config
 import (
 	"errors"
 	"fmt"
+	"maps"
 	"net"
 	"net/url"
 	"path/filepath"
-	"sort"
+	"slices"
 	"time"
 
 	"github.com/goalpost/goalpost/confval"
@@ -178,19 +179,10 @@ func (c *Config) validateBaseURLs() []error {
 		urls["notion.base_url"] = c.Notion.BaseURL
 	}
 	var errs []error
-	for _, key := range sortedKeys(urls) {
+	for _, key := range slices.Sorted(maps.Keys(urls)) {
 		if u, err := url.Parse(urls[key]); err == nil && u.User != nil {
 			errs = append(errs, confval.Fieldf(key, "must not contain credentials; put them in the token setting"))
 		}
 	}
 	return errs
-}
-
-func sortedKeys(m map[string]string) []string {
-	keys := make([]string, 0, len(m))
-	for k := range m {
-		keys = append(keys, k)
-	}
-	sort.Strings(keys)
-	return keys
 }

@@ -5,8 +5,9 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"maps"
 	"net/http"
-	"sort"
+	"slices"
 	"time"
 
 	"github.com/nats-io/nats.go/jetstream"
@@ -155,7 +156,7 @@ func (a *app) close() {
 // every failure (a failing source does not stop the others).
 func (a *app) pollOnce(ctx context.Context) error {
 	var errs []error
-	for _, name := range sortedKeys(a.pollers) {
+	for _, name := range slices.Sorted(maps.Keys(a.pollers)) {
 		if err := a.pollers[name].PollOnce(ctx); err != nil {
 			a.metrics.PollError(name)
 			errs = append(errs, fmt.Errorf("poll %s: %w", name, err))
@@ -195,13 +196,4 @@ func (a *app) tick(ctx context.Context, every time.Duration) error {
 			a.writer.Notify()
 		}
 	}
-}
-
-func sortedKeys[V any](m map[string]V) []string {
-	keys := make([]string, 0, len(m))
-	for k := range m {
-		keys = append(keys, k)
-	}
-	sort.Strings(keys)
-	return keys
 }

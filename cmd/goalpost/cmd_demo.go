@@ -4,8 +4,10 @@ import (
 	"context"
 	"fmt"
 	"io"
+	"maps"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"text/tabwriter"
 	"time"
@@ -104,7 +106,7 @@ func (a *app) runDemo(ctx context.Context, sb *sandbox.Sandbox, every time.Durat
 // printNotionPages shows what goalpost wrote to the sandbox's Notion pages.
 func printNotionPages(w io.Writer, sb *sandbox.Sandbox) {
 	fmt.Fprintln(w, "\nWritten to the sandbox Notion pages:")
-	keys := sortedKeys(sb.Pages)
+	keys := slices.Sorted(maps.Keys(sb.Pages))
 	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', 0)
 	fmt.Fprintln(tw, "PAGE\tCURRENT\tTARGET\tPROGRESS\tSTATUS\tLAST SYNCED\tEVIDENCE")
 	for _, k := range keys {
@@ -129,7 +131,7 @@ func clip(s string, n int) string {
 // notionCurrents lists the Current property of each sandbox page, by key result.
 func notionCurrents(sb *sandbox.Sandbox) string {
 	var parts []string
-	for _, k := range sortedKeys(sb.Pages) {
+	for _, k := range slices.Sorted(maps.Keys(sb.Pages)) {
 		if p, err := sb.Notion.Page(sb.Pages[k]); err == nil {
 			parts = append(parts, fmt.Sprintf("%s %v", k, p.Props["Current"]))
 		}

@@ -6,6 +6,8 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
+	"maps"
+	"slices"
 	"strings"
 	"time"
 
@@ -84,7 +86,7 @@ func (a *app) run(ctx context.Context, extra map[string]func(context.Context) er
 		})
 	}
 	if addr, err := a.server.Addr(gctx); err == nil {
-		a.log.Info("goalpost running", "listen", addr, "webhooks", sortedKeys(a.webhooks), "pollers", sortedKeys(a.pollers))
+		a.log.Info("goalpost running", "listen", addr, "webhooks", slices.Sorted(maps.Keys(a.webhooks)), "pollers", slices.Sorted(maps.Keys(a.pollers)))
 	}
 	err := g.Wait()
 	a.log.Info("goalpost stopped")
