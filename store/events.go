@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"strings"
 	"time"
 
 	"github.com/goalpost/goalpost/event"
@@ -87,7 +88,7 @@ func scanQuery(f EventFilter, after int64, limit int) (string, []any) {
 		args = append(args, f.To.UnixMilli())
 	}
 	if len(f.Sources) > 0 {
-		q += ` AND source IN (?` + repeat(",?", len(f.Sources)-1) + `)`
+		q += ` AND source IN (?` + strings.Repeat(",?", len(f.Sources)-1) + `)`
 		for _, s := range f.Sources {
 			args = append(args, s)
 		}
@@ -119,12 +120,4 @@ func scanPage(rows interface {
 		n++
 	}
 	return n, rows.Err()
-}
-
-func repeat(s string, n int) string {
-	out := ""
-	for i := 0; i < n; i++ {
-		out += s
-	}
-	return out
 }
