@@ -2,6 +2,7 @@ package rules
 
 import (
 	"fmt"
+	"slices"
 	"sort"
 	"strings"
 	"time"
@@ -190,7 +191,7 @@ func (c *checker) metric(p string, r *Rule) {
 	switch {
 	case kr.Aggregate == "":
 		c.errf(p+".aggregate", "key result %q: required for a metric (want %s)", kr.Key, strings.Join(aggregates, ", "))
-	case !contains(aggregates, kr.Aggregate):
+	case !slices.Contains(aggregates, kr.Aggregate):
 		c.errf(p+".aggregate", "key result %q: unknown aggregate %q (want %s)", kr.Key, kr.Aggregate, strings.Join(aggregates, ", "))
 	case kr.Field == "" && kr.Aggregate != AggCountPerWeek && kr.Aggregate != AggCountPerMonth:
 		c.errf(p+".field", "key result %q: the numeric field to aggregate is required (e.g. lead_time_seconds)", kr.Key)
@@ -299,15 +300,6 @@ func (c *checker) teamWarnings(objs []Objective) {
 			c.warnf("team %s has %d objectives (3–5 is the norm)", name, n)
 		}
 	}
-}
-
-func contains(list []string, s string) bool {
-	for _, v := range list {
-		if v == s {
-			return true
-		}
-	}
-	return false
 }
 
 func firstNonEmpty(vals ...string) string {

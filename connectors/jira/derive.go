@@ -137,7 +137,7 @@ func (m mapper) statusChange(tr *transition, st *issueState, hi apiHistory, it a
 		tr.reopened = from == catDone && to != catDone
 		return
 	}
-	changedNow := !st.CategoryChanged.IsZero() && absDuration(st.CategoryChanged.Sub(hi.Created.Time)) <= 2*time.Second
+	changedNow := !st.CategoryChanged.IsZero() && st.CategoryChanged.Sub(hi.Created.Time).Abs() <= 2*time.Second
 	tr.completed = to == catDone && (resSet || changedNow || st.CategoryChanged.IsZero())
 	tr.reopened = to != catDone && (resCleared || h.eventType == "issue_reopened")
 }
@@ -153,11 +153,4 @@ func added(from, to string) []string {
 		}
 	}
 	return out
-}
-
-func absDuration(d time.Duration) time.Duration {
-	if d < 0 {
-		return -d
-	}
-	return d
 }

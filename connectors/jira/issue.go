@@ -3,6 +3,7 @@ package jira
 import (
 	"encoding/json"
 	"fmt"
+	"maps"
 	"slices"
 	"strconv"
 	"strings"
@@ -155,18 +156,9 @@ func requestFields(cfg *Config) []string {
 			fs = append(fs, id)
 		}
 	}
-	fs = append(fs, sortedValues(cfg.NumberFields)...)
+	fs = append(fs, slices.Sorted(maps.Values(cfg.NumberFields))...)
 	slices.Sort(fs)
 	return slices.Compact(fs)
-}
-
-func sortedValues(m map[string]string) []string {
-	out := make([]string, 0, len(m))
-	for _, v := range m {
-		out = append(out, v)
-	}
-	slices.Sort(out)
-	return out
 }
 
 // jiraTime parses Jira's timestamps ("2025-01-02T03:04:05.000+0000", or

@@ -81,7 +81,7 @@ func (w *Webhook) ServeHTTP(rw http.ResponseWriter, r *http.Request) {
 		http.Error(rw, "malformed JSON", http.StatusBadRequest)
 		return
 	}
-	if p.WebhookTimestamp == 0 || absDuration(w.now().Sub(time.UnixMilli(p.WebhookTimestamp))) > ReplayWindow {
+	if p.WebhookTimestamp == 0 || w.now().Sub(time.UnixMilli(p.WebhookTimestamp)).Abs() > ReplayWindow {
 		http.Error(rw, "stale or missing webhookTimestamp", http.StatusUnauthorized)
 		return
 	}
@@ -104,13 +104,6 @@ func (w *Webhook) ServeHTTP(rw http.ResponseWriter, r *http.Request) {
 // header in constant time.
 func validSignature(secret []byte, header string, body []byte) bool {
 	return hook.VerifyHex(secret, body, header)
-}
-
-func absDuration(d time.Duration) time.Duration {
-	if d < 0 {
-		return -d
-	}
-	return d
 }
 
 // events maps Issue and Project create/update deliveries and Issue
