@@ -5,9 +5,9 @@ import (
 	"sort"
 	"strings"
 
-	"github.com/goalpost/goalpost/event"
+	"github.com/goalpost/goalpost/internal/store"
+	"github.com/goalpost/goalpost/pipeline/event"
 	"github.com/goalpost/goalpost/rules"
-	"github.com/goalpost/goalpost/store"
 )
 
 // keySet collects the key results a batch touched.

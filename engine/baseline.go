@@ -6,9 +6,9 @@ import (
 	"sort"
 	"time"
 
-	"github.com/goalpost/goalpost/event"
-	"github.com/goalpost/goalpost/people"
-	"github.com/goalpost/goalpost/store"
+	"github.com/goalpost/goalpost/internal/store"
+	"github.com/goalpost/goalpost/pipeline/event"
+	"github.com/goalpost/goalpost/rules/people"
 )
 
 // BaselineGrid is the weekly shipping baseline: for each engineer and each

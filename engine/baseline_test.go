@@ -8,7 +8,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/goalpost/goalpost/event"
+	"github.com/goalpost/goalpost/pipeline/event"
 )
 
 var update = flag.Bool("update", false, "rewrite the golden output files in testdata/")

@@ -10,10 +10,10 @@ import (
 	"testing"
 	"time"
 
-	"github.com/goalpost/goalpost/event"
-	"github.com/goalpost/goalpost/people"
+	"github.com/goalpost/goalpost/internal/store"
+	"github.com/goalpost/goalpost/pipeline/event"
 	"github.com/goalpost/goalpost/rules"
-	"github.com/goalpost/goalpost/store"
+	"github.com/goalpost/goalpost/rules/people"
 )
 
 // benchObjectives returns 200 key results of every type over 200 repos and

@@ -5,7 +5,7 @@ import (
 	"path/filepath"
 	"testing"
 
-	"github.com/goalpost/goalpost/event"
+	"github.com/goalpost/goalpost/pipeline/event"
 )
 
 // A deleted issue leaves the ratio's total, its writeback is queued like any

@@ -16,11 +16,11 @@ import (
 	"sync"
 	"time"
 
-	"github.com/goalpost/goalpost/event"
-	"github.com/goalpost/goalpost/metrics"
-	"github.com/goalpost/goalpost/people"
+	"github.com/goalpost/goalpost/internal/metrics"
+	"github.com/goalpost/goalpost/internal/store"
+	"github.com/goalpost/goalpost/pipeline/event"
 	"github.com/goalpost/goalpost/rules"
-	"github.com/goalpost/goalpost/store"
+	"github.com/goalpost/goalpost/rules/people"
 )
 
 // Health says whether a source's connector is failing right now. Failing

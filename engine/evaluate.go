@@ -10,9 +10,9 @@ import (
 	"strings"
 	"time"
 
-	"github.com/goalpost/goalpost/event"
+	"github.com/goalpost/goalpost/internal/store"
+	"github.com/goalpost/goalpost/pipeline/event"
 	"github.com/goalpost/goalpost/rules"
-	"github.com/goalpost/goalpost/store"
 )
 
 // change is one key result whose result changed meaningfully.

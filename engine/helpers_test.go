@@ -13,10 +13,10 @@ import (
 
 	"github.com/pelletier/go-toml/v2"
 
-	"github.com/goalpost/goalpost/event"
-	"github.com/goalpost/goalpost/people"
+	"github.com/goalpost/goalpost/internal/store"
+	"github.com/goalpost/goalpost/pipeline/event"
 	"github.com/goalpost/goalpost/rules"
-	"github.com/goalpost/goalpost/store"
+	"github.com/goalpost/goalpost/rules/people"
 )
 
 // testConfig is the part of goalpost's config the engine reads.

@@ -5,8 +5,8 @@ import (
 	"fmt"
 	"time"
 
+	"github.com/goalpost/goalpost/internal/store"
 	"github.com/goalpost/goalpost/rules"
-	"github.com/goalpost/goalpost/store"
 )
 
 // Movement is what happened to one key result between two moments: its

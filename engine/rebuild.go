@@ -9,9 +9,9 @@ import (
 
 	"golang.org/x/sync/errgroup"
 
-	"github.com/goalpost/goalpost/event"
+	"github.com/goalpost/goalpost/internal/store"
+	"github.com/goalpost/goalpost/pipeline/event"
 	"github.com/goalpost/goalpost/rules"
-	"github.com/goalpost/goalpost/store"
 )
 
 // RebuildReport is what a rebuild changed.

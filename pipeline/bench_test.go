@@ -9,8 +9,8 @@ import (
 
 	"github.com/nats-io/nats.go/jetstream"
 
-	"github.com/goalpost/goalpost/event"
-	"github.com/goalpost/goalpost/store"
+	"github.com/goalpost/goalpost/internal/store"
+	"github.com/goalpost/goalpost/pipeline/event"
 )
 
 // storeHandler is the minimal real handler: store each event in one SQLite

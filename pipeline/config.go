@@ -3,8 +3,8 @@ package pipeline
 import (
 	"errors"
 
-	"github.com/goalpost/goalpost/confval"
-	"github.com/goalpost/goalpost/secret"
+	"github.com/goalpost/goalpost/internal/confval"
+	"github.com/goalpost/goalpost/internal/secret"
 )
 
 // Config is the [nats] section. An empty URL runs an embedded server.

@@ -11,8 +11,8 @@ import (
 	"github.com/nats-io/nats.go"
 	"github.com/nats-io/nats.go/jetstream"
 
-	"github.com/goalpost/goalpost/event"
-	"github.com/goalpost/goalpost/metrics"
+	"github.com/goalpost/goalpost/internal/metrics"
+	"github.com/goalpost/goalpost/pipeline/event"
 )
 
 // Handler processes events taken from the stream.

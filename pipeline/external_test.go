@@ -8,7 +8,7 @@ import (
 	"github.com/nats-io/nats-server/v2/server"
 	"github.com/nats-io/nats.go/jetstream"
 
-	"github.com/goalpost/goalpost/secret"
+	"github.com/goalpost/goalpost/internal/secret"
 )
 
 // TestExternalServer runs the same publish → consume path against a NATS

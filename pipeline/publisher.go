@@ -9,8 +9,8 @@ import (
 	"github.com/nats-io/nats.go"
 	"github.com/nats-io/nats.go/jetstream"
 
-	"github.com/goalpost/goalpost/event"
-	"github.com/goalpost/goalpost/metrics"
+	"github.com/goalpost/goalpost/internal/metrics"
+	"github.com/goalpost/goalpost/pipeline/event"
 )
 
 // Publisher puts events on the stream.

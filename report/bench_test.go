@@ -5,7 +5,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/goalpost/goalpost/people"
+	"github.com/goalpost/goalpost/rules/people"
 )
 
 // BenchmarkRender renders a large report (30 KRs with 10 evidence items

@@ -8,8 +8,8 @@ import (
 	"slices"
 	"time"
 
-	"github.com/goalpost/goalpost/people"
 	"github.com/goalpost/goalpost/rules"
+	"github.com/goalpost/goalpost/rules/people"
 )
 
 // DefaultGridWeeks is how many weeks the baseline grid shows by default.

@@ -7,8 +7,8 @@ import (
 	"testing"
 	"time"
 
-	"github.com/goalpost/goalpost/people"
 	"github.com/goalpost/goalpost/rules"
+	"github.com/goalpost/goalpost/rules/people"
 )
 
 func TestBuildContent(t *testing.T) {

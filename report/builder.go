@@ -9,8 +9,8 @@ import (
 	"strings"
 	"time"
 
-	"github.com/goalpost/goalpost/people"
-	"github.com/goalpost/goalpost/store"
+	"github.com/goalpost/goalpost/internal/store"
+	"github.com/goalpost/goalpost/rules/people"
 )
 
 // Snapshots keeps frozen reports; *store.Store implements it.

@@ -7,7 +7,7 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/goalpost/goalpost/people"
+	"github.com/goalpost/goalpost/rules/people"
 )
 
 func TestWrite(t *testing.T) {

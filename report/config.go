@@ -9,9 +9,9 @@ import (
 	"strings"
 	"time"
 
-	"github.com/goalpost/goalpost/confval"
-	"github.com/goalpost/goalpost/people"
-	"github.com/goalpost/goalpost/secret"
+	"github.com/goalpost/goalpost/internal/confval"
+	"github.com/goalpost/goalpost/internal/secret"
+	"github.com/goalpost/goalpost/rules/people"
 )
 
 // Defaults of the [report] section.

@@ -11,7 +11,7 @@ import (
 	"path/filepath"
 	"strings"
 
-	"github.com/goalpost/goalpost/secret"
+	"github.com/goalpost/goalpost/internal/secret"
 )
 
 // Sender delivers one team's weekly report to one place.

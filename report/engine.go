@@ -6,9 +6,9 @@ import (
 	"time"
 
 	"github.com/goalpost/goalpost/engine"
-	"github.com/goalpost/goalpost/event"
-	"github.com/goalpost/goalpost/people"
+	"github.com/goalpost/goalpost/pipeline/event"
 	"github.com/goalpost/goalpost/rules"
+	"github.com/goalpost/goalpost/rules/people"
 )
 
 // EngineSource is the Source over the rules engine: current results, weekly

@@ -12,9 +12,9 @@ import (
 	"github.com/pelletier/go-toml/v2"
 
 	"github.com/goalpost/goalpost/engine"
-	"github.com/goalpost/goalpost/event"
-	"github.com/goalpost/goalpost/people"
+	"github.com/goalpost/goalpost/pipeline/event"
 	"github.com/goalpost/goalpost/rules"
+	"github.com/goalpost/goalpost/rules/people"
 )
 
 // End to end: stored events through the real rules engine into the weekly

@@ -11,8 +11,8 @@ import (
 	"testing"
 	"time"
 
-	"github.com/goalpost/goalpost/people"
 	"github.com/goalpost/goalpost/rules"
+	"github.com/goalpost/goalpost/rules/people"
 )
 
 var update = flag.Bool("update", false, "rewrite golden files in testdata/")

@@ -14,8 +14,8 @@ import (
 	"github.com/jomei/notionapi"
 	"golang.org/x/time/rate"
 
-	"github.com/goalpost/goalpost/secret"
-	"github.com/goalpost/goalpost/transport"
+	"github.com/goalpost/goalpost/internal/secret"
+	"github.com/goalpost/goalpost/internal/transport"
 )
 
 // notionBatch is Notion's limit of children per create or append request.

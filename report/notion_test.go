@@ -13,8 +13,8 @@ import (
 	"golang.org/x/time/rate"
 
 	"github.com/goalpost/goalpost/internal/fixtures"
-	"github.com/goalpost/goalpost/secret"
-	"github.com/goalpost/goalpost/transport"
+	"github.com/goalpost/goalpost/internal/secret"
+	"github.com/goalpost/goalpost/internal/transport"
 )
 
 const (

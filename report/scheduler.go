@@ -7,8 +7,8 @@ import (
 	"log/slog"
 	"time"
 
-	"github.com/goalpost/goalpost/people"
-	"github.com/goalpost/goalpost/store"
+	"github.com/goalpost/goalpost/internal/store"
+	"github.com/goalpost/goalpost/rules/people"
 )
 
 // Deliveries records report deliveries; *store.Store implements it. Every

@@ -14,10 +14,10 @@ import (
 	"testing"
 	"time"
 
-	"github.com/goalpost/goalpost/people"
-	"github.com/goalpost/goalpost/secret"
-	"github.com/goalpost/goalpost/store"
-	"github.com/goalpost/goalpost/transport"
+	"github.com/goalpost/goalpost/internal/secret"
+	"github.com/goalpost/goalpost/internal/store"
+	"github.com/goalpost/goalpost/internal/transport"
+	"github.com/goalpost/goalpost/rules/people"
 )
 
 // restartRig is a daemon's report delivery: a store file, the builder over

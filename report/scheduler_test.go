@@ -8,8 +8,8 @@ import (
 	"testing"
 	"time"
 
-	"github.com/goalpost/goalpost/people"
-	"github.com/goalpost/goalpost/store"
+	"github.com/goalpost/goalpost/internal/store"
+	"github.com/goalpost/goalpost/rules/people"
 )
 
 // clock is a settable time source.

@@ -13,9 +13,9 @@ import (
 	"testing"
 	"time"
 
+	"github.com/goalpost/goalpost/internal/secret"
+	"github.com/goalpost/goalpost/internal/transport"
 	"github.com/goalpost/goalpost/rules"
-	"github.com/goalpost/goalpost/secret"
-	"github.com/goalpost/goalpost/transport"
 )
 
 // bigSource is a dataset with many KRs, evidence items and people.

@@ -15,8 +15,8 @@ import (
 
 	"golang.org/x/time/rate"
 
-	"github.com/goalpost/goalpost/secret"
-	"github.com/goalpost/goalpost/transport"
+	"github.com/goalpost/goalpost/internal/secret"
+	"github.com/goalpost/goalpost/internal/transport"
 )
 
 // SlackWebhook posts the report to a Slack incoming webhook, one message per

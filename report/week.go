@@ -7,7 +7,7 @@ import (
 	"strings"
 	"time"
 
-	"github.com/goalpost/goalpost/people"
+	"github.com/goalpost/goalpost/rules/people"
 )
 
 // Week is an ISO 8601 week label such as 2026-W47. It names a week; where

@@ -7,7 +7,7 @@ import (
 	"strings"
 	"time"
 
-	"github.com/goalpost/goalpost/people"
+	"github.com/goalpost/goalpost/rules/people"
 )
 
 // checker validates objectives and key results, collecting every error and

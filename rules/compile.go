@@ -16,9 +16,9 @@ import (
 	"github.com/expr-lang/expr/parser"
 	"github.com/expr-lang/expr/vm"
 
-	"github.com/goalpost/goalpost/confval"
-	"github.com/goalpost/goalpost/event"
-	"github.com/goalpost/goalpost/people"
+	"github.com/goalpost/goalpost/internal/confval"
+	"github.com/goalpost/goalpost/pipeline/event"
+	"github.com/goalpost/goalpost/rules/people"
 )
 
 // Rule is one compiled key result: its config, its period, its match

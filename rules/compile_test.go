@@ -11,8 +11,8 @@ import (
 
 	"github.com/pelletier/go-toml/v2"
 
-	"github.com/goalpost/goalpost/confval"
-	"github.com/goalpost/goalpost/people"
+	"github.com/goalpost/goalpost/internal/confval"
+	"github.com/goalpost/goalpost/rules/people"
 )
 
 func obj(key string, krs ...KeyResult) Objective {

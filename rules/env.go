@@ -6,7 +6,7 @@ import (
 	"strings"
 	"time"
 
-	"github.com/goalpost/goalpost/event"
+	"github.com/goalpost/goalpost/pipeline/event"
 )
 
 // Env is what a match expression sees: the fields of one event (by their

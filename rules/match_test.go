@@ -7,7 +7,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/goalpost/goalpost/event"
+	"github.com/goalpost/goalpost/pipeline/event"
 )
 
 func TestRequires(t *testing.T) {

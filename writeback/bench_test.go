@@ -8,8 +8,8 @@ import (
 	"testing"
 	"time"
 
-	"github.com/goalpost/goalpost/sandbox/notionfake"
-	"github.com/goalpost/goalpost/store"
+	"github.com/goalpost/goalpost/internal/sandbox/notionfake"
+	"github.com/goalpost/goalpost/internal/store"
 	"github.com/goalpost/goalpost/writeback"
 )
 

@@ -4,7 +4,7 @@ import (
 	"errors"
 	"time"
 
-	"github.com/goalpost/goalpost/confval"
+	"github.com/goalpost/goalpost/internal/confval"
 )
 
 // Config is the [writeback] section (all keys optional).

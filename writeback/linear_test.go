@@ -10,10 +10,10 @@ import (
 	"time"
 
 	"github.com/goalpost/goalpost/connectors/linear"
+	"github.com/goalpost/goalpost/internal/sandbox/linearfake"
+	"github.com/goalpost/goalpost/internal/store"
+	"github.com/goalpost/goalpost/internal/transport"
 	"github.com/goalpost/goalpost/rules"
-	"github.com/goalpost/goalpost/sandbox/linearfake"
-	"github.com/goalpost/goalpost/store"
-	"github.com/goalpost/goalpost/transport"
 	"github.com/goalpost/goalpost/writeback"
 )
 

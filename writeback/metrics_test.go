@@ -3,7 +3,7 @@ package writeback_test
 import (
 	"testing"
 
-	"github.com/goalpost/goalpost/metrics"
+	"github.com/goalpost/goalpost/internal/metrics"
 )
 
 // counter sums a counter family over its labels.

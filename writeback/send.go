@@ -9,8 +9,8 @@ import (
 	"sync"
 	"time"
 
+	"github.com/goalpost/goalpost/internal/store"
 	"github.com/goalpost/goalpost/rules"
-	"github.com/goalpost/goalpost/store"
 )
 
 // Run sends due writes until ctx ends, then returns nil. It wakes on Notify,

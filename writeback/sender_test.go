@@ -13,9 +13,9 @@ import (
 	"testing"
 	"time"
 
-	"github.com/goalpost/goalpost/metrics"
+	"github.com/goalpost/goalpost/internal/metrics"
+	"github.com/goalpost/goalpost/internal/store"
 	"github.com/goalpost/goalpost/rules"
-	"github.com/goalpost/goalpost/store"
 	"github.com/goalpost/goalpost/writeback"
 )
 

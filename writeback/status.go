@@ -9,8 +9,8 @@ import (
 	"text/tabwriter"
 	"time"
 
+	"github.com/goalpost/goalpost/internal/store"
 	"github.com/goalpost/goalpost/rules"
-	"github.com/goalpost/goalpost/store"
 )
 
 // WriteStatus prints the outbox for `goalpost status`: counts per service

@@ -23,9 +23,9 @@ import (
 	"sync"
 	"time"
 
-	"github.com/goalpost/goalpost/metrics"
+	"github.com/goalpost/goalpost/internal/metrics"
+	"github.com/goalpost/goalpost/internal/store"
 	"github.com/goalpost/goalpost/rules"
-	"github.com/goalpost/goalpost/store"
 )
 
 // Sink writes key results to one service (Notion, Linear).

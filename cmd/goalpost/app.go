@@ -12,15 +12,15 @@ import (
 
 	"github.com/nats-io/nats.go/jetstream"
 
-	"github.com/goalpost/goalpost/config"
 	"github.com/goalpost/goalpost/engine"
-	"github.com/goalpost/goalpost/metrics"
-	"github.com/goalpost/goalpost/people"
+	"github.com/goalpost/goalpost/internal/config"
+	"github.com/goalpost/goalpost/internal/metrics"
+	"github.com/goalpost/goalpost/internal/server"
+	"github.com/goalpost/goalpost/internal/store"
 	"github.com/goalpost/goalpost/pipeline"
 	"github.com/goalpost/goalpost/report"
 	"github.com/goalpost/goalpost/rules"
-	"github.com/goalpost/goalpost/server"
-	"github.com/goalpost/goalpost/store"
+	"github.com/goalpost/goalpost/rules/people"
 )
 
 // poller is a connector's polling side.

@@ -12,8 +12,8 @@ import (
 	"text/tabwriter"
 	"time"
 
-	"github.com/goalpost/goalpost/config"
-	"github.com/goalpost/goalpost/sandbox"
+	"github.com/goalpost/goalpost/internal/config"
+	"github.com/goalpost/goalpost/internal/sandbox"
 )
 
 func cmdDemo(ctx context.Context, env *cliEnv, args []string) error {

@@ -10,10 +10,10 @@ import (
 	"strings"
 	"text/tabwriter"
 
-	"github.com/goalpost/goalpost/config"
 	"github.com/goalpost/goalpost/engine"
+	"github.com/goalpost/goalpost/internal/config"
+	"github.com/goalpost/goalpost/internal/store"
 	"github.com/goalpost/goalpost/rules"
-	"github.com/goalpost/goalpost/store"
 	"github.com/goalpost/goalpost/writeback"
 )
 

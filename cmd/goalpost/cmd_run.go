@@ -13,7 +13,7 @@ import (
 
 	"golang.org/x/sync/errgroup"
 
-	"github.com/goalpost/goalpost/config"
+	"github.com/goalpost/goalpost/internal/config"
 )
 
 func newLogger(level string, w io.Writer) *slog.Logger {

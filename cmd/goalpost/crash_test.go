@@ -17,10 +17,10 @@ import (
 	"testing"
 	"time"
 
-	"github.com/goalpost/goalpost/config"
 	"github.com/goalpost/goalpost/engine"
-	"github.com/goalpost/goalpost/sandbox/githubfake"
-	"github.com/goalpost/goalpost/store"
+	"github.com/goalpost/goalpost/internal/config"
+	"github.com/goalpost/goalpost/internal/sandbox/githubfake"
+	"github.com/goalpost/goalpost/internal/store"
 )
 
 // TestSIGKILLLosesNothingAndCountsNothingTwice runs the real binary, kills

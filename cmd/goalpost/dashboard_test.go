@@ -7,7 +7,7 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/goalpost/goalpost/sandbox/githubfake"
+	"github.com/goalpost/goalpost/internal/sandbox/githubfake"
 )
 
 func TestDashboard(t *testing.T) {

@@ -10,7 +10,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/goalpost/goalpost/sandbox"
+	"github.com/goalpost/goalpost/internal/sandbox"
 )
 
 // expectedDemo computes the demo's key results straight from the sandbox's

@@ -4,7 +4,7 @@ import (
 	"flag"
 	"fmt"
 
-	"github.com/goalpost/goalpost/config"
+	"github.com/goalpost/goalpost/internal/config"
 )
 
 // newFlags returns a flag set for a command that prints its usage to stderr.

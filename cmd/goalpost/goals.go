@@ -5,8 +5,8 @@ import (
 	"fmt"
 	"log/slog"
 
-	"github.com/goalpost/goalpost/config"
 	"github.com/goalpost/goalpost/connectors/notion"
+	"github.com/goalpost/goalpost/internal/config"
 )
 
 // loadNotionGoals applies [notion.goals]: titles, owners, targets and

@@ -5,8 +5,8 @@ import (
 	"net/http/httptest"
 	"testing"
 
-	"github.com/goalpost/goalpost/config"
-	"github.com/goalpost/goalpost/sandbox/notionfake"
+	"github.com/goalpost/goalpost/internal/config"
+	"github.com/goalpost/goalpost/internal/sandbox/notionfake"
 )
 
 func TestNotionGoalsOverrideTitlesOwnersAndTargets(t *testing.T) {

@@ -9,8 +9,8 @@ import (
 	"testing"
 	"time"
 
-	"github.com/goalpost/goalpost/sandbox/githubfake"
-	"github.com/goalpost/goalpost/sandbox/notionfake"
+	"github.com/goalpost/goalpost/internal/sandbox/githubfake"
+	"github.com/goalpost/goalpost/internal/sandbox/notionfake"
 )
 
 // BenchmarkWebhookToNotion measures, through the whole running daemon, the

@@ -9,8 +9,8 @@ import (
 	"testing"
 	"time"
 
-	"github.com/goalpost/goalpost/config"
-	"github.com/goalpost/goalpost/event"
+	"github.com/goalpost/goalpost/internal/config"
+	"github.com/goalpost/goalpost/pipeline/event"
 )
 
 // BenchmarkDaemonPipeline is the whole processing path of a built daemon:

@@ -7,10 +7,10 @@ import (
 	"net/http"
 	"time"
 
-	"github.com/goalpost/goalpost/config"
 	"github.com/goalpost/goalpost/engine"
+	"github.com/goalpost/goalpost/internal/config"
+	"github.com/goalpost/goalpost/internal/store"
 	"github.com/goalpost/goalpost/report"
-	"github.com/goalpost/goalpost/store"
 )
 
 // newReportBuilder builds weekly reports from the engine's numbers, frozen

@@ -6,8 +6,8 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/goalpost/goalpost/sandbox/githubfake"
-	"github.com/goalpost/goalpost/sandbox/notionfake"
+	"github.com/goalpost/goalpost/internal/sandbox/githubfake"
+	"github.com/goalpost/goalpost/internal/sandbox/notionfake"
 )
 
 // TestSecretsNeverReachOutput runs every command that prints, with debug

@@ -7,7 +7,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/goalpost/goalpost/sandbox"
+	"github.com/goalpost/goalpost/internal/sandbox"
 )
 
 // TestSyncBackfillThenIncremental backfills the sandbox company with

@@ -15,8 +15,8 @@ import (
 	"testing"
 	"time"
 
-	"github.com/goalpost/goalpost/config"
-	"github.com/goalpost/goalpost/sandbox/githubfake"
+	"github.com/goalpost/goalpost/internal/config"
+	"github.com/goalpost/goalpost/internal/sandbox/githubfake"
 )
 
 const hookSecret = "it-is-a-webhook-secret"

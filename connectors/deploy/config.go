@@ -11,8 +11,8 @@ import (
 	"path"
 	"strings"
 
-	"github.com/goalpost/goalpost/confval"
-	"github.com/goalpost/goalpost/secret"
+	"github.com/goalpost/goalpost/internal/confval"
+	"github.com/goalpost/goalpost/internal/secret"
 )
 
 // DefaultEnvironment is the production environment when none is configured.

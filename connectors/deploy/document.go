@@ -8,7 +8,7 @@ import (
 	"time"
 
 	"github.com/goalpost/goalpost/connectors/github"
-	"github.com/goalpost/goalpost/event"
+	"github.com/goalpost/goalpost/pipeline/event"
 )
 
 // Document is the deploy document CI posts.

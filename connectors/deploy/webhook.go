@@ -12,7 +12,7 @@ import (
 
 	"github.com/goalpost/goalpost/connectors/github"
 	"github.com/goalpost/goalpost/connectors/internal/hook"
-	"github.com/goalpost/goalpost/event"
+	"github.com/goalpost/goalpost/pipeline/event"
 )
 
 // SignatureHeader carries "sha256=" + hex(HMAC-SHA256(secret, body)).

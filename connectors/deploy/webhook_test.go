@@ -16,7 +16,7 @@ import (
 	"github.com/goalpost/goalpost/connectors/internal/hook"
 
 	"github.com/goalpost/goalpost/connectors/github"
-	"github.com/goalpost/goalpost/event"
+	"github.com/goalpost/goalpost/pipeline/event"
 )
 
 const testSecret = "deploy-secret"

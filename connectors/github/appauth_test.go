@@ -11,8 +11,8 @@ import (
 	"testing"
 	"time"
 
-	"github.com/goalpost/goalpost/sandbox/githubfake"
-	"github.com/goalpost/goalpost/secret"
+	"github.com/goalpost/goalpost/internal/sandbox/githubfake"
+	"github.com/goalpost/goalpost/internal/secret"
 )
 
 func TestGitHubAppInstallationTokens(t *testing.T) {

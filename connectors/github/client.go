@@ -13,7 +13,7 @@ import (
 	gh "github.com/google/go-github/v60/github"
 	"golang.org/x/time/rate"
 
-	"github.com/goalpost/goalpost/transport"
+	"github.com/goalpost/goalpost/internal/transport"
 )
 
 // Client is a go-github client behind goalpost's GitHub transport chain,

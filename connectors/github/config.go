@@ -11,8 +11,8 @@ import (
 	"strings"
 	"time"
 
-	"github.com/goalpost/goalpost/confval"
-	"github.com/goalpost/goalpost/secret"
+	"github.com/goalpost/goalpost/internal/confval"
+	"github.com/goalpost/goalpost/internal/secret"
 )
 
 // Defaults for unset keys.

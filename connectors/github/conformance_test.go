@@ -7,8 +7,8 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/goalpost/goalpost/event"
 	"github.com/goalpost/goalpost/internal/fixtures"
+	"github.com/goalpost/goalpost/pipeline/event"
 )
 
 // fixturesDir finds ../shared/fixtures/<sub> beside the module root, or

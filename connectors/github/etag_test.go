@@ -15,7 +15,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/goalpost/goalpost/secret"
+	"github.com/goalpost/goalpost/internal/secret"
 )
 
 func TestETagCache(t *testing.T) {

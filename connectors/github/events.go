@@ -9,7 +9,7 @@ import (
 
 	gh "github.com/google/go-github/v60/github"
 
-	"github.com/goalpost/goalpost/event"
+	"github.com/goalpost/goalpost/pipeline/event"
 )
 
 // The event builders below are shared by the poller and the webhook: the

@@ -22,9 +22,9 @@ import (
 	"testing"
 	"time"
 
-	"github.com/goalpost/goalpost/event"
-	"github.com/goalpost/goalpost/sandbox/githubfake"
-	"github.com/goalpost/goalpost/store"
+	"github.com/goalpost/goalpost/internal/sandbox/githubfake"
+	"github.com/goalpost/goalpost/internal/store"
+	"github.com/goalpost/goalpost/pipeline/event"
 )
 
 const (

@@ -11,7 +11,7 @@ import (
 
 	gh "github.com/google/go-github/v60/github"
 
-	"github.com/goalpost/goalpost/event"
+	"github.com/goalpost/goalpost/pipeline/event"
 )
 
 // timeCursor is a position in a listing sorted by a timestamp: the newest

@@ -9,7 +9,7 @@ import (
 	"sync"
 	"time"
 
-	"github.com/goalpost/goalpost/transport"
+	"github.com/goalpost/goalpost/internal/transport"
 )
 
 // secondaryDefaultWait is how long to wait on a secondary rate limit that

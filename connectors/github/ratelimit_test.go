@@ -7,7 +7,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/goalpost/goalpost/transport"
+	"github.com/goalpost/goalpost/internal/transport"
 )
 
 func TestClassifier(t *testing.T) {

@@ -8,8 +8,8 @@ import (
 	"testing"
 	"time"
 
-	"github.com/goalpost/goalpost/event"
-	"github.com/goalpost/goalpost/sandbox/githubfake"
+	"github.com/goalpost/goalpost/internal/sandbox/githubfake"
+	"github.com/goalpost/goalpost/pipeline/event"
 )
 
 // TestPullChangingStateInTheSecondItWasRead: GitHub times have one-second

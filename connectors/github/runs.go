@@ -10,7 +10,7 @@ import (
 
 	gh "github.com/google/go-github/v60/github"
 
-	"github.com/goalpost/goalpost/event"
+	"github.com/goalpost/goalpost/pipeline/event"
 )
 
 // runCursor is the newest deploy-workflow run read and the runs not yet

@@ -8,7 +8,7 @@ import (
 
 	gh "github.com/google/go-github/v60/github"
 
-	"github.com/goalpost/goalpost/event"
+	"github.com/goalpost/goalpost/pipeline/event"
 )
 
 // translated is what one delivery means.

@@ -15,8 +15,8 @@ import (
 	"testing"
 	"time"
 
-	"github.com/goalpost/goalpost/event"
-	"github.com/goalpost/goalpost/sandbox/githubfake"
+	"github.com/goalpost/goalpost/internal/sandbox/githubfake"
+	"github.com/goalpost/goalpost/pipeline/event"
 )
 
 var update = flag.Bool("update", false, "rewrite golden files")

@@ -14,7 +14,7 @@ import (
 
 	jira "github.com/andygrunwald/go-jira"
 
-	"github.com/goalpost/goalpost/transport"
+	"github.com/goalpost/goalpost/internal/transport"
 )
 
 // api is the part of Jira's REST API (v2 representation) the poller uses,

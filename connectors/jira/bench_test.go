@@ -12,7 +12,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/goalpost/goalpost/event"
+	"github.com/goalpost/goalpost/pipeline/event"
 )
 
 type discardPublisher struct{}

@@ -9,8 +9,8 @@ import (
 	"strings"
 	"time"
 
-	"github.com/goalpost/goalpost/confval"
-	"github.com/goalpost/goalpost/secret"
+	"github.com/goalpost/goalpost/internal/confval"
+	"github.com/goalpost/goalpost/internal/secret"
 )
 
 // Deployments.

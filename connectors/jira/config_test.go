@@ -10,7 +10,7 @@ import (
 
 	"github.com/pelletier/go-toml/v2"
 
-	"github.com/goalpost/goalpost/confval"
+	"github.com/goalpost/goalpost/internal/confval"
 )
 
 func TestConfigDecodeStrict(t *testing.T) {

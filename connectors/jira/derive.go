@@ -7,7 +7,7 @@ import (
 	"strings"
 	"time"
 
-	"github.com/goalpost/goalpost/event"
+	"github.com/goalpost/goalpost/pipeline/event"
 )
 
 // categorizer says which status category a status id belongs to.

@@ -6,7 +6,7 @@ import (
 	"strings"
 	"time"
 
-	"github.com/goalpost/goalpost/event"
+	"github.com/goalpost/goalpost/pipeline/event"
 )
 
 // Status categories (statusCategory.key).

@@ -16,9 +16,9 @@ import (
 	"testing"
 	"time"
 
-	"github.com/goalpost/goalpost/event"
-	"github.com/goalpost/goalpost/store"
-	"github.com/goalpost/goalpost/transport"
+	"github.com/goalpost/goalpost/internal/store"
+	"github.com/goalpost/goalpost/internal/transport"
+	"github.com/goalpost/goalpost/pipeline/event"
 )
 
 // fakeJira behaves like Jira's REST API for what the poller uses: the

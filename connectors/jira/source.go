@@ -12,8 +12,8 @@ import (
 	"sync"
 	"time"
 
-	"github.com/goalpost/goalpost/event"
-	"github.com/goalpost/goalpost/transport"
+	"github.com/goalpost/goalpost/internal/transport"
+	"github.com/goalpost/goalpost/pipeline/event"
 )
 
 // Publisher stores events durably. Publish returns nil only after the stream

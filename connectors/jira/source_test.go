@@ -13,8 +13,8 @@ import (
 	"testing"
 	"time"
 
-	"github.com/goalpost/goalpost/confval"
-	"github.com/goalpost/goalpost/event"
+	"github.com/goalpost/goalpost/internal/confval"
+	"github.com/goalpost/goalpost/pipeline/event"
 )
 
 var update = flag.Bool("update", false, "rewrite golden files")

@@ -7,7 +7,7 @@ import (
 	"net/http"
 
 	"github.com/goalpost/goalpost/connectors/internal/hook"
-	"github.com/goalpost/goalpost/event"
+	"github.com/goalpost/goalpost/pipeline/event"
 )
 
 // maxWebhookBody caps a delivery even when the server sets no limit.

@@ -12,8 +12,8 @@ import (
 
 	"golang.org/x/time/rate"
 
-	"github.com/goalpost/goalpost/secret"
-	"github.com/goalpost/goalpost/transport"
+	"github.com/goalpost/goalpost/internal/secret"
+	"github.com/goalpost/goalpost/internal/transport"
 )
 
 // DefaultEndpoint is Linear's GraphQL endpoint.

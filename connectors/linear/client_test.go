@@ -13,7 +13,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/goalpost/goalpost/transport"
+	"github.com/goalpost/goalpost/internal/transport"
 )
 
 const clientTestKey = "lin_api_test_secret_value"

@@ -5,8 +5,8 @@ package linear
 import (
 	"errors"
 
-	"github.com/goalpost/goalpost/confval"
-	"github.com/goalpost/goalpost/secret"
+	"github.com/goalpost/goalpost/internal/confval"
+	"github.com/goalpost/goalpost/internal/secret"
 )
 
 // Config is the [linear] section.

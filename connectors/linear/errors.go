@@ -8,7 +8,7 @@ import (
 	"strings"
 	"time"
 
-	"github.com/goalpost/goalpost/transport"
+	"github.com/goalpost/goalpost/internal/transport"
 )
 
 // CodeRateLimited is the extensions.code Linear gives throttled requests.

@@ -7,7 +7,7 @@ import (
 	"strings"
 	"time"
 
-	"github.com/goalpost/goalpost/event"
+	"github.com/goalpost/goalpost/pipeline/event"
 )
 
 // issueNode is a Linear issue as returned by the issues query and as sent

@@ -5,7 +5,7 @@ import (
 	"regexp"
 	"time"
 
-	"github.com/goalpost/goalpost/confval"
+	"github.com/goalpost/goalpost/internal/confval"
 )
 
 // Defaults of the polling keys, applied when a key is unset.

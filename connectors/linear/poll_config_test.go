@@ -9,7 +9,7 @@ import (
 
 	"github.com/pelletier/go-toml/v2"
 
-	"github.com/goalpost/goalpost/confval"
+	"github.com/goalpost/goalpost/internal/confval"
 )
 
 func TestLinearConfigDecodeStrict(t *testing.T) {

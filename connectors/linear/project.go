@@ -4,7 +4,7 @@ import (
 	"strconv"
 	"time"
 
-	"github.com/goalpost/goalpost/event"
+	"github.com/goalpost/goalpost/pipeline/event"
 )
 
 // Project kinds, added by this connector for ratio key results over projects.

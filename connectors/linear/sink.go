@@ -13,8 +13,8 @@ import (
 
 	"github.com/google/uuid"
 
+	"github.com/goalpost/goalpost/internal/transport"
 	"github.com/goalpost/goalpost/rules"
-	"github.com/goalpost/goalpost/transport"
 )
 
 // Sink writes key results to Linear as project updates and initiative

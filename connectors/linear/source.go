@@ -11,7 +11,7 @@ import (
 	"sync"
 	"time"
 
-	"github.com/goalpost/goalpost/event"
+	"github.com/goalpost/goalpost/pipeline/event"
 )
 
 // Publisher stores events durably. Publish returns nil only after the stream

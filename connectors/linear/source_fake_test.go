@@ -14,9 +14,9 @@ import (
 	"testing"
 	"time"
 
-	"github.com/goalpost/goalpost/event"
-	"github.com/goalpost/goalpost/store"
-	"github.com/goalpost/goalpost/transport"
+	"github.com/goalpost/goalpost/internal/store"
+	"github.com/goalpost/goalpost/internal/transport"
+	"github.com/goalpost/goalpost/pipeline/event"
 )
 
 // linearFake behaves like Linear's GraphQL API for the poller's queries:

@@ -15,7 +15,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/goalpost/goalpost/event"
+	"github.com/goalpost/goalpost/pipeline/event"
 )
 
 var updateGolden = flag.Bool("update", false, "rewrite golden files")

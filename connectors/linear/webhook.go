@@ -8,7 +8,7 @@ import (
 	"time"
 
 	"github.com/goalpost/goalpost/connectors/internal/hook"
-	"github.com/goalpost/goalpost/event"
+	"github.com/goalpost/goalpost/pipeline/event"
 )
 
 // Webhook limits.

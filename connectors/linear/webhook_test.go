@@ -18,7 +18,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/goalpost/goalpost/event"
+	"github.com/goalpost/goalpost/pipeline/event"
 )
 
 const linHookSecret = "lin-hook-secret"

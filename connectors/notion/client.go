@@ -16,8 +16,8 @@ import (
 	"github.com/jomei/notionapi"
 	"golang.org/x/time/rate"
 
-	"github.com/goalpost/goalpost/secret"
-	"github.com/goalpost/goalpost/transport"
+	"github.com/goalpost/goalpost/internal/secret"
+	"github.com/goalpost/goalpost/internal/transport"
 )
 
 // notionVersion is the API version jomei/notionapi speaks; it has no types

@@ -9,9 +9,9 @@ import (
 	"net/url"
 	"strings"
 
-	"github.com/goalpost/goalpost/confval"
+	"github.com/goalpost/goalpost/internal/confval"
+	"github.com/goalpost/goalpost/internal/secret"
 	"github.com/goalpost/goalpost/rules"
-	"github.com/goalpost/goalpost/secret"
 )
 
 // Defaults.

@@ -6,7 +6,7 @@ import (
 	"testing"
 
 	"github.com/goalpost/goalpost/connectors/notion"
-	"github.com/goalpost/goalpost/sandbox/notionfake"
+	"github.com/goalpost/goalpost/internal/sandbox/notionfake"
 )
 
 func TestLoadGoals(t *testing.T) {

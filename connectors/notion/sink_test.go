@@ -13,9 +13,9 @@ import (
 	"time"
 
 	"github.com/goalpost/goalpost/connectors/notion"
+	"github.com/goalpost/goalpost/internal/sandbox/notionfake"
+	"github.com/goalpost/goalpost/internal/secret"
 	"github.com/goalpost/goalpost/rules"
-	"github.com/goalpost/goalpost/sandbox/notionfake"
-	"github.com/goalpost/goalpost/secret"
 	"github.com/goalpost/goalpost/writeback"
 )
 

@@ -4,7 +4,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/goalpost/goalpost/store"
+	"github.com/goalpost/goalpost/internal/store"
 )
 
 // UpsertIssue keeps the latest state of an issue; a deletion leaves a

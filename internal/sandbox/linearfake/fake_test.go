@@ -11,7 +11,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/goalpost/goalpost/sandbox/linearfake"
+	"github.com/goalpost/goalpost/internal/sandbox/linearfake"
 )
 
 const key = "lin_api_fake"

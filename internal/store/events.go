@@ -7,7 +7,7 @@ import (
 	"strings"
 	"time"
 
-	"github.com/goalpost/goalpost/event"
+	"github.com/goalpost/goalpost/pipeline/event"
 )
 
 // InsertEvent stores ev unless an event with its id is already stored. It

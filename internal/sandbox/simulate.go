@@ -14,7 +14,7 @@ import (
 
 	"github.com/google/uuid"
 
-	"github.com/goalpost/goalpost/sandbox/githubfake"
+	"github.com/goalpost/goalpost/internal/sandbox/githubfake"
 )
 
 // Change is one change the simulator shipped.

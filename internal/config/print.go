@@ -5,7 +5,7 @@ import (
 
 	toml "github.com/pelletier/go-toml/v2"
 
-	"github.com/goalpost/goalpost/secret"
+	"github.com/goalpost/goalpost/internal/secret"
 )
 
 // Redacted renders the configuration as TOML with every secret replaced by

@@ -15,7 +15,7 @@ import (
 	"sync"
 	"time"
 
-	"github.com/goalpost/goalpost/metrics"
+	"github.com/goalpost/goalpost/internal/metrics"
 )
 
 // ReadyCheck reports whether a dependency is ready; it must return quickly.

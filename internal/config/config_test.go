@@ -114,7 +114,7 @@ func TestDefaults(t *testing.T) {
 }
 
 func TestExampleConfigParses(t *testing.T) {
-	path := filepath.Join("..", "config.example.toml")
+	path := filepath.Join("..", "..", "config.example.toml")
 	if _, err := os.Stat(path); err != nil {
 		t.Fatalf("config.example.toml missing: %v", err)
 	}

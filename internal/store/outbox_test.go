@@ -7,7 +7,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/goalpost/goalpost/store"
+	"github.com/goalpost/goalpost/internal/store"
 )
 
 var t0 = time.Date(2026, 11, 19, 10, 0, 0, 0, time.UTC)

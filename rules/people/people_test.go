@@ -6,7 +6,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/goalpost/goalpost/confval"
+	"github.com/goalpost/goalpost/internal/confval"
 )
 
 func testDirectory(t *testing.T) *Directory {

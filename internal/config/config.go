@@ -14,16 +14,16 @@ import (
 	"slices"
 	"time"
 
-	"github.com/goalpost/goalpost/confval"
 	"github.com/goalpost/goalpost/connectors/deploy"
 	"github.com/goalpost/goalpost/connectors/github"
 	"github.com/goalpost/goalpost/connectors/jira"
 	"github.com/goalpost/goalpost/connectors/linear"
 	"github.com/goalpost/goalpost/connectors/notion"
-	"github.com/goalpost/goalpost/people"
+	"github.com/goalpost/goalpost/internal/confval"
 	"github.com/goalpost/goalpost/pipeline"
 	"github.com/goalpost/goalpost/report"
 	"github.com/goalpost/goalpost/rules"
+	"github.com/goalpost/goalpost/rules/people"
 	"github.com/goalpost/goalpost/writeback"
 )
 

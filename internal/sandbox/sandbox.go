@@ -6,8 +6,8 @@ import (
 	"sort"
 	"time"
 
-	"github.com/goalpost/goalpost/sandbox/githubfake"
-	"github.com/goalpost/goalpost/sandbox/notionfake"
+	"github.com/goalpost/goalpost/internal/sandbox/githubfake"
+	"github.com/goalpost/goalpost/internal/sandbox/notionfake"
 )
 
 // The sandbox's credentials. They open nothing but the in-process fakes.

@@ -11,7 +11,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/goalpost/goalpost/metrics"
+	"github.com/goalpost/goalpost/internal/metrics"
 )
 
 func newTestServer(ready map[string]ReadyCheck) *httptest.Server {

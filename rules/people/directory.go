@@ -7,7 +7,7 @@ import (
 	"strings"
 	"time"
 
-	"github.com/goalpost/goalpost/confval"
+	"github.com/goalpost/goalpost/internal/confval"
 )
 
 // Directory looks people up by their handles in each source. It is

@@ -5,7 +5,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/goalpost/goalpost/store"
+	"github.com/goalpost/goalpost/internal/store"
 )
 
 // TestEnqueueWhileInFlight: a payload queued while an older one for the

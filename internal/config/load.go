@@ -10,7 +10,7 @@ import (
 
 	toml "github.com/pelletier/go-toml/v2"
 
-	"github.com/goalpost/goalpost/confval"
+	"github.com/goalpost/goalpost/internal/confval"
 )
 
 // Error is one problem with a configuration file, located by file, line and key.

@@ -6,7 +6,7 @@ import (
 	"fmt"
 	"time"
 
-	"github.com/goalpost/goalpost/event"
+	"github.com/goalpost/goalpost/pipeline/event"
 )
 
 // Activity is one stored event reduced to who did what when, for the

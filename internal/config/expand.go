@@ -6,8 +6,8 @@ import (
 	"reflect"
 	"strings"
 
-	"github.com/goalpost/goalpost/confval"
-	"github.com/goalpost/goalpost/secret"
+	"github.com/goalpost/goalpost/internal/confval"
+	"github.com/goalpost/goalpost/internal/secret"
 )
 
 var secretType = reflect.TypeOf(secret.String(""))

@@ -14,7 +14,7 @@ import (
 
 	"github.com/jomei/notionapi"
 
-	"github.com/goalpost/goalpost/sandbox/notionfake"
+	"github.com/goalpost/goalpost/internal/sandbox/notionfake"
 )
 
 const token = "secret_fake_token"
