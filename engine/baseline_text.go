@@ -7,6 +7,8 @@ import (
 	"strings"
 	"text/tabwriter"
 	"time"
+
+	"github.com/goalpost/goalpost/report/present"
 )
 
 // WriteBaseline prints the baseline grid of everyone for the last weeks
@@ -40,7 +42,7 @@ func WriteGrid(w io.Writer, g BaselineGrid) error {
 	}
 	cov := make([]string, len(g.Coverage))
 	for i, c := range g.Coverage {
-		cov[i] = fmt.Sprintf("%d%% (%d/%d)", int(c.Share*100+0.5), c.Met, c.Engineers)
+		cov[i] = fmt.Sprintf("%s (%d/%d)", present.Percent(c.Share), c.Met, c.Engineers)
 	}
 	fmt.Fprintf(tw, "coverage\t\t%s\n", strings.Join(cov, "\t"))
 	if err := tw.Flush(); err != nil {
@@ -85,14 +87,7 @@ func writeFlags(p *printer, g BaselineGrid) {
 	if len(g.Unmapped) > 0 {
 		p.f("\nunmapped handles (add them to [[people]]):\n")
 		for _, u := range g.Unmapped {
-			p.f("  %s:%s  %s, last %s\n", u.Source, u.Handle, plural(u.Events, "event"), u.LastSeen.Format(time.DateOnly))
+			p.f("  %s:%s  %s, last %s\n", u.Source, u.Handle, present.Count(u.Events, "event"), u.LastSeen.Format(time.DateOnly))
 		}
 	}
-}
-
-func plural(n int, word string) string {
-	if n == 1 {
-		return "1 " + word
-	}
-	return fmt.Sprintf("%d %ss", n, word)
 }

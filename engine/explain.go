@@ -10,6 +10,7 @@ import (
 
 	"github.com/goalpost/goalpost/internal/store"
 	"github.com/goalpost/goalpost/pipeline/event"
+	"github.com/goalpost/goalpost/report/present"
 	"github.com/goalpost/goalpost/rules"
 )
 
@@ -62,10 +63,10 @@ func explainHeader(p *printer, r *rules.Rule, res rules.Result) {
 		p.f("scope:     %s\n", r.KR.Scope)
 	}
 	p.f("version:   %s\n", r.Version)
-	p.f("value:     %s (baseline %s, target %s, %s)\n", value(res), fnum(res.Baseline), fnum(res.Target), res.Direction)
+	p.f("value:     %s (baseline %s, target %s, %s)\n", value(res), present.Number(res.Baseline), present.Number(res.Target), res.Direction)
 	p.f("formula:   %s\n", res.Formula)
 	p.f("grade:     %s\n", res.Grade)
-	p.f("status:    %s — %s\n", res.Status, r.StatusReason(res))
+	p.f("status:    %s — %s\n", present.Status(res.Status), r.StatusReason(res))
 }
 
 func typeDetail(r *rules.Rule) string {
@@ -77,7 +78,7 @@ func typeDetail(r *rules.Rule) string {
 		s += " of " + r.Field
 	}
 	if r.Window > 0 {
-		s += fmt.Sprintf(", trailing %s", r.Window)
+		s += ", trailing " + present.Duration(r.Window)
 	}
 	return s + ")"
 }
@@ -130,7 +131,7 @@ func (e *Engine) explainUnits(ctx context.Context, p *printer, view store.KRView
 			members[m.Group] = append(members[m.Group], m)
 		}
 	}
-	p.f("evidence (%s):\n", plural(len(reps), "unit"))
+	p.f("evidence (%s):\n", present.Count(len(reps), "unit"))
 	for _, u := range reps {
 		p.f("  %s\n", evidenceLine(unitEvidence([]store.UnitRow{u})[0], r.Location))
 		for _, m := range members[u.Group] {
@@ -179,7 +180,7 @@ func evidenceLine(it rules.Evidence, loc *time.Location) string {
 		parts = append(parts, "by "+it.Actor)
 	}
 	if it.Value != nil {
-		parts = append(parts, "value "+fnum(*it.Value))
+		parts = append(parts, "value "+present.Number(*it.Value))
 	}
 	if it.URL != "" {
 		parts = append(parts, it.URL)
@@ -292,19 +293,5 @@ func value(res rules.Result) string {
 	if res.NoData {
 		return "no data"
 	}
-	s := fnum(res.Current)
-	if res.Unit != "" {
-		if res.Unit == "%" {
-			return s + "%"
-		}
-		s += " " + res.Unit
-	}
-	return s
-}
-
-// fnum formats a number without trailing zeros (at most four decimals).
-func fnum(v float64) string {
-	s := fmt.Sprintf("%.4f", v)
-	s = strings.TrimRight(s, "0")
-	return strings.TrimSuffix(s, ".")
+	return present.Value(res.Current, res.Unit)
 }

@@ -11,6 +11,7 @@ import (
 
 	"github.com/goalpost/goalpost/internal/store"
 	"github.com/goalpost/goalpost/pipeline/event"
+	"github.com/goalpost/goalpost/report/present"
 	"github.com/goalpost/goalpost/rules"
 )
 
@@ -195,10 +196,10 @@ func describeChange(old, cur rules.Result) string {
 		add(fmt.Sprintf("value %s → %s", value(old), value(cur)))
 	}
 	if old.Progress != cur.Progress {
-		add(fmt.Sprintf("progress %s → %s", fnum(old.Progress), fnum(cur.Progress)))
+		add(fmt.Sprintf("progress %s → %s", present.Percent(old.Progress), present.Percent(cur.Progress)))
 	}
 	if old.Status != cur.Status {
-		add(fmt.Sprintf("status %s → %s", old.Status, cur.Status))
+		add(fmt.Sprintf("status %s → %s", present.Status(old.Status), present.Status(cur.Status)))
 	}
 	if old.EvidenceTotal != cur.EvidenceTotal {
 		add(fmt.Sprintf("items %d → %d", old.EvidenceTotal, cur.EvidenceTotal))

@@ -344,7 +344,7 @@ match = 'source == "jira" && has_label("sev-2")'
 	}
 	for _, want := range []string{
 		"value:     10 (baseline 10",
-		"status:    stale — source(s) [jira] failing",
+		"status:    Stale — source(s) [jira] failing",
 		"evidence (20 of 40, kept from the last evaluation with healthy sources)",
 		"INC-1001-3-9", // the newest item of the frozen value
 	} {

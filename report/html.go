@@ -7,6 +7,7 @@ import (
 	"math"
 	"strings"
 
+	"github.com/goalpost/goalpost/report/present"
 	"github.com/goalpost/goalpost/rules"
 )
 
@@ -91,18 +92,18 @@ func newHTMLView(r *Report) htmlView {
 		v.Coverage = append(v.Coverage, coverageText(c))
 	}
 	for _, u := range r.Unmapped {
-		v.Unmapped = append(v.Unmapped, htmlUnmapped{Source: u.Source, Handle: u.Handle, Events: events(u.Events)})
+		v.Unmapped = append(v.Unmapped, htmlUnmapped{Source: u.Source, Handle: u.Handle, Events: present.Count(u.Events, "event")})
 	}
 	return v
 }
 
 func newHTMLKR(k KR) htmlKR {
-	meta := []string{"progress " + percent(k.Progress), "score " + num(k.Score)}
+	meta := []string{"progress " + present.Percent(k.Progress), "score " + present.Number(k.Score)}
 	if k.Owner != "" {
 		meta = append(meta, "owner "+k.Owner)
 	}
 	hk := htmlKR{
-		Key: k.Key, Label: k.label(), Class: "st-" + statusClass(k.Status), Status: statusLabel(k.Status),
+		Key: k.Key, Label: k.label(), Class: "st-" + statusClass(k.Status), Status: present.Status(k.Status),
 		CurrentTarget: k.currentTarget(), Meta: strings.Join(meta, " · "),
 		Pct: int(math.Round(math.Max(0, math.Min(1, k.Progress)) * 100)), Blockers: htmlItems(k.Blockers),
 		Moved: "no change",

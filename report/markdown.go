@@ -4,6 +4,8 @@ import (
 	"fmt"
 	"net/url"
 	"strings"
+
+	"github.com/goalpost/goalpost/report/present"
 )
 
 // Markdown renders r as CommonMark/GitHub-flavoured Markdown, suitable for
@@ -38,9 +40,9 @@ func Markdown(r *Report) string {
 }
 
 func mdKR(b *strings.Builder, k KR) {
-	fmt.Fprintf(b, "#### %s %s\n\n", statusEmoji(k.Status), mdEscape(k.label()))
+	fmt.Fprintf(b, "#### %s %s\n\n", present.StatusEmoji(k.Status), mdEscape(k.label()))
 	fmt.Fprintf(b, "**%s** · %s · progress %s · score %s", mdEscape(k.currentTarget()),
-		statusLabel(k.Status), percent(k.Progress), num(k.Score))
+		present.Status(k.Status), present.Percent(k.Progress), present.Number(k.Score))
 	if k.Owner != "" {
 		fmt.Fprintf(b, " · owner %s", mdEscape(k.Owner))
 	}
@@ -119,7 +121,7 @@ func mdBaseline(b *strings.Builder, r *Report) {
 		return
 	}
 	for _, u := range r.Unmapped {
-		p("- %s `%s` — %s; add it to a person in the config\n", mdEscape(u.Source), strings.ReplaceAll(u.Handle, "`", "'"), events(u.Events))
+		p("- %s `%s` — %s; add it to a person in the config\n", mdEscape(u.Source), strings.ReplaceAll(u.Handle, "`", "'"), present.Count(u.Events, "event"))
 	}
 }
 

@@ -2,6 +2,8 @@ package report
 
 import (
 	"github.com/jomei/notionapi"
+
+	"github.com/goalpost/goalpost/report/present"
 )
 
 // notionText is Notion's limit per rich-text item.
@@ -53,17 +55,17 @@ func notionFlags(r *Report) []notionapi.Block {
 		bs = append(bs, paragraph(plain("None.", false, false)...))
 	}
 	for _, u := range r.Unmapped {
-		bs = append(bs, bullet(plain(u.Source+" "+u.Handle+" — "+events(u.Events)+"; add it to a person in the config", false, false)...))
+		bs = append(bs, bullet(plain(u.Source+" "+u.Handle+" — "+present.Count(u.Events, "event")+"; add it to a person in the config", false, false)...))
 	}
 	return bs
 }
 
 func notionKR(k KR) []notionapi.Block {
-	head := append(plain(statusEmoji(k.Status)+" "+k.label(), true, false),
-		plain("  ("+statusLabel(k.Status)+")", false, false)...)
+	head := append(plain(present.StatusEmoji(k.Status)+" "+k.label(), true, false),
+		plain("  ("+present.Status(k.Status)+")", false, false)...)
 	out := []notionapi.Block{
 		paragraph(head...),
-		paragraph(append(plain(k.currentTarget(), true, false), plain(" · progress "+percent(k.Progress)+" · score "+num(k.Score), false, false)...)...),
+		paragraph(append(plain(k.currentTarget(), true, false), plain(" · progress "+present.Percent(k.Progress)+" · score "+present.Number(k.Score), false, false)...)...),
 	}
 	moved := "no change"
 	if k.Moved != nil {

@@ -4,12 +4,11 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
-	"math"
 	"strconv"
 	"strings"
 	"time"
 
-	"github.com/goalpost/goalpost/rules"
+	"github.com/goalpost/goalpost/report/present"
 )
 
 // Formats Render knows.
@@ -85,75 +84,14 @@ const gridLegend = "Numbers are changes that reached production; ✗ no change t
 
 const narrativePlaceholder = "KR owners: add the story behind the numbers here — context, decisions, asks."
 
-// statusLabel is a status in words.
-func statusLabel(s string) string {
-	switch s {
-	case rules.StatusOnTrack:
-		return "on track"
-	case rules.StatusAtRisk:
-		return "at risk"
-	case rules.StatusOffTrack:
-		return "off track"
-	case rules.StatusDone:
-		return "done"
-	case rules.StatusStale:
-		return "stale (data not refreshed)"
-	}
-	return s
-}
-
-// statusEmoji is the status as an emoji, for Markdown and Slack.
-func statusEmoji(s string) string {
-	switch s {
-	case rules.StatusOnTrack:
-		return "🟢"
-	case rules.StatusAtRisk:
-		return "🟡"
-	case rules.StatusOffTrack:
-		return "🔴"
-	case rules.StatusDone:
-		return "✅"
-	}
-	return "⚪"
-}
-
-// num formats a value with at most two decimals and no trailing zeros.
-func num(v float64) string {
-	return strconv.FormatFloat(math.Round(v*100)/100, 'f', -1, 64)
-}
-
-// signed formats a delta with its sign.
-func signed(v float64) string {
-	if v > 0 {
-		return "+" + num(v)
-	}
-	if v == 0 {
-		return "±0"
-	}
-	return "−" + num(-v)
-}
-
-// withUnit formats a value in the KR's unit ("80%", "12 min").
-func withUnit(v float64, unit string) string {
-	switch unit {
-	case "":
-		return num(v)
-	case "%":
-		return num(v) + "%"
-	}
-	return num(v) + " " + unit
-}
-
-func percent(v float64) string { return strconv.Itoa(int(math.Round(v*100))) + "%" }
-
 // currentTarget is the headline "Current X / Target Y".
 func (k KR) currentTarget() string {
-	return "Current " + withUnit(k.Current, k.Unit) + " / Target " + withUnit(k.Target, k.Unit)
+	return "Current " + present.Value(k.Current, k.Unit) + " / Target " + present.Value(k.Target, k.Unit)
 }
 
 // movedLine is "+4 (8 → 12)".
 func (m *Move) line(unit string) string {
-	return fmt.Sprintf("%s (%s → %s)", signed(m.Delta), withUnit(m.From, unit), withUnit(m.To, unit))
+	return fmt.Sprintf("%s (%s → %s)", present.Delta(m.Delta), present.Value(m.From, unit), present.Value(m.To, unit))
 }
 
 func day(t time.Time) string { return t.Format("Mon 2 Jan") }
@@ -178,15 +116,7 @@ func coverageText(c Coverage) string {
 	if c.People == 0 {
 		return "–"
 	}
-	return fmt.Sprintf("%d/%d (%s)", c.Met, c.People, percent(c.Share()))
-}
-
-// events is "1 event", "3 events".
-func events(n int) string {
-	if n == 1 {
-		return "1 event"
-	}
-	return strconv.Itoa(n) + " events"
+	return fmt.Sprintf("%d/%d (%s)", c.Met, c.People, present.Percent(c.Share()))
 }
 
 // personName is the name to show for a person.

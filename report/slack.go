@@ -4,6 +4,8 @@ import (
 	"fmt"
 	"strings"
 	"unicode/utf8"
+
+	"github.com/goalpost/goalpost/report/present"
 )
 
 // Slack Block Kit limits the renderer keeps to. MaxSlackMessageChars is our
@@ -86,7 +88,7 @@ func slackBlocks(r *Report) []SlackBlock {
 func slackKR(k KR) string {
 	var b strings.Builder
 	fmt.Fprintf(&b, "%s *%s*\n*%s* · %s · progress %s · score %s", slackEmoji(k.Status), slackEscape(k.label()),
-		slackEscape(k.currentTarget()), statusLabel(k.Status), percent(k.Progress), num(k.Score))
+		slackEscape(k.currentTarget()), present.Status(k.Status), present.Percent(k.Progress), present.Number(k.Score))
 	if k.Owner != "" {
 		fmt.Fprintf(&b, " · owner %s", slackEscape(k.Owner))
 	}
@@ -186,7 +188,7 @@ func slackUnmapped(us []Unmapped) string {
 	}
 	lines := []string{"*Unmapped identities*"}
 	for _, u := range us {
-		lines = append(lines, fmt.Sprintf("• %s `%s` — %s", slackEscape(u.Source), slackEscape(strings.ReplaceAll(u.Handle, "`", "'")), events(u.Events)))
+		lines = append(lines, fmt.Sprintf("• %s `%s` — %s", slackEscape(u.Source), slackEscape(strings.ReplaceAll(u.Handle, "`", "'")), present.Count(u.Events, "event")))
 	}
 	return strings.Join(lines, "\n")
 }

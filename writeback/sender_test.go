@@ -307,7 +307,7 @@ func TestDryRunChangesNothing(t *testing.T) {
 	if fmt.Sprint(before) != fmt.Sprint(after) || len(sink.got()) != 0 {
 		t.Errorf("dry run changed the outbox or wrote: %v → %v, writes %v", before, after, sink.got())
 	}
-	want := "dry run: would write notion:page:a (kr kr-notion:page:a): current 1 / target 10, status on_track\n" +
+	want := "dry run: would write notion:page:a (kr kr-notion:page:a): current 1 / target 10, status On track\n" +
 		"dry run: would write slack:channel:c (kr kr-slack:channel:c): would be parked: no writeback sink is configured for \"slack\"\n"
 	if out.String() != want {
 		t.Errorf("output:\n%s\nwant:\n%s", out.String(), want)

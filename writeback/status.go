@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/goalpost/goalpost/internal/store"
+	"github.com/goalpost/goalpost/report/present"
 	"github.com/goalpost/goalpost/rules"
 )
 
@@ -45,7 +46,7 @@ func (s *Sender) WriteStatus(ctx context.Context, w io.Writer) error {
 		case q.State == store.WriteParked:
 			when = "parked " + ago(now, q.ParkedAt)
 		case q.NextAttempt.After(now):
-			when = "retry in " + q.NextAttempt.Sub(now).Round(time.Second).String()
+			when = "retry in " + present.Duration(q.NextAttempt.Sub(now))
 		}
 		fmt.Fprintf(tw, "%s\t%s\t%s\t%d\t%s\t%s\n", q.State, q.Target, q.KRKey, q.Attempts, when, oneLine(q.LastError, 300))
 	}
@@ -56,7 +57,7 @@ func ago(now, t time.Time) string {
 	if t.IsZero() {
 		return ""
 	}
-	return now.Sub(t).Round(time.Second).String() + " ago"
+	return present.Duration(now.Sub(t)) + " ago"
 }
 
 func oneLine(s string, n int) string {
@@ -111,5 +112,5 @@ func (s *Sender) describe(w store.QueuedWrite) string {
 		}
 		return out
 	}
-	return fmt.Sprintf("current %g / target %g, status %s", r.Current, r.Target, r.Status)
+	return fmt.Sprintf("current %s / target %s, status %s", present.Value(r.Current, r.Unit), present.Value(r.Target, r.Unit), present.Status(r.Status))
 }

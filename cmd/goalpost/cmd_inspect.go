@@ -13,6 +13,7 @@ import (
 	"github.com/goalpost/goalpost/engine"
 	"github.com/goalpost/goalpost/internal/config"
 	"github.com/goalpost/goalpost/internal/store"
+	"github.com/goalpost/goalpost/report/present"
 	"github.com/goalpost/goalpost/rules"
 	"github.com/goalpost/goalpost/writeback"
 )
@@ -156,24 +157,15 @@ func writeResultTable(results []rules.Result, w io.Writer) error {
 	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', 0)
 	fmt.Fprintln(tw, "KEY RESULT\tCURRENT / TARGET\tPROGRESS\tSTATUS\tEVIDENCE")
 	for _, r := range results {
-		fmt.Fprintf(tw, "%s\t%s / %s\t%s\t%s\t%d items\n", r.KRKey, num(r.Current), num(r.Target),
-			progressBar(r.Progress), r.Status, max(r.EvidenceTotal, len(r.Evidence)))
+		fmt.Fprintf(tw, "%s\t%s / %s\t%s\t%s\t%s\n", r.KRKey, present.Value(r.Current, r.Unit), present.Value(r.Target, r.Unit),
+			progressBar(r.Progress), present.Status(r.Status), present.Count(max(r.EvidenceTotal, len(r.Evidence)), "item"))
 	}
 	return tw.Flush()
 }
 
-func num(v float64) string {
-	s := fmt.Sprintf("%.2f", v)
-	s = strings.TrimRight(strings.TrimRight(s, "0"), ".")
-	if s == "-0" {
-		return "0"
-	}
-	return s
-}
-
 func progressBar(p float64) string {
 	n := int(p*10 + 0.5)
-	return fmt.Sprintf("%s%s %3.0f%%", strings.Repeat("█", n), strings.Repeat("░", 10-n), p*100)
+	return fmt.Sprintf("%s%s %4s", strings.Repeat("█", n), strings.Repeat("░", 10-n), present.Percent(p))
 }
 
 func cmdBaseline(ctx context.Context, env *cliEnv, args []string) error {
@@ -217,6 +209,6 @@ func cmdSet(ctx context.Context, env *cliEnv, args []string) error {
 	if err := o.engine.SetManual(ctx, fs.Arg(0), value, *by, *note); err != nil {
 		return usageError{err}
 	}
-	fmt.Fprintf(env.stdout, "%s set to %s; a running daemon writes it back with its next write round\n", fs.Arg(0), num(value))
+	fmt.Fprintf(env.stdout, "%s set to %s; a running daemon writes it back with its next write round\n", fs.Arg(0), present.Number(value))
 	return writeResults(ctx, o.engine, env.stdout)
 }

@@ -21,7 +21,7 @@ func TestFailingSourceShowsStale(t *testing.T) {
 	if err := writeFile(path, cfg); err != nil {
 		t.Fatal(err)
 	}
-	stale := regexp.MustCompile(`(?m)^merged-10\s.*\bstale\b`)
+	stale := regexp.MustCompile(`(?m)^merged-10\s.*\bStale\b`)
 	code, out, errOut := runCLI(t, "sync", "--once", "-c", path)
 	if code != exitFailure || !strings.Contains(errOut, "poll github") || !stale.MatchString(out) {
 		t.Fatalf("sync: exit %d\n%s\n%s", code, out, errOut)

@@ -14,6 +14,7 @@ import (
 	"github.com/google/uuid"
 
 	"github.com/goalpost/goalpost/internal/transport"
+	"github.com/goalpost/goalpost/report/present"
 	"github.com/goalpost/goalpost/rules"
 )
 
@@ -292,7 +293,7 @@ func (s *Sink) Describe(target string, r rules.Result) (string, error) {
 		return "", fmt.Errorf("linear: unknown status %q", r.Status)
 	}
 	return fmt.Sprintf("%s %s=%s health=%s body=%q unless the latest update shows %s this week", k.field, k.parent, parent,
-		health, updFirstLine(UpdateBody(r)), updWords(r.Status)), nil
+		health, updFirstLine(UpdateBody(r)), present.Status(r.Status)), nil
 }
 
 func updFirstLine(s string) string {

@@ -321,8 +321,8 @@ func TestSinkDescribe(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	want := fmt.Sprintf("projectUpdateCreate projectId=%s health=atRisk body=%q unless the latest update shows at risk this week",
-		projectID, "**Current 12 / Target 40** · 30% · at risk")
+	want := fmt.Sprintf("projectUpdateCreate projectId=%s health=atRisk body=%q unless the latest update shows At risk this week",
+		projectID, "**Current 12 / Target 40** · 30% · At risk")
 	if got != want {
 		t.Errorf("Describe = %s\nwant       %s", got, want)
 	}

@@ -2,11 +2,10 @@ package linear
 
 import (
 	"fmt"
-	"math"
-	"strconv"
 	"strings"
 	"time"
 
+	"github.com/goalpost/goalpost/report/present"
 	"github.com/goalpost/goalpost/rules"
 )
 
@@ -18,11 +17,11 @@ const maxBodyItems = 15
 // with evidence links, blockers, and when and by which rule it was computed.
 func UpdateBody(r rules.Result) string {
 	var b strings.Builder
-	current := updValue(r.Current, r.Unit)
+	current := present.Value(r.Current, r.Unit)
 	if r.NoData {
 		current = "no data yet"
 	}
-	fmt.Fprintf(&b, "**Current %s / Target %s** · %.0f%% · %s\n\n", current, updValue(r.Target, r.Unit), r.Progress*100, updWords(r.Status))
+	fmt.Fprintf(&b, "**Current %s / Target %s** · %s · %s\n\n", current, present.Value(r.Target, r.Unit), present.Percent(r.Progress), present.Status(r.Status))
 	fmt.Fprintf(&b, "Key result: %s", mdEscape(r.Title))
 	if r.Objective != "" {
 		fmt.Fprintf(&b, " (objective: %s)", mdEscape(r.Objective))
@@ -46,14 +45,14 @@ func UpdateBody(r rules.Result) string {
 		updItems(&b, r.Blocked)
 	}
 	if total := max(r.EvidenceTotal, len(r.Evidence)); total > len(moved) {
-		fmt.Fprintf(&b, "%d item(s) behind the value in all.\n\n", total)
+		fmt.Fprintf(&b, "%s behind the value in all.\n\n", present.Count(total, "item"))
 	}
 	fmt.Fprintf(&b, "_Updated %s by goalpost · rule %s_\n", r.EvaluatedAt.UTC().Format("2006-01-02 15:04 UTC"), r.RuleVersion)
 	return b.String()
 }
 
 // bodyStatus reads the status back from the first line of an UpdateBody
-// ("**Current … · 30% · at risk"); false when the body is not one goalpost
+// ("**Current … · 30% · At risk", or "at risk" from older versions); false when the body is not one goalpost
 // wrote or names no status with a health.
 func bodyStatus(body string) (string, bool) {
 	line := strings.TrimSpace(updFirstLine(body))
@@ -61,8 +60,8 @@ func bodyStatus(body string) (string, bool) {
 	if !strings.HasPrefix(line, "**Current ") || i < 0 {
 		return "", false
 	}
-	status := strings.ReplaceAll(strings.TrimSpace(line[i+len("·"):]), " ", "_")
-	if _, ok := Health(status); !ok {
+	status, ok := present.ParseStatus(line[i+len("·"):])
+	if _, health := Health(status); !ok || !health {
 		return "", false
 	}
 	return status, true
@@ -103,22 +102,6 @@ func mdEscape(s string) string {
 	}
 	return s
 }
-
-func updValue(v float64, unit string) string {
-	s := strconv.FormatFloat(v, 'f', -1, 64)
-	if math.Abs(v-math.Round(v)) > 1e-9 {
-		s = strings.TrimRight(strings.TrimRight(strconv.FormatFloat(v, 'f', 2, 64), "0"), ".")
-	}
-	switch unit {
-	case "":
-		return s
-	case "%":
-		return s + "%"
-	}
-	return s + " " + unit
-}
-
-func updWords(status string) string { return strings.ReplaceAll(status, "_", " ") }
 
 // weekStart is the Monday 00:00 UTC of t's ISO week.
 func updWeekStart(t time.Time) time.Time {

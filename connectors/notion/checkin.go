@@ -9,6 +9,7 @@ import (
 
 	"github.com/jomei/notionapi"
 
+	"github.com/goalpost/goalpost/report/present"
 	"github.com/goalpost/goalpost/rules"
 )
 
@@ -127,18 +128,18 @@ func checkinText(r rules.Result, limit int) []notionapi.RichText {
 	b.add(checkinMarker, "", true)
 	start := weekStart(r.EvaluatedAt)
 	year, week := start.ISOWeek()
-	current := format(r.Current, r.Unit)
+	current := present.Value(r.Current, r.Unit)
 	if r.NoData {
 		current = "no data yet"
 	}
-	b.add(fmt.Sprintf("\nWeek %d-W%02d (from %s) · Current %s / Target %s · %.0f%% · %s",
-		year, week, start.Format("Jan 2"), current, format(r.Target, r.Unit),
-		r.Progress*100, statusWords(r.Status)), "", false)
+	b.add(fmt.Sprintf("\nWeek %d-W%02d (from %s) · Current %s / Target %s · %s · %s",
+		year, week, start.Format("Jan 2"), current, present.Value(r.Target, r.Unit),
+		present.Percent(r.Progress), present.Status(r.Status)), "", false)
 	moved := thisWeek(r.Evidence, start)
 	if len(moved) == 0 {
 		b.add("\nNothing moved this week.", "", false)
 	} else {
-		b.add(fmt.Sprintf("\nMoved this week (%s): ", plural(len(moved), "item")), "", false)
+		b.add(fmt.Sprintf("\nMoved this week (%s): ", present.Count(len(moved), "item")), "", false)
 		b.addItems(moved, len(moved), limit)
 	}
 	if len(r.Blocked) > 0 && !b.full {
@@ -166,8 +167,4 @@ func thisWeek(items []rules.Evidence, start time.Time) []rules.Evidence {
 		}
 	}
 	return out
-}
-
-func statusWords(s string) string {
-	return strings.ReplaceAll(s, "_", " ")
 }

@@ -11,6 +11,7 @@ import (
 
 	"github.com/goalpost/goalpost/internal/confval"
 	"github.com/goalpost/goalpost/internal/secret"
+	"github.com/goalpost/goalpost/report/present"
 	"github.com/goalpost/goalpost/rules"
 )
 
@@ -156,11 +157,11 @@ func (c *Config) propertyNames() map[string]string {
 func (c *Config) statusNames() map[string]string {
 	n := c.StatusNames
 	return map[string]string{
-		rules.StatusOnTrack:  or(n.OnTrack, "On track"),
-		rules.StatusAtRisk:   or(n.AtRisk, "At risk"),
-		rules.StatusOffTrack: or(n.OffTrack, "Off track"),
-		rules.StatusDone:     or(n.Done, "Done"),
-		rules.StatusStale:    or(n.Stale, "Stale"),
+		rules.StatusOnTrack:  or(n.OnTrack, present.Status(rules.StatusOnTrack)),
+		rules.StatusAtRisk:   or(n.AtRisk, present.Status(rules.StatusAtRisk)),
+		rules.StatusOffTrack: or(n.OffTrack, present.Status(rules.StatusOffTrack)),
+		rules.StatusDone:     or(n.Done, present.Status(rules.StatusDone)),
+		rules.StatusStale:    or(n.Stale, present.Status(rules.StatusStale)),
 	}
 }
 

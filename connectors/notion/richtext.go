@@ -4,13 +4,13 @@ import (
 	"fmt"
 	"math"
 	"net/url"
-	"strconv"
 	"strings"
 	"time"
 	"unicode/utf8"
 
 	"github.com/jomei/notionapi"
 
+	"github.com/goalpost/goalpost/report/present"
 	"github.com/goalpost/goalpost/rules"
 )
 
@@ -145,19 +145,12 @@ func evidenceText(r rules.Result, limit int) []notionapi.RichText {
 	case r.NoData:
 		b.add("No data yet.", "", false)
 	case total > 0:
-		b.add(plural(total, "item")+": ", "", false)
+		b.add(present.Count(total, "item")+": ", "", false)
 		b.addItems(r.Evidence, total, limit)
 	default:
 		return []notionapi.RichText{}
 	}
 	return b.items
-}
-
-func plural(n int, word string) string {
-	if n == 1 {
-		return "1 " + word
-	}
-	return strconv.Itoa(n) + " " + word + "s"
 }
 
 // number returns v for a number property, or null (which clears it) when
@@ -168,22 +161,6 @@ func number(v float64, noData bool) any {
 		return map[string]any{"number": nil}
 	}
 	return map[string]any{"number": v}
-}
-
-// format prints a value with its unit for people to read.
-func format(v float64, unit string) string {
-	s := strconv.FormatFloat(v, 'f', -1, 64)
-	if math.Abs(v-math.Round(v)) > 1e-9 {
-		s = strconv.FormatFloat(v, 'f', 2, 64)
-		s = strings.TrimRight(strings.TrimRight(s, "0"), ".")
-	}
-	switch unit {
-	case "":
-		return s
-	case "%":
-		return s + "%"
-	}
-	return s + " " + unit
 }
 
 func utc(t time.Time) string { return t.UTC().Format("2006-01-02 15:04 UTC") }

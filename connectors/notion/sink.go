@@ -14,6 +14,7 @@ import (
 	"sync"
 	"time"
 
+	"github.com/goalpost/goalpost/report/present"
 	"github.com/goalpost/goalpost/rules"
 )
 
@@ -249,11 +250,11 @@ func describeValue(key string, v any, r rules.Result) string {
 		if r.NoData {
 			return "null"
 		}
-		return format(r.Current, r.Unit)
+		return present.Value(r.Current, r.Unit)
 	case "target":
-		return format(r.Target, r.Unit)
+		return present.Value(r.Target, r.Unit)
 	case "progress":
-		return fmt.Sprintf("%.0f%%", r.Progress*100)
+		return present.Percent(r.Progress)
 	case "status":
 		return fmt.Sprintf("%q", v)
 	case "last_synced":
@@ -262,7 +263,7 @@ func describeValue(key string, v any, r rules.Result) string {
 	if r.NoData {
 		return `"No data yet."`
 	}
-	return fmt.Sprintf("%q", plural(max(r.EvidenceTotal, len(r.Evidence)), "item")+" with links")
+	return fmt.Sprintf("%q", present.Count(max(r.EvidenceTotal, len(r.Evidence)), "item")+" with links")
 }
 
 // Fingerprint identifies the configuration writes depend on (base URL,

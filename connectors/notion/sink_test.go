@@ -166,7 +166,7 @@ func TestSinkFindsExistingCheckinAfterRestart(t *testing.T) {
 		t.Fatal(err)
 	}
 	blocks := e.fake.Children(id)
-	if len(blocks) != 2 || blocks[0].Text != "Notes written by a person." || !strings.Contains(blocks[1].Text, "off track") {
+	if len(blocks) != 2 || blocks[0].Text != "Notes written by a person." || !strings.Contains(blocks[1].Text, "Off track") {
 		t.Fatalf("blocks = %+v", blocks)
 	}
 }
