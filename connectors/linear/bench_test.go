@@ -52,15 +52,18 @@ func BenchmarkIssuesPageToEvents(b *testing.B) {
 }
 
 // BenchmarkWebhook is one signed Issue update: read, verify, check the
-// timestamp, decode, map, publish (no-op), answer.
+// timestamp, decode, look the issue up (an in-process fake), map, publish
+// (no-op), answer.
 func BenchmarkWebhook(b *testing.B) {
 	body, err := os.ReadFile("testdata/webhook_issue_completed.json")
 	if err != nil {
 		b.Fatal(err)
 	}
 	sig := linSign(linHookSecret, body)
-	h, err := NewWebhook(&Config{APIKey: "k", WebhookSecret: linHookSecret}, nopPublisher{}, slog.New(slog.DiscardHandler),
-		WithClock(func() time.Time { return hookSent }))
+	srv := httptest.NewServer(&linearFake{key: "k", now: hookSent})
+	defer srv.Close()
+	h, err := NewWebhook(&Config{BaseURL: srv.URL, APIKey: "k", WebhookSecret: linHookSecret}, nopPublisher{}, slog.New(slog.DiscardHandler),
+		WithClock(func() time.Time { return hookSent }), WithClientOptions(WithBaseTransport(srv.Client().Transport)))
 	if err != nil {
 		b.Fatal(err)
 	}

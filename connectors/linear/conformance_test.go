@@ -8,6 +8,9 @@ import (
 	"testing"
 	"time"
 
+	"github.com/vektah/gqlparser/v2"
+	"github.com/vektah/gqlparser/v2/ast"
+
 	"github.com/goalpost/goalpost/internal/fixtures"
 )
 
@@ -61,6 +64,39 @@ func TestConformanceLinearWebhooks(t *testing.T) {
 			slices.Sort(kinds)
 			if !slices.Equal(kinds, tt.wantKinds) {
 				t.Errorf("kinds = %v, want %v", kinds, tt.wantKinds)
+			}
+		})
+	}
+}
+
+// sentDocuments is every GraphQL document goalpost sends to Linear.
+func sentDocuments() map[string]string {
+	docs := map[string]string{"issues": issuesQuery, "issue": issueQuery, "projects": projectsQuery}
+	for kind, k := range updateKinds {
+		docs[kind+" create"], docs[kind+" by id"], docs[kind+" latest"] = k.mutation, k.query, k.latest
+	}
+	return docs
+}
+
+// Every document goalpost sends validates against Linear's published
+// schema (field names, arguments, variable types, enum values).
+func TestConformanceLinearDocumentsValidate(t *testing.T) {
+	raw, err := os.ReadFile(fixtures.Spec(t, "linear.schema.graphql"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	schema, gerr := gqlparser.LoadSchema(&ast.Source{Name: "linear.schema.graphql", Input: string(raw)})
+	if gerr != nil {
+		t.Fatal(gerr)
+	}
+	// The validator is live: a field the schema lacks is rejected.
+	if _, errs := gqlparser.LoadQuery(schema, `query { issue(id: "x") { parentIdentifier } }`); len(errs) == 0 {
+		t.Fatal("an unknown field validated")
+	}
+	for name, doc := range sentDocuments() {
+		t.Run(name, func(t *testing.T) {
+			if _, errs := gqlparser.LoadQuery(schema, doc); len(errs) > 0 {
+				t.Errorf("%s does not validate: %v\n%s", name, errs, doc)
 			}
 		})
 	}

@@ -50,6 +50,37 @@ type issueNode struct {
 			} `json:"relatedIssue"`
 		} `json:"nodes"`
 	} `json:"relations"`
+	// InverseRelations are other issues' relations to this one; a
+	// "blocks" one names a blocker.
+	InverseRelations struct {
+		Nodes []struct {
+			Type  string `json:"type"`
+			Issue *struct {
+				Identifier string `json:"identifier"`
+				State      *struct {
+					Type string `json:"type"`
+				} `json:"state"`
+			} `json:"issue"`
+		} `json:"nodes"`
+	} `json:"inverseRelations"`
+}
+
+// blockers are the identifiers of the open issues that block n (an
+// inverse "blocks" relation whose issue is not completed or canceled).
+func (n *issueNode) blockers() []string {
+	var out []string
+	for _, r := range n.InverseRelations.Nodes {
+		if r.Type != "blocks" || r.Issue == nil || r.Issue.Identifier == "" {
+			continue
+		}
+		if r.Issue.State != nil {
+			if cat, _ := category(r.Issue.State.Type); cat == "done" {
+				continue
+			}
+		}
+		out = append(out, r.Issue.Identifier)
+	}
+	return out
 }
 
 type cycleRef struct {
@@ -112,9 +143,13 @@ func category(stateType string) (cat, resolution string) {
 // same fact gets the same event.
 type issueMapper struct{ poll pollSettings }
 
-// blocked reports whether the issue carries a blocked label or is in a
-// blocked state (names compared case-insensitively).
+// blocked reports whether the issue carries a blocked label, is in a
+// blocked state (names compared case-insensitively) or is blocked by an
+// open issue ("blocked by" in Linear, read from inverseRelations).
 func (m issueMapper) blocked(n *issueNode) bool {
+	if len(n.blockers()) > 0 {
+		return true
+	}
 	for _, l := range n.Labels {
 		if containsFold(m.poll.blockedLabels, l) {
 			return true
@@ -203,10 +238,22 @@ func (m issueMapper) relations(n *issueNode, ev *event.Event) {
 		ev.Links = append(ev.Links, n.Parent.Identifier)
 	}
 	for _, r := range n.Relations.Nodes {
-		if r.RelatedIssue != nil && r.RelatedIssue.Identifier != "" && !slices.Contains(ev.Links, r.RelatedIssue.Identifier) {
-			ev.Links = append(ev.Links, r.RelatedIssue.Identifier)
+		if r.RelatedIssue != nil {
+			ev.Links = appendNew(ev.Links, r.RelatedIssue.Identifier)
 		}
 	}
+	blockers := n.blockers()
+	for _, b := range blockers {
+		ev.Links = appendNew(ev.Links, b)
+	}
+	ev.Attrs["blocked_by"] = strings.Join(blockers, ",")
+}
+
+func appendNew(list []string, s string) []string {
+	if s == "" || slices.Contains(list, s) {
+		return list
+	}
+	return append(list, s)
 }
 
 func firstNonEmpty(vs ...string) string {

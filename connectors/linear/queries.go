@@ -5,12 +5,12 @@ import (
 	"time"
 )
 
-// issuesQuery reads issues updated since a time, a page at a time. Labels
-// and relations are bounded so a page stays under the complexity cap.
-const issuesQuery = `query GoalpostIssues($filter: IssueFilter, $first: Int!, $after: String) {
-  issues(filter: $filter, first: $first, after: $after, orderBy: updatedAt, includeArchived: true) {
-    nodes {
-      id identifier number title url createdAt updatedAt startedAt completedAt canceledAt
+// issueFields is the selection of one issue, the same in the poll's page
+// and in the webhook's look-up, so both map to the same facts. Labels and
+// relations are bounded so a page stays under the complexity cap.
+// inverseRelations are the relations other issues hold to this one: a
+// "blocks" relation there is a blocker, read with its state.
+const issueFields = `id identifier number title url createdAt updatedAt startedAt completedAt canceledAt
       estimate priorityLabel trashed archivedAt
       state { id name type }
       team { id key }
@@ -21,8 +21,23 @@ const issuesQuery = `query GoalpostIssues($filter: IssueFilter, $first: Int!, $a
       parent { identifier }
       labels(first: 20) { nodes { name } }
       relations(first: 10) { nodes { type relatedIssue { identifier } } }
+      inverseRelations(first: 10) { nodes { type issue { identifier state { type } } } }`
+
+// issuesQuery reads issues updated since a time, a page at a time.
+const issuesQuery = `query GoalpostIssues($filter: IssueFilter, $first: Int!, $after: String) {
+  issues(filter: $filter, first: $first, after: $after, orderBy: updatedAt, includeArchived: true) {
+    nodes {
+      ` + issueFields + `
     }
     pageInfo { hasNextPage endCursor }
+  }
+}`
+
+// issueQuery reads one issue by id: the webhook's look-up of what an Issue
+// delivery leaves out (the parent's identifier, relations).
+const issueQuery = `query GoalpostIssue($id: String!) {
+  issue(id: $id) {
+    ` + issueFields + `
   }
 }`
 

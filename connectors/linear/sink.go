@@ -56,15 +56,19 @@ func NewSink(c *Client, log *slog.Logger) *Sink {
 	return &Sink{c: c, log: log}
 }
 
-// updateNamespace is the UUID v5 namespace of goalpost's update ids.
+// updateNamespace is the namespace hashed into goalpost's update ids.
 var updateNamespace = uuid.MustParse("4f6c8e0a-8d1e-5b7a-9c3e-2a6b1d0f7e95")
 
 // UpdateID is the client-supplied id of the update for target in the ISO
 // week of at with status, following the update with id after ("" when the
-// target has none): the same inputs always give the same id.
+// target has none): the same inputs always give the same id. Linear
+// documents the input id as a UUID v4, so the name-based hash (as in v5)
+// is laid out as a v4: version nibble 4, RFC 4122 variant.
 func UpdateID(target string, at time.Time, status, after string) string {
 	year, week := at.UTC().ISOWeek()
-	return uuid.NewSHA1(updateNamespace, fmt.Appendf(nil, "%s|%d-W%02d|%s|after:%s", target, year, week, status, strings.ToLower(after))).String()
+	u := uuid.NewSHA1(updateNamespace, fmt.Appendf(nil, "%s|%d-W%02d|%s|after:%s", target, year, week, status, strings.ToLower(after)))
+	u[6] = u[6]&0x0f | 0x40
+	return u.String()
 }
 
 // Health maps a goalpost status to Linear's update health. Done is on

@@ -233,6 +233,9 @@ func TestSinkUpdateIDs(t *testing.T) {
 		if u.ID != want {
 			t.Errorf("update %d: id %s, want %s", i, u.ID, want)
 		}
+		if u.ID[14] != '4' || !strings.ContainsRune("89ab", rune(u.ID[19])) {
+			t.Errorf("update %d: id %s is not laid out as a UUID v4", i, u.ID)
+		}
 		after = u.ID
 	}
 	if a, b := linear.UpdateID(target, sinkNow, rules.StatusOnTrack, ""), linear.UpdateID(target, sinkNow.AddDate(0, 0, 7), rules.StatusOnTrack, ""); a == b {

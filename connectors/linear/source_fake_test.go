@@ -59,6 +59,7 @@ func (f *linearFake) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	var req struct {
 		Query     string `json:"query"`
 		Variables struct {
+			ID     string         `json:"id"`
 			Filter map[string]any `json:"filter"`
 			First  int            `json:"first"`
 			After  *string        `json:"after"`
@@ -67,6 +68,10 @@ func (f *linearFake) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	if err := json.NewDecoder(r.Body).Decode(&req); err != nil {
 		w.WriteHeader(400)
 		_, _ = w.Write([]byte(`{"errors":[{"message":"bad request"}]}`))
+		return
+	}
+	if strings.Contains(req.Query, "GoalpostIssue(") {
+		f.issue(w, req.Variables.ID)
 		return
 	}
 	f.filters = append(f.filters, req.Variables.Filter)
@@ -88,6 +93,18 @@ func (f *linearFake) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	end := min(start+req.Variables.First, len(rows))
 	page := map[string]any{"nodes": rows[start:end], "pageInfo": map[string]any{"hasNextPage": end < len(rows), "endCursor": "cur-" + strconv.Itoa(end)}}
 	_ = json.NewEncoder(w).Encode(map[string]any{"data": map[string]any{field: page}})
+}
+
+// issue answers issue(id:) as Linear does: the issue, or "Entity not
+// found" (an INVALID_INPUT error in an HTTP 200 with null data).
+func (f *linearFake) issue(w http.ResponseWriter, id string) {
+	for _, row := range f.issues {
+		if row["id"] == id {
+			_ = json.NewEncoder(w).Encode(map[string]any{"data": map[string]any{"issue": row}})
+			return
+		}
+	}
+	_, _ = w.Write([]byte(`{"data":null,"errors":[{"message":"Entity not found: Issue","extensions":{"type":"invalid input","code":"INVALID_INPUT","userPresentableMessage":"Could not find referenced Issue."}}]}`))
 }
 
 // teamFilter reads the team keys a filter asks for (nil: any team) and the

@@ -1,6 +1,7 @@
 package linear
 
 import (
+	"context"
 	"encoding/json"
 	"errors"
 	"log/slog"
@@ -17,6 +18,9 @@ const (
 	// ReplayWindow is how far webhookTimestamp may be from now (Linear's SDK
 	// rejects more than a minute).
 	ReplayWindow = 60 * time.Second
+	// lookupTimeout bounds the look-up of an Issue delivery's missing
+	// fields, inside Linear's 5 s answer deadline.
+	lookupTimeout = 3 * time.Second
 )
 
 // Webhook receives Linear webhooks at /webhooks/linear.
@@ -26,10 +30,13 @@ type Webhook struct {
 	log    *slog.Logger
 	m      issueMapper
 	now    func() time.Time
+	client *Client
 }
 
 // NewWebhook returns the handler. It fails when webhook_secret is empty:
-// unsigned deliveries are never accepted. Options: WithClock.
+// unsigned deliveries are never accepted. The API key is used to look up
+// what an Issue delivery leaves out (see enrich). Options: WithClock,
+// WithClientOptions. It does no I/O.
 func NewWebhook(cfg *Config, pub Publisher, log *slog.Logger, opts ...Option) (http.Handler, error) {
 	if cfg == nil || pub == nil || log == nil {
 		return nil, errors.New("linear webhook: config, publisher and logger are required")
@@ -41,7 +48,10 @@ func NewWebhook(cfg *Config, pub Publisher, log *slog.Logger, opts ...Option) (h
 	for _, opt := range opts {
 		opt(&o)
 	}
-	return &Webhook{secret: []byte(cfg.WebhookSecret.Reveal()), pub: pub, log: log, m: issueMapper{poll: cfg.pollSettings()}, now: o.now}, nil
+	return &Webhook{
+		secret: []byte(cfg.WebhookSecret.Reveal()), pub: pub, log: log, m: issueMapper{poll: cfg.pollSettings()}, now: o.now,
+		client: NewClient(cfg.BaseURL, cfg.APIKey, append([]ClientOption{WithTimeout(lookupTimeout)}, o.client...)...),
+	}, nil
 }
 
 type webhookPayload struct {
@@ -85,8 +95,14 @@ func (w *Webhook) ServeHTTP(rw http.ResponseWriter, r *http.Request) {
 		http.Error(rw, "stale or missing webhookTimestamp", http.StatusUnauthorized)
 		return
 	}
-	evs, err := w.events(&p)
-	if err != nil {
+	evs, err := w.events(r.Context(), &p)
+	var lookup *lookupError
+	switch {
+	case errors.As(err, &lookup):
+		w.log.Warn("linear webhook: issue look-up failed", "delivery", r.Header.Get("Linear-Delivery"), "err", lookup.err)
+		http.Error(rw, "issue look-up failed, retry", http.StatusServiceUnavailable)
+		return
+	case err != nil:
 		http.Error(rw, "malformed data", http.StatusBadRequest)
 		return
 	}
@@ -108,7 +124,7 @@ func validSignature(secret []byte, header string, body []byte) bool {
 
 // events maps Issue and Project create/update deliveries and Issue
 // removals; every other delivery (comments, cycles, labels, ...) is ignored.
-func (w *Webhook) events(p *webhookPayload) ([]event.Event, error) {
+func (w *Webhook) events(ctx context.Context, p *webhookPayload) ([]event.Event, error) {
 	if p.Action == "remove" && p.Type == "Issue" {
 		return w.removed(p)
 	}
@@ -123,6 +139,9 @@ func (w *Webhook) events(p *webhookPayload) ([]event.Event, error) {
 		}
 		if n.URL == "" {
 			n.URL = p.URL
+		}
+		if err := w.enrich(ctx, &n); err != nil {
+			return nil, err
 		}
 		evs := w.m.events(&n)
 		if p.Action == "update" {
@@ -197,4 +216,50 @@ func dropKind(evs []event.Event, kind string) []event.Event {
 		}
 	}
 	return out
+}
+
+// lookupError is a failed look-up that may succeed later: the delivery is
+// answered 503 so that Linear retries it, and the poll reads the issue
+// anyway.
+type lookupError struct{ err error }
+
+func (e *lookupError) Error() string { return "linear issue look-up: " + e.err.Error() }
+
+// enrich fills in what an Issue delivery leaves out and the poll reads:
+// the parent's identifier (the delivery has only parentId), relations and
+// inverse relations (blockers), from the issue as the API has it now. The
+// delivery's own version (state, timestamps, labels) is kept, so its event
+// ids and facts are those the poll gives for the same version (ADR 13).
+// An issue the API no longer finds, or a permanent error (bad key), leaves
+// the delivery as it is (logged); a transient failure is a *lookupError.
+func (w *Webhook) enrich(ctx context.Context, n *issueNode) error {
+	if n.ID == "" {
+		return nil
+	}
+	var out struct {
+		Issue *issueNode `json:"issue"`
+	}
+	err := w.client.Do(ctx, issueQuery, map[string]any{"id": n.ID}, &out)
+	var lerr *Error
+	switch {
+	case errors.As(err, &lerr) && lerr.IsPermanent():
+		w.log.Warn("linear webhook: issue not enriched", "issue", n.ID, "err", err)
+		return nil
+	case err != nil:
+		return &lookupError{err: err}
+	case out.Issue == nil:
+		return nil
+	}
+	got := out.Issue
+	n.Parent, n.Relations, n.InverseRelations = got.Parent, got.Relations, got.InverseRelations
+	if n.Identifier == "" {
+		n.Identifier = got.Identifier
+	}
+	if n.Team == nil {
+		n.Team = got.Team
+	}
+	if n.Creator == nil && n.CreatorID == "" {
+		n.Creator = got.Creator
+	}
+	return nil
 }

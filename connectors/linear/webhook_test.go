@@ -18,6 +18,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/goalpost/goalpost/internal/secret"
 	"github.com/goalpost/goalpost/pipeline/event"
 )
 
@@ -41,10 +42,20 @@ func readLinearTestdata(t *testing.T, name string) []byte {
 	return b
 }
 
+// newLinearWebhook is a webhook whose issue look-ups go to a fake that
+// knows no issue (each delivery is published as it came).
 func newLinearWebhook(t *testing.T, pub Publisher, now time.Time) http.Handler {
 	t.Helper()
-	cfg := &Config{APIKey: "k", WebhookSecret: linHookSecret}
-	h, err := NewWebhook(cfg, pub, slog.New(slog.DiscardHandler), WithClock(func() time.Time { return now }))
+	return newLinearWebhookWith(t, pub, now, &linearFake{key: "k", now: now})
+}
+
+func newLinearWebhookWith(t *testing.T, pub Publisher, now time.Time, fake *linearFake) http.Handler {
+	t.Helper()
+	srv := httptest.NewServer(fake)
+	t.Cleanup(srv.Close)
+	cfg := &Config{BaseURL: srv.URL, APIKey: secret.String(fake.key), WebhookSecret: linHookSecret}
+	h, err := NewWebhook(cfg, pub, slog.New(slog.DiscardHandler), WithClock(func() time.Time { return now }),
+		WithClientOptions(WithBaseTransport(srv.Client().Transport)))
 	if err != nil {
 		t.Fatal(err)
 	}

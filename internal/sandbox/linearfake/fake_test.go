@@ -62,7 +62,7 @@ func TestFake(t *testing.T) {
 	fake.AddProject("p1", "Passkeys")
 	srv := httptest.NewServer(fake)
 	defer srv.Close()
-	const id = "0b6f0d7e-3c1a-5e8b-9f2d-4a5b6c7d8e9f"
+	const id = "0b6f0d7e-3c1a-4e8b-9f2d-4a5b6c7d8e9f"
 	tests := []struct {
 		name   string
 		auth   string
@@ -74,7 +74,8 @@ func TestFake(t *testing.T) {
 		{"Bearer is not how API keys are sent", "Bearer " + key, create, input(id, "onTrack"), 400, "AUTHENTICATION_ERROR"},
 		{"create", key, create, input(id, "onTrack"), 200, ""},
 		{"duplicate id: error inside HTTP 200", key, create, input(id, "atRisk"), 200, "INVALID_INPUT"},
-		{"bad health enum", key, create, input("1b6f0d7e-3c1a-5e8b-9f2d-4a5b6c7d8e9f", "on_track"), 400, "GRAPHQL_VALIDATION_FAILED"},
+		{"a v5 id: Linear documents v4", key, create, input("2b6f0d7e-3c1a-5e8b-9f2d-4a5b6c7d8e9f", "onTrack"), 200, "INVALID_INPUT"},
+		{"bad health enum", key, create, input("1b6f0d7e-3c1a-4e8b-9f2d-4a5b6c7d8e9f", "on_track"), 400, "GRAPHQL_VALIDATION_FAILED"},
 		{"unknown project: error inside HTTP 200", key, create,
 			map[string]any{"input": map[string]any{"projectId": "nope", "body": "x", "health": "onTrack"}}, 200, "INVALID_INPUT"},
 		{"read back", key, `query($id: String!) { projectUpdate(id: $id) { id } }`, map[string]any{"id": id}, 200, ""},
@@ -100,7 +101,7 @@ func TestFake(t *testing.T) {
 	if len(ups) != 1 || ups[0].ID != id || ups[0].Health != "onTrack" || ups[0].Body != "**hi**" || !ups[0].CreatedAt.Equal(now) {
 		t.Errorf("updates = %+v", ups)
 	}
-	if got := fake.Requests(); got["projectUpdateCreate"] != 4 || got["projectUpdate"] != 2 || got["unauthenticated"] != 1 || got["invalid"] != 1 {
+	if got := fake.Requests(); got["projectUpdateCreate"] != 5 || got["projectUpdate"] != 2 || got["unauthenticated"] != 1 || got["invalid"] != 1 {
 		t.Errorf("requests = %v", got)
 	}
 }
@@ -113,19 +114,19 @@ func TestFakeFaults(t *testing.T) {
 	fake.RateLimitNext(1, 90*time.Second)
 	fake.Inject(linearfake.Fault{Kind: "internal"})
 	fake.Inject(linearfake.Fault{Kind: "http", Status: 503})
-	r := post(t, srv, key, create, input("0b6f0d7e-3c1a-5e8b-9f2d-4a5b6c7d8e9f", "onTrack"))
+	r := post(t, srv, key, create, input("0b6f0d7e-3c1a-4e8b-9f2d-4a5b6c7d8e9f", "onTrack"))
 	reset, _ := strconv.ParseInt(r.header.Get("X-RateLimit-Requests-Reset"), 10, 64)
 	if r.status != 400 || r.body.Errors[0].Extensions.Code != "RATELIMITED" ||
 		r.header.Get("X-RateLimit-Requests-Remaining") != "0" || time.UnixMilli(reset).Sub(now) != 90*time.Second {
 		t.Errorf("ratelimited: %d %v %s", r.status, r.header, r.raw)
 	}
-	if r := post(t, srv, key, create, input("0b6f0d7e-3c1a-5e8b-9f2d-4a5b6c7d8e9f", "onTrack")); r.status != 200 || r.body.Errors[0].Extensions.Code != "INTERNAL_ERROR" {
+	if r := post(t, srv, key, create, input("0b6f0d7e-3c1a-4e8b-9f2d-4a5b6c7d8e9f", "onTrack")); r.status != 200 || r.body.Errors[0].Extensions.Code != "INTERNAL_ERROR" {
 		t.Errorf("internal: %d %s", r.status, r.raw)
 	}
-	if r := post(t, srv, key, create, input("0b6f0d7e-3c1a-5e8b-9f2d-4a5b6c7d8e9f", "onTrack")); r.status != 503 {
+	if r := post(t, srv, key, create, input("0b6f0d7e-3c1a-4e8b-9f2d-4a5b6c7d8e9f", "onTrack")); r.status != 503 {
 		t.Errorf("503: %d", r.status)
 	}
-	if r := post(t, srv, key, create, input("0b6f0d7e-3c1a-5e8b-9f2d-4a5b6c7d8e9f", "onTrack")); r.status != 200 || len(r.body.Errors) != 0 {
+	if r := post(t, srv, key, create, input("0b6f0d7e-3c1a-4e8b-9f2d-4a5b6c7d8e9f", "onTrack")); r.status != 200 || len(r.body.Errors) != 0 {
 		t.Errorf("after faults: %d %s", r.status, r.raw)
 	}
 }
@@ -172,9 +173,9 @@ func TestFakeLatestUpdate(t *testing.T) {
 			fake.AddInitiative("i1", "Secure accounts")
 			srv := httptest.NewServer(fake)
 			defer srv.Close()
-			post(t, srv, key, create, input("0b6f0d7e-3c1a-5e8b-9f2d-4a5b6c7d8e9f", "onTrack"))
+			post(t, srv, key, create, input("0b6f0d7e-3c1a-4e8b-9f2d-4a5b6c7d8e9f", "onTrack"))
 			clock = clock.Add(time.Hour)
-			post(t, srv, key, create, input("1b6f0d7e-3c1a-5e8b-9f2d-4a5b6c7d8e9f", "atRisk"))
+			post(t, srv, key, create, input("1b6f0d7e-3c1a-4e8b-9f2d-4a5b6c7d8e9f", "atRisk"))
 			r := post(t, srv, key, tt.query, tt.vars)
 			code := ""
 			if len(r.body.Errors) > 0 {
@@ -216,7 +217,7 @@ func TestFakeLostAnswer(t *testing.T) {
 	srv := httptest.NewServer(fake)
 	defer srv.Close()
 	fake.Inject(linearfake.Fault{Operation: "projectUpdateCreate", Kind: "lost"})
-	b, _ := json.Marshal(map[string]any{"query": create, "variables": input("0b6f0d7e-3c1a-5e8b-9f2d-4a5b6c7d8e9f", "onTrack")})
+	b, _ := json.Marshal(map[string]any{"query": create, "variables": input("0b6f0d7e-3c1a-4e8b-9f2d-4a5b6c7d8e9f", "onTrack")})
 	req, _ := http.NewRequestWithContext(t.Context(), "POST", srv.URL, strings.NewReader(string(b)))
 	req.Header.Set("Authorization", key)
 	if resp, err := srv.Client().Do(req); err == nil {

@@ -46,8 +46,9 @@ func (s *Server) create(a *answer, op, kind, parentKey string, parents map[strin
 	}
 	id := uuid.NewString()
 	if in.ID != nil {
-		if _, err := uuid.Parse(*in.ID); err != nil {
-			a.errors(http.StatusOK, gqlErr("Argument Validation Error", "invalid input", "INVALID_INPUT", "id must be a UUID."))
+		// The schema documents the input id as a UUID v4; the fake enforces it.
+		if u, err := uuid.Parse(*in.ID); err != nil || u.Version() != 4 {
+			a.errors(http.StatusOK, gqlErr("Argument Validation Error", "invalid input", "INVALID_INPUT", "id must be a UUID v4."))
 			return
 		}
 		id = strings.ToLower(*in.ID)
