@@ -18,7 +18,8 @@ func (a *app) buildConnectors() error {
 	if c := a.cfg.GitHub; c != nil {
 		log := a.log.With("source", "github")
 		// The store keeps ETags across processes, so cron syncs cost 304s too.
-		src, err := github.NewSource(c, a.pub, a.store, log, github.WithETagStore(a.store))
+		src, err := github.NewSource(c, a.pub, a.store, log, github.WithETagStore(a.store),
+			github.WithWarnings(func(kind string) { a.metrics.SourceWarning("github", kind) }))
 		if err != nil {
 			return err
 		}

@@ -80,15 +80,11 @@ func (a *appTokens) Token(ctx context.Context) (string, error) {
 	if a.token != "" && now.Before(a.expires.Add(-5*time.Minute)) {
 		return a.token, nil
 	}
-	signed, err := jwt.NewWithClaims(jwt.SigningMethodRS256, jwt.RegisteredClaims{
-		Issuer:    strconv.FormatInt(a.appID, 10),
-		IssuedAt:  jwt.NewNumericDate(now.Add(-time.Minute)),
-		ExpiresAt: jwt.NewNumericDate(now.Add(9 * time.Minute)),
-	}).SignedString(a.key)
+	api, err := a.appAPI()
 	if err != nil {
-		return "", fmt.Errorf("sign github app jwt: %w", err)
+		return "", err
 	}
-	it, _, err := a.api.WithAuthToken(signed).Apps.CreateInstallationToken(ctx, a.installationID, nil)
+	it, _, err := api.Apps.CreateInstallationToken(ctx, a.installationID, nil)
 	if err != nil {
 		return "", fmt.Errorf("github app installation token: %w", err)
 	}
@@ -97,4 +93,20 @@ func (a *appTokens) Token(ctx context.Context) (string, error) {
 	}
 	a.token, a.expires = it.GetToken(), it.GetExpiresAt().Time
 	return a.token, nil
+}
+
+// appAPI is a client authenticated as the App itself (a fresh JWT), for
+// the App's own endpoints: installation tokens and its webhook's
+// deliveries.
+func (a *appTokens) appAPI() (*gh.Client, error) {
+	now := a.now()
+	signed, err := jwt.NewWithClaims(jwt.SigningMethodRS256, jwt.RegisteredClaims{
+		Issuer:    strconv.FormatInt(a.appID, 10),
+		IssuedAt:  jwt.NewNumericDate(now.Add(-time.Minute)),
+		ExpiresAt: jwt.NewNumericDate(now.Add(9 * time.Minute)),
+	}).SignedString(a.key)
+	if err != nil {
+		return nil, fmt.Errorf("sign github app jwt: %w", err)
+	}
+	return a.api.WithAuthToken(signed), nil
 }

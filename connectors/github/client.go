@@ -2,6 +2,7 @@ package github
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"io"
 	"log/slog"
@@ -11,7 +12,6 @@ import (
 	"time"
 
 	gh "github.com/google/go-github/v60/github"
-	"golang.org/x/time/rate"
 
 	"github.com/goalpost/goalpost/internal/transport"
 )
@@ -37,6 +37,7 @@ type Client struct {
 	api   *gh.Client
 	cache *etagCache
 	sent  *atomic.Int64
+	app   *appTokens // nil when authenticating with a token
 }
 
 // ClientOption adjusts a Client; tests inject a clock and a sleep.
@@ -92,13 +93,9 @@ func NewClient(cfg *Config, httpClient *http.Client, opts ...ClientOption) (*Cli
 	c := &Client{sent: new(atomic.Int64)}
 	counted := countingTransport{next: attemptTimeout{next: base, d: timeout}, n: c.sent}
 	retrying := func(next http.RoundTripper) *transport.Transport {
-		rps := cfg.RequestsPerSecond
-		if rps == 0 {
-			rps = DefaultRequestsPerSecond
-		}
 		return transport.New(next, transport.Options{
 			MaxWait: cfg.MaxWait.Or(DefaultMaxWait), Classify: classifier(o.now),
-			Limiter: rate.NewLimiter(rate.Limit(rps), max(int(rps), 1)), Sleep: o.sleep, Now: o.now,
+			Limiter: cfg.limiter(), Sleep: o.sleep, Now: o.now,
 		})
 	}
 	g := &gate{now: o.now, sleep: o.sleep, maxWait: cfg.MaxWait.Or(DefaultMaxWait)}
@@ -108,9 +105,10 @@ func NewClient(cfg *Config, httpClient *http.Client, opts ...ClientOption) (*Cli
 		if err != nil {
 			return nil, err
 		}
-		if src, err = newAppTokens(cfg.App, plain, o.now); err != nil {
+		if c.app, err = newAppTokens(cfg.App, plain, o.now); err != nil {
 			return nil, err
 		}
+		src = c.app
 	}
 	c.cache = newETagCache(retrying(g.wrap(authTransport{next: counted, src: src})))
 	c.cache.now = o.now
@@ -126,6 +124,16 @@ func NewClient(cfg *Config, httpClient *http.Client, opts ...ClientOption) (*Cli
 	}
 	c.api = api
 	return c, nil
+}
+
+// AppAPI is a client authenticated as the GitHub App itself (JWT), for the
+// App's own endpoints such as its webhook's deliveries; it fails when the
+// client uses a token.
+func (c *Client) AppAPI() (*gh.Client, error) {
+	if c.app == nil {
+		return nil, errors.New("github: the App's own endpoints need [github.app], not a token")
+	}
+	return c.app.appAPI()
 }
 
 func newAPI(cfg *Config, hc *http.Client) (*gh.Client, error) {

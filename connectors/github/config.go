@@ -11,6 +11,8 @@ import (
 	"strings"
 	"time"
 
+	"golang.org/x/time/rate"
+
 	"github.com/goalpost/goalpost/internal/confval"
 	"github.com/goalpost/goalpost/internal/secret"
 )
@@ -37,8 +39,10 @@ type Config struct {
 	PollInterval  confval.Duration `toml:"poll_interval"`
 	// Concurrency bounds how many repositories are polled at once.
 	Concurrency int `toml:"concurrency"`
-	// RequestsPerSecond spaces API requests (a token bucket of that size).
-	RequestsPerSecond float64 `toml:"requests_per_second"`
+	// RequestsPerSecond spaces API requests (a token bucket of that size):
+	// unset is DefaultRequestsPerSecond, 0 is no spacing beyond GitHub's
+	// own limits (rate-limit answers are still waited out).
+	RequestsPerSecond *float64 `toml:"requests_per_second"`
 	// MaxWait is the longest goalpost waits on a rate limit before failing the
 	// poll (the next poll tries again).
 	MaxWait confval.Duration `toml:"max_wait"`
@@ -59,6 +63,9 @@ type AppConfig struct {
 	InstallationID int64         `toml:"installation_id"`
 	PrivateKey     secret.String `toml:"private_key"` // PEM
 	PrivateKeyFile string        `toml:"private_key_file"`
+	// HookDeliveries checks the App's own webhook (/app/hook/deliveries)
+	// for failed deliveries and asks GitHub to redeliver them.
+	HookDeliveries bool `toml:"hook_deliveries"`
 }
 
 func (a AppConfig) set() bool {
@@ -108,8 +115,8 @@ func (c *Config) Validate() error {
 	if c.Concurrency < 0 || c.Concurrency > 32 {
 		errs = append(errs, confval.Fieldf("concurrency", "must be between 1 and 32, got %d", c.Concurrency))
 	}
-	if c.RequestsPerSecond < 0 {
-		errs = append(errs, confval.Fieldf("requests_per_second", "must be positive, got %g", c.RequestsPerSecond))
+	if c.RequestsPerSecond != nil && *c.RequestsPerSecond < 0 {
+		errs = append(errs, confval.Fieldf("requests_per_second", "must be 0 (no spacing) or more, got %g", *c.RequestsPerSecond))
 	}
 	if c.MaxWait.Duration < 0 {
 		errs = append(errs, confval.Fieldf("max_wait", "must be positive"))
@@ -129,6 +136,8 @@ func (c *Config) validateAuth() []error {
 	switch {
 	case c.Token.IsSet() && c.App.set():
 		return []error{confval.Fieldf("app", "set either token or [github.app], not both")}
+	case c.Token.IsSet() && c.App.HookDeliveries:
+		return []error{confval.Fieldf("app.hook_deliveries", "the App's own webhook is read as the App: configure [github.app] instead of token")}
 	case c.Token.IsSet():
 		return nil
 	case !c.App.set():
@@ -285,4 +294,17 @@ func (o OrgConfig) covers(name string) bool {
 		return false
 	}
 	return !matchAny(o.Exclude, name)
+}
+
+// limiter spaces requests at requests_per_second (default
+// DefaultRequestsPerSecond); nil, no spacing, when it is 0.
+func (c *Config) limiter() *rate.Limiter {
+	rps := float64(DefaultRequestsPerSecond)
+	if c.RequestsPerSecond != nil {
+		rps = *c.RequestsPerSecond
+	}
+	if rps == 0 {
+		return nil
+	}
+	return rate.NewLimiter(rate.Limit(rps), max(int(rps), 1))
 }

@@ -126,3 +126,32 @@ func TestSettingsFor(t *testing.T) {
 		t.Error("default environment")
 	}
 }
+
+// requests_per_second: unset is the default spacing, 0 is none (as the
+// example config documents), a value is that rate.
+func TestRequestsPerSecond(t *testing.T) {
+	cases := []struct {
+		name string
+		toml string
+		want float64 // 0: no limiter
+	}{
+		{"unset", `token = "x"`, DefaultRequestsPerSecond},
+		{"zero is no spacing", "token = \"x\"\nrequests_per_second = 0", 0},
+		{"explicit", "token = \"x\"\nrequests_per_second = 2.5", 2.5},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			var c Config
+			if err := toml.Unmarshal([]byte(tc.toml), &c); err != nil {
+				t.Fatal(err)
+			}
+			l := c.limiter()
+			switch {
+			case tc.want == 0 && l != nil:
+				t.Errorf("limiter at %v, want none", l.Limit())
+			case tc.want != 0 && (l == nil || float64(l.Limit()) != tc.want):
+				t.Errorf("limiter %v, want %v", l, tc.want)
+			}
+		})
+	}
+}

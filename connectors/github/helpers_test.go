@@ -156,7 +156,7 @@ func newEnv(t testing.TB, mod func(*Config), fakeOpts ...githubfake.Option) *env
 	cfg := &Config{
 		BaseURL: srv.URL + "/", Token: testToken, WebhookSecret: testSecret,
 		Repos:             []RepoConfig{{Name: testRepo}},
-		RequestsPerSecond: 1000, // the token bucket runs on real time
+		RequestsPerSecond: new(float64), // 0: no spacing (the token bucket runs on real time)
 
 	}
 	if mod != nil {
@@ -175,10 +175,10 @@ func newEnv(t testing.TB, mod func(*Config), fakeOpts ...githubfake.Option) *env
 
 // newSource builds another source on the same fake, store and publisher
 // (a restarted goalpost).
-func (e *env) newSource() *Source {
+func (e *env) newSource(opts ...SourceOption) *Source {
 	c, err := NewClient(e.cfg, e.srv.Client(), WithClock(e.clk.now), WithSleep(e.clk.sleep))
 	must(e.t, err)
-	src, err := NewSource(e.cfg, e.pub, e.store, testLog(e.t), WithAPIClient(c), WithSourceClock(e.clk.now))
+	src, err := NewSource(e.cfg, e.pub, e.store, testLog(e.t), append([]SourceOption{WithAPIClient(c), WithSourceClock(e.clk.now)}, opts...)...)
 	must(e.t, err)
 	return src
 }

@@ -20,6 +20,9 @@ const (
 	redeliverWindow = 72 * time.Hour
 )
 
+// appScope names the GitHub App's own webhook (/app/hook/deliveries).
+const appScope = "app"
+
 // consumedEvents are the webhook events worth redelivering.
 var consumedEvents = []string{"pull_request", "deployment_status", "release", "workflow_run"}
 
@@ -50,11 +53,36 @@ type hookCursor struct {
 	LastID int64 `json:"last_id"`
 }
 
+// redeliverOrWarn runs redeliverFailed. Its trouble is a warning, logged
+// with the fix and counted, never a failed poll: redelivery only speeds up
+// what the poll reconciles anyway, so key results must not go stale over it.
+func (s *Source) redeliverOrWarn(ctx context.Context, scope string, hookID int64) {
+	err := s.redeliverFailed(ctx, scope, hookID)
+	if err == nil || ctx.Err() != nil {
+		return
+	}
+	s.warn("redelivery")
+	s.log.Warn("github: cannot check webhook deliveries (the poll reconciles what they miss)",
+		"scope", scope, "hook_id", hookID, "err", err, "fix", redeliveryFix(scope))
+}
+
+// redeliveryFix is what a token needs to list and redeliver the deliveries
+// of scope.
+func redeliveryFix(scope string) string {
+	switch {
+	case scope == appScope:
+		return "the GitHub App's own webhook is read with the App's JWT: check [github.app] id and private_key, and that the App has a webhook"
+	case strings.HasPrefix(scope, "org:"):
+		return "give the token the admin:org_hook scope (classic) or Webhooks read/write on the organization (fine-grained, App), or remove hook_id"
+	}
+	return "give the token the admin:repo_hook scope (classic) or Webhooks read/write on the repository (fine-grained, App), or remove hook_id"
+}
+
 // redeliverFailed lists a webhook's deliveries since the cursor (the newest
 // page on the first run) and asks GitHub to redeliver the ones that failed
 // with a retryable answer (no answer, 408, 429, 5xx) and never succeeded,
-// since GitHub does not retry on its own. scope is "owner/repo" or
-// "org:<org>". Whatever is still missing is reconciled by the poller.
+// since GitHub does not retry on its own. scope is "owner/repo",
+// "org:<org>" or appScope (hookID 0). Whatever is still missing is reconciled by the poller.
 func (s *Source) redeliverFailed(ctx context.Context, scope string, hookID int64) error {
 	key := fmt.Sprintf("hook:%s:%d", scope, hookID)
 	var cur hookCursor
@@ -103,15 +131,7 @@ func (s *Source) listDeliveries(ctx context.Context, scope string, hookID, lastI
 	var out []*gh.HookDelivery
 	opt := &gh.ListCursorOptions{PerPage: 100}
 	for range 50 {
-		var page []*gh.HookDelivery
-		var resp *gh.Response
-		var err error
-		if org, isOrg := strings.CutPrefix(scope, "org:"); isOrg {
-			page, resp, err = s.api.Organizations.ListHookDeliveries(ctx, org, hookID, opt)
-		} else {
-			owner, name, _ := strings.Cut(scope, "/")
-			page, resp, err = s.api.Repositories.ListHookDeliveries(ctx, owner, name, hookID, opt)
-		}
+		page, resp, err := s.deliveriesPage(ctx, scope, hookID, opt)
 		if err != nil {
 			return nil, fmt.Errorf("hook %d deliveries: %w", hookID, err)
 		}
@@ -129,13 +149,35 @@ func (s *Source) listDeliveries(ctx context.Context, scope string, hookID, lastI
 	return out, nil
 }
 
+// deliveriesPage reads one page of the deliveries of scope's webhook.
+func (s *Source) deliveriesPage(ctx context.Context, scope string, hookID int64, opt *gh.ListCursorOptions) ([]*gh.HookDelivery, *gh.Response, error) {
+	if scope == appScope {
+		api, err := s.client.AppAPI()
+		if err != nil {
+			return nil, nil, err
+		}
+		return api.Apps.ListHookDeliveries(ctx, opt)
+	}
+	if org, isOrg := strings.CutPrefix(scope, "org:"); isOrg {
+		return s.api.Organizations.ListHookDeliveries(ctx, org, hookID, opt)
+	}
+	owner, name, _ := strings.Cut(scope, "/")
+	return s.api.Repositories.ListHookDeliveries(ctx, owner, name, hookID, opt)
+}
+
 // redeliver asks for one redelivery; GitHub answers 202, which go-github
 // reports as *AcceptedError.
 func (s *Source) redeliver(ctx context.Context, scope string, hookID, deliveryID int64) error {
 	var err error
-	if org, isOrg := strings.CutPrefix(scope, "org:"); isOrg {
+	switch org, isOrg := strings.CutPrefix(scope, "org:"); {
+	case scope == appScope:
+		var api *gh.Client
+		if api, err = s.client.AppAPI(); err == nil {
+			_, _, err = api.Apps.RedeliverHookDelivery(ctx, deliveryID)
+		}
+	case isOrg:
 		_, _, err = s.api.Organizations.RedeliverHookDelivery(ctx, org, hookID, deliveryID)
-	} else {
+	default:
 		owner, name, _ := strings.Cut(scope, "/")
 		_, _, err = s.api.Repositories.RedeliverHookDelivery(ctx, owner, name, hookID, deliveryID)
 	}

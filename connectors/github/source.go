@@ -52,6 +52,7 @@ type Source struct {
 	index   *prIndex
 	repos   *repoCache
 	retries *redeliveries
+	warn    func(kind string) // counts a warning (see WithWarnings)
 
 	mu      sync.Mutex
 	lastErr error
@@ -71,6 +72,12 @@ func WithAPIClient(c *Client) SourceOption { return func(s *Source) { s.client =
 // WithClientETagStore instead (NewSource fails if both are given).
 func WithETagStore(st ETagStore) SourceOption { return func(s *Source) { s.etags = st } }
 
+// WithWarnings makes the source call count(kind) for each trouble that
+// does not fail the poll: kind "redelivery" is a failed look-up or
+// redelivery of webhook deliveries (e.g. a token without webhook read
+// permission). main passes a metrics counter.
+func WithWarnings(count func(kind string)) SourceOption { return func(s *Source) { s.warn = count } }
+
 // WithSourceClock sets the source's clock (default time.Now).
 func WithSourceClock(now func() time.Time) SourceOption { return func(s *Source) { s.now = now } }
 
@@ -82,7 +89,7 @@ func NewSource(cfg *Config, pub Publisher, cursors CursorStore, log *slog.Logger
 	if log == nil {
 		log = slog.New(slog.DiscardHandler)
 	}
-	s := &Source{cfg: cfg, pub: pub, cursors: cursors, log: log, now: time.Now, index: newPRIndex()}
+	s := &Source{cfg: cfg, pub: pub, cursors: cursors, log: log, now: time.Now, index: newPRIndex(), warn: func(string) {}}
 	for _, o := range opts {
 		o(s)
 	}
@@ -208,9 +215,12 @@ func (s *Source) poll(ctx context.Context, m pollMode) error {
 	}
 	wg.Wait()
 	if !m.backfill {
+		if s.cfg.App.HookDeliveries {
+			s.redeliverOrWarn(ctx, appScope, 0)
+		}
 		for _, o := range s.cfg.Orgs {
 			if o.HookID != 0 {
-				errs = append(errs, s.redeliverFailed(ctx, "org:"+o.Name, o.HookID))
+				s.redeliverOrWarn(ctx, "org:"+o.Name, o.HookID)
 			}
 		}
 	}
@@ -236,7 +246,7 @@ func (s *Source) pollRepo(ctx context.Context, t target, m pollMode) error {
 		errs = append(errs, s.pollRuns(ctx, t, m))
 	}
 	if t.settings.HookID != 0 && !m.backfill {
-		errs = append(errs, s.redeliverFailed(ctx, t.FullName, t.settings.HookID))
+		s.redeliverOrWarn(ctx, t.FullName, t.settings.HookID)
 	}
 	if err := errors.Join(errs...); err != nil {
 		return fmt.Errorf("%s: %w", t.FullName, err)

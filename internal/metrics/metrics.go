@@ -23,6 +23,7 @@ type Metrics struct {
 	writesFailed *prometheus.CounterVec
 	writesParked *prometheus.GaugeVec
 	pollErrors   *prometheus.CounterVec
+	warnings     *prometheus.CounterVec
 	webhooks     *prometheus.CounterVec
 }
 
@@ -38,10 +39,11 @@ func New() *Metrics {
 		writesFailed: counter("writes_failed_total", "Writeback attempts that failed, by service and kind (retry|permanent).", "service", "kind"),
 		writesParked: prometheus.NewGaugeVec(prometheus.GaugeOpts{Namespace: "goalpost", Name: "writes_parked", Help: "Writes parked on a permanent error, by service."}, []string{"service"}),
 		pollErrors:   counter("poll_errors_total", "Failed polls, by source.", "source"),
+		warnings:     counter("source_warnings_total", "Trouble that does not fail a poll (e.g. kind=redelivery: webhook deliveries could not be checked), by source and kind.", "source", "kind"),
 		webhooks:     counter("webhook_requests_total", "Webhook requests, by source and status code.", "source", "code"),
 	}
 	m.reg.MustRegister(m.eventsIn, m.processed, m.duplicates, m.deadLettered, m.writesSent,
-		m.writesFailed, m.writesParked, m.pollErrors, m.webhooks,
+		m.writesFailed, m.writesParked, m.pollErrors, m.warnings, m.webhooks,
 		collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
 	return m
 }
@@ -115,6 +117,13 @@ func (m *Metrics) SetParked(service string, n int) {
 func (m *Metrics) PollError(source string) {
 	if m != nil {
 		m.pollErrors.WithLabelValues(source).Inc()
+	}
+}
+
+// SourceWarning counts one trouble of source that does not fail its poll.
+func (m *Metrics) SourceWarning(source, kind string) {
+	if m != nil {
+		m.warnings.WithLabelValues(source, kind).Inc()
 	}
 }
 

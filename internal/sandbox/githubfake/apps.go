@@ -18,6 +18,29 @@ type appConfig struct {
 	key *rsa.PublicKey
 }
 
+// appJWT authenticates the App's own endpoints (/app/hook/...) with an App
+// JWT, answering 401 as GitHub does for anything else (an installation
+// token included). It reports whether the request may go on; requests
+// outside /app/ always may (they were authenticated before routing).
+func (f *Fake) appJWT(w http.ResponseWriter, r *http.Request) bool {
+	if scopeOf(r) != "app" {
+		return true
+	}
+	raw, _ := strings.CutPrefix(r.Header.Get("Authorization"), "Bearer ")
+	f.mu.Lock()
+	app, now := f.app, f.now()
+	f.mu.Unlock()
+	if app == nil {
+		writeError(w, http.StatusNotFound, "Not Found")
+		return false
+	}
+	if msg := checkAppJWT(raw, app, now); msg != "" {
+		writeError(w, http.StatusUnauthorized, msg)
+		return false
+	}
+	return true
+}
+
 // accessToken serves POST /app/installations/{id}/access_tokens: given a
 // valid app JWT (RS256, iss = the app id, exp at most 10 minutes ahead) it
 // mints an installation token valid for one hour.

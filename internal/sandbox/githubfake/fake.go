@@ -38,6 +38,8 @@ type Fake struct {
 	stats        Stats
 	redeliver    func(repo string, hookID int64, d HookDelivery) int
 	redeliveries []Redelivery
+	noHookAccess map[string]bool // tokens refused on hook deliveries
+	appHook      *hook           // the App's own webhook
 
 	nextID   int64
 	repos    map[string]*repo     // by lower-case full name
@@ -83,16 +85,25 @@ func WithRedeliver(fn func(repo string, hookID int64, d HookDelivery) int) Optio
 	return func(f *Fake) { f.redeliver = fn }
 }
 
+// WithoutHookAccess makes tok a token that reads repositories but lacks
+// webhook permission: hook delivery endpoints answer it 403 "Resource not
+// accessible by personal access token", as GitHub does.
+func WithoutHookAccess(tok string) Option {
+	return func(f *Fake) { f.tokens[tok], f.noHookAccess[tok] = true, true }
+}
+
 // New returns an empty Fake.
 func New(opts ...Option) *Fake {
 	f := &Fake{
-		now:      time.Now,
-		tokens:   map[string]bool{},
-		repos:    map[string]*repo{},
-		orgHooks: map[string]*hook{},
-		issued:   map[string]time.Time{},
-		quota:    quota{limit: 5000},
-		stats:    Stats{Paths: map[string]PathStats{}},
+		now:          time.Now,
+		tokens:       map[string]bool{},
+		repos:        map[string]*repo{},
+		orgHooks:     map[string]*hook{},
+		issued:       map[string]time.Time{},
+		quota:        quota{limit: 5000},
+		appHook:      &hook{},
+		noHookAccess: map[string]bool{},
+		stats:        Stats{Paths: map[string]PathStats{}},
 	}
 	for _, o := range opts {
 		o(f)
@@ -129,7 +140,7 @@ type prefixKey struct{}
 func (f *Fake) serve(mux *http.ServeMux, w http.ResponseWriter, r *http.Request) {
 	rec := &recorder{ResponseWriter: w, status: http.StatusOK}
 	defer func() { f.count(r.URL.Path, rec.status) }()
-	if r.Method == http.MethodPost && strings.HasPrefix(r.URL.Path, "/app/") {
+	if strings.HasPrefix(r.URL.Path, "/app/") {
 		mux.ServeHTTP(rec, r) // App endpoints authenticate with a JWT
 		return
 	}
@@ -137,10 +148,21 @@ func (f *Fake) serve(mux *http.ServeMux, w http.ResponseWriter, r *http.Request)
 		writeError(rec, http.StatusUnauthorized, msg)
 		return
 	}
+	if strings.Contains(r.URL.Path, "/hooks/") && f.hookRefused(r) {
+		writeError(rec, http.StatusForbidden, "Resource not accessible by personal access token")
+		return
+	}
 	if f.limited(rec, r) {
 		return
 	}
 	mux.ServeHTTP(rec, r)
+}
+
+func (f *Fake) hookRefused(r *http.Request) bool {
+	tok := strings.TrimPrefix(strings.TrimPrefix(r.Header.Get("Authorization"), "Bearer "), "token ")
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	return f.noHookAccess[tok]
 }
 
 func (f *Fake) authorize(r *http.Request) (string, bool) {

@@ -61,7 +61,8 @@ func orgHookKey(org string, id int64) string {
 }
 
 // AddHookDelivery records a delivery of a repository hook (scope
-// "owner/repo") or an organization hook (scope "org:<org>") and returns its id.
+// "owner/repo"), an organization hook (scope "org:<org>") or the GitHub
+// App's webhook (scope "app", hookID 0) and returns its id.
 func (f *Fake) AddHookDelivery(scope string, hookID int64, d HookDelivery) (int64, error) {
 	f.mu.Lock()
 	defer f.mu.Unlock()
@@ -82,6 +83,9 @@ func (f *Fake) deliverLocked(h *hook, d HookDelivery) int64 {
 }
 
 func (f *Fake) hookLocked(scope string, id int64) (*hook, error) {
+	if scope == "app" {
+		return f.appHook, nil
+	}
 	if org, ok := strings.CutPrefix(scope, "org:"); ok {
 		if h := f.orgHooks[orgHookKey(org, id)]; h != nil {
 			return h, nil
@@ -106,6 +110,9 @@ func (f *Fake) Redeliveries() []Redelivery {
 }
 
 func scopeOf(r *http.Request) string {
+	if strings.HasPrefix(r.URL.Path, "/app/") {
+		return "app"
+	}
 	if org := r.PathValue("org"); org != "" {
 		return "org:" + org
 	}
@@ -115,6 +122,9 @@ func scopeOf(r *http.Request) string {
 // listDeliveries serves GET .../hooks/{hook}/deliveries, newest first, with
 // cursor pagination: the Link header's next URL carries cursor=....
 func (f *Fake) listDeliveries(w http.ResponseWriter, r *http.Request) {
+	if !f.appJWT(w, r) {
+		return
+	}
 	id, _ := strconv.ParseInt(r.PathValue("hook"), 10, 64)
 	f.mu.Lock()
 	h, err := f.hookLocked(scopeOf(r), id)
@@ -166,6 +176,9 @@ func renderDelivery(d *HookDelivery) *github.HookDelivery {
 // redeliverAttempt serves POST .../hooks/{hook}/deliveries/{id}/attempts:
 // 202 Accepted, and a new delivery with the same GUID is recorded.
 func (f *Fake) redeliverAttempt(w http.ResponseWriter, r *http.Request) {
+	if !f.appJWT(w, r) {
+		return
+	}
 	hookID, _ := strconv.ParseInt(r.PathValue("hook"), 10, 64)
 	id, _ := strconv.ParseInt(r.PathValue("id"), 10, 64)
 	scope := scopeOf(r)

@@ -24,5 +24,7 @@ func (f *Fake) routes(mux *http.ServeMux) {
 	mux.HandleFunc("GET /orgs/{org}/hooks/{hook}/deliveries", f.listDeliveries)
 	mux.HandleFunc("POST /orgs/{org}/hooks/{hook}/deliveries/{id}/attempts", f.redeliverAttempt)
 	mux.HandleFunc("POST /app/installations/{id}/access_tokens", f.accessToken)
+	mux.HandleFunc("GET /app/hook/deliveries", f.listDeliveries)
+	mux.HandleFunc("POST /app/hook/deliveries/{id}/attempts", f.redeliverAttempt)
 	mux.HandleFunc("/", func(w http.ResponseWriter, r *http.Request) { f.notFound(w) })
 }
