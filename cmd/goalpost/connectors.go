@@ -52,7 +52,7 @@ func (a *app) buildConnectors() error {
 			func() (poller, error) { return src, nil },
 			func() (http.Handler, error) {
 				// The poller's status list tells the webhook which category a status change left.
-				return jira.NewWebhook(c, a.pub, a.log.With("source", "jira"), jira.WithStatusCategories(src))
+				return jira.NewWebhook(c, a.pub, a.log.With("source", "jira"), jira.WithStatusCategories(src), jira.WithFlagField(src))
 			}); err != nil {
 			return err
 		}

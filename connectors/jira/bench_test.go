@@ -40,7 +40,7 @@ func benchPage(b *testing.B) []byte {
 		f.issues = append(f.issues, is)
 	}
 	cfg := (&Config{StoryPointsField: "customfield_10016"}).withDefaults()
-	page := map[string]any{"issues": f.render(f.issues, requestFields(&cfg), true, true), "isLast": true}
+	page := map[string]any{"issues": f.render(f.issues, requestFields(&cfg, "customfield_10021"), true, true), "isLast": true}
 	raw, err := json.Marshal(page)
 	if err != nil {
 		b.Fatal(err)

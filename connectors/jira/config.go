@@ -25,7 +25,9 @@ const (
 	DefaultOverlap      = 2 * time.Minute
 	DefaultBackfill     = 30 * 24 * time.Hour
 	DefaultPageSize     = 100
-	DefaultFlagField    = "customfield_10021" // Jira Cloud's "Flagged" (Impediment) field
+	// FlagFieldName is the name of Jira Software's "Flagged" (Impediment)
+	// field, whose id differs between sites (customfield_10021 on many).
+	FlagFieldName = "Flagged"
 )
 
 // Config is the [jira] section.
@@ -63,7 +65,10 @@ type Config struct {
 // BlockedRule says when an issue counts as blocked: flagged, carrying one
 // of Labels, or in one of Statuses (names compared case-insensitively).
 type BlockedRule struct {
-	FlagField string   `toml:"flag_field"` // default customfield_10021 ("Flagged"); "-" disables
+	// FlagField is the "Flagged" field's id; unset, the field named Flagged
+	// is found at start; an id the site does not have fails the poll; "-"
+	// disables.
+	FlagField string   `toml:"flag_field"`
 	Labels    []string `toml:"labels"`     // default ["blocked"]
 	Statuses  []string `toml:"statuses"`   // default ["Blocked"]
 }
@@ -163,12 +168,6 @@ func (c Config) withDefaults() Config {
 	c.Backfill.Duration = c.Backfill.Or(DefaultBackfill)
 	if c.PageSize == 0 {
 		c.PageSize = DefaultPageSize
-	}
-	if c.Blocked.FlagField == "" {
-		c.Blocked.FlagField = DefaultFlagField
-	}
-	if c.Blocked.FlagField == "-" {
-		c.Blocked.FlagField = ""
 	}
 	if c.Blocked.Labels == nil {
 		c.Blocked.Labels = []string{"blocked"}

@@ -99,12 +99,12 @@ func TestConfigValidate(t *testing.T) {
 func TestConfigDefaults(t *testing.T) {
 	c := (&Config{BaseURL: "https://acme.atlassian.net/"}).withDefaults()
 	if c.BaseURL != "https://acme.atlassian.net" || c.Deployment != DeploymentCloud || c.PollInterval.Duration != DefaultPollInterval ||
-		c.Overlap.Duration != DefaultOverlap || c.PageSize != DefaultPageSize || c.Blocked.FlagField != DefaultFlagField ||
+		c.Overlap.Duration != DefaultOverlap || c.PageSize != DefaultPageSize || c.Blocked.FlagField != "" ||
 		!slices.Equal(c.Blocked.Labels, []string{"blocked"}) {
 		t.Errorf("defaults %+v", c)
 	}
 	off := (&Config{Blocked: BlockedRule{FlagField: "-", Labels: []string{}}}).withDefaults()
-	if off.Blocked.FlagField != "" || len(off.Blocked.Labels) != 0 {
+	if off.Blocked.FlagField != "-" || len(off.Blocked.Labels) != 0 {
 		t.Errorf("explicitly disabled rules %+v", off.Blocked)
 	}
 }

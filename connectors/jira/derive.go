@@ -108,7 +108,7 @@ func (m mapper) transition(st *issueState, hi apiHistory, cat categorizer, h hin
 		switch {
 		case it.Field == "status" || it.FieldID == "status":
 			m.statusChange(&tr, st, hi, it, cat, h, resSet, resCleared)
-		case (m.cfg.Blocked.FlagField != "" && it.FieldID == m.cfg.Blocked.FlagField) || strings.EqualFold(it.Field, "flagged"):
+		case (m.flag != "" && it.FieldID == m.flag) || strings.EqualFold(it.Field, FlagFieldName):
 			tr.blocked = tr.blocked || it.ToString != ""
 		case strings.EqualFold(it.Field, "labels"):
 			for _, l := range added(string(it.FromString), string(it.ToString)) {

@@ -32,7 +32,10 @@ type issueState struct {
 
 // mapper turns Jira issues and changelogs into events; poll and webhook
 // share it so the same fact gets the same event.
-type mapper struct{ cfg *Config }
+type mapper struct {
+	cfg  *Config
+	flag string // the Flagged field's id, "" when unknown or disabled
+}
 
 func (m mapper) state(is *apiIssue) issueState {
 	f := &is.Fields
@@ -109,7 +112,7 @@ func (m mapper) numbers(st *issueState, f *apiFields) {
 }
 
 func (m mapper) blocked(st *issueState, f *apiFields) bool {
-	if id := m.cfg.Blocked.FlagField; id != "" && text(f.Raw[id]) != "" {
+	if id := m.flag; id != "" && text(f.Raw[id]) != "" {
 		return true
 	}
 	for _, l := range st.Labels {

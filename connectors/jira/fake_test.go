@@ -35,6 +35,7 @@ type fakeJira struct {
 	embedLimit int // histories embedded in a search result
 	issues     []*fakeIssue
 	statuses   map[string][2]string // id -> name, category
+	flagField  string               // the id of the custom field named Flagged ("" none)
 	fail429    map[string]int       // path -> 429 answers still to give
 	calls      map[string]int
 	jqls       []string
@@ -68,7 +69,7 @@ func newFakeJira() *fakeJira {
 			"1": {"To Do", catNew}, "3": {"In Progress", catIndeterminate}, "4": {"Blocked", catIndeterminate},
 			"10001": {"Done", catDone}, "10002": {"Closed", catDone},
 		},
-		fail429: map[string]int{}, calls: map[string]int{},
+		fail429: map[string]int{}, calls: map[string]int{}, flagField: "customfield_10021",
 	}
 }
 
@@ -102,6 +103,8 @@ func (f *fakeJira) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 			out = append(out, map[string]any{"id": id, "name": s[0], "statusCategory": map[string]any{"key": s[1]}})
 		}
 		writeJSON(w, 200, out)
+	case p == "/rest/api/2/field":
+		writeJSON(w, 200, f.fieldList())
 	case strings.HasPrefix(p, "/rest/api/2/issue/") && strings.HasSuffix(p, "/changelog"):
 		f.changelog(w, r, strings.TrimSuffix(strings.TrimPrefix(p, "/rest/api/2/issue/"), "/changelog"))
 	default:
@@ -282,6 +285,21 @@ func histories(hs []fakeHistory) []map[string]any {
 }
 
 func jiraStamp(t time.Time) string { return t.Format("2006-01-02T15:04:05.000-0700") }
+
+// fieldList is GET /rest/api/2/field: system fields, story points and the
+// Flagged field under the id this site gave it.
+func (f *fakeJira) fieldList() []map[string]any {
+	out := []map[string]any{
+		{"id": "summary", "name": "Summary", "custom": false, "schema": map[string]any{"type": "string", "system": "summary"}},
+		{"id": "status", "name": "Status", "custom": false, "schema": map[string]any{"type": "status", "system": "status"}},
+		{"id": "customfield_10016", "name": "Story point estimate", "custom": true, "schema": map[string]any{"type": "number"}},
+	}
+	if f.flagField != "" {
+		out = append(out, map[string]any{"id": f.flagField, "name": "Flagged", "custom": true,
+			"schema": map[string]any{"type": "array", "items": "option", "custom": "com.atlassian.jira.plugin.system.customfieldtypes:multicheckboxes"}})
+	}
+	return out
+}
 
 func writeJSON(w http.ResponseWriter, status int, v any) {
 	w.Header().Set("Content-Type", "application/json;charset=UTF-8")

@@ -147,11 +147,11 @@ func (f *apiFields) UnmarshalJSON(b []byte) error {
 
 // requestFields lists the fields a search asks for: the enhanced search
 // returns only ids unless told.
-func requestFields(cfg *Config) []string {
+func requestFields(cfg *Config, flag string) []string {
 	fs := []string{"summary", "issuetype", "project", "status", "resolution", "resolutiondate",
 		"created", "updated", "statuscategorychangedate", "priority", "labels", "assignee",
 		"reporter", "creator", "parent", "issuelinks"}
-	for _, id := range []string{cfg.StoryPointsField, cfg.EpicLinkField, cfg.Blocked.FlagField} {
+	for _, id := range []string{cfg.StoryPointsField, cfg.EpicLinkField, flag} {
 		if id != "" {
 			fs = append(fs, id)
 		}

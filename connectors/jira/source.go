@@ -62,7 +62,6 @@ type Source struct {
 	cursors CursorStore
 	log     *slog.Logger
 	api     *api
-	m       mapper
 	now     func() time.Time
 	key     string
 
@@ -72,6 +71,7 @@ type Source struct {
 	lastErr  error
 	tz       *time.Location
 	statuses map[string]string
+	flag     string // the Flagged field's id, resolved with the meta
 	metaAt   time.Time
 }
 
@@ -96,7 +96,6 @@ func NewSource(cfg *Config, pub Publisher, cursors CursorStore, log *slog.Logger
 		return nil, err
 	}
 	s := &Source{cfg: c, pub: pub, cursors: cursors, log: log, api: a, now: o.now}
-	s.m = mapper{cfg: &s.cfg}
 	s.key = cursorKey(&s.cfg)
 	return s, nil
 }
@@ -161,20 +160,21 @@ func (s *Source) poll(ctx context.Context) error {
 	if err != nil {
 		return err
 	}
+	m := s.mapper()
 	cursor, err := s.loadCursor(ctx)
 	if err != nil {
 		return err
 	}
 	from := jqlMinute(cursor.Add(-s.cfg.Overlap.Duration), tz)
 	jql := s.searchJQL(from, tz)
-	fields := requestFields(&s.cfg)
+	fields := requestFields(&s.cfg, m.flag)
 	var token string
 	for {
 		page, next, err := s.api.search(ctx, jql, fields, s.cfg.PageSize, token)
 		if err != nil {
 			return fmt.Errorf("jira search: %w", err)
 		}
-		evs, newest, err := s.pageEvents(ctx, page.Issues, from, cats)
+		evs, newest, err := s.pageEvents(ctx, m, page.Issues, from, cats)
 		if err != nil {
 			return err
 		}
@@ -211,8 +211,18 @@ func (s *Source) loadCursor(ctx context.Context) (time.Time, error) {
 	return t, nil
 }
 
-// meta returns the API user's time zone and the status categories, read
-// at most once per metaTTL.
+// FlagField is the Flagged field's id the last poll resolved ("" before
+// the first poll, when disabled or when the site has none).
+func (s *Source) FlagField() string {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.flag
+}
+
+func (s *Source) mapper() mapper { return mapper{cfg: &s.cfg, flag: s.FlagField()} }
+
+// meta returns the API user's time zone and the status categories, and
+// resolves the Flagged field, at most once per metaTTL.
 func (s *Source) meta(ctx context.Context) (*time.Location, map[string]string, error) {
 	s.mu.Lock()
 	tz, cats, at := s.tz, s.statuses, s.metaAt
@@ -228,16 +238,39 @@ func (s *Source) meta(ctx context.Context) (*time.Location, map[string]string, e
 	if err != nil {
 		return nil, nil, fmt.Errorf("jira statuses: %w", err)
 	}
+	flag, err := s.flagField(ctx)
+	if err != nil {
+		return nil, nil, err
+	}
 	s.mu.Lock()
-	s.tz, s.statuses, s.metaAt = tz, cats, s.now()
+	s.tz, s.statuses, s.flag, s.metaAt = tz, cats, flag, s.now()
 	s.mu.Unlock()
 	return tz, cats, nil
+}
+
+// flagField resolves blocked.flag_field against the site's fields (see
+// resolveFlagField); a site without a Flagged field is logged once per
+// resolution, with the fix.
+func (s *Source) flagField(ctx context.Context) (string, error) {
+	fields, err := s.api.fields(ctx)
+	if err != nil {
+		return "", fmt.Errorf("jira fields: %w", err)
+	}
+	id, found, err := resolveFlagField(s.cfg.Blocked.FlagField, fields)
+	if err != nil {
+		return "", err
+	}
+	if !found {
+		s.log.Warn(`jira: no field named "Flagged": flagged issues cannot count as blocked`,
+			"fix", `set [jira.blocked] flag_field to the flag field's id, or "-" to turn this check off`)
+	}
+	return id, nil
 }
 
 // pageEvents turns one page of issues into events no older than from, and
 // returns the newest "updated" seen. Changelogs the search truncated are
 // read in full first.
-func (s *Source) pageEvents(ctx context.Context, issues []apiIssue, from time.Time, cats map[string]string) ([]event.Event, time.Time, error) {
+func (s *Source) pageEvents(ctx context.Context, m mapper, issues []apiIssue, from time.Time, cats map[string]string) ([]event.Event, time.Time, error) {
 	var out []event.Event
 	var newest time.Time
 	cat := func(id string) (string, bool) { c, ok := cats[id]; return c, ok }
@@ -257,8 +290,8 @@ func (s *Source) pageEvents(ctx context.Context, issues []apiIssue, from time.Ti
 			}
 			hs = full
 		}
-		st := s.m.state(is)
-		for _, ev := range s.m.events(st, hs, cat, hints{}) {
+		st := m.state(is)
+		for _, ev := range m.events(st, hs, cat, hints{}) {
 			if !ev.OccurredAt.Before(from) {
 				out = append(out, ev)
 			}

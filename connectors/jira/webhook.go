@@ -22,6 +22,19 @@ type StatusCategories interface {
 // WebhookOption configures the webhook handler.
 type WebhookOption func(*Webhook)
 
+// FlagFields tells the webhook the Flagged field's id (the poller's
+// *Source resolves it by name at start); "" when unknown.
+type FlagFields interface {
+	FlagField() string
+}
+
+// WithFlagField makes the webhook read the Flagged field the poller
+// resolved; without it, only a configured blocked.flag_field id is read
+// (and a changelog item named Flagged).
+func WithFlagField(ff FlagFields) WebhookOption {
+	return func(w *Webhook) { w.flags = ff }
+}
+
 // WithStatusCategories lets the webhook classify a transition by the
 // category of the status it left; without it the change's resolution,
 // statuscategorychangedate and event type decide.
@@ -37,6 +50,22 @@ type Webhook struct {
 	m        mapper
 	cfg      Config
 	statuses StatusCategories
+	flags    FlagFields
+}
+
+// mapper maps with the Flagged field the poller resolved, else the
+// configured id.
+func (w *Webhook) mapper() mapper {
+	flag := w.cfg.Blocked.FlagField
+	if w.flags != nil {
+		if f := w.flags.FlagField(); f != "" {
+			flag = f
+		}
+	}
+	if flag == "-" {
+		flag = ""
+	}
+	return mapper{cfg: &w.cfg, flag: flag}
 }
 
 // NewWebhook returns the handler. It fails when webhook_secret is empty:
@@ -49,7 +78,6 @@ func NewWebhook(cfg *Config, pub Publisher, log *slog.Logger, opts ...WebhookOpt
 		return nil, errors.New("jira webhook: webhook_secret is required")
 	}
 	w := &Webhook{secret: []byte(cfg.WebhookSecret.Reveal()), pub: pub, log: log, cfg: cfg.withDefaults()}
-	w.m = mapper{cfg: &w.cfg}
 	for _, o := range opts {
 		o(w)
 	}
@@ -114,7 +142,8 @@ func (w *Webhook) events(p *webhookPayload) []event.Event {
 	if (!created && p.WebhookEvent != "jira:issue_updated") || p.Issue == nil || p.Issue.ID == "" || p.Issue.Key == "" {
 		return nil
 	}
-	st := w.m.state(p.Issue)
+	m := w.mapper()
+	st := m.state(p.Issue)
 	var hs []apiHistory
 	if p.Changelog != nil && p.Changelog.ID != "" {
 		at := st.Updated
@@ -130,7 +159,7 @@ func (w *Webhook) events(p *webhookPayload) []event.Event {
 		return w.statuses.StatusCategory(id)
 	}
 	var out []event.Event
-	for _, ev := range w.m.events(st, hs, cat, hints{eventType: p.EventType}) {
+	for _, ev := range m.events(st, hs, cat, hints{eventType: p.EventType}) {
 		if (ev.Kind == event.KindIssueCreated && !created) || ev.OccurredAt.IsZero() {
 			continue
 		}
@@ -147,7 +176,8 @@ func (w *Webhook) deleted(p *webhookPayload) []event.Event {
 	if p.Issue == nil || p.Issue.ID == "" || p.Issue.Key == "" {
 		return nil
 	}
-	st := w.m.state(p.Issue)
+	m := w.mapper()
+	st := m.state(p.Issue)
 	at := st.Updated
 	if p.Timestamp > 0 {
 		at = timeMillis(p.Timestamp)
