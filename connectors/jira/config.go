@@ -69,8 +69,8 @@ type BlockedRule struct {
 	// is found at start; an id the site does not have fails the poll; "-"
 	// disables.
 	FlagField string   `toml:"flag_field"`
-	Labels    []string `toml:"labels"`     // default ["blocked"]
-	Statuses  []string `toml:"statuses"`   // default ["Blocked"]
+	Labels    []string `toml:"labels"`   // default ["blocked"]
+	Statuses  []string `toml:"statuses"` // default ["Blocked"]
 }
 
 var (
