@@ -115,6 +115,9 @@ func targets(res rules.Result) []string {
 	if res.LinearInitiative != "" {
 		out = append(out, "linear:initiative:"+res.LinearInitiative)
 	}
+	if res.AsanaGoal != "" {
+		out = append(out, "asana:goal:"+res.AsanaGoal)
+	}
 	return out
 }
 
@@ -323,7 +326,9 @@ func sourcesOfKinds(kinds []string) []string {
 		case "deployment":
 			seen[event.SourceGitHub], seen[event.SourceDeploy] = true, true
 		case "issue", "project":
-			seen[event.SourceJira], seen[event.SourceLinear] = true, true
+			for _, s := range []string{event.SourceJira, event.SourceLinear, event.SourceAsana, event.SourceTrello} {
+				seen[s] = true
+			}
 		default:
 			return sourceNames()
 		}
@@ -352,7 +357,7 @@ func (e *Engine) failing(sources []string) []string {
 
 // sourceNames are the sources connectors publish from.
 func sourceNames() []string {
-	return []string{event.SourceDeploy, event.SourceGitHub, event.SourceJira, event.SourceLinear}
+	return []string{event.SourceAsana, event.SourceDeploy, event.SourceGitHub, event.SourceJira, event.SourceLinear, event.SourceTrello}
 }
 
 func unitEvidence(rows []store.UnitRow) []rules.Evidence {

@@ -15,7 +15,7 @@ func TestSourcesOfKinds(t *testing.T) {
 		{"any kind", nil, all},
 		{"shipped changes", []string{"change.shipped"}, []string{"github"}},
 		{"deploys", []string{"deployment.succeeded"}, []string{"deploy", "github"}},
-		{"issues", []string{"issue.completed", "issue.created"}, []string{"jira", "linear"}},
+		{"issues", []string{"issue.completed", "issue.created"}, []string{"asana", "jira", "linear", "trello"}},
 		{"an unknown kind could come from anywhere", []string{"pull_request.merged", "custom.thing"}, all},
 	}
 	for _, tt := range tests {

@@ -251,13 +251,15 @@ func (c *checker) match(p string, r *Rule) {
 	}
 }
 
-// scopeExpr turns "epic:AUTH-1", "project:AUTH" or "label:auth" into an
+// scopeExpr turns "epic:AUTH-1", "project:AUTH", "label:auth" (or
+// "tag:auth", Asana's word), "section:Doing" (an Asana section; "list:Doing"
+// for a Trello list) or "board:<id>" (a Trello board) into an
 // expression (the key is a quoted string literal, never spliced as code).
 func scopeExpr(scope string) (string, error) {
 	kind, val, ok := strings.Cut(scope, ":")
 	val = strings.TrimSpace(val)
 	if !ok || val == "" {
-		return "", fmt.Errorf("scope %q: want epic:KEY, project:KEY or label:NAME", scope)
+		return "", fmt.Errorf("scope %q: want epic:KEY, project:KEY, label:NAME, tag:NAME, section:NAME, board:ID or list:NAME", scope)
 	}
 	q := fmt.Sprintf("%q", val)
 	switch strings.TrimSpace(kind) {
@@ -265,10 +267,14 @@ func scopeExpr(scope string) (string, error) {
 		return fmt.Sprintf("attrs.epic == %s || attrs.parent == %s || has_link(%s)", q, q, q), nil
 	case "project":
 		return fmt.Sprintf("repo == %s || attrs.project == %s", q, q), nil
-	case "label":
+	case "label", "tag":
 		return fmt.Sprintf("has_label(%s)", q), nil
+	case "section", "list":
+		return fmt.Sprintf("attrs.section == %s", q), nil
+	case "board":
+		return fmt.Sprintf("repo == %s", q), nil
 	}
-	return "", fmt.Errorf("scope %q: want epic:KEY, project:KEY or label:NAME", scope)
+	return "", fmt.Errorf("scope %q: want epic:KEY, project:KEY, label:NAME, tag:NAME, section:NAME, board:ID or list:NAME", scope)
 }
 
 func (c *checker) typeWarnings(r *Rule) {

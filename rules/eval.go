@@ -106,6 +106,7 @@ func (r *Rule) shell(now time.Time) Result {
 		Unit: r.displayUnit(), PeriodStart: r.Start, PeriodEnd: r.End, EvaluatedAt: now,
 		RuleVersion: r.Version,
 		NotionPage:  r.KR.NotionPage, LinearProject: r.KR.LinearProject, LinearInitiative: r.KR.LinearInitiative,
+		AsanaGoal: r.KR.AsanaGoal,
 		Direction: "up",
 	}
 	if res.Target < res.Baseline {

@@ -75,7 +75,9 @@ type KeyResult struct {
 	// count_per_month to 30d.
 	Window string `toml:"window"`
 	// Scope narrows a ratio key result to issues of an epic, project or label:
-	// "epic:AUTH-1", "project:AUTH", "label:auth". It is combined with Match
+	// "epic:AUTH-1", "project:AUTH" (an Asana project by gid), "label:auth"
+	// (also "tag:auth"), "section:Doing" (an Asana section), "board:<id>" and
+	// "list:Doing" (Trello). It is combined with Match
 	// (both must hold) when both are set.
 	Scope string `toml:"scope"`
 	// Unit is the display unit ("min", "%", "PRs").
@@ -88,4 +90,5 @@ type KeyResult struct {
 	NotionPage       string `toml:"notion_page"`
 	LinearProject    string `toml:"linear_project"`
 	LinearInitiative string `toml:"linear_initiative"`
+	AsanaGoal        string `toml:"asana_goal"` // an Asana goal gid: metric value and status updates
 }

@@ -67,6 +67,7 @@ type Result struct {
 	NotionPage       string `json:"notion_page,omitempty"`
 	LinearProject    string `json:"linear_project,omitempty"`
 	LinearInitiative string `json:"linear_initiative,omitempty"`
+	AsanaGoal        string `json:"asana_goal,omitempty"`
 }
 
 // Evidence is one item behind a number.

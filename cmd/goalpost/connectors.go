@@ -6,6 +6,7 @@ import (
 	"net/http"
 	"time"
 
+	"github.com/goalpost/goalpost/connectors/asana"
 	"github.com/goalpost/goalpost/connectors/deploy"
 	"github.com/goalpost/goalpost/connectors/github"
 	"github.com/goalpost/goalpost/connectors/jira"
@@ -62,6 +63,26 @@ func (a *app) buildConnectors() error {
 			func() (poller, error) { return linear.NewSource(c, a.pub, a.store, a.log.With("source", "linear")) },
 			func() (http.Handler, error) { return linear.NewWebhook(c, a.pub, a.log.With("source", "linear")) }); err != nil {
 			return err
+		}
+	}
+	return a.buildTaskConnectors()
+}
+
+// buildTaskConnectors wires Asana and Trello: pollers, and webhook
+// receivers that read back through the poller's client (one rate-limit
+// budget per token).
+func (a *app) buildTaskConnectors() error {
+	if c := a.cfg.Asana; c != nil {
+		log := a.log.With("source", "asana")
+		src, err := asana.NewSource(c, a.pub, a.store, log)
+		if err != nil {
+			return err
+		}
+		a.pollers["asana"] = src
+		if c.Webhooks {
+			if a.webhooks["asana"], err = asana.NewWebhook(c, src.Client(), a.store, a.pub, log); err != nil {
+				return err
+			}
 		}
 	}
 	return nil

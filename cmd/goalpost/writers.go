@@ -3,6 +3,7 @@ package main
 import (
 	"context"
 
+	"github.com/goalpost/goalpost/connectors/asana"
 	"github.com/goalpost/goalpost/connectors/linear"
 	"github.com/goalpost/goalpost/connectors/notion"
 	"github.com/goalpost/goalpost/writeback"
@@ -32,6 +33,10 @@ func (a *app) buildWriter(opt buildOptions) (*writeback.Sender, error) {
 	if c := a.cfg.Linear; c != nil {
 		// Its own client: its own request budget, apart from the poller's.
 		sinks["linear"] = linear.NewSink(linear.NewClient(c.BaseURL, c.APIKey), a.log.With("sink", "linear"))
+	}
+	if c := a.cfg.Asana; c != nil {
+		// Its own client: goal writes do not wait behind a long poll.
+		sinks["asana"] = asana.NewSink(asana.NewClient(c.BaseURL, c.Token, c.RequestsPerMinute), a.log.With("sink", "asana"))
 	}
 	opts := append(a.cfg.Writeback.Options(), writeback.WithMetrics(a.metrics))
 	if opt.dryRun {

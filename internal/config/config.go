@@ -14,11 +14,13 @@ import (
 	"slices"
 	"time"
 
+	"github.com/goalpost/goalpost/connectors/asana"
 	"github.com/goalpost/goalpost/connectors/deploy"
 	"github.com/goalpost/goalpost/connectors/github"
 	"github.com/goalpost/goalpost/connectors/jira"
 	"github.com/goalpost/goalpost/connectors/linear"
 	"github.com/goalpost/goalpost/connectors/notion"
+	"github.com/goalpost/goalpost/connectors/trello"
 	"github.com/goalpost/goalpost/internal/confval"
 	"github.com/goalpost/goalpost/pipeline"
 	"github.com/goalpost/goalpost/report"
@@ -42,6 +44,8 @@ type Config struct {
 	Deploy *deploy.Config `toml:"deploy"`
 	Jira   *jira.Config   `toml:"jira"`
 	Linear *linear.Config `toml:"linear"`
+	Asana  *asana.Config  `toml:"asana"`
+	Trello *trello.Config `toml:"trello"`
 	Notion *notion.Config `toml:"notion"`
 	Report *report.Config `toml:"report"`
 
@@ -145,6 +149,8 @@ func (c *Config) validateSections() []error {
 		{"deploy", c.Deploy, c.Deploy != nil},
 		{"jira", c.Jira, c.Jira != nil},
 		{"linear", c.Linear, c.Linear != nil},
+		{"asana", c.Asana, c.Asana != nil},
+		{"trello", c.Trello, c.Trello != nil},
 		{"notion", c.Notion, c.Notion != nil},
 		{"report", c.Report, c.Report != nil},
 	}
@@ -177,6 +183,12 @@ func (c *Config) validateBaseURLs() []error {
 	}
 	if c.Notion != nil {
 		urls["notion.base_url"] = c.Notion.BaseURL
+	}
+	if c.Asana != nil {
+		urls["asana.base_url"] = c.Asana.BaseURL
+	}
+	if c.Trello != nil {
+		urls["trello.base_url"] = c.Trello.BaseURL
 	}
 	var errs []error
 	for _, key := range slices.Sorted(maps.Keys(urls)) {

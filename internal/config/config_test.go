@@ -120,7 +120,7 @@ func TestExampleConfigParses(t *testing.T) {
 	}
 	vars := map[string]string{}
 	for _, k := range []string{"GITHUB_TOKEN", "GITHUB_WEBHOOK_SECRET", "DEPLOY_WEBHOOK_SECRET", "NOTION_TOKEN",
-		"LINEAR_API_KEY", "LINEAR_WEBHOOK_SECRET", "JIRA_API_TOKEN", "JIRA_WEBHOOK_SECRET", "GITHUB_APP_PRIVATE_KEY"} {
+		"LINEAR_API_KEY", "LINEAR_WEBHOOK_SECRET", "JIRA_API_TOKEN", "JIRA_WEBHOOK_SECRET", "GITHUB_APP_PRIVATE_KEY", "ASANA_TOKEN", "TRELLO_KEY", "TRELLO_TOKEN", "TRELLO_SECRET"} {
 		vars[k] = "x-" + strings.ToLower(k)
 	}
 	vars["SLACK_WEBHOOK_URL"] = "https://hooks.slack.com/services/T000/B000/XXXX"

@@ -16,6 +16,8 @@ const (
 	SourceJira   = "jira"
 	SourceLinear = "linear"
 	SourceDeploy = "deploy"
+	SourceAsana  = "asana"
+	SourceTrello = "trello"
 )
 
 // Kinds. A kind is "<noun>.<verb>"; connectors may add kinds of their own.

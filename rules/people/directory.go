@@ -3,6 +3,7 @@ package people
 import (
 	"errors"
 	"fmt"
+	"slices"
 	"sort"
 	"strings"
 	"time"
@@ -176,7 +177,7 @@ func (d *Directory) Lookup(source, handle string) (Person, bool) {
 	if !ok {
 		key, ok = d.emails[h]
 	}
-	if !ok && source != "github" && source != "jira" && source != "linear" {
+	if !ok && !slices.Contains([]string{"github", "jira", "linear", "asana", "trello"}, source) {
 		key, ok = d.handles["github\x00"+h]
 	}
 	if !ok {

@@ -1,0 +1,190 @@
+package asana
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net/url"
+	"strconv"
+	"sync"
+	"time"
+
+	"github.com/goalpost/goalpost/pipeline/event"
+)
+
+// Publisher stores events durably. Publish returns nil only after the
+// stream has stored every event; it is idempotent by event ID. On error
+// nothing may be assumed stored: the poller keeps its cursor and the
+// webhook answers 5xx so that Asana retries.
+type Publisher interface {
+	Publish(ctx context.Context, evs ...event.Event) error
+}
+
+// CursorStore keeps poll cursors. Cursor returns "" when none is saved.
+type CursorStore interface {
+	Cursor(ctx context.Context, source, key string) (string, error)
+	SetCursor(ctx context.Context, source, key, value string) error
+}
+
+// Option configures a Source or a Webhook.
+type Option func(*options)
+
+type options struct {
+	client []ClientOption
+	now    func() time.Time
+}
+
+// WithClientOptions passes options to the REST client.
+func WithClientOptions(o ...ClientOption) Option {
+	return func(op *options) { op.client = append(op.client, o...) }
+}
+
+// WithClock sets the clock (tests).
+func WithClock(now func() time.Time) Option { return func(o *options) { o.now = now } }
+
+func newOptions(opts []Option) options {
+	o := options{now: time.Now}
+	for _, opt := range opts {
+		opt(&o)
+	}
+	return o
+}
+
+// Source polls the configured projects for tasks modified since each
+// project's cursor (minus the overlap), following offset pagination, and
+// publishes their events; a cursor advances only after its events are
+// stored. Webhooks are the fast path; the poll reconciles what they missed
+// (Asana delivers webhooks at most once).
+type Source struct {
+	s       settings
+	client  *Client
+	pub     Publisher
+	cursors CursorStore
+	log     *slog.Logger
+	m       mapper
+	now     func() time.Time
+
+	pollMu  sync.Mutex
+	mu      sync.Mutex
+	lastErr error
+}
+
+// NewSource returns a poller for cfg. It does no I/O.
+func NewSource(cfg *Config, pub Publisher, cursors CursorStore, log *slog.Logger, opts ...Option) (*Source, error) {
+	if cfg == nil || pub == nil || cursors == nil || log == nil {
+		return nil, errors.New("asana source: config, publisher, cursor store and logger are required")
+	}
+	if err := cfg.Validate(); err != nil {
+		return nil, fmt.Errorf("asana source: %w", err)
+	}
+	o := newOptions(opts)
+	s := cfg.settings()
+	return &Source{s: s, client: NewClient(cfg.baseURL(), cfg.Token, cfg.RequestsPerMinute, o.client...),
+		pub: pub, cursors: cursors, log: log, m: mapper{s: s}, now: o.now}, nil
+}
+
+// Client is the source's REST client (the webhook fetches tasks with it,
+// so both spend one rate-limit budget).
+func (s *Source) Client() *Client { return s.client }
+
+// Run polls now and then every poll_interval until ctx ends; a failed
+// poll is logged and retried at the next tick.
+func (s *Source) Run(ctx context.Context) error {
+	t := time.NewTicker(s.s.interval)
+	defer t.Stop()
+	for {
+		if err := s.PollOnce(ctx); err != nil && ctx.Err() == nil {
+			s.log.Warn("asana poll failed", "err", err)
+		}
+		select {
+		case <-ctx.Done():
+			return nil
+		case <-t.C:
+		}
+	}
+}
+
+// LastError is the error of the last poll, nil when it succeeded.
+func (s *Source) LastError() error {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.lastErr
+}
+
+// PollOnce polls every configured project once; a failing project does
+// not stop the others. It blocks until done.
+func (s *Source) PollOnce(ctx context.Context) error {
+	s.pollMu.Lock()
+	defer s.pollMu.Unlock()
+	var errs []error
+	for _, p := range s.s.projects {
+		if err := s.pollProject(ctx, p); err != nil {
+			errs = append(errs, fmt.Errorf("asana project %s: %w", p, err))
+		}
+	}
+	err := errors.Join(errs...)
+	s.mu.Lock()
+	s.lastErr = err
+	s.mu.Unlock()
+	return err
+}
+
+func (s *Source) pollProject(ctx context.Context, project string) error {
+	key := "tasks:" + project
+	v, err := s.cursors.Cursor(ctx, event.SourceAsana, key)
+	if err != nil {
+		return err
+	}
+	cursor := s.now().Add(-s.s.backfill)
+	if v != "" {
+		if cursor, err = time.Parse(time.RFC3339Nano, v); err != nil {
+			return fmt.Errorf("cursor %q: %w", v, err)
+		}
+	}
+	since := cursor.Add(-s.s.overlap)
+	newest := cursor
+	q := url.Values{"project": {project}, "modified_since": {since.UTC().Format(time.RFC3339)},
+		"limit": {strconv.Itoa(s.s.pageSize)}, "opt_fields": {taskFields}}
+	for {
+		var page []task
+		next, err := s.client.Get(ctx, "/tasks", q, &page)
+		if err != nil {
+			return err
+		}
+		var evs []event.Event
+		for i := range page {
+			for _, ev := range s.m.events(&page[i]) {
+				if !ev.OccurredAt.Before(since) { // older facts were published by earlier polls
+					evs = append(evs, ev)
+				}
+			}
+			if page[i].ModifiedAt.After(newest) {
+				newest = page[i].ModifiedAt
+			}
+		}
+		if len(evs) > 0 {
+			if err := s.pub.Publish(ctx, evs...); err != nil {
+				return fmt.Errorf("publish: %w", err)
+			}
+		}
+		if next == "" {
+			break
+		}
+		q.Set("offset", next)
+	}
+	if newest.After(cursor) {
+		return s.cursors.SetCursor(ctx, event.SourceAsana, key, newest.UTC().Format(time.RFC3339Nano))
+	}
+	return nil
+}
+
+// fetch reads one task with taskFields; found is false when Asana answers
+// 404 (deleted, or no longer visible to the token).
+func (c *Client) fetch(ctx context.Context, gid string) (t task, found bool, err error) {
+	_, err = c.Get(ctx, "/tasks/"+url.PathEscape(gid), url.Values{"opt_fields": {taskFields}}, &t)
+	if IsStatus(err, 404) {
+		return task{}, false, nil
+	}
+	return t, err == nil, err
+}

@@ -1,0 +1,91 @@
+// Package trello is the Trello connector: cards of configured boards by poll
+// and webhook (HEAD check, X-Trello-Webhook signature), a card reaching a
+// configured done list completing it and moving back reopening it.
+package trello
+
+import (
+	"errors"
+	"net/url"
+	"regexp"
+	"time"
+
+	"github.com/goalpost/goalpost/internal/confval"
+	"github.com/goalpost/goalpost/internal/secret"
+)
+
+// DefaultBaseURL is Trello's REST API.
+const DefaultBaseURL = "https://api.trello.com/1"
+
+// Defaults of the optional keys.
+const (
+	DefaultPollInterval = 5 * time.Minute
+	// DefaultRequestsPer10s keeps inside Trello's 100 requests per 10 s
+	// per token (Trello sends no Retry-After; see api-facts).
+	DefaultRequestsPer10s = 80
+)
+
+// Config is the [trello] section.
+type Config struct {
+	BaseURL string        `toml:"base_url"` // default https://api.trello.com/1
+	Key     secret.String `toml:"key"`      // the app's API key
+	Token   secret.String `toml:"token"`    // a user token
+	// Secret is the app's OAuth secret: it signs webhook deliveries and
+	// turns on the receiver at /webhooks/trello.
+	Secret secret.String `toml:"secret"`
+	// CallbackURL is the public URL Trello posts to, exactly as registered
+	// (it is part of the signed message).
+	CallbackURL string  `toml:"callback_url"`
+	Boards      []Board `toml:"boards"`
+
+	PollInterval   confval.Duration `toml:"poll_interval"`    // default 5m
+	RequestsPer10s int              `toml:"requests_per_10s"` // default 80 (Trello allows 100 per token)
+	BlockedLabels  []string         `toml:"blocked_labels"`   // default ["Blocked"]
+	CanceledLists  []string         `toml:"canceled_lists"`   // list ids whose cards count as canceled
+}
+
+// Board is one [[trello.boards]] entry.
+type Board struct {
+	ID string `toml:"id"`
+	// DoneLists are the ids of the lists where a card is done (ids, not
+	// names: names change).
+	DoneLists []string `toml:"done_lists"`
+}
+
+var trelloID = regexp.MustCompile(`^[0-9a-fA-F]{24}$|^[A-Za-z0-9]{8}$`)
+
+// Validate checks the section without any I/O.
+func (c *Config) Validate() error {
+	var errs []error
+	if !c.Key.IsSet() || !c.Token.IsSet() {
+		errs = append(errs, confval.Fieldf("token", "key and token are required"))
+	}
+	for _, u := range []struct{ key, v string }{{"base_url", c.BaseURL}, {"callback_url", c.CallbackURL}} {
+		if u.v == "" {
+			continue
+		}
+		if p, err := url.Parse(u.v); err != nil || (p.Scheme != "https" && p.Scheme != "http") || p.Host == "" {
+			errs = append(errs, confval.Fieldf(u.key, "must be an http(s) URL"))
+		}
+	}
+	if c.Secret.IsSet() && c.CallbackURL == "" {
+		errs = append(errs, confval.Fieldf("callback_url", "required with secret: the signature covers it"))
+	}
+	if len(c.Boards) == 0 {
+		errs = append(errs, confval.Fieldf("boards", "list at least one board"))
+	}
+	for i, b := range c.Boards {
+		if !trelloID.MatchString(b.ID) {
+			errs = append(errs, confval.Fieldf("boards", "entry %d: id %q is not a Trello board id", i, b.ID))
+		}
+		if len(b.DoneLists) == 0 {
+			errs = append(errs, confval.Fieldf("boards", "entry %d: done_lists is required (list ids)", i))
+		}
+	}
+	if d := c.PollInterval.Duration; d != 0 && d < 30*time.Second {
+		errs = append(errs, confval.Fieldf("poll_interval", "must be at least 30s"))
+	}
+	if c.RequestsPer10s < 0 || c.RequestsPer10s > 100 {
+		errs = append(errs, confval.Fieldf("requests_per_10s", "must be between 1 and 100 (Trello's per-token limit)"))
+	}
+	return errors.Join(errs...)
+}
