@@ -13,6 +13,7 @@ import (
 	"github.com/goalpost/goalpost/internal/store"
 	"github.com/goalpost/goalpost/pipeline/event"
 	"github.com/goalpost/goalpost/rules"
+	"github.com/goalpost/goalpost/writeback/outbox"
 )
 
 // change is one key result whose result changed meaningfully.
@@ -104,16 +105,16 @@ func snapshotOf(res rules.Result, now time.Time) store.Snapshot {
 }
 
 // targets are the writeback targets of a result.
-func targets(res rules.Result) []string {
-	var out []string
+func targets(res rules.Result) []outbox.Target {
+	var out []outbox.Target
 	if res.NotionPage != "" {
-		out = append(out, "notion:page:"+res.NotionPage)
+		out = append(out, outbox.NotionPage(res.NotionPage))
 	}
 	if res.LinearProject != "" {
-		out = append(out, "linear:project:"+res.LinearProject)
+		out = append(out, outbox.LinearProject(res.LinearProject))
 	}
 	if res.LinearInitiative != "" {
-		out = append(out, "linear:initiative:"+res.LinearInitiative)
+		out = append(out, outbox.LinearInitiative(res.LinearInitiative))
 	}
 	if res.AsanaGoal != "" {
 		out = append(out, "asana:goal:"+res.AsanaGoal)

@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"github.com/goalpost/goalpost/writeback/outbox"
 	"sync"
 	"testing"
 	"time"
@@ -24,7 +25,8 @@ type hookSink struct {
 	hook  func(ctx context.Context, n int, target string)
 }
 
-func (h *hookSink) Write(ctx context.Context, target string, r rules.Result) error {
+func (h *hookSink) Write(ctx context.Context, t outbox.Target, r rules.Result) error {
+	target := t.String()
 	h.mu.Lock()
 	h.n++
 	n := h.n
@@ -32,7 +34,7 @@ func (h *hookSink) Write(ctx context.Context, target string, r rules.Result) err
 	if !h.after && h.hook != nil {
 		h.hook(ctx, n, target)
 	}
-	err := h.inner.Write(ctx, target, r)
+	err := h.inner.Write(ctx, t, r)
 	if h.after && h.hook != nil {
 		h.hook(ctx, n, target)
 	}
@@ -51,7 +53,7 @@ func pagePatches(co *company, page string) int {
 }
 
 // outboxRow returns the Current of the payload in target's outbox row, and its state.
-func outboxRow(t *testing.T, st *store.Store, target string) (float64, string) {
+func outboxRow(t *testing.T, st *store.Store, target outbox.Target) (float64, string) {
 	t.Helper()
 	ws, err := st.ListWrites(t.Context())
 	if err != nil {
@@ -100,7 +102,7 @@ func TestNotionPayloadChangesWhileSending(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			co, st, clk := newCompany(t, 1), openStore(t, ""), newClock()
-			target := "notion:page:" + co.pages[0]
+			target := outbox.NotionPage(co.pages[0])
 			co.enqueueKR(t, st, 0, krResult(0, 1, clk.Now()), clk.Now())
 			first := writeback.New(st, map[string]writeback.Sink{"notion": co.sink(t, nil, 1000, nil)}, nil, writeback.WithClock(clk.Now))
 			if err := first.Flush(t.Context()); err != nil {
@@ -200,7 +202,7 @@ func TestSenderLeases(t *testing.T) {
 				if got := pagePatches(co, page); got != tt.wantPatches {
 					t.Errorf("key result %d: %d page updates, want %d (one per change)", i, got, tt.wantPatches)
 				}
-				if _, state := outboxRow(t, st, "notion:page:"+page); state != store.WriteSent {
+				if _, state := outboxRow(t, st, outbox.NotionPage(page)); state != store.WriteSent {
 					t.Errorf("key result %d: outbox state %s", i, state)
 				}
 			}

@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"github.com/goalpost/goalpost/writeback/outbox"
 	"net/http/httptest"
 	"testing"
 	"time"
@@ -40,7 +41,7 @@ func TestNotionAndLinearTogether(t *testing.T) {
 	r.LinearProject, r.LinearInitiative = "proj-1", "init-1"
 	body, _ := json.Marshal(r)
 	err := st.InTx(ctx, func(tx *store.Tx) error {
-		for _, target := range []string{"notion:page:" + co.pages[0], "linear:project:proj-1", "linear:initiative:init-1"} {
+		for _, target := range []outbox.Target{outbox.NotionPage(co.pages[0]), outbox.LinearProject("proj-1"), outbox.LinearInitiative("init-1")} {
 			if err := tx.EnqueueWrite(ctx, store.Write{Target: target, KRKey: r.KRKey, Payload: body}, clk.Now()); err != nil {
 				return err
 			}
@@ -74,8 +75,8 @@ func TestNotionAndLinearTogether(t *testing.T) {
 	r2 := krResult(0, 9, clk.Now())
 	body, _ = json.Marshal(r2)
 	_ = st.InTx(ctx, func(tx *store.Tx) error {
-		_ = tx.EnqueueWrite(ctx, store.Write{Target: "notion:page:" + co.pages[0], KRKey: r2.KRKey, Payload: body}, clk.Now())
-		return tx.EnqueueWrite(ctx, store.Write{Target: "linear:project:proj-1", KRKey: r2.KRKey, Payload: body}, clk.Now())
+		_ = tx.EnqueueWrite(ctx, store.Write{Target: outbox.NotionPage(co.pages[0]), KRKey: r2.KRKey, Payload: body}, clk.Now())
+		return tx.EnqueueWrite(ctx, store.Write{Target: outbox.LinearProject("proj-1"), KRKey: r2.KRKey, Payload: body}, clk.Now())
 	})
 	if err := s.Flush(ctx); err != nil {
 		t.Fatal(err)
@@ -135,7 +136,7 @@ func TestLinearStatusChangesThroughOutbox(t *testing.T) {
 		r.Status, r.LinearProject = stp.status, "proj-1"
 		body, _ := json.Marshal(r)
 		err := st.InTx(t.Context(), func(tx *store.Tx) error {
-			return tx.EnqueueWrite(t.Context(), store.Write{Target: "linear:project:proj-1", KRKey: r.KRKey, Payload: body}, clk.Now())
+			return tx.EnqueueWrite(t.Context(), store.Write{Target: outbox.LinearProject("proj-1"), KRKey: r.KRKey, Payload: body}, clk.Now())
 		})
 		if err != nil {
 			t.Fatal(err)

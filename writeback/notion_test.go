@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"github.com/goalpost/goalpost/writeback/outbox"
 	"log/slog"
 	"net/http/httptest"
 	"path/filepath"
@@ -85,7 +86,7 @@ func (c *company) enqueueKR(tb testing.TB, st *store.Store, i int, r rules.Resul
 	tb.Helper()
 	body, _ := json.Marshal(r)
 	err := st.InTx(tb.Context(), func(tx *store.Tx) error {
-		return tx.EnqueueWrite(tb.Context(), store.Write{Target: "notion:page:" + c.pages[i], KRKey: r.KRKey, Payload: body}, now)
+		return tx.EnqueueWrite(tb.Context(), store.Write{Target: outbox.NotionPage(c.pages[i]), KRKey: r.KRKey, Payload: body}, now)
 	})
 	if err != nil {
 		tb.Fatal(err)
@@ -321,7 +322,7 @@ func TestNotionCrashRecovery(t *testing.T) {
 			if blocks := co.fake.Children(co.pages[0]); len(blocks) != 1 {
 				t.Errorf("check-in blocks = %d, want 1 (once in effect)", len(blocks))
 			}
-			if got := states(t, st2); got["notion:page:"+co.pages[0]] != store.WriteSent {
+			if got := states(t, st2); got[outbox.NotionPage(co.pages[0]).String()] != store.WriteSent {
 				t.Errorf("state = %v", got)
 			}
 		})

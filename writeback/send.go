@@ -11,6 +11,7 @@ import (
 
 	"github.com/goalpost/goalpost/internal/store"
 	"github.com/goalpost/goalpost/rules"
+	"github.com/goalpost/goalpost/writeback/outbox"
 )
 
 // Run sends due writes until ctx ends, then returns nil. It wakes on Notify,
@@ -81,7 +82,7 @@ func (s *Sender) start(ctx context.Context) {
 	}
 	s.started = true
 	if s.retryParkedStart {
-		if n, err := s.st.RetryParked(ctx, ""); err != nil {
+		if n, err := s.st.RetryParked(ctx, outbox.Target{}); err != nil {
 			s.log.Error("retry parked writes", "err", err)
 		} else if n > 0 {
 			s.log.Info("retrying parked writes", "count", n)
@@ -119,10 +120,10 @@ func (s *Sender) fingerprint(service string) string {
 	return "configured"
 }
 
-// RetryParked makes parked writes whose target starts with prefix ("" for
-// all) pending again and wakes Run. It returns how many.
-func (s *Sender) RetryParked(ctx context.Context, prefix string) (int, error) {
-	n, err := s.st.RetryParked(ctx, prefix)
+// RetryParked makes the parked writes sel selects (see
+// outbox.Target.Selects) pending again and wakes Run. It returns how many.
+func (s *Sender) RetryParked(ctx context.Context, sel outbox.Target) (int, error) {
+	n, err := s.st.RetryParked(ctx, sel)
 	if err == nil && n > 0 {
 		s.Notify()
 	}
@@ -159,7 +160,7 @@ func (s *Sender) drain(ctx context.Context) (tally, error) {
 func (s *Sender) sendBatch(ctx context.Context, ws []store.QueuedWrite) tally {
 	byService := map[string][]store.QueuedWrite{}
 	for _, w := range ws {
-		byService[w.Service()] = append(byService[w.Service()], w)
+		byService[w.Target.Service] = append(byService[w.Target.Service], w)
 	}
 	var mu sync.Mutex
 	var total tally
@@ -185,7 +186,7 @@ func (s *Sender) sendOne(ctx context.Context, w store.QueuedWrite) tally {
 		s.release(ctx, w)
 		return tally{}
 	}
-	service := w.Service()
+	service := w.Target.Service
 	sink, ok := s.sinks[service]
 	if !ok {
 		return s.park(ctx, w, fmt.Errorf("no writeback sink is configured for %q", service))
@@ -222,7 +223,7 @@ func (s *Sender) sendOne(ctx context.Context, w store.QueuedWrite) tally {
 }
 
 func (s *Sender) sent(ctx context.Context, w store.QueuedWrite) tally {
-	s.metrics.WriteSent(w.Service())
+	s.metrics.WriteSent(w.Target.Service)
 	// Recorded even when stopping: the write reached the service, and an
 	// unrecorded one would be sent again after the restart.
 	ctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 5*time.Second)
@@ -240,9 +241,9 @@ func (s *Sender) sent(ctx context.Context, w store.QueuedWrite) tally {
 }
 
 func (s *Sender) park(ctx context.Context, w store.QueuedWrite, cause error) tally {
-	s.metrics.WriteFailed(w.Service(), true)
+	s.metrics.WriteFailed(w.Target.Service, true)
 	reason := cause.Error()
-	ok, err := s.st.ParkWrite(ctx, w.Target, w.Seq, reason, s.fingerprint(w.Service()), s.now())
+	ok, err := s.st.ParkWrite(ctx, w.Target, w.Seq, reason, s.fingerprint(w.Target.Service), s.now())
 	switch {
 	case err != nil:
 		s.log.Error("park write", "target", w.Target, "err", err)
@@ -253,7 +254,7 @@ func (s *Sender) park(ctx context.Context, w store.QueuedWrite, cause error) tal
 }
 
 func (s *Sender) retry(ctx context.Context, w store.QueuedWrite, cause error) tally {
-	s.metrics.WriteFailed(w.Service(), false)
+	s.metrics.WriteFailed(w.Target.Service, false)
 	// A Retry-After is honoured up to maxHintedWait (or retry_max when
 	// longer): a proxy asking for days must not shelve the write for days.
 	wait := max(s.backoff(w.Attempts), min(waitHint(cause), max(s.retryMax, maxHintedWait)))

@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"github.com/goalpost/goalpost/writeback/outbox"
 	"log/slog"
 	"path/filepath"
 	"strings"
@@ -48,7 +49,8 @@ type recSink struct {
 	during func(target string) // called inside Write
 }
 
-func (s *recSink) Write(_ context.Context, target string, r rules.Result) error {
+func (s *recSink) Write(_ context.Context, t outbox.Target, r rules.Result) error {
+	target := t.String()
 	s.mu.Lock()
 	var err error
 	if q := s.errs[target]; len(q) > 0 {
@@ -101,7 +103,11 @@ func payload(kr string, current float64) []byte {
 func enqueue(t *testing.T, st *store.Store, now time.Time, target string, current float64) {
 	t.Helper()
 	err := st.InTx(t.Context(), func(tx *store.Tx) error {
-		return tx.EnqueueWrite(t.Context(), store.Write{Target: target, KRKey: "kr-" + target, Payload: payload("kr", current)}, now)
+		tg, err := outbox.ParseTarget(target)
+		if err != nil {
+			return err
+		}
+		return tx.EnqueueWrite(t.Context(), store.Write{Target: tg, KRKey: "kr-" + target, Payload: payload("kr", current)}, now)
 	})
 	if err != nil {
 		t.Fatal(err)
@@ -116,7 +122,7 @@ func states(t *testing.T, st *store.Store) map[string]string {
 	}
 	out := map[string]string{}
 	for _, w := range ws {
-		out[w.Target] = w.State
+		out[w.Target.String()] = w.State
 	}
 	return out
 }
@@ -273,7 +279,7 @@ func TestPermanentFailuresParkUntilConfigChanges(t *testing.T) {
 		t.Errorf("states = %v", got)
 	}
 	// RetryParked on request.
-	if n, err := s.RetryParked(ctx, "jira:"); err != nil || n != 1 {
+	if n, err := s.RetryParked(ctx, outbox.Target{Service: "jira"}); err != nil || n != 1 {
 		t.Fatalf("RetryParked = %d, %v", n, err)
 	}
 }

@@ -101,9 +101,9 @@ func (s *Sender) describe(w store.QueuedWrite) string {
 	if err := json.Unmarshal(w.Payload, &r); err != nil {
 		return "would be parked: bad payload: " + err.Error()
 	}
-	sink, ok := s.sinks[w.Service()]
+	sink, ok := s.sinks[w.Target.Service]
 	if !ok {
-		return fmt.Sprintf("would be parked: no writeback sink is configured for %q", w.Service())
+		return fmt.Sprintf("would be parked: no writeback sink is configured for %q", w.Target.Service)
 	}
 	if d, ok := sink.(Describer); ok {
 		out, err := d.Describe(w.Target, r)

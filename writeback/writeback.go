@@ -26,11 +26,12 @@ import (
 	"github.com/goalpost/goalpost/internal/metrics"
 	"github.com/goalpost/goalpost/internal/store"
 	"github.com/goalpost/goalpost/rules"
+	"github.com/goalpost/goalpost/writeback/outbox"
 )
 
 // Sink writes key results to one service (Notion, Linear).
 type Sink interface {
-	// Write makes target (e.g. "notion:page:ID") show r. It blocks until the
+	// Write makes target (e.g. a Notion page) show r. It blocks until the
 	// service answered or ctx ends. It must be idempotent: delivery is at
 	// least once (a crash between sending and recording sends again).
 	//
@@ -41,13 +42,13 @@ type Sink interface {
 	// Wait() time.Duration when it has that method (bounded by an hour, or
 	// by the retry_max backoff when longer). Errors must never
 	// contain a token or other secret: they are stored and shown.
-	Write(ctx context.Context, target string, r rules.Result) error
+	Write(ctx context.Context, target outbox.Target, r rules.Result) error
 }
 
 // Describer is implemented by sinks that can say what Write would send
 // without sending it, for dry runs. Describe does no I/O.
 type Describer interface {
-	Describe(target string, r rules.Result) (string, error)
+	Describe(target outbox.Target, r rules.Result) (string, error)
 }
 
 // Fingerprinter is implemented by sinks whose configuration can be
@@ -96,8 +97,8 @@ type Sender struct {
 	notify chan struct{}
 
 	mu      sync.Mutex
-	started bool             // start-up (unparking) ran
-	printed map[string]int64 // dry runs: target → seq already printed
+	started bool                    // start-up (unparking) ran
+	printed map[outbox.Target]int64 // dry runs: target → seq already printed
 }
 
 // Option configures a Sender.
@@ -132,14 +133,14 @@ func WithDryRun(w io.Writer) Option { return func(s *Sender) { s.dryRun = w } }
 func WithRetryParkedOnStart() Option { return func(s *Sender) { s.retryParkedStart = true } }
 
 // New returns a Sender for the writes queued in st, sending each through
-// the sink of its target's service (the part before the first ':', e.g.
-// "notion", "linear"). It does no I/O.
+// the sink of its target's service (outbox.Target.Service: "notion",
+// "linear"). It does no I/O.
 func New(st *store.Store, sinks map[string]Sink, log *slog.Logger, opts ...Option) *Sender {
 	s := &Sender{
 		st: st, sinks: sinks, log: log, now: time.Now,
 		poll: 2 * time.Second, lease: 2 * time.Minute, batch: 50,
 		retryBase: 30 * time.Second, retryMax: 30 * time.Minute,
-		notify: make(chan struct{}, 1), printed: map[string]int64{},
+		notify: make(chan struct{}, 1), printed: map[outbox.Target]int64{},
 	}
 	for _, o := range opts {
 		o(s)

@@ -14,6 +14,7 @@ import (
 
 	"github.com/goalpost/goalpost/internal/config"
 	"github.com/goalpost/goalpost/internal/sandbox"
+	"github.com/goalpost/goalpost/writeback/outbox"
 )
 
 func cmdDemo(ctx context.Context, env *cliEnv, args []string) error {
@@ -40,7 +41,7 @@ func cmdDemo(ctx context.Context, env *cliEnv, args []string) error {
 	}
 	defer a.close()
 	// The sandbox's Notion starts empty on every run: send every page's latest values again.
-	if _, err := a.store.RequeueAll(ctx, "notion:"); err != nil {
+	if _, err := a.store.RequeueAll(ctx, outbox.ServiceNotion); err != nil {
 		return err
 	}
 	fmt.Fprintf(env.stdout, "goalpost demo: sandbox GitHub at %s and Notion at %s; data and config in %s\n\n",

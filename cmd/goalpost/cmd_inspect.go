@@ -16,6 +16,7 @@ import (
 	"github.com/goalpost/goalpost/report/present"
 	"github.com/goalpost/goalpost/rules"
 	"github.com/goalpost/goalpost/writeback"
+	"github.com/goalpost/goalpost/writeback/outbox"
 )
 
 // offline is the store and engine without the stream or any connector: what
@@ -81,7 +82,7 @@ func cmdRebuild(ctx context.Context, env *cliEnv, args []string) error {
 func cmdStatus(ctx context.Context, env *cliEnv, args []string) error {
 	fs := newFlags("status", "", env)
 	path := configFlag(fs, env)
-	retry := fs.String("retry-parked", "", "retry parked writes whose target starts with this prefix (\"notion:\", \"linear:\", \"all\")")
+	retry := fs.String("retry-parked", "", "retry parked writes: \"all\", a service (\"notion\", \"linear\") or one target (\"notion:page:ID\")")
 	if err := parse(fs, args); err != nil {
 		return err
 	}
@@ -90,10 +91,13 @@ func cmdStatus(ctx context.Context, env *cliEnv, args []string) error {
 		return err
 	}
 	defer o.close()
-	outbox := writeback.New(o.store, nil, slog.New(slog.DiscardHandler))
+	sender := writeback.New(o.store, nil, slog.New(slog.DiscardHandler))
 	if *retry != "" {
-		prefix := strings.TrimSuffix(*retry, "all")
-		n, err := outbox.RetryParked(ctx, prefix)
+		sel, err := outbox.ParseSelector(*retry)
+		if err != nil {
+			return usageError{fmt.Errorf("status --retry-parked: %w", err)}
+		}
+		n, err := sender.RetryParked(ctx, sel)
 		if err != nil {
 			return err
 		}
@@ -108,7 +112,7 @@ func cmdStatus(ctx context.Context, env *cliEnv, args []string) error {
 		return err
 	}
 	fmt.Fprintln(env.stdout)
-	return outbox.WriteStatus(ctx, env.stdout)
+	return sender.WriteStatus(ctx, env.stdout)
 }
 
 // lastResults are the results the daemon (or the last sync) stored — what

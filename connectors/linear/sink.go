@@ -16,10 +16,11 @@ import (
 	"github.com/goalpost/goalpost/internal/transport"
 	"github.com/goalpost/goalpost/report/present"
 	"github.com/goalpost/goalpost/rules"
+	"github.com/goalpost/goalpost/writeback/outbox"
 )
 
 // Sink writes key results to Linear as project updates and initiative
-// updates (targets "linear:project:<id>" and "linear:initiative:<id>"):
+// updates (targets outbox.LinearProject and outbox.LinearInitiative):
 // health from the status and a Markdown body (Current X / Target Y, what
 // moved this week, evidence links, blockers).
 //
@@ -64,7 +65,7 @@ var updateNamespace = uuid.MustParse("4f6c8e0a-8d1e-5b7a-9c3e-2a6b1d0f7e95")
 // target has none): the same inputs always give the same id. Linear
 // documents the input id as a UUID v4, so the name-based hash (as in v5)
 // is laid out as a v4: version nibble 4, RFC 4122 variant.
-func UpdateID(target string, at time.Time, status, after string) string {
+func UpdateID(target outbox.Target, at time.Time, status, after string) string {
 	year, week := at.UTC().ISOWeek()
 	u := uuid.NewSHA1(updateNamespace, fmt.Appendf(nil, "%s|%d-W%02d|%s|after:%s", target, year, week, status, strings.ToLower(after)))
 	u[6] = u[6]&0x0f | 0x40
@@ -126,17 +127,16 @@ var updateKinds = map[string]updateKind{
 	},
 }
 
-// parseTarget splits "linear:<kind>:<id>".
-func parseSinkTarget(target string) (updateKind, string, error) {
-	parts := strings.SplitN(target, ":", 3)
-	if len(parts) != 3 || parts[0] != "linear" || parts[2] == "" {
-		return updateKind{}, "", sinkPermanent(fmt.Errorf("linear: target %q is not linear:project:<id> or linear:initiative:<id>", target))
+// sinkTarget returns the update kind and the parent id of a Linear target.
+func sinkTarget(target outbox.Target) (updateKind, string, error) {
+	if target.Service != outbox.ServiceLinear || target.ID == "" {
+		return updateKind{}, "", sinkPermanent(fmt.Errorf("linear: target %s is not a Linear project or initiative", target))
 	}
-	k, ok := updateKinds[parts[1]]
+	k, ok := updateKinds[target.Kind]
 	if !ok {
-		return updateKind{}, "", sinkPermanent(fmt.Errorf("linear: target %q: unknown kind %q", target, parts[1]))
+		return updateKind{}, "", sinkPermanent(fmt.Errorf("linear: target %s: unknown kind %q", target, target.Kind))
 	}
-	return k, parts[2], nil
+	return k, target.ID, nil
 }
 
 // Write posts an update for r unless the latest update of the target
@@ -146,8 +146,8 @@ func parseSinkTarget(target string) (updateKind, string, error) {
 // permission problems or an unknown project; the rest (rate limits the
 // transport gave up on, 5xx, internal errors, network) are worth retrying,
 // after Wait() when set.
-func (s *Sink) Write(ctx context.Context, target string, r rules.Result) error {
-	k, parent, err := parseSinkTarget(target)
+func (s *Sink) Write(ctx context.Context, target outbox.Target, r rules.Result) error {
+	k, parent, err := sinkTarget(target)
 	if err != nil {
 		return err
 	}
@@ -284,8 +284,8 @@ func (s *Sink) exists(ctx context.Context, k updateKind, id string) bool {
 }
 
 // Describe says what Write would send for r, without sending anything.
-func (s *Sink) Describe(target string, r rules.Result) (string, error) {
-	k, parent, err := parseSinkTarget(target)
+func (s *Sink) Describe(target outbox.Target, r rules.Result) (string, error) {
+	k, parent, err := sinkTarget(target)
 	if err != nil {
 		return "", err
 	}

@@ -6,6 +6,7 @@ import (
 	"errors"
 	"flag"
 	"fmt"
+	"github.com/goalpost/goalpost/writeback/outbox"
 	"log/slog"
 	"maps"
 	"net/http/httptest"
@@ -178,9 +179,9 @@ func TestSinkOneUpdatePerWeekUnlessStatusChanges(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			e := newSinkEnv(t, tt.opts...)
-			target, parent := "linear:project:"+projectID, projectID
+			target, parent := outbox.LinearProject(projectID), projectID
 			if tt.initiate {
-				target, parent = "linear:initiative:"+initiativeID, initiativeID
+				target, parent = outbox.LinearInitiative(initiativeID), initiativeID
 			}
 			for _, u := range tt.seed {
 				e.fake.AddUpdate(u)
@@ -217,7 +218,7 @@ func TestSinkOneUpdatePerWeekUnlessStatusChanges(t *testing.T) {
 // follows, so a status that comes back gets a new id.
 func TestSinkUpdateIDs(t *testing.T) {
 	e := newSinkEnv(t)
-	target := "linear:project:" + projectID
+	target := outbox.LinearProject(projectID)
 	s := e.sink(apiKey)
 	statuses := []string{rules.StatusOnTrack, rules.StatusAtRisk, rules.StatusOnTrack}
 	for i, st := range statuses {
@@ -245,7 +246,7 @@ func TestSinkUpdateIDs(t *testing.T) {
 
 func TestSinkInitiativeUpdate(t *testing.T) {
 	e := newSinkEnv(t)
-	if err := e.sink(apiKey).Write(t.Context(), "linear:initiative:"+initiativeID, sinkResult(rules.StatusOffTrack, sinkNow)); err != nil {
+	if err := e.sink(apiKey).Write(t.Context(), outbox.LinearInitiative(initiativeID), sinkResult(rules.StatusOffTrack, sinkNow)); err != nil {
 		t.Fatal(err)
 	}
 	ups := e.fake.Updates(initiativeID)
@@ -258,7 +259,7 @@ func TestSinkInitiativeUpdate(t *testing.T) {
 func TestSinkFailures(t *testing.T) {
 	tests := []struct {
 		name      string
-		target    string
+		target    outbox.Target
 		key       string
 		faults    []linearfake.Fault
 		permanent bool
@@ -274,9 +275,9 @@ func TestSinkFailures(t *testing.T) {
 			faults: []linearfake.Fault{{Operation: "projectUpdateCreate", Kind: "internal"}}},
 		{name: "503 until attempts run out",
 			faults: []linearfake.Fault{{Kind: "http", Status: 503, Times: 5}}},
-		{name: "unknown project (error inside HTTP 200)", target: "linear:project:00000000-0000-4000-8000-000000000000", permanent: true},
+		{name: "unknown project (error inside HTTP 200)", target: outbox.LinearProject("00000000-0000-4000-8000-000000000000"), permanent: true},
 		{name: "bad API key", key: "lin_api_WRONG_and_private", permanent: true},
-		{name: "bad target", target: "linear:issue:ENG-1", permanent: true},
+		{name: "bad target", target: outbox.Target{Service: outbox.ServiceLinear, Kind: "issue", ID: "ENG-1"}, permanent: true},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -284,8 +285,8 @@ func TestSinkFailures(t *testing.T) {
 			for _, f := range tt.faults {
 				e.fake.Inject(f)
 			}
-			target, key := "linear:project:"+projectID, apiKey
-			if tt.target != "" {
+			target, key := outbox.LinearProject(projectID), apiKey
+			if !tt.target.IsZero() {
 				target = tt.target
 			}
 			if tt.key != "" {
@@ -320,7 +321,7 @@ func TestSinkFailures(t *testing.T) {
 func TestSinkDescribe(t *testing.T) {
 	e := newSinkEnv(t)
 	s := e.sink(apiKey)
-	got, err := s.Describe("linear:project:"+projectID, sinkResult(rules.StatusAtRisk, sinkNow))
+	got, err := s.Describe(outbox.LinearProject(projectID), sinkResult(rules.StatusAtRisk, sinkNow))
 	if err != nil {
 		t.Fatal(err)
 	}

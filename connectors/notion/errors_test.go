@@ -3,6 +3,7 @@ package notion_test
 import (
 	"errors"
 	"fmt"
+	"github.com/goalpost/goalpost/writeback/outbox"
 	"strings"
 	"testing"
 	"time"
@@ -16,32 +17,32 @@ import (
 func TestSinkPermanentErrors(t *testing.T) {
 	tests := []struct {
 		name    string
-		setup   func(t *testing.T, e *env) string // returns the target
+		setup   func(t *testing.T, e *env) outbox.Target
 		mod     func(*notion.Config)
 		want    string // in the error
 		patches int    // PATCH /v1/pages requests expected
 	}{
-		{name: "missing page", want: "object_not_found", setup: func(t *testing.T, e *env) string {
-			return "notion:page:0123456789abcdef0123456789abcdef"
+		{name: "missing page", want: "object_not_found", setup: func(t *testing.T, e *env) outbox.Target {
+			return outbox.NotionPage("0123456789abcdef0123456789abcdef")
 		}},
-		{name: "page not shared", want: "object_not_found", setup: func(t *testing.T, e *env) string {
+		{name: "page not shared", want: "object_not_found", setup: func(t *testing.T, e *env) outbox.Target {
 			id := e.page(t, nil)
 			_ = e.fake.SetShared(id, false)
-			return "notion:page:" + id
+			return outbox.NotionPage(id)
 		}},
-		{name: "trashed page", want: "in the trash", setup: func(t *testing.T, e *env) string {
+		{name: "trashed page", want: "in the trash", setup: func(t *testing.T, e *env) outbox.Target {
 			id := e.page(t, nil)
 			_ = e.fake.Trash(id)
-			return "notion:page:" + id
+			return outbox.NotionPage(id)
 		}},
-		{name: "bad target", want: "no page id", setup: func(t *testing.T, e *env) string { return "notion:page:nope" }},
+		{name: "bad target", want: "no page id", setup: func(t *testing.T, e *env) outbox.Target { return outbox.NotionPage("nope") }},
 		{name: "missing property", want: `no property "Confidence"`, mod: func(c *notion.Config) { c.Properties.Progress = "Confidence" },
-			setup: func(t *testing.T, e *env) string { return "notion:page:" + e.page(t, nil) }},
+			setup: func(t *testing.T, e *env) outbox.Target { return outbox.NotionPage(e.page(t, nil)) }},
 		{name: "unknown status option", want: "Status option", patches: 1,
 			mod:   func(c *notion.Config) { c.StatusNames.OnTrack = "Green" },
-			setup: func(t *testing.T, e *env) string { return "notion:page:" + e.page(t, nil) }},
+			setup: func(t *testing.T, e *env) outbox.Target { return outbox.NotionPage(e.page(t, nil)) }},
 		{name: "bad token", want: "unauthorized", mod: func(c *notion.Config) { c.Token = "secret_wrong" },
-			setup: func(t *testing.T, e *env) string { return "notion:page:" + e.page(t, nil) }},
+			setup: func(t *testing.T, e *env) outbox.Target { return outbox.NotionPage(e.page(t, nil)) }},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -68,11 +69,11 @@ func TestSinkPageTrashedAfterFirstWriteIsNotRestored(t *testing.T) {
 	e := newEnv(t, nil)
 	id := e.page(t, nil)
 	ctx := t.Context()
-	if err := e.sink.Write(ctx, "notion:page:"+id, result(rules.StatusOnTrack)); err != nil {
+	if err := e.sink.Write(ctx, outbox.NotionPage(id), result(rules.StatusOnTrack)); err != nil {
 		t.Fatal(err)
 	}
 	_ = e.fake.Trash(id)
-	err := e.sink.Write(ctx, "notion:page:"+id, result(rules.StatusAtRisk))
+	err := e.sink.Write(ctx, outbox.NotionPage(id), result(rules.StatusAtRisk))
 	if !writeback.IsPermanent(err) || !strings.Contains(err.Error(), "in the trash") {
 		t.Fatalf("err = %v, want permanent 'in the trash'", err)
 	}
@@ -108,7 +109,7 @@ func TestSinkRetriesRateLimitsAndServerErrors(t *testing.T) {
 			for _, f := range tt.faults {
 				e.fake.Inject(f)
 			}
-			err := e.sink.Write(t.Context(), "notion:page:"+id, result(rules.StatusOnTrack))
+			err := e.sink.Write(t.Context(), outbox.NotionPage(id), result(rules.StatusOnTrack))
 			if tt.retry != 0 {
 				if err == nil || writeback.IsPermanent(err) {
 					t.Fatalf("err = %v, want a retryable error", err)
@@ -145,7 +146,7 @@ func TestSinkStaysUnderTheRateLimit(t *testing.T) {
 	start := time.Now()
 	for i := range 8 { // 4 requests each: read page, update page, list blocks, append check-in
 		id := e.page(t, map[string]any{"Name": fmt.Sprint(i), "Key": fmt.Sprint(i)})
-		if err := e.sink.Write(t.Context(), "notion:page:"+id, result(rules.StatusOnTrack)); err != nil {
+		if err := e.sink.Write(t.Context(), outbox.NotionPage(id), result(rules.StatusOnTrack)); err != nil {
 			t.Fatal(err)
 		}
 	}

@@ -16,12 +16,13 @@ import (
 
 	"github.com/goalpost/goalpost/report/present"
 	"github.com/goalpost/goalpost/rules"
+	"github.com/goalpost/goalpost/writeback/outbox"
 )
 
 // Sink writes key results to their Notion pages: the Current, Target,
 // Progress, Status, Last synced and Evidence properties (names
 // configurable), and a weekly check-in callout updated in place. It is the
-// writeback sink for targets "notion:page:<page id>". It is safe for
+// writeback sink for Notion page targets (outbox.NotionPage). It is safe for
 // concurrent use; writes to one page should be serialized by the caller
 // (the outbox sends one write per target at a time).
 type Sink struct {
@@ -68,16 +69,15 @@ func permanent(format string, args ...any) error {
 // idPattern finds a Notion id at the end of an id or a page URL.
 var idPattern = regexp.MustCompile(`([0-9a-fA-F]{8}-?[0-9a-fA-F]{4}-?[0-9a-fA-F]{4}-?[0-9a-fA-F]{4}-?[0-9a-fA-F]{12})(?:[?#].*)?$`)
 
-// PageID returns the page id of a "notion:page:<id>" target; the id may be
-// a page URL as copied from Notion.
-func PageID(target string) (string, error) {
-	rest, ok := strings.CutPrefix(target, "notion:page:")
-	if !ok {
-		return "", permanent("notion: target %q is not notion:page:<id>", target)
+// PageID returns the page id of a Notion page target; the id may be a page
+// URL as copied from Notion.
+func PageID(target outbox.Target) (string, error) {
+	if target.Service != outbox.ServiceNotion || target.Kind != outbox.NotionPage("").Kind {
+		return "", permanent("notion: target %s is not a Notion page", target)
 	}
-	m := idPattern.FindStringSubmatch(rest)
+	m := idPattern.FindStringSubmatch(target.ID)
 	if m == nil {
-		return "", permanent("notion: target %q: no page id", target)
+		return "", permanent("notion: target %s: no page id", target)
 	}
 	return normID(m[1])
 }
@@ -88,7 +88,7 @@ func PageID(target string) (string, error) {
 // 403, 404) will fail again until something changes; others (rate limits
 // the transport gave up on, 5xx, network) are worth retrying later. It never
 // restores a trashed page.
-func (s *Sink) Write(ctx context.Context, target string, r rules.Result) error {
+func (s *Sink) Write(ctx context.Context, target outbox.Target, r rules.Result) error {
 	id, err := PageID(target)
 	if err != nil {
 		return err
@@ -222,7 +222,7 @@ func (s *Sink) values(r rules.Result) (map[string]any, error) {
 
 // Describe says what Write would send for r, without sending anything (for
 // dry runs).
-func (s *Sink) Describe(target string, r rules.Result) (string, error) {
+func (s *Sink) Describe(target outbox.Target, r rules.Result) (string, error) {
 	id, err := PageID(target)
 	if err != nil {
 		return "", err

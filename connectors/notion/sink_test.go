@@ -5,6 +5,7 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"github.com/goalpost/goalpost/writeback/outbox"
 	"log/slog"
 	"net/http/httptest"
 	"strings"
@@ -96,7 +97,7 @@ func TestSinkWritesPropertiesAndCheckin(t *testing.T) {
 	e := newEnv(t, nil)
 	id := e.page(t, nil)
 	ctx := t.Context()
-	if err := e.sink.Write(ctx, "notion:page:"+id, result(rules.StatusOnTrack)); err != nil {
+	if err := e.sink.Write(ctx, outbox.NotionPage(id), result(rules.StatusOnTrack)); err != nil {
 		t.Fatal(err)
 	}
 	p, err := e.fake.Page(id)
@@ -128,7 +129,7 @@ func TestSinkWritesPropertiesAndCheckin(t *testing.T) {
 	e.fake.ResetRequests()
 	r := result(rules.StatusAtRisk)
 	r.Current = 13
-	if err := e.sink.Write(ctx, "notion:page:"+id, r); err != nil {
+	if err := e.sink.Write(ctx, outbox.NotionPage(id), r); err != nil {
 		t.Fatal(err)
 	}
 	wantReqs := map[string]int{"PATCH /v1/pages/{id}": 1, "PATCH /v1/blocks/{id}": 1}
@@ -154,7 +155,7 @@ func TestSinkFindsExistingCheckinAfterRestart(t *testing.T) {
 	if _, err := e.fake.AddBlock(id, "paragraph", "Notes written by a person."); err != nil {
 		t.Fatal(err)
 	}
-	if err := e.sink.Write(t.Context(), "notion:page:"+id, result(rules.StatusOnTrack)); err != nil {
+	if err := e.sink.Write(t.Context(), outbox.NotionPage(id), result(rules.StatusOnTrack)); err != nil {
 		t.Fatal(err)
 	}
 	// A new sink (a restarted process) finds the callout instead of appending another.
@@ -162,7 +163,7 @@ func TestSinkFindsExistingCheckinAfterRestart(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if err := other.Write(t.Context(), "notion:page:"+id, result(rules.StatusOffTrack)); err != nil {
+	if err := other.Write(t.Context(), outbox.NotionPage(id), result(rules.StatusOffTrack)); err != nil {
 		t.Fatal(err)
 	}
 	blocks := e.fake.Children(id)
@@ -175,7 +176,7 @@ func TestSinkReappendsDeletedCheckin(t *testing.T) {
 	e := newEnv(t, nil)
 	id := e.page(t, nil)
 	ctx := t.Context()
-	if err := e.sink.Write(ctx, "notion:page:"+id, result(rules.StatusOnTrack)); err != nil {
+	if err := e.sink.Write(ctx, outbox.NotionPage(id), result(rules.StatusOnTrack)); err != nil {
 		t.Fatal(err)
 	}
 	req := httptest.NewRequest("DELETE", "/v1/blocks/"+e.fake.Children(id)[0].ID, nil)
@@ -186,7 +187,7 @@ func TestSinkReappendsDeletedCheckin(t *testing.T) {
 	if rec.Code != 200 {
 		t.Fatalf("delete: %d %s", rec.Code, rec.Body)
 	}
-	if err := e.sink.Write(ctx, "notion:page:"+id, result(rules.StatusAtRisk)); err != nil {
+	if err := e.sink.Write(ctx, outbox.NotionPage(id), result(rules.StatusAtRisk)); err != nil {
 		t.Fatal(err)
 	}
 	var live int
@@ -218,7 +219,7 @@ func TestSinkSelectStatusAndDisabledProperties(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if err := e.sink.Write(t.Context(), "notion:page:"+id, result(rules.StatusAtRisk)); err != nil {
+	if err := e.sink.Write(t.Context(), outbox.NotionPage(id), result(rules.StatusAtRisk)); err != nil {
 		t.Fatal(err)
 	}
 	p, _ := e.fake.Page(id)
@@ -233,7 +234,7 @@ func TestSinkSelectStatusAndDisabledProperties(t *testing.T) {
 func TestSinkStaleOnlyUpdatesStatus(t *testing.T) {
 	e := newEnv(t, nil)
 	id := e.page(t, map[string]any{"Name": "KR", "Current": 7})
-	if err := e.sink.Write(t.Context(), "notion:page:"+id, result(rules.StatusStale)); err != nil {
+	if err := e.sink.Write(t.Context(), outbox.NotionPage(id), result(rules.StatusStale)); err != nil {
 		t.Fatal(err)
 	}
 	p, _ := e.fake.Page(id)
@@ -257,7 +258,7 @@ func TestSinkRespectsNotionLimits(t *testing.T) {
 			URL: "https://example.com/" + strings.Repeat("x", i*5), OccurredAt: evalAt,
 		})
 	}
-	if err := e.sink.Write(t.Context(), "notion:page:"+id, r); err != nil {
+	if err := e.sink.Write(t.Context(), outbox.NotionPage(id), r); err != nil {
 		t.Fatal(err) // the fake rejects >2,000 characters per item and >100 items
 	}
 	p, _ := e.fake.Page(id)
@@ -277,7 +278,7 @@ func TestSinkEvidenceTotalBeyondCappedList(t *testing.T) {
 	id := e.page(t, nil)
 	r := result(rules.StatusOnTrack)
 	r.EvidenceTotal = 57
-	if err := e.sink.Write(t.Context(), "notion:page:"+id, r); err != nil {
+	if err := e.sink.Write(t.Context(), outbox.NotionPage(id), r); err != nil {
 		t.Fatal(err)
 	}
 	p, _ := e.fake.Page(id)
@@ -291,7 +292,7 @@ func TestSinkNoDataClearsNumbers(t *testing.T) {
 	id := e.page(t, map[string]any{"Name": "KR", "Current": 5, "Progress": 0.5})
 	r := result(rules.StatusOnTrack)
 	r.NoData, r.Evidence, r.Current, r.Progress = true, nil, 0, 0
-	if err := e.sink.Write(t.Context(), "notion:page:"+id, r); err != nil {
+	if err := e.sink.Write(t.Context(), outbox.NotionPage(id), r); err != nil {
 		t.Fatal(err)
 	}
 	p, _ := e.fake.Page(id)
@@ -301,15 +302,18 @@ func TestSinkNoDataClearsNumbers(t *testing.T) {
 }
 
 func TestPageID(t *testing.T) {
-	tests := []struct{ target, want, err string }{
-		{target: "notion:page:0123456789abcdef0123456789ABCDEF", want: "01234567-89ab-cdef-0123-456789abcdef"},
-		{target: "notion:page:01234567-89ab-cdef-0123-456789abcdef", want: "01234567-89ab-cdef-0123-456789abcdef"},
-		{target: "notion:page:https://www.notion.so/acme/Ship-passkeys-0123456789abcdef0123456789abcdef?pvs=4", want: "01234567-89ab-cdef-0123-456789abcdef"},
-		{target: "notion:page:", err: "no page id"},
-		{target: "linear:project:x", err: "not notion:page"},
+	tests := []struct {
+		target    outbox.Target
+		want, err string
+	}{
+		{target: outbox.NotionPage("0123456789abcdef0123456789ABCDEF"), want: "01234567-89ab-cdef-0123-456789abcdef"},
+		{target: outbox.NotionPage("01234567-89ab-cdef-0123-456789abcdef"), want: "01234567-89ab-cdef-0123-456789abcdef"},
+		{target: outbox.NotionPage("https://www.notion.so/acme/Ship-passkeys-0123456789abcdef0123456789abcdef?pvs=4"), want: "01234567-89ab-cdef-0123-456789abcdef"},
+		{target: outbox.NotionPage(""), err: "no page id"},
+		{target: outbox.LinearProject("x"), err: "not a Notion page"},
 	}
 	for _, tt := range tests {
-		t.Run(tt.target, func(t *testing.T) {
+		t.Run(tt.target.String(), func(t *testing.T) {
 			got, err := notion.PageID(tt.target)
 			if tt.err != "" {
 				if err == nil || !strings.Contains(err.Error(), tt.err) {
@@ -330,7 +334,7 @@ func TestSinkRequestBodyGolden(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if err := e.sink.Write(t.Context(), "notion:page:"+id, result(rules.StatusOnTrack)); err != nil {
+	if err := e.sink.Write(t.Context(), outbox.NotionPage(id), result(rules.StatusOnTrack)); err != nil {
 		t.Fatal(err)
 	}
 	var out bytes.Buffer
@@ -344,7 +348,7 @@ func TestSinkRequestBodyGolden(t *testing.T) {
 		body, _ := json.MarshalIndent(v, "", "  ")
 		fmt.Fprintf(&out, "%s\n%s\n\n", req.Route, body)
 	}
-	desc, err := e.sink.Describe("notion:page:"+id, result(rules.StatusOnTrack))
+	desc, err := e.sink.Describe(outbox.NotionPage(id), result(rules.StatusOnTrack))
 	if err != nil {
 		t.Fatal(err)
 	}

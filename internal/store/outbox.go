@@ -6,14 +6,15 @@ import (
 	"slices"
 	"strings"
 	"time"
+
+	"github.com/goalpost/goalpost/writeback/outbox"
 )
 
 // Write is one queued writeback: the latest payload for one target.
 type Write struct {
-	// Target names the destination, "<service>:<kind>:<id>" (notion:page:ID,
-	// linear:project:ID, linear:initiative:ID). Only the latest payload per
-	// target is kept: enqueueing again replaces it.
-	Target  string
+	// Target names the destination. Only the latest payload per target is
+	// kept: enqueueing again replaces it.
+	Target  outbox.Target
 	KRKey   string
 	Payload []byte // JSON, interpreted by the sink for the target's service
 }
@@ -36,8 +37,8 @@ const (
 // same moment, and a Retry-After holds. The sender of the older payload
 // releases the lease when it records its outcome (see MarkWriteSent).
 func (t *Tx) EnqueueWrite(ctx context.Context, w Write, now time.Time) error {
-	_, err := t.tx.ExecContext(ctx, `INSERT INTO outbox (target, kr_key, payload, seq, state, attempts, next_attempt, enqueued_at)
-		VALUES (?, ?, ?, 1, 'pending', 0, 0, ?)
+	_, err := t.tx.ExecContext(ctx, `INSERT INTO outbox (target, service, kr_key, payload, seq, state, attempts, next_attempt, enqueued_at)
+		VALUES (?, ?, ?, ?, 1, 'pending', 0, 0, ?)
 		ON CONFLICT (target) DO UPDATE SET
 			kr_key = excluded.kr_key, payload = excluded.payload, seq = outbox.seq + 1,
 			state = CASE WHEN excluded.payload = outbox.sent_payload AND outbox.attempts = 0 THEN 'sent' ELSE 'pending' END,
@@ -46,7 +47,7 @@ func (t *Tx) EnqueueWrite(ctx context.Context, w Write, now time.Time) error {
 			last_error = CASE WHEN `+busy+` THEN outbox.last_error ELSE '' END,
 			enqueued_at = excluded.enqueued_at
 		WHERE outbox.payload != excluded.payload OR (outbox.state = 'sent' AND outbox.sent_payload != excluded.payload)`,
-		w.Target, w.KRKey, string(w.Payload), now.UnixMilli())
+		w.Target.String(), w.Target.Service, w.KRKey, string(w.Payload), now.UnixMilli())
 	if err != nil {
 		return fmt.Errorf("enqueue write %s: %w", w.Target, err)
 	}
@@ -59,7 +60,7 @@ const busy = `(outbox.state = 'pending' AND outbox.attempts > 0 AND outbox.next_
 
 // QueuedWrite is one outbox row as read back.
 type QueuedWrite struct {
-	Target      string
+	Target      outbox.Target
 	KRKey       string
 	Payload     []byte
 	Seq         int64 // bumped by every enqueue; marks apply only to the seq they read
@@ -71,12 +72,6 @@ type QueuedWrite struct {
 	SentAt      time.Time
 	ParkedAt    time.Time
 	ParkedFP    string
-}
-
-// Service returns the target's service ("notion" of "notion:page:ID").
-func (w QueuedWrite) Service() string {
-	s, _, _ := strings.Cut(w.Target, ":")
-	return s
 }
 
 type outboxRow struct {
@@ -96,12 +91,16 @@ type outboxRow struct {
 
 const outboxCols = `target, kr_key, payload, seq, state, attempts, next_attempt, last_error, enqueued_at, sent_at, parked_at, parked_fp`
 
-func (r outboxRow) write() QueuedWrite {
+func (r outboxRow) write() (QueuedWrite, error) {
+	t, err := outbox.ParseTarget(r.Target)
+	if err != nil {
+		return QueuedWrite{}, fmt.Errorf("outbox row: %w", err)
+	}
 	return QueuedWrite{
-		Target: r.Target, KRKey: r.KRKey, Payload: []byte(r.Payload), Seq: r.Seq, State: r.State,
+		Target: t, KRKey: r.KRKey, Payload: []byte(r.Payload), Seq: r.Seq, State: r.State,
 		Attempts: r.Attempts, NextAttempt: outboxTime(r.NextAttempt), LastError: r.LastError,
 		EnqueuedAt: outboxTime(r.EnqueuedAt), SentAt: outboxTime(r.SentAt), ParkedAt: outboxTime(r.ParkedAt), ParkedFP: r.ParkedFP,
-	}
+	}, nil
 }
 
 func outboxTime(v int64) time.Time {
@@ -111,12 +110,15 @@ func outboxTime(v int64) time.Time {
 	return time.UnixMilli(v).UTC()
 }
 
-func toWrites(rows []outboxRow) []QueuedWrite {
+func toWrites(rows []outboxRow) ([]QueuedWrite, error) {
 	out := make([]QueuedWrite, len(rows))
 	for i, r := range rows {
-		out[i] = r.write()
+		var err error
+		if out[i], err = r.write(); err != nil {
+			return nil, err
+		}
 	}
-	return out
+	return out, nil
 }
 
 // ClaimWrites takes up to limit pending writes due at now, oldest first, and
@@ -133,9 +135,9 @@ func (s *Store) ClaimWrites(ctx context.Context, now time.Time, lease time.Durat
 	if err != nil {
 		return nil, fmt.Errorf("claim writes: %w", err)
 	}
-	out := toWrites(rows)
+	out, err := toWrites(rows)
 	sortWrites(out)
-	return out, nil
+	return out, err
 }
 
 // DueWrites returns up to limit pending writes due at now without claiming
@@ -148,7 +150,7 @@ func (s *Store) DueWrites(ctx context.Context, now time.Time, limit int) ([]Queu
 	if err != nil {
 		return nil, fmt.Errorf("due writes: %w", err)
 	}
-	return toWrites(rows), nil
+	return toWrites(rows)
 }
 
 func sortWrites(ws []QueuedWrite) {
@@ -156,7 +158,7 @@ func sortWrites(ws []QueuedWrite) {
 		if c := a.EnqueuedAt.Compare(b.EnqueuedAt); c != 0 {
 			return c
 		}
-		return strings.Compare(a.Target, b.Target)
+		return strings.Compare(a.Target.String(), b.Target.String())
 	})
 }
 
@@ -164,18 +166,18 @@ func sortWrites(ws []QueuedWrite) {
 // (and changes nothing) when the target was enqueued again meanwhile: the
 // newer payload stays pending and is sent next (due now: the lease it kept
 // from seq is released).
-func (s *Store) MarkWriteSent(ctx context.Context, target string, seq int64, now time.Time) (bool, error) {
+func (s *Store) MarkWriteSent(ctx context.Context, target outbox.Target, seq int64, now time.Time) (bool, error) {
 	return s.mark(ctx, "mark write sent", target, seq, `UPDATE outbox SET state = 'sent', sent_at = ?, sent_payload = payload,
 		attempts = 0, next_attempt = 0, last_error = '', parked_at = 0, parked_fp = ''
-		WHERE target = ? AND seq = ?`, now.UnixMilli(), target, seq)
+		WHERE target = ? AND seq = ?`, now.UnixMilli(), target.String(), seq)
 }
 
 // MarkWriteFailed records a retryable failure of the payload with seq: the
 // write stays pending and is due again at next. False when seq is stale
 // (the newer payload is then due now, as for MarkWriteSent).
-func (s *Store) MarkWriteFailed(ctx context.Context, target string, seq int64, next time.Time, reason string) (bool, error) {
+func (s *Store) MarkWriteFailed(ctx context.Context, target outbox.Target, seq int64, next time.Time, reason string) (bool, error) {
 	return s.mark(ctx, "mark write failed", target, seq, `UPDATE outbox SET next_attempt = ?, last_error = ?
-		WHERE target = ? AND seq = ? AND state = 'pending'`, next.UnixMilli(), reason, target, seq)
+		WHERE target = ? AND seq = ? AND state = 'pending'`, next.UnixMilli(), reason, target.String(), seq)
 }
 
 // ParkWrite sets aside the payload with seq after a permanent failure, with
@@ -183,9 +185,9 @@ func (s *Store) MarkWriteFailed(ctx context.Context, target string, seq int64, n
 // It stays parked until UnparkWrites or RetryParked, or until a new payload
 // is enqueued for the target. False when seq is stale (the newer payload is
 // then due now, as for MarkWriteSent).
-func (s *Store) ParkWrite(ctx context.Context, target string, seq int64, reason, fingerprint string, now time.Time) (bool, error) {
+func (s *Store) ParkWrite(ctx context.Context, target outbox.Target, seq int64, reason, fingerprint string, now time.Time) (bool, error) {
 	return s.mark(ctx, "park write", target, seq, `UPDATE outbox SET state = 'parked', last_error = ?, parked_fp = ?, parked_at = ?,
-		next_attempt = 0 WHERE target = ? AND seq = ? AND state = 'pending'`, reason, fingerprint, now.UnixMilli(), target, seq)
+		next_attempt = 0 WHERE target = ? AND seq = ? AND state = 'pending'`, reason, fingerprint, now.UnixMilli(), target.String(), seq)
 }
 
 // RenewWriteLease extends the lease of a claimed write to until, if the
@@ -194,19 +196,19 @@ func (s *Store) ParkWrite(ctx context.Context, target string, seq int64, reason,
 // wait its turn; renewing before sending keeps the lease over the whole
 // send. False when the lease was lost (another sender claimed the write
 // after it ran out, or a newer payload replaced it, which is then due now).
-func (s *Store) RenewWriteLease(ctx context.Context, target string, seq int64, held, until time.Time) (bool, error) {
+func (s *Store) RenewWriteLease(ctx context.Context, target outbox.Target, seq int64, held, until time.Time) (bool, error) {
 	return s.mark(ctx, "renew write lease", target, seq, `UPDATE outbox SET next_attempt = ?
-		WHERE target = ? AND seq = ? AND state = 'pending' AND next_attempt = ?`, until.UnixMilli(), target, seq, held.UnixMilli())
+		WHERE target = ? AND seq = ? AND state = 'pending' AND next_attempt = ?`, until.UnixMilli(), target.String(), seq, held.UnixMilli())
 }
 
 // mark runs q, an update of the write with seq, and reports whether it
 // applied. When it did not because a newer payload replaced seq and nobody
 // claimed that one yet, the lease the newer payload kept from seq (see
 // EnqueueWrite) is released: seq's sender is done with it.
-func (s *Store) mark(ctx context.Context, op, target string, seq int64, q string, args ...any) (bool, error) {
+func (s *Store) mark(ctx context.Context, op string, target outbox.Target, seq int64, q string, args ...any) (bool, error) {
 	res, err := s.db.ExecContext(ctx, q, args...)
 	if err != nil {
-		return false, fmt.Errorf("%s: %w", op, err)
+		return false, fmt.Errorf("%s %s: %w", op, target, err)
 	}
 	n, err := res.RowsAffected()
 	if err != nil {
@@ -216,7 +218,7 @@ func (s *Store) mark(ctx context.Context, op, target string, seq int64, q string
 		return true, nil
 	}
 	_, err = s.db.ExecContext(ctx, `UPDATE outbox SET next_attempt = 0
-		WHERE target = ? AND seq > ? AND state = 'pending' AND attempts = 0`, target, seq)
+		WHERE target = ? AND seq > ? AND state = 'pending' AND attempts = 0`, target.String(), seq)
 	if err != nil {
 		return false, fmt.Errorf("%s: release lease: %w", op, err)
 	}
@@ -227,13 +229,25 @@ func (s *Store) mark(ctx context.Context, op, target string, seq int64, q string
 // were parked under a configuration fingerprint other than fingerprint (the
 // configuration changed, so the cause may be fixed). It returns how many.
 func (s *Store) UnparkWrites(ctx context.Context, service, fingerprint string) (int, error) {
-	return s.unpark(ctx, `target LIKE ? ESCAPE '\' AND parked_fp != ?`, likePrefix(service+":"), fingerprint)
+	return s.unpark(ctx, `service = ? AND parked_fp != ?`, service, fingerprint)
 }
 
-// RetryParked makes every parked write whose target starts with prefix ("" for
-// all) pending again, due now. It returns how many.
-func (s *Store) RetryParked(ctx context.Context, prefix string) (int, error) {
-	return s.unpark(ctx, `target LIKE ? ESCAPE '\'`, likePrefix(prefix))
+// RetryParked makes every parked write that sel selects (see
+// outbox.Target.Selects) pending again, due now. It returns how many.
+func (s *Store) RetryParked(ctx context.Context, sel outbox.Target) (int, error) {
+	where, args := selects(sel)
+	return s.unpark(ctx, where, args...)
+}
+
+// selects is the condition for the rows selector sel selects.
+func selects(sel outbox.Target) (string, []any) {
+	switch {
+	case sel.IsZero():
+		return `1 = 1`, nil
+	case sel.Kind == "" && sel.ID == "":
+		return `service = ?`, []any{sel.Service}
+	}
+	return `target = ?`, []any{sel.String()}
 }
 
 func (s *Store) unpark(ctx context.Context, where string, args ...any) (int, error) {
@@ -244,11 +258,6 @@ func (s *Store) unpark(ctx context.Context, where string, args ...any) (int, err
 	}
 	n, err := res.RowsAffected()
 	return int(n), err
-}
-
-func likePrefix(p string) string {
-	r := strings.NewReplacer(`\`, `\\`, `%`, `\%`, `_`, `\_`)
-	return r.Replace(p) + "%"
 }
 
 // ListWrites returns the writes in the given states (all states when none),
@@ -266,7 +275,7 @@ func (s *Store) ListWrites(ctx context.Context, states ...string) ([]QueuedWrite
 	if err := s.db.SelectContext(ctx, &rows, q+` ORDER BY enqueued_at, target`, args...); err != nil {
 		return nil, fmt.Errorf("list writes: %w", err)
 	}
-	return toWrites(rows), nil
+	return toWrites(rows)
 }
 
 // WriteCounts returns how many writes each service has in each state.
@@ -276,7 +285,7 @@ func (s *Store) WriteCounts(ctx context.Context) (map[string]map[string]int, err
 		State   string `db:"state"`
 		N       int    `db:"n"`
 	}
-	err := s.db.SelectContext(ctx, &rows, `SELECT substr(target, 1, instr(target, ':') - 1) AS service, state, COUNT(*) AS n
+	err := s.db.SelectContext(ctx, &rows, `SELECT service, state, COUNT(*) AS n
 		FROM outbox GROUP BY service, state`)
 	if err != nil {
 		return nil, fmt.Errorf("count writes: %w", err)

@@ -6,6 +6,7 @@ import (
 	"time"
 
 	"github.com/goalpost/goalpost/internal/store"
+	"github.com/goalpost/goalpost/writeback/outbox"
 )
 
 // TestEnqueueWhileInFlight: a payload queued while an older one for the
@@ -39,7 +40,7 @@ func TestEnqueueWhileInFlight(t *testing.T) {
 		t.Run(tt.name, func(t *testing.T) {
 			st := openOutboxStore(t)
 			ctx := t.Context()
-			const target = "notion:page:p"
+			target := outbox.NotionPage("p")
 			now := t0
 			var claimed store.QueuedWrite
 			for _, step := range tt.steps {
@@ -52,7 +53,7 @@ func TestEnqueueWhileInFlight(t *testing.T) {
 					})
 					ok = true
 				case step == "send":
-					w := row(t, st, target)
+					w := row(t, st, target.String())
 					ok, err = st.MarkWriteSent(ctx, target, w.Seq, now)
 				case step == "claim":
 					var ws []store.QueuedWrite
@@ -74,7 +75,7 @@ func TestEnqueueWhileInFlight(t *testing.T) {
 					t.Fatalf("%s: %v %v", step, ok, err)
 				}
 			}
-			w := row(t, st, target)
+			w := row(t, st, target.String())
 			if w.State != tt.state || string(w.Payload) != tt.body {
 				t.Errorf("state=%s payload=%s, want %s %s", w.State, w.Payload, tt.state, tt.body)
 			}

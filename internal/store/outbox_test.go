@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/goalpost/goalpost/internal/store"
+	"github.com/goalpost/goalpost/writeback/outbox"
 )
 
 var t0 = time.Date(2026, 11, 19, 10, 0, 0, 0, time.UTC)
@@ -22,10 +23,20 @@ func openOutboxStore(t *testing.T) *store.Store {
 	return st
 }
 
+// tgt reads a target written as text, failing the test when it is not one.
+func tgt(t *testing.T, s string) outbox.Target {
+	t.Helper()
+	tg, err := outbox.ParseTarget(s)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return tg
+}
+
 func enq(t *testing.T, st *store.Store, target, payload string) {
 	t.Helper()
 	err := st.InTx(t.Context(), func(tx *store.Tx) error {
-		return tx.EnqueueWrite(t.Context(), store.Write{Target: target, KRKey: "kr", Payload: []byte(payload)}, t0)
+		return tx.EnqueueWrite(t.Context(), store.Write{Target: tgt(t, target), KRKey: "kr", Payload: []byte(payload)}, t0)
 	})
 	if err != nil {
 		t.Fatal(err)
@@ -39,7 +50,7 @@ func row(t *testing.T, st *store.Store, target string) store.QueuedWrite {
 		t.Fatal(err)
 	}
 	for _, w := range ws {
-		if w.Target == target {
+		if w.Target.String() == target {
 			return w
 		}
 	}
@@ -116,11 +127,11 @@ func TestClaimLeaseAndStaleMarks(t *testing.T) {
 	// A mark for a payload that was replaced meanwhile changes nothing.
 	enq(t, st, "notion:page:0", "v2")
 	for name, mark := range map[string]func() (bool, error){
-		"sent": func() (bool, error) { return st.MarkWriteSent(ctx, "notion:page:0", again[0].Seq, t0) },
+		"sent": func() (bool, error) { return st.MarkWriteSent(ctx, outbox.NotionPage("0"), again[0].Seq, t0) },
 		"failed": func() (bool, error) {
-			return st.MarkWriteFailed(ctx, "notion:page:0", again[0].Seq, t0.Add(time.Hour), "x")
+			return st.MarkWriteFailed(ctx, outbox.NotionPage("0"), again[0].Seq, t0.Add(time.Hour), "x")
 		},
-		"parked": func() (bool, error) { return st.ParkWrite(ctx, "notion:page:0", again[0].Seq, "x", "fp", t0) },
+		"parked": func() (bool, error) { return st.ParkWrite(ctx, outbox.NotionPage("0"), again[0].Seq, "x", "fp", t0) },
 	} {
 		if ok, err := mark(); ok || err != nil {
 			t.Errorf("stale %s mark applied: %v %v", name, ok, err)
@@ -151,7 +162,7 @@ func TestUnparkAndCounts(t *testing.T) {
 	ws, _ := st.ClaimWrites(ctx, t0, time.Minute, 10)
 	for _, w := range ws {
 		fp := "old"
-		if w.Target == "notion:page:b" {
+		if w.Target == outbox.NotionPage("b") {
 			fp = "new"
 		}
 		if ok, err := st.ParkWrite(ctx, w.Target, w.Seq, "boom", fp, t0); !ok || err != nil {
@@ -165,14 +176,17 @@ func TestUnparkAndCounts(t *testing.T) {
 	if n, err := st.UnparkWrites(ctx, "notion", "new"); n != 1 || err != nil {
 		t.Errorf("unpark notion under a new fingerprint = %d, %v; want only the write parked under another", n, err)
 	}
-	// "linear:" must not match "linear_x:" (LIKE wildcards are escaped).
-	if n, err := st.RetryParked(ctx, "linear:"); n != 1 || err != nil {
+	// Service "linear" must not select service "linear_x".
+	if n, err := st.RetryParked(ctx, outbox.Target{Service: "linear"}); n != 1 || err != nil {
 		t.Errorf("RetryParked(linear:) = %d, %v", n, err)
 	}
 	if w := row(t, st, "linear_x:project:y"); w.State != store.WriteParked || w.LastError != "boom" || w.ParkedFP != "old" {
 		t.Errorf("linear_x row = %+v", w)
 	}
-	if n, _ := st.RetryParked(ctx, ""); n != 2 {
-		t.Errorf("RetryParked(all) = %d, want the 2 still parked", n)
+	if n, err := st.RetryParked(ctx, outbox.Target{Service: "linear_x", Kind: "project", ID: "y"}); n != 1 || err != nil {
+		t.Errorf("RetryParked(linear_x:project:y) = %d, %v", n, err)
+	}
+	if n, _ := st.RetryParked(ctx, outbox.Target{}); n != 1 {
+		t.Errorf("RetryParked(all) = %d, want the 1 still parked", n)
 	}
 }
