@@ -9,6 +9,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/goalpost/goalpost/connectors/notion"
 	"github.com/goalpost/goalpost/internal/confval"
 	"github.com/goalpost/goalpost/internal/secret"
 	"github.com/goalpost/goalpost/rules/people"
@@ -136,7 +137,7 @@ func (d *DestinationConfig) validate() error {
 		errs = append(errs, validateWebhookURL(d.WebhookURL)...)
 	case DestNotion:
 		errs = append(errs, d.only("parent_page_id", "token")...)
-		if _, err := NotionID(d.ParentPageID); err != nil {
+		if _, err := notion.ParseID(d.ParentPageID); err != nil {
 			errs = append(errs, confval.Fieldf("parent_page_id", "want a Notion page id (32 hex digits, dashes optional), got %q", d.ParentPageID))
 		}
 	default:
@@ -205,16 +206,6 @@ func validateWebhookURL(s secret.String) []error {
 		return []error{confval.Fieldf("webhook_url", "want an https URL such as https://hooks.slack.com/services/… (value not shown)")}
 	}
 	return nil
-}
-
-// NotionID returns a Notion id (32 hex digits, dashes optional) in dashed
-// lowercase form.
-func NotionID(id string) (string, error) {
-	h := strings.ToLower(strings.ReplaceAll(id, "-", ""))
-	if len(h) != 32 || strings.Trim(h, "0123456789abcdef") != "" {
-		return "", fmt.Errorf("%q is not a Notion id", id)
-	}
-	return h[0:8] + "-" + h[8:12] + "-" + h[12:16] + "-" + h[16:20] + "-" + h[20:32], nil
 }
 
 // schedule returns the configured day, time and catch-up with defaults.

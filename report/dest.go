@@ -11,7 +11,8 @@ import (
 	"path/filepath"
 	"strings"
 
-	"github.com/goalpost/goalpost/internal/secret"
+	"github.com/goalpost/goalpost/connectors/notion"
+	"github.com/goalpost/goalpost/connectors/slack"
 )
 
 // Sender delivers one team's weekly report to one place.
@@ -56,13 +57,12 @@ func (d Destination) forTeam(team string) bool {
 type Deps struct {
 	// Stdout receives stdout destinations' reports (nil: os.Stdout).
 	Stdout io.Writer
-	// NotionToken is the [notion] token, used when a notion destination has
-	// no token of its own; NotionBaseURL is [notion] base_url ("" is the
-	// real API).
-	NotionToken   secret.String
-	NotionBaseURL string
+	// Notion is the [notion] section (nil when absent): notion destinations
+	// talk to Notion through its client (base URL, rate), with the
+	// destination's own token when it has one, else [notion] token.
+	Notion *notion.Config
 	// HTTP is the base transport for Slack and Notion (nil: the default);
-	// each destination wraps it in transport.New with its own limits.
+	// each client wraps it in its upstream's one retry policy.
 	HTTP http.RoundTripper
 	Log  *slog.Logger
 }
@@ -103,15 +103,34 @@ func newSender(dc DestinationConfig, deps Deps) (Sender, error) {
 		}
 		return &File{Path: dc.Path, Format: f}, nil
 	case DestSlack:
-		return NewSlackWebhook(dc.WebhookURL, deps.HTTP, log), nil
+		return NewSlackWebhook(slack.NewWebhook(dc.WebhookURL, deps.HTTP), log), nil
 	case DestNotion:
-		token := dc.Token
-		if !token.IsSet() {
-			token = deps.NotionToken
+		c, err := newNotionClient(dc, deps, log)
+		if err != nil {
+			return nil, err
 		}
-		return NewNotionPages(dc.ParentPageID, token, deps.NotionBaseURL, deps.HTTP, log)
+		return NewNotionPages(c, dc.ParentPageID, log)
 	}
 	return nil, fmt.Errorf("unknown type %q", dc.Type)
+}
+
+// newNotionClient is the Notion client for a notion destination.
+func newNotionClient(dc DestinationConfig, deps Deps, log *slog.Logger) (*notion.Client, error) {
+	var cfg notion.Config
+	if deps.Notion != nil {
+		cfg = *deps.Notion
+	}
+	if dc.Token.IsSet() {
+		cfg.Token = dc.Token
+	}
+	if !cfg.Token.IsSet() {
+		return nil, errors.New("no notion token: set [notion] token or the destination's token")
+	}
+	var hc *http.Client
+	if deps.HTTP != nil {
+		hc = &http.Client{Transport: deps.HTTP}
+	}
+	return notion.NewClient(&cfg, hc, log)
 }
 
 // PermanentError marks a delivery error that retrying will not fix.
@@ -119,6 +138,9 @@ type PermanentError struct{ Err error }
 
 func (e *PermanentError) Error() string { return e.Err.Error() }
 func (e *PermanentError) Unwrap() error { return e.Err }
+
+// Permanent reports true: see IsPermanent.
+func (e *PermanentError) Permanent() bool { return true }
 
 // Permanent marks err as not worth retrying.
 func Permanent(err error) error {
@@ -128,10 +150,11 @@ func Permanent(err error) error {
 	return &PermanentError{Err: err}
 }
 
-// IsPermanent reports whether err was marked with Permanent.
+// IsPermanent reports whether err was marked with Permanent, or carries an
+// error whose Permanent() reports true (the Slack and Notion clients').
 func IsPermanent(err error) bool {
-	var p *PermanentError
-	return errors.As(err, &p)
+	var p interface{ Permanent() bool }
+	return errors.As(err, &p) && p.Permanent()
 }
 
 // Writer writes the rendered report to W (stdout). It is one part and is

@@ -7,6 +7,8 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+
+	"github.com/goalpost/goalpost/connectors/notion"
 )
 
 func TestNewDestinations(t *testing.T) {
@@ -17,7 +19,7 @@ func TestNewDestinations(t *testing.T) {
 		{Name: "wiki", Type: DestNotion, ParentPageID: notionParent},
 	}}
 	var out bytes.Buffer
-	ds, err := NewDestinations(cfg, Deps{Stdout: &out, NotionToken: notionToken})
+	ds, err := NewDestinations(cfg, Deps{Stdout: &out, Notion: &notion.Config{Token: notionToken}})
 	if err != nil {
 		t.Fatal(err)
 	}

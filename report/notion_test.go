@@ -2,19 +2,13 @@ package report
 
 import (
 	"context"
-	"net/http"
 	"net/http/httptest"
-	"os"
-	"path/filepath"
 	"strings"
 	"testing"
 	"time"
 
-	"golang.org/x/time/rate"
-
-	"github.com/goalpost/goalpost/internal/fixtures"
+	"github.com/goalpost/goalpost/connectors/notion"
 	"github.com/goalpost/goalpost/internal/secret"
-	"github.com/goalpost/goalpost/internal/transport"
 )
 
 const (
@@ -32,7 +26,11 @@ func newTestNotion(t *testing.T, f *fakeNotion, token string, waits *[]time.Dura
 		}
 		return nil
 	}
-	n, err := newNotionPages(strings.ReplaceAll(notionParent, "-", ""), secret.String(token), srv.URL+"/v1/", nil, transport.Options{Sleep: sleep, Limiter: rate.NewLimiter(rate.Inf, 0)}, nil)
+	c, err := notion.NewClient(&notion.Config{BaseURL: srv.URL + "/v1/", Token: secret.String(token), RequestsPerSecond: 1000}, nil, nil, notion.WithSleep(sleep))
+	if err != nil {
+		t.Fatal(err)
+	}
+	n, err := NewNotionPages(c, strings.ReplaceAll(notionParent, "-", ""), nil)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -158,9 +156,9 @@ func TestNotionPagesErrors(t *testing.T) {
 		want      string
 	}{
 		{name: "parent not shared", token: notionToken, parent: "11111111-1111-1111-1111-111111111111", permanent: true, want: "object_not_found"},
-		{name: "bad token", token: "secret_WRONG", parent: notionParent, permanent: true, want: "status 401 unauthorized"},
+		{name: "bad token", token: "secret_WRONG", parent: notionParent, permanent: true, want: "unauthorized (http 401)"},
 		{name: "server error on read is retried, then reported", token: notionToken, parent: notionParent,
-			fail: map[string][]int{"GET children": {500, 500, 500, 500, 500}}, want: "status 500"},
+			fail: map[string][]int{"GET children": {500, 500, 500, 500, 500}}, want: "http 500"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			f := newFakeNotion(t, notionToken, tc.parent)
@@ -194,45 +192,4 @@ func TestNotionPagesRateLimited(t *testing.T) {
 	if _, parents := f.page(notionParent); len(parents) != 1 {
 		t.Errorf("%d pages", len(parents))
 	}
-}
-
-// Conformance: block-children pages recorded from the real API (three pages
-// of two) are read through notionapi with our pagination.
-func TestNotionFixtureChildrenPagination(t *testing.T) {
-	dir := fixturesDir(t, "notion")
-	files := []string{"block.children.page1.has_more-true.json", "block.children.page2.has_more-true.json", "block.children.page3.has_more-false.json"}
-	var bodies [][]byte
-	for _, name := range files {
-		b, err := os.ReadFile(filepath.Join(dir, name))
-		if err != nil {
-			t.Fatal(err)
-		}
-		bodies = append(bodies, b)
-	}
-	cursors := map[string]int{"": 0, "393abc1e-edcd-817b-900d-c75ec8d2f272": 1, "393abc1e-edcd-81d2-b73d-feaa29f12025": 2}
-	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		i, ok := cursors[r.URL.Query().Get("start_cursor")]
-		if !ok || r.URL.Path != "/v1/blocks/393abc1e-edcd-814b-aee5-cf69471e5a43/children" {
-			http.NotFound(w, r)
-			return
-		}
-		w.Header().Set("Content-Type", "application/json")
-		_, _ = w.Write(bodies[i])
-	}))
-	defer srv.Close()
-	n, err := NewNotionPages(notionParent, notionToken, srv.URL+"/v1/", nil, nil)
-	if err != nil {
-		t.Fatal(err)
-	}
-	count, err := n.countChildren(t.Context(), "393abc1e-edcd-814b-aee5-cf69471e5a43")
-	if err != nil || count != 5 {
-		t.Fatalf("count = %d, %v; want the 5 paragraphs across 3 pages", count, err)
-	}
-}
-
-// fixturesDir returns ../shared/fixtures/<name> relative to the module root,
-// skipping the test when it is absent.
-func fixturesDir(t *testing.T, name string) string {
-	t.Helper()
-	return fixtures.Dir(t, name)
 }

@@ -8,6 +8,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/goalpost/goalpost/connectors/slack"
 	"github.com/goalpost/goalpost/report/present"
 )
 
@@ -36,7 +37,7 @@ func Render(r *Report, format string, w io.Writer) error {
 	case FormatJSON:
 		err = writeJSON(w, r)
 	case FormatSlack:
-		var msgs []SlackMessage
+		var msgs []slack.Message
 		if msgs, err = Slack(r); err == nil {
 			err = writeJSON(w, msgs)
 		}

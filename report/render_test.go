@@ -5,6 +5,8 @@ import (
 	"encoding/json"
 	"strings"
 	"testing"
+
+	"github.com/goalpost/goalpost/connectors/slack"
 )
 
 func TestRenderGolden(t *testing.T) {
@@ -89,7 +91,7 @@ func TestRenderEscaping(t *testing.T) {
 			}
 			out := buf.String()
 			if tc.format == FormatSlack { // compare the decoded JSON text
-				var msgs []SlackMessage
+				var msgs []slack.Message
 				if err := json.Unmarshal(buf.Bytes(), &msgs); err != nil {
 					t.Fatal(err)
 				}

@@ -14,9 +14,9 @@ import (
 	"testing"
 	"time"
 
+	"github.com/goalpost/goalpost/connectors/slack"
 	"github.com/goalpost/goalpost/internal/secret"
 	"github.com/goalpost/goalpost/internal/store"
-	"github.com/goalpost/goalpost/internal/transport"
 	"github.com/goalpost/goalpost/rules/people"
 )
 
@@ -43,7 +43,7 @@ func newRig(t *testing.T, dir string, clk *clock, slackURL string, rt http.Round
 	}
 	noSleep := func(context.Context, time.Duration) error { return nil }
 	dests := []Destination{
-		{Name: "slack", Sender: newSlackWebhook(secret.String(slackURL), transport.Options{Sleep: noSleep}, rt, nil)},
+		{Name: "slack", Sender: NewSlackWebhook(slack.NewWebhook(secret.String(slackURL), rt, slack.WithSleep(noSleep), slack.WithLimiter(nil)), nil)},
 		{Name: "archive", Sender: &File{Path: filepath.Join(dir, "out", "{team}-{week}.md"), Format: FormatMarkdown}},
 	}
 	s, err := NewScheduler(&Config{}, teams, b.Report, dests, st, nil, clk.Now)
@@ -175,7 +175,7 @@ func TestSchedulerNeverLogsTheWebhookURL(t *testing.T) {
 	teams := []people.Team{platform}
 	b, _ := NewBuilder(loadSource(t), st, teams, nil)
 	noSleep := func(context.Context, time.Duration) error { return nil }
-	dests := []Destination{{Name: "slack", Sender: newSlackWebhook(secret.String(srv.URL+secretPath), transport.Options{Sleep: noSleep}, nil, log)}}
+	dests := []Destination{{Name: "slack", Sender: NewSlackWebhook(slack.NewWebhook(secret.String(srv.URL+secretPath), nil, slack.WithSleep(noSleep), slack.WithLimiter(nil)), log)}}
 	clk := &clock{t: time.Date(2026, 11, 23, 8, 0, 0, 0, time.UTC)}
 	s, _ := NewScheduler(&Config{}, teams, b.Report, dests, st, log, clk.Now)
 	for range 2 { // a retryable failure, then a permanent one

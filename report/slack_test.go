@@ -13,8 +13,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/goalpost/goalpost/connectors/slack"
 	"github.com/goalpost/goalpost/internal/secret"
-	"github.com/goalpost/goalpost/internal/transport"
 	"github.com/goalpost/goalpost/rules"
 )
 
@@ -75,7 +75,7 @@ func TestSlackSplitsLongReports(t *testing.T) {
 			if len(msgs) < tc.msgs {
 				t.Fatalf("%d messages, want at least %d", len(msgs), tc.msgs)
 			}
-			var all []SlackBlock
+			var all []slack.Block
 			for i, m := range msgs {
 				checkSlackPayload(t, mustJSON(t, m))
 				blocks := m.Blocks
@@ -97,22 +97,6 @@ func TestSlackSplitsLongReports(t *testing.T) {
 	}
 }
 
-func TestSlackSectionsSplitBetweenLines(t *testing.T) {
-	long := strings.Repeat("a line of evidence that is long enough\n", 200)
-	bs := sections(long)
-	if len(bs) < 3 {
-		t.Fatalf("%d sections", len(bs))
-	}
-	for _, b := range bs {
-		if n := slackLen(b.Text.Text); n > MaxSlackSectionText {
-			t.Errorf("section of %d characters", n)
-		}
-	}
-	if got := truncate(strings.Repeat("🟢", 100), 151); slackLen(got) > 151 || !strings.HasSuffix(got, "…") {
-		t.Errorf("truncate counts astral characters wrong: %d", slackLen(got))
-	}
-}
-
 // fakeSlack is an incoming webhook: it checks each payload's structure and
 // answers with a scripted status per request (200 "ok" once the script ends).
 type fakeSlack struct {
@@ -120,7 +104,7 @@ type fakeSlack struct {
 	path   string
 	mu     sync.Mutex
 	script []int
-	got    []SlackMessage
+	got    []slack.Message
 	calls  int
 	hook   func(n int) // called with the request number before answering
 }
@@ -145,7 +129,7 @@ func (f *fakeSlack) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	switch status {
 	case http.StatusOK:
 		checkSlackPayload(f.t, body)
-		var m SlackMessage
+		var m slack.Message
 		_ = json.Unmarshal(body, &m)
 		f.mu.Lock()
 		f.got = append(f.got, m)
@@ -165,10 +149,10 @@ func (f *fakeSlack) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	}
 }
 
-func (f *fakeSlack) messages() []SlackMessage {
+func (f *fakeSlack) messages() []slack.Message {
 	f.mu.Lock()
 	defer f.mu.Unlock()
-	return append([]SlackMessage(nil), f.got...)
+	return append([]slack.Message(nil), f.got...)
 }
 
 // checkSlackPayload validates a webhook payload as JSON, independently of
@@ -200,13 +184,13 @@ func checkSlackPayload(t testing.TB, body []byte) {
 		switch blk["type"] {
 		case "header":
 			ty, s := textOf(blk["text"])
-			if ty != "plain_text" || s == "" || slackLen(s) > 150 {
-				t.Errorf("block %d: bad header (%s, %d chars)", i, ty, slackLen(s))
+			if ty != "plain_text" || s == "" || slack.Len(s) > 150 {
+				t.Errorf("block %d: bad header (%s, %d chars)", i, ty, slack.Len(s))
 			}
 		case "section":
 			ty, s := textOf(blk["text"])
-			if ty != "mrkdwn" || s == "" || slackLen(s) > 3000 {
-				t.Errorf("block %d: bad section (%s, %d chars)", i, ty, slackLen(s))
+			if ty != "mrkdwn" || s == "" || slack.Len(s) > 3000 {
+				t.Errorf("block %d: bad section (%s, %d chars)", i, ty, slack.Len(s))
 			}
 		case "context":
 			els, _ := blk["elements"].([]any)
@@ -246,7 +230,7 @@ func newTestSlack(t *testing.T, f *fakeSlack, waits *[]time.Duration) *SlackWebh
 	t.Cleanup(srv.Close)
 	f.t, f.path = t, secretPath
 	sleep := func(_ context.Context, d time.Duration) error { *waits = append(*waits, d); return nil }
-	return newSlackWebhook(secret.String(srv.URL+secretPath), transport.Options{Sleep: sleep}, nil, slog.New(slog.DiscardHandler))
+	return NewSlackWebhook(slack.NewWebhook(secret.String(srv.URL+secretPath), nil, slack.WithSleep(sleep), slack.WithLimiter(nil)), slog.New(slog.DiscardHandler))
 }
 
 func TestSlackWebhookDeliversSplitReport(t *testing.T) {
@@ -308,18 +292,6 @@ func TestSlackWebhookErrors(t *testing.T) {
 				t.Errorf("error reveals the webhook URL: %v", err)
 			}
 		})
-	}
-}
-
-func TestSlackWebhookNetworkErrorHidesURL(t *testing.T) {
-	srv := httptest.NewServer(http.NotFoundHandler())
-	url := srv.URL + secretPath
-	srv.Close() // connection refused
-	noSleep := func(context.Context, time.Duration) error { return nil }
-	s := newSlackWebhook(secret.String(url), transport.Options{Sleep: noSleep, MaxAttempts: 2}, nil, nil)
-	err := s.Deliver(t.Context(), buildFixed(t), Progress{}, func(context.Context, Progress) error { return nil })
-	if err == nil || IsPermanent(err) || strings.Contains(err.Error(), "XXXXSECRETXXXX") {
-		t.Fatalf("err = %v", err)
 	}
 }
 

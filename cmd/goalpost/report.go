@@ -29,10 +29,7 @@ func (a *app) buildScheduler(b *report.Builder, env *cliEnv) (*report.Scheduler,
 	if a.cfg.Report == nil {
 		return nil, nil
 	}
-	deps := report.Deps{Stdout: env.stdout, Log: a.log.With("component", "report")}
-	if n := a.cfg.Notion; n != nil {
-		deps.NotionToken, deps.NotionBaseURL = n.Token, n.BaseURL
-	}
+	deps := report.Deps{Stdout: env.stdout, Notion: a.cfg.Notion, Log: a.log.With("component", "report")}
 	dests, err := report.NewDestinations(a.cfg.Report, deps)
 	if err != nil {
 		return nil, err

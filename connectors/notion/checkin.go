@@ -72,22 +72,15 @@ func gone(err error) bool {
 
 // findCheckin lists the page's top-level blocks for goalpost's callout.
 func (s *Sink) findCheckin(ctx context.Context, pageID string) (string, error) {
-	pg := &notionapi.Pagination{PageSize: 100}
-	for {
-		resp, err := s.c.api.Block.GetChildren(ctx, notionapi.BlockID(pageID), pg)
-		if err != nil {
-			return "", wrap("list page blocks", err)
+	var found string
+	err := s.c.eachChild(ctx, pageID, func(b notionapi.Block) bool {
+		if c, ok := b.(*notionapi.CalloutBlock); ok && !c.Archived && isCheckin(c.Callout.RichText) {
+			found = string(c.ID)
+			return false
 		}
-		for _, b := range resp.Results {
-			if c, ok := b.(*notionapi.CalloutBlock); ok && !c.Archived && isCheckin(c.Callout.RichText) {
-				return string(c.ID), nil
-			}
-		}
-		if !resp.HasMore || resp.NextCursor == "" {
-			return "", nil
-		}
-		pg.StartCursor = notionapi.Cursor(resp.NextCursor)
-	}
+		return true
+	})
+	return found, err
 }
 
 func isCheckin(rt []notionapi.RichText) bool {
@@ -105,19 +98,17 @@ func (s *Sink) updateCheckin(ctx context.Context, blockID string, text []notiona
 }
 
 func (s *Sink) appendCheckin(ctx context.Context, pageID string, text []notionapi.RichText) (string, error) {
-	resp, err := s.c.api.Block.AppendChildren(ctx, notionapi.BlockID(pageID), &notionapi.AppendBlockChildrenRequest{
-		Children: []notionapi.Block{&notionapi.CalloutBlock{
-			BasicBlock: notionapi.BasicBlock{Object: "block", Type: notionapi.BlockTypeCallout},
-			Callout:    notionapi.Callout{RichText: text, Icon: &notionapi.Icon{Type: "emoji", Emoji: &checkinIcon}},
-		}},
-	})
+	ids, err := s.c.AppendChildren(ctx, pageID, []notionapi.Block{&notionapi.CalloutBlock{
+		BasicBlock: notionapi.BasicBlock{Object: "block", Type: notionapi.BlockTypeCallout},
+		Callout:    notionapi.Callout{RichText: text, Icon: &notionapi.Icon{Type: "emoji", Emoji: &checkinIcon}},
+	}})
 	if err != nil {
-		return "", wrap("append check-in", err)
+		return "", fmt.Errorf("append check-in: %w", err)
 	}
-	if len(resp.Results) == 0 {
+	if len(ids) == 0 {
 		return "", errors.New("append check-in: no block in the answer")
 	}
-	return string(resp.Results[0].GetID()), nil
+	return ids[0], nil
 }
 
 // checkinText is the callout: the marker, the week, "Current X / Target Y",

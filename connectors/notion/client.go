@@ -31,11 +31,13 @@ const maxResponse = 16 << 20
 // hand-built requests where the library is unsafe (page updates: it always
 // sends "archived": false, which restores a trashed page) or brittle (page
 // reads: it rejects a whole page when one property has a type it does not
-// know). All requests share one http.Client whose transport spaces them with
-// a token bucket (requests_per_second per token) and retries 429, 529, 409
-// and 5xx answers (HTML 502s included) honouring Retry-After, rebuilding the
-// body; notionapi's own retry, which resends an empty body, is off. It is
-// safe for concurrent use and does no I/O until called.
+// know). It is the only code that talks to Notion: the key-result sink, the
+// goals database and the weekly report's pages all go through it. All
+// requests share one http.Client whose transport spaces them with a token
+// bucket (requests_per_second per token) and retries as Classify says,
+// honouring Retry-After and rebuilding the body; notionapi's own retry,
+// which resends an empty body, is off. It is safe for concurrent use and
+// does no I/O until called.
 type Client struct {
 	api   *notionapi.Client
 	hc    *http.Client
@@ -117,14 +119,35 @@ func NewClient(cfg *Config, hc *http.Client, log *slog.Logger, opts ...Option) (
 	return c, nil
 }
 
-// Classify is the transport.Classifier for Notion: 429 rate_limited, 529
-// service_overload, 409 conflict_error and 5xx (except 501), whatever the
-// body, are retried, waiting for Retry-After when given.
+// Classify is the transport.Classifier for Notion, the one retry policy of
+// every request goalpost sends it (the key-result sink, goals, the weekly
+// report's pages). 429 rate_limited, 529 service_overload and 409
+// conflict_error say the request was not applied: they are always retried,
+// waiting for Retry-After when given. 5xx answers (except 501), whatever
+// the body, are retried too, except for the two requests that create
+// something (POST /pages, PATCH /blocks/{id}/children): a 5xx may come
+// after Notion applied them, and a blind retry would duplicate the page or
+// its blocks. Their callers look before creating again (ChildPage,
+// CountChildren, the check-in's find-or-append).
 func Classify(resp *http.Response, peek func() []byte) transport.Decision {
-	if resp.StatusCode == http.StatusConflict {
+	switch resp.StatusCode {
+	case http.StatusConflict, http.StatusTooManyRequests, 529:
 		return transport.Decision{Retry: true}
 	}
+	if creates(resp.Request) {
+		return transport.Decision{}
+	}
 	return transport.Default(resp, peek)
+}
+
+// creates reports whether req creates a page or blocks.
+func creates(req *http.Request) bool {
+	if req == nil {
+		return false
+	}
+	p := strings.TrimSuffix(req.URL.Path, "/")
+	return (req.Method == http.MethodPost && strings.HasSuffix(p, "/pages")) ||
+		(req.Method == http.MethodPatch && strings.HasSuffix(p, "/children"))
 }
 
 // rebase sends requests notionapi addresses to api.notion.com to the

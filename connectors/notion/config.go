@@ -198,12 +198,14 @@ func or(s, def string) string {
 
 // validID reports whether id looks like a Notion id (a UUID, dashes optional).
 func validID(id string) bool {
-	_, err := normID(id)
+	_, err := ParseID(id)
 	return err == nil
 }
 
-// normID returns id in dashed lowercase form.
-func normID(id string) (string, error) {
+// ParseID returns a Notion id (32 hex digits, dashes optional) in dashed
+// lowercase form. It is goalpost's one Notion id normalizer: config checks
+// elsewhere (report destinations) use it too.
+func ParseID(id string) (string, error) {
 	h := strings.ToLower(strings.ReplaceAll(id, "-", ""))
 	if len(h) != 32 || strings.Trim(h, "0123456789abcdef") != "" {
 		return "", fmt.Errorf("%q is not a Notion id", id)

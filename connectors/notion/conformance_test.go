@@ -3,6 +3,7 @@ package notion
 import (
 	"encoding/json"
 	"net/http"
+	"net/http/httptest"
 	"os"
 	"path/filepath"
 	"strings"
@@ -116,4 +117,34 @@ func mustTime(s string) (t time.Time) {
 		panic(err)
 	}
 	return t
+}
+
+// TestConformanceChildrenPagination: block-children pages recorded from
+// the real API (three pages of two) are read through notionapi with our
+// pagination (CountChildren, ChildPage, the check-in lookup).
+func TestConformanceChildrenPagination(t *testing.T) {
+	files := []string{"block.children.page1.has_more-true.json", "block.children.page2.has_more-true.json", "block.children.page3.has_more-false.json"}
+	var bodies [][]byte
+	for _, name := range files {
+		bodies = append(bodies, fixture(t, name))
+	}
+	cursors := map[string]int{"": 0, "393abc1e-edcd-817b-900d-c75ec8d2f272": 1, "393abc1e-edcd-81d2-b73d-feaa29f12025": 2}
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		i, ok := cursors[r.URL.Query().Get("start_cursor")]
+		if !ok || r.URL.Path != "/v1/blocks/393abc1e-edcd-814b-aee5-cf69471e5a43/children" {
+			http.NotFound(w, r)
+			return
+		}
+		w.Header().Set("Content-Type", "application/json")
+		_, _ = w.Write(bodies[i])
+	}))
+	defer srv.Close()
+	c, err := NewClient(&Config{BaseURL: srv.URL + "/v1/", Token: "secret_x"}, nil, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	count, err := c.CountChildren(t.Context(), "393abc1e-edcd-814b-aee5-cf69471e5a43")
+	if err != nil || count != 5 {
+		t.Fatalf("count = %d, %v; want the 5 paragraphs across 3 pages", count, err)
+	}
 }

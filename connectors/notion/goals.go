@@ -29,7 +29,7 @@ type Goal struct {
 // nothing is half-applied. It blocks for one query per 100 rows, within the
 // client's rate limit.
 func LoadGoals(ctx context.Context, c *Client, g GoalsConfig) (map[string]Goal, error) {
-	db, err := normID(g.DatabaseID)
+	db, err := ParseID(g.DatabaseID)
 	if err != nil {
 		return nil, fmt.Errorf("notion goals: database_id: %w", err)
 	}

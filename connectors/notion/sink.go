@@ -79,7 +79,7 @@ func PageID(target outbox.Target) (string, error) {
 	if m == nil {
 		return "", permanent("notion: target %s: no page id", target)
 	}
-	return normID(m[1])
+	return ParseID(m[1])
 }
 
 // Write sets the key result's properties on its page and updates the
