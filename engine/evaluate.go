@@ -322,10 +322,14 @@ func sourcesOfKinds(kinds []string) []string {
 	for _, k := range kinds {
 		noun, _, _ := strings.Cut(k, ".")
 		switch noun {
-		case "pull_request", "change", "release":
+		case "pull_request", "change":
+			seen[event.SourceGitHub], seen[event.SourceGitLab] = true, true
+		case "release":
 			seen[event.SourceGitHub] = true
 		case "deployment":
-			seen[event.SourceGitHub], seen[event.SourceDeploy] = true, true
+			seen[event.SourceGitHub], seen[event.SourceGitLab], seen[event.SourceDeploy] = true, true, true
+		case "incident":
+			seen[event.SourcePagerDuty], seen[event.SourceIncidentIO] = true, true
 		case "issue", "project":
 			for _, s := range []string{event.SourceJira, event.SourceLinear, event.SourceAsana, event.SourceTrello} {
 				seen[s] = true
@@ -358,7 +362,8 @@ func (e *Engine) failing(sources []string) []string {
 
 // sourceNames are the sources connectors publish from.
 func sourceNames() []string {
-	return []string{event.SourceAsana, event.SourceDeploy, event.SourceGitHub, event.SourceJira, event.SourceLinear, event.SourceTrello}
+	return []string{event.SourceAsana, event.SourceDeploy, event.SourceGitHub, event.SourceGitLab, event.SourceIncidentIO,
+		event.SourceJira, event.SourceLinear, event.SourcePagerDuty, event.SourceTrello}
 }
 
 func unitEvidence(rows []store.UnitRow) []rules.Evidence {

@@ -9,6 +9,7 @@ import (
 	"github.com/goalpost/goalpost/connectors/asana"
 	"github.com/goalpost/goalpost/connectors/deploy"
 	"github.com/goalpost/goalpost/connectors/github"
+	"github.com/goalpost/goalpost/connectors/gitlab"
 	"github.com/goalpost/goalpost/connectors/jira"
 	"github.com/goalpost/goalpost/connectors/linear"
 )
@@ -31,6 +32,19 @@ func (a *app) buildConnectors() error {
 				return err
 			}
 			a.webhooks["github"] = wh
+		}
+	}
+	if c := a.cfg.GitLab; c != nil {
+		log := a.log.With("source", "gitlab")
+		src, err := gitlab.NewSource(c, a.pub, a.store, log)
+		if err != nil {
+			return fmt.Errorf("gitlab: %w", err)
+		}
+		if err := a.addSource("gitlab", c.WebhookSecret.IsSet(),
+			func() (poller, error) { return src, nil },
+			// The webhook shares the poller's attribution and API client.
+			func() (http.Handler, error) { return gitlab.NewWebhook(c, a.pub, log, gitlab.WithSource(src)) }); err != nil {
+			return err
 		}
 	}
 	if d := a.cfg.Deploy; d != nil {

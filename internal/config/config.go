@@ -17,6 +17,7 @@ import (
 	"github.com/goalpost/goalpost/connectors/asana"
 	"github.com/goalpost/goalpost/connectors/deploy"
 	"github.com/goalpost/goalpost/connectors/github"
+	"github.com/goalpost/goalpost/connectors/gitlab"
 	"github.com/goalpost/goalpost/connectors/jira"
 	"github.com/goalpost/goalpost/connectors/linear"
 	"github.com/goalpost/goalpost/connectors/notion"
@@ -41,6 +42,7 @@ type Config struct {
 	Engine EngineConfig    `toml:"engine"`
 
 	GitHub *github.Config `toml:"github"`
+	GitLab *gitlab.Config `toml:"gitlab"`
 	Deploy *deploy.Config `toml:"deploy"`
 	Jira   *jira.Config   `toml:"jira"`
 	Linear *linear.Config `toml:"linear"`
@@ -146,6 +148,7 @@ func (c *Config) validateSections() []error {
 		set  bool
 	}{
 		{"github", c.GitHub, c.GitHub != nil},
+		{"gitlab", c.GitLab, c.GitLab != nil},
 		{"deploy", c.Deploy, c.Deploy != nil},
 		{"jira", c.Jira, c.Jira != nil},
 		{"linear", c.Linear, c.Linear != nil},
@@ -174,6 +177,9 @@ func (c *Config) validateBaseURLs() []error {
 	urls := map[string]string{}
 	if c.GitHub != nil {
 		urls["github.base_url"] = c.GitHub.BaseURL
+	}
+	if c.GitLab != nil {
+		urls["gitlab.base_url"] = c.GitLab.BaseURL
 	}
 	if c.Jira != nil {
 		urls["jira.base_url"] = c.Jira.BaseURL

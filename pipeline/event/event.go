@@ -18,6 +18,10 @@ const (
 	SourceDeploy = "deploy"
 	SourceAsana  = "asana"
 	SourceTrello = "trello"
+	SourceGitLab = "gitlab"
+	// Incident sources.
+	SourcePagerDuty  = "pagerduty"
+	SourceIncidentIO = "incidentio"
 )
 
 // Kinds. A kind is "<noun>.<verb>"; connectors may add kinds of their own.
@@ -44,6 +48,14 @@ const (
 	// labels, links or numbers): the engine takes the issue out of every
 	// ratio total, while counts already made from its earlier events stand.
 	KindIssueDeleted = "issue.deleted"
+	// KindIncidentOpened and KindIncidentResolved are an incident's start
+	// and end (PagerDuty, incident.io). Both carry Attrs "service" (the
+	// incident tool's service name), "severity" and, when the
+	// [incidents.services] map names them, "repos" (comma-separated) and
+	// "team"; Repo is the first mapped repository. A resolved incident
+	// carries Numbers "restore_seconds" (resolved − opened).
+	KindIncidentOpened   = "incident.opened"
+	KindIncidentResolved = "incident.resolved"
 )
 
 // Event is one normalized fact. The ID is the dedupe key: the same fact seen

@@ -8,6 +8,7 @@ import (
 	"crypto/hmac"
 	"crypto/sha256"
 	"encoding/hex"
+	"encoding/json"
 	"errors"
 	"io"
 	"net/http"
@@ -56,4 +57,17 @@ func VerifyHex(secret, body []byte, sig string) bool {
 func VerifyPrefixed(secret, body []byte, header string) bool {
 	sig, ok := strings.CutPrefix(header, "sha256=")
 	return ok && VerifyHex(secret, body, sig)
+}
+
+// Reply answers with status and a small JSON body {"status": msg}.
+func Reply(w http.ResponseWriter, status int, msg string) {
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(status)
+	_ = json.NewEncoder(w).Encode(map[string]string{"status": msg})
+}
+
+// EqualToken compares a shared secret token with the one a request sent,
+// in constant time; an empty token never matches.
+func EqualToken(want, got string) bool {
+	return got != "" && hmac.Equal([]byte(want), []byte(got))
 }

@@ -1,0 +1,109 @@
+package gitlab
+
+import (
+	"context"
+	"slices"
+	"testing"
+
+	"github.com/goalpost/goalpost/pipeline/event"
+)
+
+// TestAttribution: which merge requests each successful production
+// deployment shipped, the GitHub connector's cases on GitLab.
+func TestAttribution(t *testing.T) {
+	tests := []struct {
+		name  string
+		since string
+		limit int
+		run   func(e *env) map[int64][]int // deployment id → want shipped iids
+	}{
+		{"batched deploys ship every merge since the last", "", 0, func(e *env) map[int64][]int {
+			e.deploy(1, e.head, "success")
+			e.merge("one", false)
+			e.merge("two", false)
+			e.deploy(2, e.head, "success")
+			e.merge("three", false)
+			e.deploy(3, e.head, "success")
+			return map[int64][]int{1: nil, 2: {1, 2}, 3: {3}}
+		}},
+		{"a failed deploy between two successes ships nothing", "", 0, func(e *env) map[int64][]int {
+			e.deploy(1, e.head, "success")
+			e.merge("one", false)
+			e.deploy(2, e.head, "failed")
+			e.merge("two", false)
+			e.deploy(3, e.head, "success")
+			return map[int64][]int{1: nil, 3: {1, 2}}
+		}},
+		{"a redeploy of the same sha ships nothing", "", 0, func(e *env) map[int64][]int {
+			e.deploy(1, e.head, "success")
+			e.merge("one", false)
+			e.deploy(2, e.head, "success")
+			e.deploy(3, e.head, "success")
+			return map[int64][]int{2: {1}, 3: nil}
+		}},
+		{"squash and merge commits", "", 0, func(e *env) map[int64][]int {
+			e.deploy(1, e.head, "success")
+			e.merge("squashed", true)
+			e.merge("merged", false)
+			e.deploy(2, e.head, "success")
+			return map[int64][]int{2: {1, 2}}
+		}},
+		{"the first deploy after since ships what merged since", "2026-07-01", 0, func(e *env) map[int64][]int {
+			e.merge("one", false)
+			e.merge("two", true)
+			e.deploy(1, e.head, "success")
+			return map[int64][]int{1: {1, 2}}
+		}},
+		{"a range over the compare limit is listed page by page", "", 2, func(e *env) map[int64][]int {
+			e.deploy(1, e.head, "success")
+			for range 3 {
+				e.merge("change", false)
+			}
+			e.deploy(2, e.head, "success")
+			return map[int64][]int{2: {1, 2, 3}}
+		}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			e := newEnv(t, func(c *Config) { c.Since = tt.since })
+			if tt.limit > 0 {
+				e.fake.SetCompareLimit(tt.limit)
+			}
+			want := tt.run(e)
+			e.poll()
+			for id, iids := range want {
+				if got := e.shippedBy(id); !slices.Equal(got, iids) {
+					t.Errorf("deployment %d shipped %v, want %v", id, got, iids)
+				}
+			}
+			shipped := e.pub.kind(event.KindChangeShipped)
+			for _, ev := range shipped {
+				if ev.Source != event.SourceGitLab || ev.Repo != testProject || ev.Numbers["lead_time_seconds"] <= 0 {
+					t.Errorf("change.shipped %+v", ev)
+				}
+			}
+		})
+	}
+}
+
+// TestAttributionWithoutIndex: a deploy reported by webhook before any poll
+// resolves its commits through "merge requests of a commit".
+func TestAttributionWithoutIndex(t *testing.T) {
+	e := newEnv(t, nil)
+	ctx := context.Background()
+	base := deploy{Key: "1", Project: testProject, Environment: "production", SHA: e.head, Succeeded: true, At: e.now}
+	must(t, e.src.att.publish(ctx, base, e.src.since()))
+	e.merge("one", true)
+	e.merge("two", false)
+	d := deploy{Key: "2", Project: testProject, Environment: "production", SHA: e.head, Succeeded: true, At: e.now,
+		Attrs: map[string]string{"deployment_id": "2"}}
+	must(t, e.src.att.publish(ctx, d, e.src.since()))
+	if got := e.shippedBy(2); !slices.Equal(got, []int{1, 2}) {
+		t.Fatalf("shipped %v", got)
+	}
+	n := e.fake.Requests()
+	must(t, e.src.att.publish(ctx, d, e.src.since())) // reported again: nothing more
+	if e.fake.Requests() != n || len(e.pub.kind(event.KindChangeShipped)) != 2 {
+		t.Fatalf("a second report cost %d requests", e.fake.Requests()-n)
+	}
+}

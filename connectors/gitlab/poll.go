@@ -1,0 +1,158 @@
+package gitlab
+
+import (
+	"context"
+	"strconv"
+	"time"
+
+	gl "gitlab.com/gitlab-org/api/client-go/v2"
+
+	"github.com/goalpost/goalpost/pipeline/event"
+)
+
+// pollMRs reads the project's merge requests updated since its cursor,
+// oldest update first, following GitLab's next-page links (keyset when the
+// server offers them, else offset), never its totals (absent above 10,000).
+// Each page is published before the cursor moves to its last update;
+// updated_after is inclusive, so the boundary item is read again and
+// deduplicated by id.
+func (s *Source) pollMRs(ctx context.Context, p project) error {
+	key := "mrs:" + p.Path
+	from, err := s.cursor(ctx, key)
+	if err != nil {
+		return err
+	}
+	opt := &gl.ListProjectMergeRequestsOptions{
+		State: gl.Ptr("all"), OrderBy: gl.Ptr("updated_at"), Sort: gl.Ptr("asc"), UpdatedAfter: &from,
+	}
+	opt.PerPage = 100
+	opts := []gl.RequestOptionFunc{gl.WithContext(ctx)}
+	for range maxRangePages {
+		page, resp, err := s.api.MergeRequests.ListProjectMergeRequests(p.Path, opt, opts...)
+		if err != nil {
+			return apiErr("merge requests", err)
+		}
+		var evs []event.Event
+		last := from
+		for _, mr := range page {
+			m := newMRInfo(p.Path, mr)
+			if m.merged() {
+				s.att.index.add(m)
+				evs = append(evs, mergedEvents(s.cfg, m, p.DefaultBranch)...)
+			} else {
+				evs = append(evs, m.facts()...)
+			}
+			if mr.UpdatedAt != nil && mr.UpdatedAt.After(last) {
+				last = *mr.UpdatedAt
+			}
+		}
+		if len(evs) > 0 {
+			if err := s.pub.Publish(ctx, evs...); err != nil {
+				return apiErr("publish", err)
+			}
+		}
+		if last.After(from) {
+			if err := s.setCursor(ctx, key, last); err != nil {
+				return err
+			}
+		}
+		next, ok := gl.WithNext(resp)
+		if !ok {
+			return nil
+		}
+		opts = []gl.RequestOptionFunc{gl.WithContext(ctx), next}
+	}
+	return nil
+}
+
+// pollDeployments reads the project's deployments updated since its
+// cursor, oldest update first, and publishes each finished production one
+// (success: attributed; failed) in that order, moving the cursor after each.
+func (s *Source) pollDeployments(ctx context.Context, p project) error {
+	key := "deployments:" + p.Path
+	from, err := s.cursor(ctx, key)
+	if err != nil {
+		return err
+	}
+	st := s.cfg.settingsFor(p.Path)
+	opt := &gl.ListProjectDeploymentsOptions{OrderBy: gl.Ptr("updated_at"), Sort: gl.Ptr("asc"), UpdatedAfter: &from}
+	if envs := st.Environments; len(envs) == 1 && !hasMeta(envs[0]) {
+		opt.Environment = &envs[0]
+	} else if len(envs) == 0 {
+		opt.Environment = gl.Ptr(DefaultEnvironment)
+	}
+	opt.PerPage = 100
+	opts := []gl.RequestOptionFunc{gl.WithContext(ctx)}
+	for range maxRangePages {
+		page, resp, err := s.api.Deployments.ListProjectDeployments(p.Path, opt, opts...)
+		if err != nil {
+			return apiErr("deployments", err)
+		}
+		for _, dep := range page {
+			if d, ok := deploymentDeploy(p.Path, st, dep); ok {
+				if err := s.att.publish(ctx, d, s.cfg.since()); err != nil {
+					return err
+				}
+			}
+			if dep.UpdatedAt != nil && dep.UpdatedAt.After(from) {
+				from = *dep.UpdatedAt
+				if err := s.setCursor(ctx, key, from); err != nil {
+					return err
+				}
+			}
+		}
+		next, ok := gl.WithNext(resp)
+		if !ok {
+			return nil
+		}
+		opts = []gl.RequestOptionFunc{gl.WithContext(ctx), next}
+	}
+	return nil
+}
+
+// deploymentDeploy is the finished production deploy a deployment is, if
+// it is one.
+func deploymentDeploy(path string, st settings, dep *gl.Deployment) (deploy, bool) {
+	if dep.Environment == nil || !st.isProduction(dep.Environment.Name) || (dep.Status != "success" && dep.Status != "failed") {
+		return deploy{}, false
+	}
+	at := orTime(dep.Deployable.FinishedAt, dep.UpdatedAt)
+	if at.IsZero() {
+		return deploy{}, false
+	}
+	id := strconv.FormatInt(dep.ID, 10)
+	d := deploy{
+		Key: id, Project: path, Environment: dep.Environment.Name, SHA: dep.SHA, Succeeded: dep.Status == "success",
+		At: at, Attrs: map[string]string{"deployment_id": id, "ref": dep.Ref},
+	}
+	if dep.User != nil {
+		d.Actor = dep.User.Username
+	}
+	if dep.Deployable.ID != 0 && dep.Deployable.Pipeline.WebURL != "" {
+		d.URL = dep.Deployable.Pipeline.WebURL
+	}
+	return d, true
+}
+
+func hasMeta(glob string) bool {
+	for _, c := range glob {
+		if c == '*' || c == '?' || c == '[' || c == '\\' {
+			return true
+		}
+	}
+	return false
+}
+
+// fetchMR reads one merge request (the webhook's merge payload lacks the
+// author's username when someone else merged, merged_at and the squash
+// commit).
+func (s *Source) fetchMR(ctx context.Context, path string, iid int64) (mrInfo, error) {
+	mr, _, err := s.api.MergeRequests.GetMergeRequest(path, iid, nil, gl.WithContext(ctx))
+	if err != nil {
+		return mrInfo{}, apiErr("merge request "+path+"!"+strconv.FormatInt(iid, 10), err)
+	}
+	return newMRInfo(path, &mr.BasicMergeRequest), nil
+}
+
+// since is the configured history start, for the webhook.
+func (s *Source) since() time.Time { return s.cfg.since() }

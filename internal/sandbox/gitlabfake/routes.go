@@ -1,0 +1,206 @@
+package gitlabfake
+
+import (
+	"encoding/json"
+	"fmt"
+	"net/http"
+	"net/url"
+	"slices"
+	"strconv"
+	"strings"
+	"time"
+)
+
+// route dispatches on the escaped path (project ids are URL-encoded paths).
+func (f *Fake) route(w http.ResponseWriter, r *http.Request) {
+	rest, ok := strings.CutPrefix(r.URL.EscapedPath(), "/api/v4/")
+	if !ok || r.Method != http.MethodGet {
+		fail(w, http.StatusNotFound, "404 Not Found")
+		return
+	}
+	seg := strings.Split(rest, "/")
+	for i, s := range seg {
+		seg[i], _ = url.PathUnescape(s)
+	}
+	if len(seg) == 3 && seg[0] == "groups" && seg[2] == "projects" {
+		f.groupProjects(w, r, seg[1])
+		return
+	}
+	if len(seg) < 2 || seg[0] != "projects" {
+		fail(w, http.StatusNotFound, "404 Not Found")
+		return
+	}
+	p := f.projects[seg[1]]
+	if p == nil {
+		fail(w, http.StatusNotFound, "404 Project Not Found")
+		return
+	}
+	switch tail := strings.Join(seg[2:], "/"); {
+	case tail == "":
+		writeJSON(w, f.projectJSON(p))
+	case tail == "merge_requests":
+		f.listMRs(w, r, p)
+	case strings.HasPrefix(tail, "merge_requests/"):
+		f.getMR(w, p, strings.TrimPrefix(tail, "merge_requests/"))
+	case tail == "deployments":
+		f.listDeployments(w, r, p)
+	case tail == "repository/compare":
+		f.compare(w, r, p)
+	case tail == "repository/commits":
+		f.listCommits(w, r, p)
+	case len(seg) == 5 && seg[2] == "repository" && seg[3] == "commits":
+		f.getCommit(w, p, seg[4])
+	case len(seg) == 6 && seg[3] == "commits" && seg[5] == "merge_requests":
+		f.mrsOfCommit(w, p, seg[4])
+	default:
+		fail(w, http.StatusNotFound, "404 Not Found")
+	}
+}
+
+func (f *Fake) projectJSON(p *project) map[string]any {
+	return map[string]any{"id": p.ID, "path_with_namespace": p.Path, "default_branch": p.DefaultBranch,
+		"web_url": "https://gitlab.example/" + p.Path}
+}
+
+func (f *Fake) groupProjects(w http.ResponseWriter, r *http.Request, group string) {
+	if _, ok := f.groups[group]; !ok {
+		fail(w, http.StatusNotFound, "404 Group Not Found")
+		return
+	}
+	var out []any
+	for _, path := range f.groups[group] {
+		out = append(out, f.projectJSON(f.projects[path]))
+	}
+	page(w, r, out)
+}
+
+func (f *Fake) listMRs(w http.ResponseWriter, r *http.Request, p *project) {
+	q := r.URL.Query()
+	after, _ := time.Parse(time.RFC3339, q.Get("updated_after"))
+	mrs := slices.Clone(p.mrs)
+	slices.SortStableFunc(mrs, func(a, b *MR) int { return a.UpdatedAt.Compare(b.UpdatedAt) })
+	if q.Get("sort") == "desc" {
+		slices.Reverse(mrs)
+	}
+	var out []any
+	for _, m := range mrs {
+		if m.UpdatedAt.Before(after) || (q.Get("state") != "" && q.Get("state") != "all" && q.Get("state") != m.State) {
+			continue
+		}
+		out = append(out, mrJSON(p, m))
+	}
+	page(w, r, out)
+}
+
+func (f *Fake) getMR(w http.ResponseWriter, p *project, iid string) {
+	for _, m := range p.mrs {
+		if strconv.FormatInt(m.IID, 10) == iid {
+			writeJSON(w, mrJSON(p, m))
+			return
+		}
+	}
+	fail(w, http.StatusNotFound, "404 Not found")
+}
+
+func mrJSON(p *project, m *MR) map[string]any {
+	out := map[string]any{
+		"id": p.ID*100000 + m.IID, "iid": m.IID, "project_id": p.ID, "title": m.Title, "description": m.Description,
+		"state": m.State, "labels": nonNil(m.Labels), "source_branch": m.SourceBranch, "target_branch": m.TargetBranch,
+		"author":     map[string]any{"username": m.Author},
+		"web_url":    fmt.Sprintf("https://gitlab.example/%s/-/merge_requests/%d", p.Path, m.IID),
+		"created_at": stamp(m.CreatedAt), "updated_at": stamp(m.UpdatedAt), "merged_at": stamp(m.MergedAt),
+		"closed_at": stamp(m.ClosedAt), "merge_commit_sha": nullable(m.MergeSHA), "squash_commit_sha": nullable(m.SquashSHA),
+		"sha": m.HeadSHA,
+	}
+	return out
+}
+
+func (f *Fake) listDeployments(w http.ResponseWriter, r *http.Request, p *project) {
+	q := r.URL.Query()
+	after, _ := time.Parse(time.RFC3339, q.Get("updated_after"))
+	if q.Get("updated_after") != "" && q.Get("order_by") != "updated_at" {
+		fail(w, http.StatusBadRequest, "400 Bad request - updated_after requires order_by=updated_at")
+		return
+	}
+	ds := slices.Clone(p.deploys)
+	slices.SortStableFunc(ds, func(a, b *Deployment) int { return a.UpdatedAt.Compare(b.UpdatedAt) })
+	var out []any
+	for _, d := range ds {
+		if d.UpdatedAt.Before(after) || (q.Get("environment") != "" && q.Get("environment") != d.Environment) ||
+			(q.Get("status") != "" && q.Get("status") != d.Status) {
+			continue
+		}
+		out = append(out, map[string]any{
+			"id": d.ID, "iid": d.ID, "ref": d.Ref, "sha": d.SHA, "status": d.Status,
+			"created_at": stamp(d.CreatedAt), "updated_at": stamp(d.UpdatedAt),
+			"user":        map[string]any{"username": d.User},
+			"environment": map[string]any{"id": 1, "name": d.Environment},
+			"deployable":  map[string]any{"id": d.ID + 1000, "status": d.Status, "finished_at": stamp(d.UpdatedAt)},
+		})
+	}
+	page(w, r, out)
+}
+
+func stamp(t time.Time) any {
+	if t.IsZero() {
+		return nil
+	}
+	return t.UTC().Format("2006-01-02T15:04:05.000Z")
+}
+
+func nullable(s string) any {
+	if s == "" {
+		return nil
+	}
+	return s
+}
+
+func nonNil(s []string) []string {
+	if s == nil {
+		return []string{}
+	}
+	return s
+}
+
+// page writes one page of items with GitLab's offset pagination headers.
+func page(w http.ResponseWriter, r *http.Request, items []any) {
+	q := r.URL.Query()
+	per, _ := strconv.Atoi(q.Get("per_page"))
+	if per <= 0 {
+		per = 20
+	}
+	per = min(per, 100)
+	n, _ := strconv.Atoi(q.Get("page"))
+	n = max(n, 1)
+	total := len(items)
+	pages := max((total+per-1)/per, 1)
+	from, to := min((n-1)*per, total), min(n*per, total)
+	h := w.Header()
+	h.Set("X-Page", strconv.Itoa(n))
+	h.Set("X-Per-Page", strconv.Itoa(per))
+	h.Set("X-Total", strconv.Itoa(total))
+	h.Set("X-Total-Pages", strconv.Itoa(pages))
+	if n < pages {
+		h.Set("X-Next-Page", strconv.Itoa(n+1))
+		next := *r.URL
+		nq := next.Query()
+		nq.Set("page", strconv.Itoa(n+1))
+		next.RawQuery = nq.Encode()
+		h.Set("Link", fmt.Sprintf(`<http://%s%s>; rel="next"`, r.Host, next.RequestURI()))
+	} else {
+		h.Set("X-Next-Page", "")
+	}
+	out := items[from:to]
+	if out == nil {
+		out = []any{}
+	}
+	writeJSON(w, out)
+}
+
+func writeJSON(w http.ResponseWriter, v any) { _ = json.NewEncoder(w).Encode(v) }
+
+func fail(w http.ResponseWriter, status int, msg string) {
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(status)
+	writeJSON(w, map[string]string{"message": msg})
+}
