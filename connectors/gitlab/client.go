@@ -45,7 +45,9 @@ func WithSleep(sleep func(context.Context, time.Duration) error) ClientOption {
 }
 
 // WithBaseTransport sets the round tripper under the retrying transport.
-func WithBaseTransport(rt http.RoundTripper) ClientOption { return func(o *clientOptions) { o.base = rt } }
+func WithBaseTransport(rt http.RoundTripper) ClientOption {
+	return func(o *clientOptions) { o.base = rt }
+}
 
 // NewClient builds the client from the configuration; it does no I/O.
 func NewClient(cfg *Config, log *slog.Logger, opts ...ClientOption) (*Client, error) {

@@ -16,7 +16,10 @@ func TestConfigValidate(t *testing.T) {
 	}{
 		{"minimal", func(*Config) {}, ""},
 		{"self-managed under a relative root", func(c *Config) { c.BaseURL = "https://git.acme.example/gitlab/api/v4" }, ""},
-		{"group only", func(c *Config) { c.Projects = nil; c.Groups = []GroupConfig{{Path: "acme/web", Include: []string{"*"}}} }, ""},
+		{"group only", func(c *Config) {
+			c.Projects = nil
+			c.Groups = []GroupConfig{{Path: "acme/web", Include: []string{"*"}}}
+		}, ""},
 		{"no token", func(c *Config) { c.Token = "" }, "token"},
 		{"bad token kind", func(c *Config) { c.TokenKind = "deploy" }, "token_kind"},
 		{"credentials in base_url", func(c *Config) { c.BaseURL = "https://u:p@gitlab.example/api/v4" }, "base_url"},
@@ -51,7 +54,7 @@ func TestSettings(t *testing.T) {
 		Groups:                 []GroupConfig{{Path: "acme", Exclude: []string{"legacy*"}}},
 	}
 	tests := []struct {
-		project, env string
+		project, env  string
 		tracked, prod bool
 	}{
 		{"acme/api", "prod-eu", true, true},

@@ -22,9 +22,9 @@ var errBadPayload = errors.New("bad payload")
 type translated struct {
 	project       string // path_with_namespace ("" when the payload names none)
 	defaultBranch string
-	events  []event.Event
-	deploys []deploy // finished production deploys, to attribute
-	merged  []mrInfo // merged merge requests, for the attribution index
+	events        []event.Event
+	deploys       []deploy // finished production deploys, to attribute
+	merged        []mrInfo // merged merge requests, for the attribution index
 }
 
 // translate decodes a delivery of the given X-Gitlab-Event type (its

@@ -155,4 +155,3 @@ func FuzzTranslate(f *testing.F) {
 		}
 	})
 }
-
