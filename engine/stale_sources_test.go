@@ -13,8 +13,9 @@ func TestSourcesOfKinds(t *testing.T) {
 		want  []string
 	}{
 		{"any kind", nil, all},
-		{"shipped changes", []string{"change.shipped"}, []string{"github"}},
-		{"deploys", []string{"deployment.succeeded"}, []string{"deploy", "github"}},
+		{"shipped changes", []string{"change.shipped"}, []string{"github", "gitlab"}},
+		{"deploys", []string{"deployment.succeeded"}, []string{"deploy", "github", "gitlab"}},
+		{"incidents", []string{"incident.resolved"}, []string{"incidentio", "pagerduty"}},
 		{"issues", []string{"issue.completed", "issue.created"}, []string{"asana", "jira", "linear", "trello"}},
 		{"an unknown kind could come from anywhere", []string{"pull_request.merged", "custom.thing"}, all},
 	}
