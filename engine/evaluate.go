@@ -117,7 +117,7 @@ func targets(res rules.Result) []outbox.Target {
 		out = append(out, outbox.LinearInitiative(res.LinearInitiative))
 	}
 	if res.AsanaGoal != "" {
-		out = append(out, "asana:goal:"+res.AsanaGoal)
+		out = append(out, outbox.AsanaGoal(res.AsanaGoal))
 	}
 	return out
 }

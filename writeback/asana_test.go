@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"github.com/goalpost/goalpost/writeback/outbox"
 	"net/http/httptest"
 	"testing"
 	"time"
@@ -37,7 +38,7 @@ func TestAsanaGoalThroughOutbox(t *testing.T) {
 		r.Status = status
 		body, _ := json.Marshal(r)
 		err := st.InTx(t.Context(), func(tx *store.Tx) error {
-			return tx.EnqueueWrite(t.Context(), store.Write{Target: "asana:goal:7001", KRKey: r.KRKey, Payload: body}, clk.Now())
+			return tx.EnqueueWrite(t.Context(), store.Write{Target: outbox.AsanaGoal("7001"), KRKey: r.KRKey, Payload: body}, clk.Now())
 		})
 		if err != nil {
 			t.Fatal(err)

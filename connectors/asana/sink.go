@@ -6,6 +6,7 @@ import (
 	"encoding/hex"
 	"errors"
 	"fmt"
+	"github.com/goalpost/goalpost/writeback/outbox"
 	"log/slog"
 	"math"
 	"net/url"
@@ -65,18 +66,17 @@ type goal struct {
 	} `json:"current_status_update"`
 }
 
-func parseGoalTarget(target string) (string, error) {
-	g, ok := strings.CutPrefix(target, "asana:goal:")
-	if !ok || !gid.MatchString(g) {
-		return "", permanent(fmt.Errorf("asana: target %q is not asana:goal:<gid>", target))
+func parseGoalTarget(target outbox.Target) (string, error) {
+	if target.Service != outbox.ServiceAsana || target.Kind != "goal" || !gid.MatchString(target.ID) {
+		return "", permanent(fmt.Errorf("asana: target %s is not an Asana goal", target))
 	}
-	return g, nil
+	return target.ID, nil
 }
 
 // Write makes the goal show r (see Sink). Errors with Permanent() true are
 // bad targets, authentication or permission problems and unknown goals;
 // the rest are retryable, after Wait() when Asana asked for one.
-func (s *Sink) Write(ctx context.Context, target string, r rules.Result) error {
+func (s *Sink) Write(ctx context.Context, target outbox.Target, r rules.Result) error {
 	g, err := parseGoalTarget(target)
 	if err != nil {
 		return err
@@ -177,7 +177,7 @@ func StatusText(r rules.Result) string {
 }
 
 // Describe says what Write would send for r, without sending anything.
-func (s *Sink) Describe(target string, r rules.Result) (string, error) {
+func (s *Sink) Describe(target outbox.Target, r rules.Result) (string, error) {
 	g, err := parseGoalTarget(target)
 	if err != nil {
 		return "", err

@@ -17,6 +17,7 @@ const (
 	ServiceNotion = "notion"
 	ServiceLinear = "linear"
 	ServiceReport = "report"
+	ServiceAsana  = "asana"
 )
 
 // Target is where one send goes: a service, a kind of object in it and the
@@ -40,6 +41,9 @@ func LinearProject(id string) Target { return Target{Service: ServiceLinear, Kin
 func LinearInitiative(id string) Target {
 	return Target{Service: ServiceLinear, Kind: "initiative", ID: id}
 }
+
+// AsanaGoal is the target of a key result's Asana goal.
+func AsanaGoal(gid string) Target { return Target{Service: ServiceAsana, Kind: "goal", ID: gid} }
 
 // String is the target's text form, "service:kind:id": the outbox key and
 // what status shows.
