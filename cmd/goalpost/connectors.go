@@ -12,6 +12,7 @@ import (
 	"github.com/goalpost/goalpost/connectors/gitlab"
 	"github.com/goalpost/goalpost/connectors/jira"
 	"github.com/goalpost/goalpost/connectors/linear"
+	"github.com/goalpost/goalpost/connectors/trello"
 )
 
 // buildConnectors wires each configured source: its poller, and its webhook
@@ -95,6 +96,19 @@ func (a *app) buildTaskConnectors() error {
 		a.pollers["asana"] = src
 		if c.Webhooks {
 			if a.webhooks["asana"], err = asana.NewWebhook(c, src.Client(), a.store, a.pub, log); err != nil {
+				return err
+			}
+		}
+	}
+	if c := a.cfg.Trello; c != nil {
+		log := a.log.With("source", "trello")
+		src, err := trello.NewSource(c, a.pub, a.store, log)
+		if err != nil {
+			return err
+		}
+		a.pollers["trello"] = src
+		if c.Secret.IsSet() {
+			if a.webhooks["trello"], err = trello.NewWebhook(c, src.Client(), a.pub, log); err != nil {
 				return err
 			}
 		}

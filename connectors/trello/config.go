@@ -7,6 +7,7 @@ import (
 	"errors"
 	"net/url"
 	"regexp"
+	"slices"
 	"time"
 
 	"github.com/goalpost/goalpost/internal/confval"
@@ -38,9 +39,11 @@ type Config struct {
 	Boards      []Board `toml:"boards"`
 
 	PollInterval   confval.Duration `toml:"poll_interval"`    // default 5m
+	Overlap        confval.Duration `toml:"overlap"`          // default 2m, re-read before the cursor
+	Backfill       confval.Duration `toml:"backfill"`         // default 720h, how far back the first poll reads
+	PageSize       int              `toml:"page_size"`        // actions per request, default 1000 (Trello's maximum)
 	RequestsPer10s int              `toml:"requests_per_10s"` // default 80 (Trello allows 100 per token)
 	BlockedLabels  []string         `toml:"blocked_labels"`   // default ["Blocked"]
-	CanceledLists  []string         `toml:"canceled_lists"`   // list ids whose cards count as canceled
 }
 
 // Board is one [[trello.boards]] entry.
@@ -84,8 +87,47 @@ func (c *Config) Validate() error {
 	if d := c.PollInterval.Duration; d != 0 && d < 30*time.Second {
 		errs = append(errs, confval.Fieldf("poll_interval", "must be at least 30s"))
 	}
+	if c.Overlap.Duration < 0 || c.Backfill.Duration < 0 {
+		errs = append(errs, confval.Fieldf("overlap", "overlap and backfill must not be negative"))
+	}
+	if c.PageSize < 0 || c.PageSize > 1000 {
+		errs = append(errs, confval.Fieldf("page_size", "must be between 1 and 1000"))
+	}
 	if c.RequestsPer10s < 0 || c.RequestsPer10s > 100 {
 		errs = append(errs, confval.Fieldf("requests_per_10s", "must be between 1 and 100 (Trello's per-token limit)"))
 	}
 	return errors.Join(errs...)
+}
+
+// settings are the keys with defaults applied.
+type settings struct {
+	boards        map[string]Board
+	order         []string // board ids in config order
+	interval      time.Duration
+	overlap       time.Duration
+	backfill      time.Duration
+	pageSize      int
+	blockedLabels []string
+}
+
+func (c *Config) settings() settings {
+	s := settings{boards: map[string]Board{}, interval: c.PollInterval.Or(DefaultPollInterval),
+		overlap: c.Overlap.Or(2 * time.Minute), backfill: c.Backfill.Or(30 * 24 * time.Hour),
+		pageSize: c.PageSize, blockedLabels: c.BlockedLabels}
+	for _, b := range c.Boards {
+		s.boards[b.ID] = b
+		s.order = append(s.order, b.ID)
+	}
+	if s.pageSize == 0 {
+		s.pageSize = 1000
+	}
+	if s.blockedLabels == nil {
+		s.blockedLabels = []string{"Blocked"}
+	}
+	return s
+}
+
+// done reports whether list is one of board's done lists.
+func (s settings) done(board, list string) bool {
+	return list != "" && slices.Contains(s.boards[board].DoneLists, list)
 }

@@ -114,12 +114,18 @@ func (s *Server) Addr(ctx context.Context) (string, error) {
 	return s.addr, nil
 }
 
-// webhook wraps a receiver: POST only, body bounded (413 beyond the limit,
-// enforced by http.MaxBytesReader as the receiver reads), responses counted.
+// webhook wraps a receiver: POST (and HEAD, which Trello sends to check a
+// callback URL before creating a webhook; receivers answer it or refuse it),
+// body bounded (413 beyond the limit, enforced by http.MaxBytesReader as
+// the receiver reads), responses counted.
 func webhook(source string, h http.Handler, limit int64, m *metrics.Metrics) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		rec := &statusRecorder{ResponseWriter: w, code: http.StatusOK}
 		defer func() { m.Webhook(source, rec.code) }()
+		if r.Method == http.MethodHead {
+			h.ServeHTTP(rec, r)
+			return
+		}
 		if r.Method != http.MethodPost {
 			rec.Header().Set("Allow", http.MethodPost)
 			http.Error(rec, "method not allowed", http.StatusMethodNotAllowed)

@@ -1,0 +1,213 @@
+package trello
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net/url"
+	"strconv"
+	"sync"
+	"time"
+
+	"github.com/goalpost/goalpost/pipeline/event"
+)
+
+// Publisher stores events durably. Publish returns nil only after the
+// stream has stored every event; it is idempotent by event ID. On error
+// nothing may be assumed stored: the poller keeps its cursor and the
+// webhook answers 5xx so that Trello retries.
+type Publisher interface {
+	Publish(ctx context.Context, evs ...event.Event) error
+}
+
+// CursorStore keeps poll cursors. Cursor returns "" when none is saved.
+type CursorStore interface {
+	Cursor(ctx context.Context, source, key string) (string, error)
+	SetCursor(ctx context.Context, source, key, value string) error
+}
+
+// Option configures a Source.
+type Option func(*options)
+
+type options struct {
+	client []ClientOption
+	now    func() time.Time
+}
+
+// WithClientOptions passes options to the REST client.
+func WithClientOptions(o ...ClientOption) Option {
+	return func(op *options) { op.client = append(op.client, o...) }
+}
+
+// WithClock sets the clock (tests).
+func WithClock(now func() time.Time) Option { return func(o *options) { o.now = now } }
+
+// Source polls each configured board's card actions since the board's
+// cursor (minus the overlap), newest first, paging back with before=, and
+// publishes one event per action that changes a card's state (see
+// mapper.event), with labels and members from one read of the board's
+// cards. A cursor advances only after its events are stored.
+type Source struct {
+	s       settings
+	client  *Client
+	pub     Publisher
+	cursors CursorStore
+	log     *slog.Logger
+	m       mapper
+	now     func() time.Time
+
+	pollMu  sync.Mutex
+	mu      sync.Mutex
+	lastErr error
+}
+
+// NewSource returns a poller for cfg. It does no I/O.
+func NewSource(cfg *Config, pub Publisher, cursors CursorStore, log *slog.Logger, opts ...Option) (*Source, error) {
+	if cfg == nil || pub == nil || cursors == nil || log == nil {
+		return nil, errors.New("trello source: config, publisher, cursor store and logger are required")
+	}
+	if err := cfg.Validate(); err != nil {
+		return nil, fmt.Errorf("trello source: %w", err)
+	}
+	o := options{now: time.Now}
+	for _, opt := range opts {
+		opt(&o)
+	}
+	s := cfg.settings()
+	return &Source{s: s, client: NewClient(cfg.BaseURL, cfg.Key, cfg.Token, cfg.RequestsPer10s, o.client...),
+		pub: pub, cursors: cursors, log: log, m: mapper{s: s}, now: o.now}, nil
+}
+
+// Client is the source's REST client (the webhook reads cards with it:
+// one rate-limit budget per token).
+func (s *Source) Client() *Client { return s.client }
+
+// Run polls now and then every poll_interval until ctx ends.
+func (s *Source) Run(ctx context.Context) error {
+	t := time.NewTicker(s.s.interval)
+	defer t.Stop()
+	for {
+		if err := s.PollOnce(ctx); err != nil && ctx.Err() == nil {
+			s.log.Warn("trello poll failed", "err", err)
+		}
+		select {
+		case <-ctx.Done():
+			return nil
+		case <-t.C:
+		}
+	}
+}
+
+// LastError is the error of the last poll, nil when it succeeded.
+func (s *Source) LastError() error {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.lastErr
+}
+
+// PollOnce polls every board once; a failing board does not stop the
+// others.
+func (s *Source) PollOnce(ctx context.Context) error {
+	s.pollMu.Lock()
+	defer s.pollMu.Unlock()
+	var errs []error
+	for _, b := range s.s.order {
+		if err := s.pollBoard(ctx, b); err != nil {
+			errs = append(errs, fmt.Errorf("trello board %s: %w", b, err))
+		}
+	}
+	err := errors.Join(errs...)
+	s.mu.Lock()
+	s.lastErr = err
+	s.mu.Unlock()
+	return err
+}
+
+func (s *Source) pollBoard(ctx context.Context, board string) error {
+	key := "actions:" + board
+	v, err := s.cursors.Cursor(ctx, event.SourceTrello, key)
+	if err != nil {
+		return err
+	}
+	cursor := s.now().Add(-s.s.backfill)
+	if v != "" {
+		if cursor, err = time.Parse(time.RFC3339Nano, v); err != nil {
+			return fmt.Errorf("cursor %q: %w", v, err)
+		}
+	}
+	acts, err := s.actions(ctx, board, cursor.Add(-s.s.overlap))
+	if err != nil || len(acts) == 0 {
+		return err
+	}
+	cards, err := s.cards(ctx, board)
+	if err != nil {
+		return err
+	}
+	var evs []event.Event
+	newest := cursor
+	for i := range acts {
+		a := &acts[i]
+		if ev, ok := s.m.event(a, cards[a.cardID()]); ok {
+			evs = append(evs, ev)
+		}
+		newest = later(newest, a.Date)
+	}
+	if len(evs) > 0 {
+		if err := s.pub.Publish(ctx, evs...); err != nil {
+			return fmt.Errorf("publish: %w", err)
+		}
+	}
+	if newest.After(cursor) {
+		return s.cursors.SetCursor(ctx, event.SourceTrello, key, newest.UTC().Format(time.RFC3339Nano))
+	}
+	return nil
+}
+
+// actions reads the board's card actions since, all pages (Trello answers
+// newest first; a short page is the last).
+func (s *Source) actions(ctx context.Context, board string, since time.Time) ([]action, error) {
+	q := url.Values{"filter": {actionFilter}, "limit": {strconv.Itoa(s.s.pageSize)},
+		"since": {since.UTC().Format("2006-01-02T15:04:05.000Z")}, "memberCreator_fields": {"username"}}
+	var all []action
+	for {
+		var page []action
+		if err := s.client.Get(ctx, "/boards/"+url.PathEscape(board)+"/actions", q, &page); err != nil {
+			return nil, err
+		}
+		all = append(all, page...)
+		if len(page) < s.s.pageSize {
+			return all, nil
+		}
+		q.Set("before", page[len(page)-1].ID)
+	}
+}
+
+// cards reads every card of the board, archived ones included, by id.
+func (s *Source) cards(ctx context.Context, board string) (map[string]*card, error) {
+	q := cardQuery()
+	q.Set("filter", "all")
+	var list []card
+	if err := s.client.Get(ctx, "/boards/"+url.PathEscape(board)+"/cards", q, &list); err != nil {
+		return nil, err
+	}
+	out := make(map[string]*card, len(list))
+	for i := range list {
+		out[list[i].ID] = &list[i]
+	}
+	return out, nil
+}
+
+func (a *action) cardID() string {
+	if a.Data.Card == nil {
+		return ""
+	}
+	return a.Data.Card.ID
+}
+
+func later(a, b time.Time) time.Time {
+	if b.After(a) {
+		return b
+	}
+	return a
+}
