@@ -16,6 +16,7 @@ import (
 	"github.com/goalpost/goalpost/internal/transport"
 	"github.com/goalpost/goalpost/rules"
 	"github.com/goalpost/goalpost/writeback"
+	"github.com/goalpost/goalpost/writeback/outbox"
 )
 
 const asanaToken = "asana-writeback-test-token"
