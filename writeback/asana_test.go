@@ -4,7 +4,6 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
-	"github.com/goalpost/goalpost/writeback/outbox"
 	"net/http/httptest"
 	"testing"
 	"time"
