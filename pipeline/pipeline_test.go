@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
+	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -88,17 +89,33 @@ func TestPublishDedupesAndConsumerAcksAfterHandle(t *testing.T) {
 	}
 }
 
-func TestPublishRejectsInvalidEvent(t *testing.T) {
+// Events that can never be stored (invalid, over the max payload) are
+// dead-lettered with the reason; their valid siblings are stored, and
+// Publish succeeds so a webhook is not redelivered forever.
+func TestPublishDeadLettersWhatCanNeverBeStored(t *testing.T) {
 	conn, js := startJS(t, t.TempDir(), StreamConfig{})
 	defer conn.Close()
-	bad := ev("")
-	err := NewPublisher(js, nil).Publish(context.Background(), ev("ok"), bad)
-	if err == nil {
-		t.Fatal("want an error for an event without id")
+	huge := ev("huge")
+	huge.Title = strings.Repeat("x", int(conn.NC.MaxPayload())+1)
+	if err := NewPublisher(js, nil).Publish(context.Background(), ev("ok"), ev(""), huge, ev("ok2")); err != nil {
+		t.Fatalf("publish: %v", err)
 	}
-	info, _ := js.Stream(context.Background(), "GOALPOST_EVENTS")
-	if si, _ := info.Info(context.Background()); si.State.Msgs != 0 {
-		t.Fatalf("stream has %d messages; an invalid batch must publish nothing", si.State.Msgs)
+	count := func(stream string) uint64 {
+		s, err := js.Stream(context.Background(), stream)
+		if err != nil {
+			t.Fatal(err)
+		}
+		si, err := s.Info(context.Background())
+		if err != nil {
+			t.Fatal(err)
+		}
+		return si.State.Msgs
+	}
+	if n := count("GOALPOST_EVENTS"); n != 2 {
+		t.Errorf("events stream has %d messages, want the 2 valid ones", n)
+	}
+	if n := count("GOALPOST_EVENTS_DLQ"); n != 2 {
+		t.Errorf("dead-letter stream has %d messages, want the 2 rejected ones", n)
 	}
 }
 

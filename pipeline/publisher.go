@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"strings"
 
 	"github.com/nats-io/nats.go"
 	"github.com/nats-io/nats.go/jetstream"
@@ -24,26 +25,27 @@ func NewPublisher(js jetstream.JetStream, m *metrics.Metrics) *Publisher {
 	return &Publisher{js: js, metrics: m}
 }
 
-// Publish validates and publishes evs, with Nats-Msg-Id set to each event's
-// ID so the server drops a fact it already has. It returns nil only after the
-// stream acknowledged (stored) every event; on error some events may have
-// been stored, and publishing again is safe (idempotent by ID). It blocks
-// until the acks arrive or ctx ends. An invalid event fails the whole call
-// before anything is sent.
+// Publish publishes evs, with Nats-Msg-Id set to each event's ID so the
+// server drops a fact it already has. An event that can never be stored
+// (invalid, or larger than the server's max payload) is not sent to the
+// events stream: it goes to the dead-letter subject goalpost.dlq.rejected.
+// <source> with the reason in a Goalpost-Error header, is counted and
+// logged by the caller's metrics, and does not hold back its siblings
+// (a webhook is not retried forever for it). Publish returns nil only
+// after the stream acknowledged every storable event and every rejected
+// one was dead-lettered; on error some may have been stored, and
+// publishing again is safe (idempotent by ID). It blocks until the acks
+// arrive or ctx ends.
 func (p *Publisher) Publish(ctx context.Context, evs ...event.Event) error {
+	limit := p.maxPayload()
 	msgs := make([]*nats.Msg, 0, len(evs))
+	var rejected []string // sources of the dead-lettered events
 	for i := range evs {
-		ev := evs[i]
-		ev.Normalize()
-		if err := ev.Validate(); err != nil {
-			return fmt.Errorf("publish: %w", err)
+		m, source := p.message(evs[i], limit)
+		if source != "" {
+			rejected = append(rejected, source)
 		}
-		data, err := json.Marshal(ev)
-		if err != nil {
-			return fmt.Errorf("publish %s: encode: %w", ev.ID, err)
-		}
-		msgs = append(msgs, &nats.Msg{Subject: ev.Subject(EventsPrefix), Data: data, Header: nats.Header{}})
-		msgs[len(msgs)-1].Header.Set(jetstream.MsgIDHeader, ev.ID)
+		msgs = append(msgs, m)
 	}
 	futures := make([]jetstream.PubAckFuture, 0, len(msgs))
 	for _, m := range msgs {
@@ -66,8 +68,75 @@ func (p *Publisher) Publish(ctx context.Context, evs ...event.Event) error {
 	if err := errors.Join(errs...); err != nil {
 		return err
 	}
-	for _, ev := range evs {
-		p.metrics.EventIn(ev.Source, 1)
+	for _, m := range msgs {
+		if m.Header.Get(rejectedHeader) == "" {
+			p.metrics.EventIn(m.Header.Get(sourceHeader), 1)
+		}
+	}
+	for _, source := range rejected {
+		p.metrics.DeadLettered(source)
 	}
 	return nil
+}
+
+// Headers of published messages.
+const (
+	sourceHeader   = "Goalpost-Source"
+	rejectedHeader = "Goalpost-Error"
+	// headerRoom is kept below the max payload for the headers.
+	headerRoom = 1024
+)
+
+// maxPayload is the largest message body the server takes.
+func (p *Publisher) maxPayload() int64 {
+	if nc := p.js.Conn(); nc != nil && nc.MaxPayload() > headerRoom {
+		return nc.MaxPayload() - headerRoom
+	}
+	return 1<<20 - headerRoom // NATS's default
+}
+
+// message is ev's message on the events stream, or, when ev can never be
+// stored there, its dead-letter message and ev's source (for counting).
+func (p *Publisher) message(ev event.Event, limit int64) (*nats.Msg, string) {
+	ev.Normalize()
+	var reason error
+	data, err := json.Marshal(ev)
+	switch {
+	case err != nil:
+		reason = fmt.Errorf("encode: %w", err)
+	case ev.Validate() != nil:
+		reason = ev.Validate()
+	case int64(len(data)) > limit:
+		reason = fmt.Errorf("event is %d bytes, over the stream's max payload of %d", len(data), limit)
+	}
+	if reason == nil {
+		m := &nats.Msg{Subject: ev.Subject(EventsPrefix), Data: data, Header: nats.Header{}}
+		m.Header.Set(jetstream.MsgIDHeader, ev.ID)
+		m.Header.Set(sourceHeader, ev.Source)
+		return m, ""
+	}
+	source := subjectToken(ev.Source)
+	if int64(len(data)) > limit || err != nil {
+		data, _ = json.Marshal(map[string]any{"id": ev.ID, "source": ev.Source, "kind": ev.Kind, "unit": ev.Unit, "bytes": len(data)})
+	}
+	m := &nats.Msg{Subject: DeadLetterPrefix + ".rejected." + source, Data: data, Header: nats.Header{}}
+	m.Header.Set(rejectedHeader, truncate(fmt.Sprintf("rejected %s: %v", ev.ID, reason), 1000))
+	if ev.ID != "" {
+		m.Header.Set(jetstream.MsgIDHeader, "rejected:"+ev.ID)
+	}
+	return m, source
+}
+
+// subjectToken makes s usable as one subject token ("unknown" when empty).
+func subjectToken(s string) string {
+	s = strings.Map(func(r rune) rune {
+		if r <= ' ' || r == '.' || r == '*' || r == '>' || r > '~' {
+			return '_'
+		}
+		return r
+	}, s)
+	if s == "" {
+		return "unknown"
+	}
+	return s
 }

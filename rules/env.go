@@ -61,6 +61,9 @@ func NewEnv(ev *event.Event, team string) *Env {
 		Environment: ev.Environment, SHAs: ev.SHAs, Numbers: ev.Numbers, Attrs: ev.Attrs,
 		ShippedCount: len(ev.Shipped),
 	}
+	if n, ok := ev.Numbers["shipped_count"]; ok && int(n) > e.ShippedCount {
+		e.ShippedCount = int(n) // a deploy event lists at most event.MaxShippedListed changes
+	}
 	e.HasLabel = func(name string) bool {
 		return slices.ContainsFunc(e.Labels, func(l string) bool { return strings.EqualFold(l, name) })
 	}

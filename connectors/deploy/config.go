@@ -34,6 +34,9 @@ func (c *Config) Validate() error {
 	if !c.Secret.IsSet() {
 		errs = append(errs, confval.Fieldf("secret", "required"))
 	}
+	if err := confval.WebhookSecret("secret", c.Secret.Reveal()); err != nil {
+		errs = append(errs, err)
+	}
 	for i, g := range c.ProductionEnvironments {
 		if _, err := path.Match(g, ""); err != nil || g == "" {
 			errs = append(errs, confval.Fieldf(fmt.Sprintf("production_environments[%d]", i), "bad glob %q", g))

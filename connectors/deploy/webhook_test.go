@@ -190,8 +190,11 @@ func TestConfig(t *testing.T) {
 	if err := (&Config{Secret: "s", ProductionEnvironments: []string{"[x"}}).Validate(); err == nil {
 		t.Fatal("bad glob accepted")
 	}
-	if err := (&Config{Secret: "s"}).Validate(); err != nil {
+	if err := (&Config{Secret: "a-secret-of-16+-bytes"}).Validate(); err != nil {
 		t.Fatal(err)
+	}
+	if err := (&Config{Secret: "fifteen-bytes!!"}).Validate(); err == nil || !strings.Contains(err.Error(), "at least 16") {
+		t.Fatalf("a 15-byte secret: %v", err)
 	}
 }
 

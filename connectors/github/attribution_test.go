@@ -1,6 +1,7 @@
 package github
 
 import (
+	"encoding/json"
 	"context"
 	"fmt"
 	"slices"
@@ -319,5 +320,45 @@ func TestAttributionOutOfOrderAndUnknownSHA(t *testing.T) {
 	must(t, e.src.PublishDeploy(ctx, gone))
 	if ev := get("ci-4"); ev.Attrs["attribution"] != "unresolvable" {
 		t.Fatalf("force-pushed base: %+v", ev.Attrs)
+	}
+}
+
+// A first production deploy that ships 5,000 PRs, by poll and by webhook:
+// every PR gets its change.shipped, the deploy event counts them all, and
+// no event is larger than NATS's default max payload (1 MB).
+func TestDeployShipping5000PRs(t *testing.T) {
+	if testing.Short() {
+		t.Skip("5,000 merges")
+	}
+	const prs = 5000
+	for _, by := range []string{"poll", "webhook"} {
+		t.Run(by, func(t *testing.T) {
+			e := newEnv(t, nil)
+			e.deploy("production", e.head(), "success")
+			e.poll()
+			for i := range prs {
+				e.merge(fmt.Sprintf("change %d with a title of a usual length, AUTH-%d", i, i), "alice")
+			}
+			id := e.deploy("production", e.head(), "in_progress", "success")
+			if by == "webhook" {
+				if code := e.deliver("deployment_status", "d-big", e.statusPayload(id)); code != 200 {
+					t.Fatalf("webhook answered %d", code)
+				}
+			} else {
+				e.poll()
+			}
+			if n := len(e.pub.kind(event.KindChangeShipped)); n != prs {
+				t.Fatalf("%d change.shipped, want %d", n, prs)
+			}
+			dep, _ := e.pub.get(fmt.Sprintf("github:deploy:%s:%d:succeeded", testRepo, id))
+			if dep.Numbers["shipped_count"] != prs || len(dep.Shipped) != event.MaxShippedListed {
+				t.Errorf("deploy event: shipped_count %v, %d listed", dep.Numbers["shipped_count"], len(dep.Shipped))
+			}
+			for _, ev := range e.pub.all() {
+				if b, _ := json.Marshal(ev); len(b) > 1<<20-1024 {
+					t.Fatalf("%s is %d bytes, over NATS's max payload", ev.ID, len(b))
+				}
+			}
+		})
 	}
 }

@@ -104,6 +104,9 @@ type OrgConfig struct {
 func (c *Config) Validate() error {
 	var errs []error
 	errs = append(errs, c.validateAuth()...)
+	if err := confval.WebhookSecret("webhook_secret", c.WebhookSecret.Reveal()); err != nil {
+		errs = append(errs, err)
+	}
 	if c.BaseURL != "" {
 		if u, err := url.Parse(c.BaseURL); err != nil || (u.Scheme != "https" && u.Scheme != "http") || u.Host == "" {
 			errs = append(errs, confval.Fieldf("base_url", "want an http(s) URL such as https://github.example.com/api/v3/, got %q", c.BaseURL))

@@ -22,7 +22,7 @@ func TestConfigValidate(t *testing.T) {
 		{"full", `
 base_url = "https://github.example.com/api/v3/"
 token = "x"
-webhook_secret = "s"
+webhook_secret = "a-webhook-secret-of-16+-bytes"
 poll_interval = "30s"
 concurrency = 8
 requests_per_second = 5

@@ -188,7 +188,7 @@ func (d Deploy) event(shipped []prInfo) event.Event {
 	}
 	if d.Succeeded {
 		ev.Numbers = map[string]float64{"shipped_count": float64(len(shipped))}
-		for _, p := range shipped {
+		for _, p := range shipped[:min(len(shipped), event.MaxShippedListed)] {
 			ev.Shipped = append(ev.Shipped, event.ShippedChange{
 				Number: p.Number, Title: p.Title, URL: p.URL, AuthorHandle: p.Author,
 				MergedAt: p.MergedAt, LeadTimeSeconds: p.leadTime(d.At),

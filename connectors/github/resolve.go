@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"slices"
 	"strings"
+	"time"
 
 	gh "github.com/google/go-github/v60/github"
 )
@@ -15,6 +16,9 @@ import (
 // costs one "PRs for a commit" call (newest first), whose answers feed the
 // index. A commit of no PR (a direct push) is remembered as such.
 func (a *attributor) resolve(ctx context.Context, repo string, commits []*gh.RepositoryCommit) ([]prInfo, error) {
+	if err := a.prefetchPulls(ctx, repo, commits); err != nil {
+		return nil, err
+	}
 	r := newCommitRange(commits)
 	found := map[int]prInfo{}
 	claim := func(p prInfo) bool {
@@ -63,6 +67,51 @@ func (a *attributor) resolve(ctx context.Context, repo string, commits []*gh.Rep
 		return x.Number - y.Number
 	})
 	return out, nil
+}
+
+// prefetchThreshold is how many commits of a range may be unknown to the
+// index before the repository's pull requests are listed instead of
+// looked up one commit at a time.
+const prefetchThreshold = 100
+
+// prefetchPulls fills the index from the repository's pull requests, most
+// recently updated first, back to the range's oldest commit, when more
+// than prefetchThreshold commits of the range are unknown: one request per
+// 100 pull requests instead of one per commit, so that a first deploy
+// shipping thousands of PRs is attributed within a webhook's deadline.
+// Commits it does not explain are looked up one by one as before.
+func (a *attributor) prefetchPulls(ctx context.Context, repo string, commits []*gh.RepositoryCommit) error {
+	var unknown int
+	var oldest time.Time
+	for _, c := range commits {
+		if _, ok, none := a.index.lookup(repo, c.GetSHA()); !ok && !none {
+			unknown++
+		}
+		if at := c.GetCommit().GetCommitter().GetDate().Time; !at.IsZero() && (oldest.IsZero() || at.Before(oldest)) {
+			oldest = at
+		}
+	}
+	if unknown <= prefetchThreshold {
+		return nil
+	}
+	owner, name, _ := strings.Cut(repo, "/")
+	opt := &gh.PullRequestListOptions{State: "closed", Sort: "updated", Direction: "desc", ListOptions: gh.ListOptions{PerPage: 100}}
+	for range maxRangePages {
+		prs, resp, err := a.api.PullRequests.List(ctx, owner, name, opt)
+		if err != nil {
+			return fmt.Errorf("list pull requests of %s: %w", repo, err)
+		}
+		for _, pr := range prs {
+			if p := newPRInfo(repo, pr); p.merged() {
+				a.index.add(p)
+			}
+		}
+		if resp.NextPage == 0 || len(prs) == 0 || prs[len(prs)-1].GetUpdatedAt().Before(oldest) {
+			return nil
+		}
+		opt.Page = resp.NextPage
+	}
+	return nil
 }
 
 func (a *attributor) pullsForCommit(ctx context.Context, repo, sha string) ([]*gh.PullRequest, error) {

@@ -81,6 +81,9 @@ var (
 // Validate checks the section without any I/O.
 func (c *Config) Validate() error {
 	var errs []error
+	if err := confval.WebhookSecret("webhook_secret", c.WebhookSecret.Reveal()); err != nil {
+		errs = append(errs, err)
+	}
 	if c.BaseURL == "" {
 		errs = append(errs, confval.Fieldf("base_url", "required"))
 	} else if u, err := url.Parse(c.BaseURL); err != nil || (u.Scheme != "https" && u.Scheme != "http") || u.Host == "" {

@@ -18,7 +18,7 @@ func TestConfigDecodeStrict(t *testing.T) {
 base_url = "https://acme.atlassian.net"
 email = "bot@acme.com"
 token = "${JIRA_TOKEN}"
-webhook_secret = "s"
+webhook_secret = "a-webhook-secret-of-16+-bytes"
 projects = ["AUTH", "OPS"]
 jql = "issuetype != Sub-task"
 poll_interval = "5m"

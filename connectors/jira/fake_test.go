@@ -386,7 +386,7 @@ func newHarness(t *testing.T, fake *fakeJira, mod func(*Config)) *harness {
 	t.Cleanup(func() { _ = st.Close() })
 	h.store = st
 	h.cfg = &Config{BaseURL: h.srv.URL, Email: fake.email, Token: "jira-token-secret", Projects: []string{"AUTH"},
-		Backfill: dur(48 * time.Hour), StoryPointsField: "customfield_10016", WebhookSecret: "hook-secret"}
+		Backfill: dur(48 * time.Hour), StoryPointsField: "customfield_10016", WebhookSecret: "jira-hook-secret-value"}
 	if fake.dc {
 		h.cfg.Email, h.cfg.Deployment = "", DeploymentDataCenter
 	}

@@ -1,6 +1,7 @@
 package jira
 
 import (
+	"context"
 	"encoding/json"
 	"errors"
 	"log/slog"
@@ -98,8 +99,10 @@ type webhookPayload struct {
 
 // ServeHTTP verifies X-Hub-Signature (sha256 HMAC of the raw body, constant
 // time) and publishes the delivery's events before answering 200. Bad
-// signature 401, malformed JSON 400, oversized body 413, publish failure 503
-// (Jira retries; the retry gives the same event IDs, so it counts once).
+// signature 401, malformed JSON 400, oversized body 413, publish failure or
+// no answer from the stream within hook.Deadline 503 (Jira retries; the
+// retry gives the same event IDs, so it counts once). An event that can
+// never be stored is dead-lettered by the publisher, not answered 5xx.
 func (w *Webhook) ServeHTTP(rw http.ResponseWriter, r *http.Request) {
 	body, ok := hook.ReadBody(rw, r, maxWebhookBody)
 	if !ok {
@@ -119,7 +122,9 @@ func (w *Webhook) ServeHTTP(rw http.ResponseWriter, r *http.Request) {
 		rw.WriteHeader(http.StatusOK)
 		return
 	}
-	if err := w.pub.Publish(r.Context(), evs...); err != nil {
+	ctx, cancel := context.WithTimeout(r.Context(), hook.Deadline)
+	defer cancel()
+	if err := w.pub.Publish(ctx, evs...); err != nil {
 		w.log.Warn("jira webhook: publish failed", "delivery", r.Header.Get("X-Atlassian-Webhook-Identifier"), "err", err)
 		http.Error(rw, "not stored, retry", http.StatusServiceUnavailable)
 		return

@@ -2,6 +2,7 @@ package jira
 
 import (
 	"bytes"
+	"context"
 	"crypto/hmac"
 	"crypto/sha256"
 	"encoding/hex"
@@ -16,10 +17,11 @@ import (
 	"testing"
 	"time"
 
+	"github.com/goalpost/goalpost/connectors/internal/hook"
 	"github.com/goalpost/goalpost/pipeline/event"
 )
 
-const hookSecret = "hook-secret"
+const hookSecret = "jira-hook-secret-value"
 
 func sign(secret string, body []byte) string {
 	mac := hmac.New(sha256.New, []byte(secret))
@@ -280,5 +282,27 @@ func TestWebhookIssueDeleted(t *testing.T) {
 				t.Errorf("labels %v links %v numbers %v: a deletion carries no state", ev.Labels, ev.Links, ev.Numbers)
 			}
 		})
+	}
+}
+
+// stalledStream is a Publisher whose stream never answers: it waits for
+// ctx, failing the test if ctx has no deadline within hook.Deadline (the
+// receiver would hang), and reports the deadline's expiry at once.
+type stalledStream struct{ t *testing.T }
+
+func (s stalledStream) Publish(ctx context.Context, _ ...event.Event) error {
+	dl, ok := ctx.Deadline()
+	if !ok || time.Until(dl) > hook.Deadline {
+		s.t.Errorf("published without a deadline within %v", hook.Deadline)
+	}
+	return context.DeadlineExceeded
+}
+
+// While the stream is unavailable the receiver answers 503 within its
+// deadline, so Jira retries the delivery.
+func TestWebhookStreamUnavailable(t *testing.T) {
+	done := readTestdata(t, "webhook_issue_done.json")
+	if rec := deliver(newTestWebhook(t, stalledStream{t}), done, sign(hookSecret, done), 0); rec.Code != 503 {
+		t.Fatalf("status %d, want 503", rec.Code)
 	}
 }

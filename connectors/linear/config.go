@@ -31,6 +31,9 @@ func (c *Config) Validate() error {
 	if !c.APIKey.IsSet() {
 		errs = append(errs, confval.Fieldf("api_key", "required"))
 	}
+	if err := confval.WebhookSecret("webhook_secret", c.WebhookSecret.Reveal()); err != nil {
+		errs = append(errs, err)
+	}
 	errs = append(errs, c.validatePoll()...)
 	return errors.Join(errs...)
 }

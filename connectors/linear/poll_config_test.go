@@ -15,7 +15,7 @@ import (
 func TestLinearConfigDecodeStrict(t *testing.T) {
 	const doc = `
 api_key = "${LINEAR_API_KEY}"
-webhook_secret = "s"
+webhook_secret = "a-webhook-secret-of-16+-bytes"
 teams = ["ENG", "OPS"]
 poll_interval = "10m"
 overlap = "5m"

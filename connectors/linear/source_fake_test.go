@@ -244,7 +244,7 @@ func newLinearHarness(t *testing.T, fake *linearFake, mod func(*Config)) *linear
 	}
 	t.Cleanup(func() { _ = st.Close() })
 	h.store = st
-	cfg := &Config{BaseURL: h.srv.URL, APIKey: "lin_api_poll_key", WebhookSecret: "lin-hook-secret", Teams: []string{"ENG"}}
+	cfg := &Config{BaseURL: h.srv.URL, APIKey: "lin_api_poll_key", WebhookSecret: "lin-hook-secret-value", Teams: []string{"ENG"}}
 	if mod != nil {
 		mod(cfg)
 	}

@@ -75,8 +75,9 @@ func (p *webhookPayload) actor() string {
 // ServeHTTP verifies Linear-Signature (hex HMAC-SHA256 of the raw body,
 // constant time) and that webhookTimestamp is within a minute of now, then
 // publishes the delivery's events and answers exactly 200. Bad signature or
-// stale timestamp 401, malformed JSON 400, oversized body 413, publish
-// failure 503 (Linear retries; the retry gives the same event IDs).
+// stale timestamp 401, malformed JSON 400, oversized body 413; a failed
+// issue look-up or publish, or no answer within hook.Deadline, 503 (Linear
+// retries; the retry gives the same event IDs).
 func (w *Webhook) ServeHTTP(rw http.ResponseWriter, r *http.Request) {
 	body, ok := hook.ReadBody(rw, r, maxWebhookBody)
 	if !ok {
@@ -95,7 +96,9 @@ func (w *Webhook) ServeHTTP(rw http.ResponseWriter, r *http.Request) {
 		http.Error(rw, "stale or missing webhookTimestamp", http.StatusUnauthorized)
 		return
 	}
-	evs, err := w.events(r.Context(), &p)
+	ctx, cancel := context.WithTimeout(r.Context(), hook.Deadline) // look-up and publish
+	defer cancel()
+	evs, err := w.events(ctx, &p)
 	var lookup *lookupError
 	switch {
 	case errors.As(err, &lookup):
@@ -107,7 +110,7 @@ func (w *Webhook) ServeHTTP(rw http.ResponseWriter, r *http.Request) {
 		return
 	}
 	if len(evs) > 0 {
-		if err := w.pub.Publish(r.Context(), evs...); err != nil {
+		if err := w.pub.Publish(ctx, evs...); err != nil {
 			w.log.Warn("linear webhook: publish failed", "delivery", r.Header.Get("Linear-Delivery"), "err", err)
 			http.Error(rw, "not stored, retry", http.StatusServiceUnavailable)
 			return

@@ -2,6 +2,7 @@ package linear
 
 import (
 	"bytes"
+	"context"
 	"crypto/hmac"
 	"crypto/sha256"
 	"encoding/hex"
@@ -18,11 +19,12 @@ import (
 	"testing"
 	"time"
 
+	"github.com/goalpost/goalpost/connectors/internal/hook"
 	"github.com/goalpost/goalpost/internal/secret"
 	"github.com/goalpost/goalpost/pipeline/event"
 )
 
-const linHookSecret = "lin-hook-secret"
+const linHookSecret = "lin-hook-secret-value"
 
 // hookSent is when testdata/webhook_issue_completed.json was sent.
 var hookSent = time.UnixMilli(1772442001000)
@@ -289,5 +291,28 @@ func TestLinearWebhookIssueRemoved(t *testing.T) {
 				t.Errorf("labels %v links %v numbers %v: a deletion carries no state", ev.Labels, ev.Links, ev.Numbers)
 			}
 		})
+	}
+}
+
+// stalledStream is a Publisher whose stream never answers: it fails the
+// test if ctx has no deadline within hook.Deadline (the receiver would
+// hang) and reports the deadline's expiry at once.
+type stalledStream struct{ t *testing.T }
+
+func (s stalledStream) Publish(ctx context.Context, _ ...event.Event) error {
+	dl, ok := ctx.Deadline()
+	if !ok || time.Until(dl) > hook.Deadline {
+		s.t.Errorf("published without a deadline within %v", hook.Deadline)
+	}
+	return context.DeadlineExceeded
+}
+
+// While the stream is unavailable the receiver answers 503 within its
+// deadline (Linear wants an answer within 5 s), so Linear retries.
+func TestWebhookStreamUnavailable(t *testing.T) {
+	body := readLinearTestdata(t, "webhook_issue_completed.json")
+	h := newLinearWebhook(t, stalledStream{t}, hookSent)
+	if rec := linDeliver(h, body, linSign(linHookSecret, body), 0); rec.Code != 503 {
+		t.Fatalf("status %d, want 503", rec.Code)
 	}
 }

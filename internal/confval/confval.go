@@ -102,3 +102,16 @@ func join(prefix, key string) string {
 	}
 	return prefix + "." + key
 }
+
+// MinSecretBytes is the shortest webhook secret accepted: a shorter one is
+// guessable, and every delivery signed with it would be trusted.
+const MinSecretBytes = 16
+
+// WebhookSecret checks a webhook secret's length (unset is allowed: the
+// receiver is then off); the value itself never appears in the error.
+func WebhookSecret(key, value string) error {
+	if value == "" || len(value) >= MinSecretBytes {
+		return nil
+	}
+	return Fieldf(key, "is %d bytes, want at least %d (e.g. the output of `openssl rand -hex 32`)", len(value), MinSecretBytes)
+}

@@ -87,9 +87,16 @@ type Event struct {
 	Numbers map[string]float64 `json:"numbers,omitempty"`
 	// Attrs holds further string fields (state, status_category, epic, number, ...).
 	Attrs map[string]string `json:"attrs,omitempty"`
-	// Shipped lists the changes a successful production deploy shipped.
+	// Shipped lists the changes a successful production deploy shipped,
+	// at most MaxShippedListed of them (Numbers["shipped_count"] is the
+	// full count; each change also has its own change.shipped event), so
+	// that a first deploy shipping thousands of PRs stays one message.
 	Shipped []ShippedChange `json:"shipped,omitempty"`
 }
+
+// MaxShippedListed bounds Event.Shipped (about 300 bytes each, so a deploy
+// event stays well under NATS's 1 MB default max payload).
+const MaxShippedListed = 1000
 
 // ShippedChange is one pull request carried to production by a deploy.
 type ShippedChange struct {

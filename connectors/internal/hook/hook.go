@@ -13,7 +13,15 @@ import (
 	"io"
 	"net/http"
 	"strings"
+	"time"
 )
+
+// Deadline bounds how long a receiver of a service with a short answer
+// deadline (Linear: 5 s; Jira) spends storing a delivery: past it the
+// stream counts as unavailable and the receiver answers 503, so the sender
+// retries instead of timing out. GitHub's receiver has its own 8 s budget
+// (GitHub allows 10 s), which attribution API calls share.
+const Deadline = 4 * time.Second
 
 // ReadBody reads a delivery's raw body. It answers 405 to anything but POST,
 // 413 when the body exceeds max (or the server's own limit), and 400 when
