@@ -24,6 +24,14 @@ import (
 // for data sources or in_trash, so it is not configurable.
 const notionVersion = "2022-06-28"
 
+// dataSourceVersion is the API version of the data-source model, sent by
+// the hand-written calls that need it: reading a page's data source and
+// its schema (status options), and querying the goals data source, which
+// keep working when a database has several data sources (2022-06-28 then
+// fails). Page property updates stay on notionVersion: their body is the
+// same in both versions.
+const dataSourceVersion = "2025-09-03"
+
 // maxResponse bounds one response body.
 const maxResponse = 16 << 20
 
@@ -220,6 +228,11 @@ func wrap(op string, err error) error {
 // do sends one JSON request to path (relative to the base URL) and decodes
 // a 200 answer into out (which may be nil).
 func (c *Client) do(ctx context.Context, method, path string, body, out any) error {
+	return c.doVersion(ctx, notionVersion, method, path, body, out)
+}
+
+// doVersion is do with another Notion-Version.
+func (c *Client) doVersion(ctx context.Context, version, method, path string, body, out any) error {
 	var rd io.Reader
 	if body != nil {
 		b, err := json.Marshal(body)
@@ -234,7 +247,7 @@ func (c *Client) do(ctx context.Context, method, path string, body, out any) err
 		return fmt.Errorf("build request: %w", err)
 	}
 	req.Header.Set("Authorization", "Bearer "+c.token.Reveal())
-	req.Header.Set("Notion-Version", notionVersion)
+	req.Header.Set("Notion-Version", version)
 	req.Header.Set("Content-Type", "application/json")
 	resp, err := c.hc.Do(req)
 	if err != nil {

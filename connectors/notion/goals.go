@@ -22,7 +22,9 @@ type Goal struct {
 	Baseline *float64
 }
 
-// LoadGoals reads every row of the goals database (following pagination)
+// LoadGoals reads every row of the goals database (following pagination):
+// database_id may name the database (its first data source is read, so a
+// second source added in Notion changes nothing) or one data source,
 // and returns the goals by Key. Rows without a Key, and trashed rows, are
 // skipped. Two rows with the same Key, a missing Key property or a
 // non-numeric Target / Baseline property are errors that name the row, so
@@ -34,9 +36,13 @@ func LoadGoals(ctx context.Context, c *Client, g GoalsConfig) (map[string]Goal, 
 		return nil, fmt.Errorf("notion goals: database_id: %w", err)
 	}
 	names := goalNames(g)
+	src, _, err := c.resolveDataSource(ctx, db)
+	if err != nil {
+		return nil, fmt.Errorf("notion goals: database %s: %w", db, err)
+	}
 	out := map[string]Goal{}
 	var problems []string
-	err = c.queryDatabase(ctx, db, func(p *page) error {
+	err = c.queryDataSource(ctx, src, func(p *page) error {
 		if p.trashed() {
 			return nil
 		}
@@ -54,7 +60,7 @@ func LoadGoals(ctx context.Context, c *Client, g GoalsConfig) (map[string]Goal, 
 		return nil
 	})
 	if err != nil {
-		return nil, fmt.Errorf("notion goals: query database %s: %w", db, err)
+		return nil, fmt.Errorf("notion goals: query data source %s of %s: %w", src, db, err)
 	}
 	if len(problems) > 0 {
 		slices.Sort(problems)

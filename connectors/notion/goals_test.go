@@ -2,6 +2,7 @@ package notion_test
 
 import (
 	"fmt"
+	"net/http/httptest"
 	"strings"
 	"testing"
 
@@ -42,8 +43,36 @@ func TestLoadGoals(t *testing.T) {
 	if g := goals["kr-010"]; g.Baseline != nil || g.Owner != "" {
 		t.Errorf("kr-010 = %+v, want no baseline and no owner", g)
 	}
-	if got := e.fake.Count("POST /v1/databases/{id}/query"); got != 2 {
+	if got := e.fake.Count("POST /v1/data_sources/{id}/query"); got != 2 {
 		t.Errorf("queries = %d, want 2", got)
+	}
+}
+
+// A goals database someone added a second data source to: the 2022-06-28
+// query gets Notion's 400, goalpost reads the rows through the data source
+// (by database id or by data source id).
+func TestLoadGoalsMultiSourceDatabase(t *testing.T) {
+	e := newEnv(t, nil)
+	e.page(t, map[string]any{"Name": "KR 1", "Key": "kr-1", "Target": 10})
+	if _, err := e.fake.AddDataSource(e.db, "Archive"); err != nil {
+		t.Fatal(err)
+	}
+	old := httptest.NewRequest("POST", "/v1/databases/"+e.db+"/query", strings.NewReader("{}"))
+	old.Header.Set("Authorization", "Bearer "+token)
+	old.Header.Set("Notion-Version", "2022-06-28")
+	rec := httptest.NewRecorder()
+	e.fake.ServeHTTP(rec, old)
+	if rec.Code != 400 || !strings.Contains(rec.Body.String(), "validation_error") {
+		t.Fatalf("2022-06-28 query of a multi-source database: %d %s, want Notion's 400", rec.Code, rec.Body)
+	}
+	for _, id := range []string{e.db, e.fake.DataSources(e.db)[0]} {
+		goals, err := notion.LoadGoals(t.Context(), e.sink.Client(), notion.GoalsConfig{DatabaseID: id})
+		if err != nil {
+			t.Fatalf("goals from %s: %v", id, err)
+		}
+		if g := goals["kr-1"]; g.Title != "KR 1" || *g.Target != 10 {
+			t.Errorf("goals from %s: %+v", id, goals)
+		}
 	}
 }
 

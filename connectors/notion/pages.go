@@ -11,7 +11,9 @@ import (
 // that property types goalpost does not read (place, button, ...) are
 // ignored instead of failing the whole page, as notionapi's decoder does.
 type page struct {
+	Object     string              `json:"object"`
 	ID         string              `json:"id"`
+	Parent     parent              `json:"parent"`
 	URL        string              `json:"url"`
 	Archived   bool                `json:"archived"`
 	InTrash    bool                `json:"in_trash"`
@@ -170,25 +172,4 @@ type queryPage struct {
 	Results    []page  `json:"results"`
 	HasMore    bool    `json:"has_more"`
 	NextCursor *string `json:"next_cursor"`
-}
-
-// queryDatabase calls fn for every row of a database, following has_more /
-// next_cursor.
-func (c *Client) queryDatabase(ctx context.Context, id string, fn func(*page) error) error {
-	body := map[string]any{"page_size": 100}
-	for {
-		var qp queryPage
-		if err := c.do(ctx, "POST", "databases/"+id+"/query", body, &qp); err != nil {
-			return err
-		}
-		for i := range qp.Results {
-			if err := fn(&qp.Results[i]); err != nil {
-				return err
-			}
-		}
-		if !qp.HasMore || qp.NextCursor == nil || *qp.NextCursor == "" {
-			return nil
-		}
-		body["start_cursor"] = *qp.NextCursor
-	}
 }

@@ -34,8 +34,18 @@ type Sink struct {
 	now    func() time.Time
 
 	mu       sync.Mutex
-	schemas  map[string]map[string]string // page id → property name → type
-	checkins map[string]string            // page id → check-in block id
+	schemas  map[string]pageSchema // by page id
+	sources  map[string]pageSchema // data source id → its schema (options)
+	checkins map[string]string     // page id → check-in block id
+	missing  map[string]bool       // "page|option" already logged as missing
+}
+
+// pageSchema is what a page's writes need to know: each property's type
+// and, for status and select properties of a database row, the options
+// its data source has (nil when unknown).
+type pageSchema struct {
+	types   map[string]string
+	options map[string][]string
 }
 
 // NewSink returns a Sink for cfg (see NewClient for hc and opts). It does
@@ -47,7 +57,7 @@ func NewSink(cfg *Config, hc *http.Client, log *slog.Logger, opts ...Option) (*S
 	}
 	return &Sink{
 		c: c, cfg: *cfg, props: cfg.propertyNames(), status: cfg.statusNames(), log: c.log, now: c.now,
-		schemas: map[string]map[string]string{}, checkins: map[string]string{},
+		schemas: map[string]pageSchema{}, sources: map[string]pageSchema{}, checkins: map[string]string{}, missing: map[string]bool{},
 	}, nil
 }
 
@@ -97,7 +107,7 @@ func (s *Sink) Write(ctx context.Context, target outbox.Target, r rules.Result) 
 	if err != nil {
 		return err
 	}
-	props, err := s.properties(schema, r)
+	props, err := s.properties(id, schema, r)
 	if err != nil {
 		return err
 	}
@@ -129,28 +139,62 @@ func (s *Sink) fail(id string, err error) error {
 	return err
 }
 
-// schema returns the page's property types, reading the page once per
-// process. A trashed page is a permanent error and is not cached.
-func (s *Sink) schema(ctx context.Context, id string) (map[string]string, error) {
+// schema returns the page's property types and its data source's status
+// and select options, reading the page (Notion-Version 2025-09-03, whose
+// parent names the data source) once per process and each data source's
+// schema once. A trashed page is a permanent error and is not cached.
+func (s *Sink) schema(ctx context.Context, id string) (pageSchema, error) {
 	s.mu.Lock()
 	sch, ok := s.schemas[id]
 	s.mu.Unlock()
 	if ok {
 		return sch, nil
 	}
-	p, err := s.c.getPage(ctx, id)
+	p, err := s.c.getPageWithParent(ctx, id)
 	if err != nil {
-		return nil, err
+		return pageSchema{}, err
 	}
 	if p.trashed() {
-		return nil, permanent("notion: page %s is in the trash; restore it in Notion or remove it from the key result", id)
+		return pageSchema{}, permanent("notion: page %s is in the trash; restore it in Notion or remove it from the key result", id)
 	}
-	sch = make(map[string]string, len(p.Properties))
+	sch = pageSchema{types: make(map[string]string, len(p.Properties))}
 	for name, prop := range p.Properties {
-		sch[name] = prop.Type
+		sch.types[name] = prop.Type
+	}
+	if ds := p.Parent.DataSourceID; ds != "" {
+		src, err := s.sourceSchema(ctx, ds)
+		if err != nil {
+			return pageSchema{}, err
+		}
+		sch.options = src.options
 	}
 	s.mu.Lock()
 	s.schemas[id] = sch
+	s.mu.Unlock()
+	return sch, nil
+}
+
+// sourceSchema reads a data source's schema once per process.
+func (s *Sink) sourceSchema(ctx context.Context, id string) (pageSchema, error) {
+	s.mu.Lock()
+	sch, ok := s.sources[id]
+	s.mu.Unlock()
+	if ok {
+		return sch, nil
+	}
+	ds, err := s.c.getDataSource(ctx, id)
+	if err != nil {
+		return pageSchema{}, fmt.Errorf("notion: data source %s: %w", id, err)
+	}
+	sch = pageSchema{types: map[string]string{}, options: map[string][]string{}}
+	for name, prop := range ds.Properties {
+		sch.types[name] = prop.Type
+		if prop.Type == "status" || prop.Type == "select" {
+			sch.options[name] = prop.options()
+		}
+	}
+	s.mu.Lock()
+	s.sources[id] = sch
 	s.mu.Unlock()
 	return sch, nil
 }
@@ -163,7 +207,12 @@ var wantTypes = map[string][]string{
 
 // properties builds the PATCH properties for r. A stale result only updates
 // Status: its numbers could not be refreshed and must not be shown as news.
-func (s *Sink) properties(schema map[string]string, r rules.Result) (map[string]any, error) {
+// The status name is matched case-insensitively onto the property's
+// existing options; a status property without a matching option (Notion
+// cannot create status options through the API) is logged once per page
+// and option, naming what is missing, and left out while the other
+// properties are written.
+func (s *Sink) properties(page string, schema pageSchema, r rules.Result) (map[string]any, error) {
 	vals, err := s.values(r)
 	if err != nil {
 		return nil, err
@@ -172,7 +221,15 @@ func (s *Sink) properties(schema map[string]string, r rules.Result) (map[string]
 	var problems []string
 	for key, val := range vals {
 		name := s.props[key]
-		typ, ok := schema[name]
+		typ, ok := schema.types[name]
+		if ok && key == "status" {
+			opt, found := matchOption(val.(string), schema.options[name])
+			if !found && typ == "status" {
+				s.missingOption(page, name, opt, schema.options[name])
+				continue
+			}
+			val = opt
+		}
 		switch {
 		case !ok:
 			problems = append(problems, fmt.Sprintf("no property %q (set [notion.properties] %s = \"-\" to skip it)", name, key))
@@ -284,4 +341,56 @@ func sortedPairs(m map[string]string) []string {
 	}
 	slices.Sort(out)
 	return out
+}
+
+// matchOption returns the existing option whose name equals want ignoring
+// case, or want itself with found false. Unknown options (nil) match
+// anything as is.
+func matchOption(want string, options []string) (string, bool) {
+	if options == nil {
+		return want, true
+	}
+	for _, o := range options {
+		if strings.EqualFold(strings.TrimSpace(o), strings.TrimSpace(want)) {
+			return o, true
+		}
+	}
+	return want, false
+}
+
+// missingOption logs, once per page and option, a status property that
+// lacks the option goalpost would write, with the fix.
+func (s *Sink) missingOption(page, prop, option string, have []string) {
+	key := page + "|" + option
+	s.mu.Lock()
+	seen := s.missing[key]
+	s.missing[key] = true
+	s.mu.Unlock()
+	if !seen {
+		s.log.Error("notion: status option missing; the other properties are written",
+			"page", page, "property", prop, "missing", option, "options", strings.Join(have, ", "),
+			"fix", fmt.Sprintf("add the option %q to %q in Notion (the API cannot create status options), or map it to an existing one under [notion.status_names]", option, prop))
+	}
+}
+
+// MissingStatusOptions names the goalpost status option names (as
+// configured under [notion.status_names]) that are not among options, ignoring
+// case: what `goalpost doctor` reports for a status property.
+func (c *Config) MissingStatusOptions(options []string) []string {
+	var out []string
+	for _, name := range sortedValues(c.statusNames()) {
+		if _, ok := matchOption(name, options); !ok {
+			out = append(out, name)
+		}
+	}
+	return out
+}
+
+func sortedValues(m map[string]string) []string {
+	out := make([]string, 0, len(m))
+	for _, v := range m {
+		out = append(out, v)
+	}
+	slices.Sort(out)
+	return slices.Compact(out)
 }

@@ -14,6 +14,7 @@ type database struct {
 	cols    map[string]*column // by name
 	names   []string           // column names in schema order
 	created time.Time
+	sources []source // data sources (2025-09-03); rows live in the first
 }
 
 func (d *database) col(key string) *column {
@@ -59,7 +60,7 @@ func (s *Server) getPage(c *call) {
 		c.failErr(e)
 		return
 	}
-	c.ok(s.renderPage(p))
+	c.ok(s.renderPage(p, c.dataSources()))
 }
 
 var pageKeys = map[string]bool{"properties": true, "archived": true, "in_trash": true, "icon": true, "cover": true}
@@ -81,7 +82,7 @@ func (s *Server) patchPage(c *call) {
 		c.failErr(e)
 		return
 	}
-	c.ok(s.renderPage(p))
+	c.ok(s.renderPage(p, c.dataSources()))
 }
 
 // applyPagePatch validates the whole body first, then applies it: a request
@@ -156,14 +157,19 @@ func (s *Server) parseProps(p *page, raw json.RawMessage) (map[string]value, *ap
 	return out, nil
 }
 
-func (s *Server) renderPage(p *page) map[string]any {
+// renderPage renders p; under 2025-09-03 (dataSources) a database row's
+// parent names its data source too.
+func (s *Server) renderPage(p *page, dataSources bool) map[string]any {
 	props := map[string]any{}
 	for _, name := range p.db.names {
 		col := p.db.cols[name]
 		props[name] = s.renderValue(col, p.props[name])
 	}
 	parent := map[string]any{"type": "workspace", "workspace": true}
-	if p.parent != "" {
+	switch {
+	case p.parent != "" && dataSources:
+		parent = map[string]any{"type": "data_source_id", "data_source_id": p.db.sources[0].id, "database_id": p.parent}
+	case p.parent != "":
 		parent = map[string]any{"type": "database_id", "database_id": p.parent}
 	}
 	return map[string]any{
@@ -199,6 +205,24 @@ func (s *Server) getDatabase(c *call) {
 		c.failErr(e)
 		return
 	}
+	if c.dataSources() {
+		c.ok(s.renderContainer(d))
+		return
+	}
+	if e := d.singleSource(); e != nil {
+		c.failErr(e)
+		return
+	}
+	c.ok(map[string]any{
+		"object": "database", "id": d.id, "title": renderRichText(textRich(d.title)),
+		"created_time": stamp(d.created), "last_edited_time": stamp(d.created),
+		"properties": d.schema(), "archived": false, "in_trash": false, "is_inline": false,
+		"parent": map[string]any{"type": "workspace", "workspace": true},
+	})
+}
+
+// schema renders the database's properties with their options.
+func (d *database) schema() map[string]any {
 	props := map[string]any{}
 	for _, name := range d.names {
 		col := d.cols[name]
@@ -212,12 +236,7 @@ func (s *Server) getDatabase(c *call) {
 		}
 		props[name] = map[string]any{"id": col.id, "name": name, "type": string(col.typ), string(col.typ): conf}
 	}
-	c.ok(map[string]any{
-		"object": "database", "id": d.id, "title": renderRichText(textRich(d.title)),
-		"created_time": stamp(d.created), "last_edited_time": stamp(d.created),
-		"properties": props, "archived": false, "in_trash": false, "is_inline": false,
-		"parent": map[string]any{"type": "workspace", "workspace": true},
-	})
+	return props
 }
 
 type queryBody struct {
@@ -231,10 +250,19 @@ func (s *Server) queryDatabase(c *call) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	d, e := s.lookupDatabase(c.id())
+	if e == nil && !c.dataSources() {
+		e = d.singleSource()
+	}
 	if e != nil {
 		c.failErr(e)
 		return
 	}
+	s.query(c, d, true)
+}
+
+// query answers one page of a query of d's rows (none when rows is false:
+// a data source other than the first).
+func (s *Server) query(c *call, d *database, rows bool) {
 	var q queryBody
 	if len(c.body) > 0 {
 		if err := json.Unmarshal(c.body, &q); err != nil {
@@ -246,13 +274,13 @@ func (s *Server) queryDatabase(c *call) {
 		c.failErr(validation("notionfake: filter and sorts are not supported; query without them and filter client-side."))
 		return
 	}
-	var rows []*page
+	list := []*page{}
 	for _, id := range s.order {
-		if p := s.pages[id]; p.parent == d.id && p.shared && !p.trashed {
-			rows = append(rows, p)
+		if p := s.pages[id]; rows && p.parent == d.id && p.shared && !p.trashed {
+			list = append(list, p)
 		}
 	}
-	paginate(c, rows, func(p *page) string { return p.id }, func(p *page) any { return s.renderPage(p) }, q.StartCursor, q.PageSize, "page_or_database")
+	paginate(c, list, func(p *page) string { return p.id }, func(p *page) any { return s.renderPage(p, c.dataSources()) }, q.StartCursor, q.PageSize, "page_or_database")
 }
 
 // paginate answers one page of a list, the cursor being the id of the first

@@ -56,7 +56,7 @@ func (s *Server) AddDatabase(id, title string, schema map[string]Prop) (string, 
 	if !ok {
 		return "", fmt.Errorf("database id %q is not a uuid", id)
 	}
-	d := &database{id: nid, title: title, cols: map[string]*column{}, created: s.now()}
+	d := &database{id: nid, title: title, cols: map[string]*column{}, created: s.now(), sources: []source{{id: newID(), name: title}}}
 	titles := 0
 	for i, name := range slices.Sorted(maps.Keys(schema)) {
 		p := schema[name]

@@ -86,6 +86,8 @@ func (s *Server) routes() {
 	handle("PATCH /v1/pages/{id}", s.patchPage)
 	handle("GET /v1/databases/{id}", s.getDatabase)
 	handle("POST /v1/databases/{id}/query", s.queryDatabase)
+	handle("GET /v1/data_sources/{id}", s.getDataSource)
+	handle("POST /v1/data_sources/{id}/query", s.queryDataSource)
 	handle("GET /v1/blocks/{id}", s.getBlock)
 	handle("PATCH /v1/blocks/{id}", s.updateBlock)
 	handle("DELETE /v1/blocks/{id}", s.deleteBlock)
