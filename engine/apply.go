@@ -60,17 +60,11 @@ func (e *Engine) record(ctx context.Context, k *store.KRTx, ev *event.Event, mat
 		if r.Field != "" && m.Value == nil {
 			continue // no data point for this metric
 		}
-		ok, err := k.InsertMatch(ctx, matchRow(r, ev, m.Value))
+		ok, err := k.AddMatch(ctx, matchRow(r, ev, m.Value), unitLinks(ev))
 		if err != nil {
 			return err
 		}
-		if !ok {
-			continue
-		}
-		if err := k.GroupUnits(ctx, r.Key, unitOf(ev), unitLinks(ev)); err != nil {
-			return err
-		}
-		if touched != nil {
+		if ok && touched != nil {
 			touched.add(r.Key)
 		}
 	}

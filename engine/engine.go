@@ -70,6 +70,9 @@ type Engine struct {
 	// ahead is the latest time a batch was evaluated at (guarded by mu);
 	// see clock.
 	ahead time.Time
+	// reference makes writes evaluate by the reference queries instead of
+	// the incremental state (WithReference).
+	reference bool
 }
 
 // Option configures New.
@@ -89,6 +92,11 @@ func WithMetrics(m *metrics.Metrics) Option { return func(e *Engine) { e.metrics
 
 // WithEvidenceLimit sets how many evidence items each Result carries.
 func WithEvidenceLimit(n int) Option { return func(e *Engine) { e.evidenceLimit = n } }
+
+// WithReference makes the engine evaluate every key result from scratch
+// (the reference computation) instead of from its incremental state: for
+// comparisons in tests and benchmarks.
+func WithReference() Option { return func(e *Engine) { e.reference = true } }
 
 // New returns an engine over the compiled rules, the people directory and
 // the store. It does no I/O.
@@ -240,7 +248,7 @@ func (e *Engine) Results(ctx context.Context) ([]rules.Result, error) {
 	view := e.st.KRView()
 	out := make([]rules.Result, 0, len(e.set.Rules()))
 	for _, r := range e.set.Rules() {
-		res, err := e.evaluate(ctx, view, r, now)
+		res, err := e.evaluate(ctx, view, nil, r, now)
 		if err != nil {
 			return nil, err
 		}

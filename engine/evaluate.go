@@ -26,13 +26,16 @@ type change struct {
 // meaningfully, saves it, snapshots it and queues its writebacks.
 func (e *Engine) refresh(ctx context.Context, tx *store.Tx, k *store.KRTx, keys []string, now time.Time) ([]change, error) {
 	var changes []change
-	view := k.View()
+	view, incr := k.View(), k
+	if e.reference {
+		incr = nil
+	}
 	for _, key := range keys {
 		r, ok := e.set.Rule(key)
 		if !ok {
 			continue
 		}
-		res, err := e.evaluate(ctx, view, r, now)
+		res, err := e.evaluate(ctx, view, incr, r, now)
 		if err != nil {
 			return nil, err
 		}
@@ -122,12 +125,13 @@ func targets(res rules.Result) []outbox.Target {
 	return out
 }
 
-// evaluate gathers a key result's inputs from view and computes its result
-// at now. While a source it depends on is failing, stale freezes the value:
+// evaluate gathers a key result's inputs and computes its result at now:
+// from k's incremental state, or with k nil from view by the reference
+// queries (the two give the same result). While a source it depends on is failing, stale freezes the value:
 // the result keeps the value of its last stored result (rules.Rule.Frozen)
 // rather than recompute it from events the outage left incomplete.
-func (e *Engine) evaluate(ctx context.Context, view store.KRView, r *rules.Rule, now time.Time) (rules.Result, error) {
-	in, err := e.inputs(ctx, view, r, now)
+func (e *Engine) evaluate(ctx context.Context, view store.KRView, k *store.KRTx, r *rules.Rule, now time.Time) (rules.Result, error) {
+	in, err := e.inputs(ctx, view, k, r, now)
 	if err != nil {
 		return rules.Result{}, fmt.Errorf("evaluate %s: %w", r.Key, err)
 	}
@@ -159,16 +163,22 @@ func lastResult(ctx context.Context, view store.KRView, krKey string) (*rules.Re
 	return &res, nil
 }
 
-func (e *Engine) inputs(ctx context.Context, view store.KRView, r *rules.Rule, now time.Time) (rules.Inputs, error) {
+func (e *Engine) inputs(ctx context.Context, view store.KRView, k *store.KRTx, r *rules.Rule, now time.Time) (rules.Inputs, error) {
 	in := rules.Inputs{}
 	in.From, in.To = r.WindowAt(now)
-	var err error
+	done, err := false, error(nil)
+	if k != nil {
+		if done, err = e.incrementalInputs(ctx, k, r, &in); err != nil {
+			return in, err
+		}
+	}
 	switch {
+	case done:
 	case r.Type == rules.TypeRatio:
 		err = e.ratioInputs(ctx, view, r, &in)
 	case r.Type == rules.TypeManual:
 		err = e.manualInputs(ctx, view, r, now, &in)
-	case r.Type == rules.TypeMetric && r.Field != "" && r.Aggregate != rules.AggCountPerWeek && r.Aggregate != rules.AggCountPerMonth:
+	case isValueMetric(r):
 		err = e.metricInputs(ctx, view, r, &in)
 	default:
 		err = e.countInputs(ctx, view, r, &in)

@@ -28,7 +28,7 @@ func (e *Engine) Explain(ctx context.Context, krKey, itemURL string, w io.Writer
 	defer e.mu.Unlock()
 	now := e.clock()
 	view := e.st.KRView()
-	res, err := e.evaluate(ctx, view, r, now)
+	res, err := e.evaluate(ctx, view, nil, r, now)
 	if err != nil {
 		return fmt.Errorf("explain: %w", err)
 	}

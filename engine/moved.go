@@ -72,7 +72,7 @@ func (e *Engine) movement(ctx context.Context, view store.KRView, r *rules.Rule,
 // valueAt is the key result's result as of t.
 func (e *Engine) valueAt(ctx context.Context, view store.KRView, r *rules.Rule, t time.Time) (rules.Result, error) {
 	if r.Type != rules.TypeRatio || !t.Before(e.now()) {
-		in, err := e.inputs(ctx, view, r, t)
+		in, err := e.inputs(ctx, view, nil, r, t)
 		if err != nil {
 			return rules.Result{}, err
 		}

@@ -2,8 +2,6 @@ package rules
 
 import (
 	"fmt"
-	"math"
-	"slices"
 	"strings"
 	"time"
 )
@@ -16,40 +14,41 @@ import (
 // 10th). The median is the middle value for an odd count and the mean of
 // the two middle values for an even count. last is the newest value.
 func Aggregate(agg string, values []float64) (float64, string) {
-	n := len(values)
+	return AggregateSample(agg, SampleOf(values))
+}
+
+// AggregateSample is Aggregate over a Sample of the values.
+func AggregateSample(agg string, s Sample) (float64, string) {
+	n := s.N
 	if n == 0 {
 		return 0, agg + " of no values"
 	}
-	sorted := slices.Clone(values)
-	slices.Sort(sorted)
+	sorted := list(s.smallest(), n)
 	switch agg {
 	case AggMedian:
 		if n%2 == 1 {
-			v := sorted[n/2]
-			return v, fmt.Sprintf("median of %d values %s = %s (the %s)", n, list(sorted), num(v), ordinal(n/2+1))
+			v := s.Sorted[n/2]
+			return v, fmt.Sprintf("median of %d values %s = %s (the %s)", n, sorted, num(v), ordinal(n/2+1))
 		}
-		a, b := sorted[n/2-1], sorted[n/2]
+		a, b := s.Sorted[n/2-1], s.Sorted[n/2]
 		v := (a + b) / 2
-		return v, fmt.Sprintf("median of %d values %s = (%s + %s) / 2 = %s", n, list(sorted), num(a), num(b), num(round(v, 4)))
+		return v, fmt.Sprintf("median of %d values %s = (%s + %s) / 2 = %s", n, sorted, num(a), num(b), num(round(v, 4)))
 	case AggP95:
-		rank := int(math.Ceil(0.95 * float64(n)))
-		v := sorted[rank-1]
-		return v, fmt.Sprintf("p95 (nearest rank ⌈0.95 × %d⌉ = %d) of %s = %s", n, rank, list(sorted), num(v))
+		rank := p95Rank(n)
+		v := s.Sorted[rank-1]
+		return v, fmt.Sprintf("p95 (nearest rank ⌈0.95 × %d⌉ = %d) of %s = %s", n, rank, sorted, num(v))
 	case AggAvg, AggSum:
-		var sum float64
-		for _, v := range values {
-			sum += v
-		}
+		sum := s.Sum
 		if agg == AggSum {
-			return sum, fmt.Sprintf("sum of %d values %s = %s", n, list(values), num(round(sum, 4)))
+			return sum, fmt.Sprintf("sum of %d values %s = %s", n, list(s.Oldest, n), num(round(sum, 4)))
 		}
 		return sum / float64(n), fmt.Sprintf("avg = %s / %d = %s", num(round(sum, 4)), n, num(round(sum/float64(n), 4)))
 	case AggMin:
-		return sorted[0], fmt.Sprintf("min of %d values %s = %s", n, list(sorted), num(sorted[0]))
+		return s.Sorted[0], fmt.Sprintf("min of %d values %s = %s", n, sorted, num(s.Sorted[0]))
 	case AggMax:
-		return sorted[n-1], fmt.Sprintf("max of %d values %s = %s", n, list(sorted), num(sorted[n-1]))
+		return s.Sorted[n-1], fmt.Sprintf("max of %d values %s = %s", n, sorted, num(s.Sorted[n-1]))
 	case AggLast:
-		return values[n-1], fmt.Sprintf("last of %d values = %s", n, num(values[n-1]))
+		return s.Last, fmt.Sprintf("last of %d values = %s", n, num(s.Last))
 	}
 	return 0, "unknown aggregate " + agg
 }
@@ -75,15 +74,15 @@ func days(d time.Duration) string {
 	return d.String()
 }
 
-func list(values []float64) string {
-	const max = 12
-	parts := make([]string, 0, min(len(values), max+1))
-	for i, v := range values {
-		if i == max {
-			parts = append(parts, fmt.Sprintf("… %d more", len(values)-max))
-			break
-		}
-		parts = append(parts, num(round(v, 4)))
+// list formats the first of n values (first holds at least min(n,
+// listMax) of them).
+func list(first []float64, n int) string {
+	parts := make([]string, 0, min(n, listMax)+1)
+	for i := range min(n, listMax) {
+		parts = append(parts, num(round(first[i], 4)))
+	}
+	if n > listMax {
+		parts = append(parts, fmt.Sprintf("… %d more", n-listMax))
 	}
 	return "[" + strings.Join(parts, " ") + "]"
 }

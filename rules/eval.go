@@ -24,6 +24,9 @@ type Inputs struct {
 	Count int
 	// Values are a metric's data points, one per unit, oldest first.
 	Values []float64
+	// Sample, when set, stands for Values: what the aggregate reads of them
+	// (see SampleAggregate).
+	Sample *Sample
 	// Done and Total are the issues in a ratio's scope that are done, and
 	// all of them (canceled issues are in neither).
 	Done, Total int
@@ -186,10 +189,15 @@ func (r *Rule) current(in Inputs) (cur float64, formula string, noData bool) {
 		v, f := perPeriod(r.Aggregate, in.Count, r.Window)
 		return v, f, false
 	}
-	if len(in.Values) == 0 {
+	s := in.Sample
+	if s == nil {
+		all := SampleOf(in.Values)
+		s = &all
+	}
+	if s.N == 0 {
 		return 0, fmt.Sprintf("%s of %s: no data points in the window", r.Aggregate, r.Field), true
 	}
-	v, f := Aggregate(r.Aggregate, in.Values)
+	v, f := AggregateSample(r.Aggregate, *s)
 	return v, fmt.Sprintf("%s of %s%s", f, r.Field, r.scaleNote()), false
 }
 

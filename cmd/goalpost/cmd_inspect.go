@@ -68,6 +68,7 @@ func cmdExplain(ctx context.Context, env *cliEnv, args []string) error {
 func cmdRebuild(ctx context.Context, env *cliEnv, args []string) error {
 	fs := newFlags("rebuild", "", env)
 	path := configFlag(fs, env)
+	check := fs.Bool("check", false, "change nothing: compare each key result's incremental state with a computation from scratch")
 	if err := parse(fs, args); err != nil {
 		return err
 	}
@@ -76,6 +77,9 @@ func cmdRebuild(ctx context.Context, env *cliEnv, args []string) error {
 		return err
 	}
 	defer o.close()
+	if *check {
+		return o.engine.WriteCheck(ctx, env.stdout)
+	}
 	return o.engine.Rebuild(ctx, env.stdout)
 }
 

@@ -4,6 +4,7 @@ import (
 	"context"
 	"database/sql"
 	"fmt"
+	"maps"
 	"slices"
 	"strings"
 	"time"
@@ -79,9 +80,11 @@ type MatchRow struct {
 	RuleVersion string
 }
 
-// InsertMatch records that m.KRKey's rule matched m.EventID. It reports
-// whether the row is new (the same event matched twice is recorded once).
-func (k *KRTx) InsertMatch(ctx context.Context, m MatchRow) (bool, error) {
+// AddMatch records that m.KRKey's rule matched m.EventID, ties m.Unit to
+// the units it links (see groupUnits) and applies the match to the key
+// result's incremental state. It reports whether the match is new (the same
+// event matched twice is recorded once).
+func (k *KRTx) AddMatch(ctx context.Context, m MatchRow, links []string) (bool, error) {
 	res, err := k.exec(ctx, `INSERT INTO kr_matches
 		(kr_key, event_id, unit, source, kind, occurred_at, value, title, url, actor, rule_version)
 		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT DO NOTHING`,
@@ -90,38 +93,40 @@ func (k *KRTx) InsertMatch(ctx context.Context, m MatchRow) (bool, error) {
 	if err != nil {
 		return false, fmt.Errorf("insert match %s/%s: %w", m.KRKey, m.EventID, err)
 	}
-	n, err := res.RowsAffected()
-	return n == 1, err
+	if n, err := res.RowsAffected(); err != nil || n == 0 {
+		return false, err
+	}
+	grp, err := k.groupUnits(ctx, m.KRKey, m.Unit, links)
+	if err != nil {
+		return false, err
+	}
+	return true, k.track(ctx, m.KRKey, grp, m)
 }
 
-// GroupUnits records that unit was matched for krKey and that it links the
-// units in links (a PR's issue keys). Matched units tied by a link — either
-// way round, whichever was matched first — share a group, and a group counts
-// once. A link to a unit the key result never matched ties nothing: two PRs
-// naming the same issue stay two units unless the issue itself matched.
-func (k *KRTx) GroupUnits(ctx context.Context, krKey, unit string, links []string) error {
+// groupUnits records that unit was matched for krKey and that it links the
+// units in links (a PR's issue keys), and returns unit's group. Matched
+// units tied by a link — either way round, whichever was matched first —
+// share a group, and a group counts once. A link to a unit the key result
+// never matched ties nothing: two PRs naming the same issue stay two units
+// unless the issue itself matched.
+func (k *KRTx) groupUnits(ctx context.Context, krKey, unit string, links []string) (string, error) {
 	links = slices.DeleteFunc(uniq(links), func(l string) bool { return l == unit })
 	for _, l := range links {
 		if _, err := k.exec(ctx, `INSERT INTO kr_links (kr_key, a, b) VALUES (?, ?, ?) ON CONFLICT DO NOTHING`, krKey, unit, l); err != nil {
-			return fmt.Errorf("link %s → %s: %w", unit, l, err)
+			return "", fmt.Errorf("link %s → %s: %w", unit, l, err)
 		}
 	}
 	var linkedFrom []string
 	if err := k.SelectContext(ctx, &linkedFrom, `SELECT a FROM kr_links WHERE kr_key = ? AND b = ?`, krKey, unit); err != nil {
-		return fmt.Errorf("links to %s: %w", unit, err)
+		return "", fmt.Errorf("links to %s: %w", unit, err)
 	}
 	have, err := k.groupsOf(ctx, krKey, uniq(append(append([]string{unit}, links...), linkedFrom...)))
 	if err != nil {
-		return err
+		return "", err
 	}
-	target := ""
-	for _, g := range have {
-		if target == "" || g < target {
-			target = g
-		}
-	}
-	if target == "" {
-		target = unit
+	target := unit
+	if len(have) > 0 {
+		target = slices.Min(slices.Collect(maps.Values(have)))
 	}
 	merged := map[string]bool{target: true}
 	for _, g := range have {
@@ -130,15 +135,18 @@ func (k *KRTx) GroupUnits(ctx context.Context, krKey, unit string, links []strin
 		}
 		merged[g] = true
 		if _, err := k.exec(ctx, `UPDATE kr_nodes SET grp = ? WHERE kr_key = ? AND grp = ?`, target, krKey, g); err != nil {
-			return fmt.Errorf("merge units %s: %w", krKey, err)
+			return "", fmt.Errorf("merge units %s: %w", krKey, err)
+		}
+		if err := k.mergePoints(ctx, krKey, g, target); err != nil {
+			return "", err
 		}
 	}
 	if _, ok := have[unit]; !ok {
 		if _, err := k.exec(ctx, `INSERT INTO kr_nodes (kr_key, node, grp) VALUES (?, ?, ?)`, krKey, unit, target); err != nil {
-			return fmt.Errorf("add unit %s/%s: %w", krKey, unit, err)
+			return "", fmt.Errorf("add unit %s/%s: %w", krKey, unit, err)
 		}
 	}
-	return nil
+	return target, nil
 }
 
 func (k *KRTx) groupsOf(ctx context.Context, krKey string, nodes []string) (map[string]string, error) {
@@ -223,34 +231,42 @@ func (k *KRTx) UpsertIssue(ctx context.Context, st IssueState) (bool, error) {
 	if err != nil {
 		return false, fmt.Errorf("upsert issue %s: %w", st.Unit, err)
 	}
-	n, err := res.RowsAffected()
-	return n == 1, err
+	if n, err := res.RowsAffected(); err != nil || n == 0 {
+		return false, err
+	}
+	return true, k.syncScope(ctx, st.Unit)
 }
 
 // SetIssueScope makes krKeys exactly the ratio key results whose scope holds
 // unit, and returns every key result whose scope gained or kept or lost it.
+// The ratios' done and total counts follow (see syncScope).
 func (k *KRTx) SetIssueScope(ctx context.Context, unit string, krKeys []string) ([]string, error) {
-	var have []string
-	if err := k.SelectContext(ctx, &have, `SELECT kr_key FROM kr_issues WHERE unit = ?`, unit); err != nil {
+	var have []scopeRow
+	if err := k.SelectContext(ctx, &have, `SELECT kr_key, in_ratio, done, done_at, occurred_at FROM kr_issues WHERE unit = ?`, unit); err != nil {
 		return nil, fmt.Errorf("scope of %s: %w", unit, err)
 	}
-	for _, key := range have {
-		if slices.Contains(krKeys, key) {
+	keys := make([]string, 0, len(have)+len(krKeys))
+	for _, row := range have {
+		keys = append(keys, row.KRKey)
+		if slices.Contains(krKeys, row.KRKey) {
 			continue
 		}
-		if _, err := k.exec(ctx, `DELETE FROM kr_issues WHERE kr_key = ? AND unit = ?`, key, unit); err != nil {
+		if _, err := k.exec(ctx, `DELETE FROM kr_issues WHERE kr_key = ? AND unit = ?`, row.KRKey, unit); err != nil {
 			return nil, fmt.Errorf("scope of %s: %w", unit, err)
+		}
+		if err := k.addRatio(ctx, row.KRKey, scopeRow{}, row); err != nil {
+			return nil, err
 		}
 	}
 	for _, key := range krKeys {
-		if slices.Contains(have, key) {
+		if slices.Contains(keys, key) {
 			continue
 		}
 		if _, err := k.exec(ctx, `INSERT INTO kr_issues (kr_key, unit) VALUES (?, ?)`, key, unit); err != nil {
 			return nil, fmt.Errorf("scope of %s: %w", unit, err)
 		}
 	}
-	return uniq(append(have, krKeys...)), nil
+	return uniq(append(keys, krKeys...)), k.syncScope(ctx, unit)
 }
 
 // SaveState stores a key result's latest result and fingerprint.
@@ -321,7 +337,8 @@ func (k *KRTx) BigCache(ctx context.Context) (restore func(), err error) {
 // issue state, scopes) so that a replay can rebuild it. Key-result state,
 // snapshots and manual values are kept.
 func (k *KRTx) ResetDerived(ctx context.Context) error {
-	for _, table := range []string{"kr_matches", "kr_nodes", "kr_links", "issue_state", "kr_issues"} {
+	for _, table := range []string{"kr_matches", "kr_nodes", "kr_links", "issue_state", "kr_issues",
+		"kr_window", "kr_points", "kr_ratio"} {
 		if _, err := k.tx.tx.ExecContext(ctx, `DELETE FROM `+table); err != nil {
 			return fmt.Errorf("reset %s: %w", table, err)
 		}
