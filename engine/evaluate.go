@@ -127,9 +127,10 @@ func targets(res rules.Result) []outbox.Target {
 
 // evaluate gathers a key result's inputs and computes its result at now:
 // from k's incremental state, or with k nil from view by the reference
-// queries (the two give the same result). While a source it depends on is failing, stale freezes the value:
-// the result keeps the value of its last stored result (rules.Rule.Frozen)
-// rather than recompute it from events the outage left incomplete.
+// queries (the two give the same result). While a source it depends on is
+// failing, stale freezes the value: the result keeps the value of its last
+// stored result (rules.Rule.Frozen) rather than recompute it from events the
+// outage left incomplete.
 func (e *Engine) evaluate(ctx context.Context, view store.KRView, k *store.KRTx, r *rules.Rule, now time.Time) (rules.Result, error) {
 	in, err := e.inputs(ctx, view, k, r, now)
 	if err != nil {

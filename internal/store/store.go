@@ -63,7 +63,11 @@ func uriPath(p string) string {
 }
 
 func (s *Store) migrate(ctx context.Context) error {
-	provider, err := goose.NewProvider(goose.DialectSQLite3, s.db.DB, mustSub(migrations, "migrations"))
+	// Out of order: migration numbers are ranges given to parallel work, so
+	// a database may have a later number applied before an earlier one
+	// lands; each migration stands alone.
+	provider, err := goose.NewProvider(goose.DialectSQLite3, s.db.DB, mustSub(migrations, "migrations"),
+		goose.WithAllowOutofOrder(true))
 	if err != nil {
 		return fmt.Errorf("migrations: %w", err)
 	}
