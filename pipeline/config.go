@@ -2,6 +2,7 @@ package pipeline
 
 import (
 	"errors"
+	"time"
 
 	"github.com/goalpost/goalpost/internal/confval"
 	"github.com/goalpost/goalpost/internal/secret"
@@ -21,8 +22,13 @@ type Config struct {
 	Stream string `toml:"stream"`
 	// MaxDeliver bounds the tries of one message before it is dead-lettered (default 5).
 	MaxDeliver int `toml:"max_deliver"`
-	// DuplicateWindow is the server-side dedupe window for Nats-Msg-Id (default 24h).
+	// DuplicateWindow is the server-side dedupe window for Nats-Msg-Id
+	// (default 2m): the store dedupes by event id whatever the window.
 	DuplicateWindow confval.Duration `toml:"duplicate_window"`
+	// Retention is how long the events stream keeps a message (default 7d):
+	// the processor's backlog may be this old before it is lost from the
+	// stream; the store keeps every processed event.
+	Retention confval.Duration `toml:"retention"`
 	// AckWait is how long a delivered message may stay unacknowledged before
 	// it is delivered again (default 30s): after a crash, the batch that was
 	// in flight is processed again this long after the restart.
@@ -31,12 +37,19 @@ type Config struct {
 
 // Streams returns the stream settings of the section, with defaults.
 func (c Config) Streams() StreamConfig {
-	return StreamConfig{Name: c.Stream, MaxDeliver: c.MaxDeliver, DuplicateWindow: c.DuplicateWindow.Duration, AckWait: c.AckWait.Duration}.withDefaults()
+	return StreamConfig{Name: c.Stream, MaxDeliver: c.MaxDeliver, DuplicateWindow: c.DuplicateWindow.Duration,
+		MaxAge: c.Retention.Duration, AckWait: c.AckWait.Duration}.withDefaults()
 }
 
 // Validate checks the section without I/O.
 func (c Config) Validate() error {
 	var errs []error
+	if c.DuplicateWindow.Duration < 0 {
+		errs = append(errs, confval.Fieldf("duplicate_window", "must not be negative"))
+	}
+	if r := c.Retention.Duration; r < 0 || (r > 0 && r < time.Hour) {
+		errs = append(errs, confval.Fieldf("retention", "want at least 1h (a backlog older than this is dropped from the stream)"))
+	}
 	if c.MaxDeliver < 0 {
 		errs = append(errs, confval.Fieldf("max_deliver", "must not be negative"))
 	}

@@ -75,8 +75,8 @@ func (c *Consumer) Drain(ctx context.Context) (int, error) {
 // next batch arrives while the handler commits this one, and handles them
 // in batches: it waits for one message, then takes whatever else is already
 // buffered (up to Batch) without waiting more. A lone event is processed at
-// once, a burst in one transaction. With untilIdle it returns once nothing
-// is pending or waiting for an ack.
+// once, a burst in one transaction. With untilIdle it returns as soon as
+// nothing is pending or waiting for an ack (no fixed wait).
 func (c *Consumer) loop(ctx context.Context, untilIdle bool) (int, error) {
 	cons, err := c.consumer(ctx)
 	if err != nil {
@@ -97,11 +97,19 @@ func (c *Consumer) loop(ctx context.Context, untilIdle bool) (int, error) {
 		return 0, fmt.Errorf("consume: %w", err)
 	}
 	defer cc.Stop()
-	idle := time.NewTimer(time.Hour)
-	defer idle.Stop()
+	// A drain asks the server at once whether anything is pending, and again
+	// right after each batch; while acks are still in flight (or a message
+	// waits for redelivery) it asks again after a short, growing pause.
+	var idle <-chan time.Time
+	var check *time.Timer
+	if untilIdle {
+		check = time.NewTimer(0)
+		defer check.Stop()
+		idle = check.C
+	}
+	pause := minIdlePause
 	total := 0
 	for {
-		idle.Reset(200 * time.Millisecond)
 		select {
 		case <-ctx.Done():
 			return total, nil
@@ -111,21 +119,25 @@ func (c *Consumer) loop(ctx context.Context, untilIdle bool) (int, error) {
 			if err := c.handle(ctx, msgs); err != nil {
 				return total, err
 			}
-			if untilIdle && len(in) == 0 {
-				if done, err := c.idle(ctx, cons, 0); done || err != nil {
-					return total, err
-				}
+			if untilIdle {
+				pause = minIdlePause
+				check.Reset(0)
 			}
-		case <-idle.C:
-			if !untilIdle {
-				continue
-			}
+		case <-idle:
 			if done, err := c.idle(ctx, cons, len(in)); done || err != nil {
 				return total, err
 			}
+			check.Reset(pause)
+			pause = min(2*pause, maxIdlePause)
 		}
 	}
 }
+
+// The pauses between a drain's questions whether the consumer is idle.
+const (
+	minIdlePause = time.Millisecond
+	maxIdlePause = 100 * time.Millisecond
+)
 
 // takeBuffered appends messages already waiting in in, up to limit in all.
 func takeBuffered(in <-chan jetstream.Msg, msgs []jetstream.Msg, limit int) []jetstream.Msg {

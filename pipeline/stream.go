@@ -16,10 +16,21 @@ const (
 	consumerName     = "processor"
 )
 
+// Defaults of the events stream (ADR 12). The store is the dedupe of record
+// (events by id), so JetStream's duplicate window only has to cover a
+// publisher retrying a publish whose ack it lost: minutes, not a day of
+// message ids held in memory. The stream is a buffer between receivers and
+// the processor, not the history (the store keeps that for replay).
+const (
+	DefaultDuplicateWindow = 2 * time.Minute
+	DefaultMaxAge          = 7 * 24 * time.Hour
+)
+
 // StreamConfig names the streams and their limits.
 type StreamConfig struct {
 	Name            string        // events stream, e.g. GOALPOST_EVENTS
-	DuplicateWindow time.Duration // server-side Nats-Msg-Id dedupe window
+	DuplicateWindow time.Duration // server-side Nats-Msg-Id dedupe window (ADR 12)
+	MaxAge          time.Duration // how long the events stream keeps a message
 	MaxDeliver      int           // tries before a message is dead-lettered
 	AckWait         time.Duration // redelivery if not acked in this time
 }
@@ -29,7 +40,10 @@ func (c StreamConfig) withDefaults() StreamConfig {
 		c.Name = "GOALPOST_EVENTS"
 	}
 	if c.DuplicateWindow == 0 {
-		c.DuplicateWindow = 24 * time.Hour
+		c.DuplicateWindow = DefaultDuplicateWindow
+	}
+	if c.MaxAge == 0 {
+		c.MaxAge = DefaultMaxAge
 	}
 	if c.MaxDeliver == 0 {
 		c.MaxDeliver = 5
@@ -49,7 +63,7 @@ func EnsureStreams(ctx context.Context, js jetstream.JetStream, cfg StreamConfig
 		Subjects:   []string{EventsPrefix + ".>"},
 		Storage:    jetstream.FileStorage,
 		Retention:  jetstream.LimitsPolicy,
-		MaxAge:     30 * 24 * time.Hour, // the store keeps events for replay; the stream is the buffer
+		MaxAge:     cfg.MaxAge, // the store keeps events for replay; the stream is the buffer
 		Duplicates: cfg.DuplicateWindow,
 	})
 	if err != nil {
