@@ -7,8 +7,11 @@ import (
 	"os"
 	"path/filepath"
 	"strconv"
+	"strings"
 	"testing"
 	"time"
+
+	"golang.org/x/sys/unix"
 
 	"github.com/goalpost/goalpost/internal/store"
 	"github.com/goalpost/goalpost/pipeline/event"
@@ -179,4 +182,67 @@ func seed(b *testing.B, st *store.Store, total int) {
 			b.Fatal(err)
 		}
 	}
+}
+
+// BenchmarkGrowth measures the cost of one event through Handle (one event
+// per transaction, a webhook stream) with 200 key results after
+// GOALPOST_BENCH_GROWTH stored events (default "10000,100000"), evaluating
+// from the incremental state and, on the next events of the same store, by
+// the reference queries (from scratch, as before ADR 11), event by event
+// in turn. The history is
+// stored and rebuilt before timing; the clock follows the events.
+func BenchmarkGrowth(b *testing.B) {
+	sizes := []int{10_000, 100_000}
+	if v := os.Getenv("GOALPOST_BENCH_GROWTH"); v != "" {
+		sizes = sizes[:0]
+		for _, s := range strings.Split(v, ",") {
+			n, err := strconv.Atoi(s)
+			if err != nil {
+				b.Fatal(err)
+			}
+			sizes = append(sizes, n)
+		}
+	}
+	for _, size := range sizes {
+		b.Run(fmt.Sprintf("stored=%d", size), func(b *testing.B) {
+			eng, st := benchEngine(b, filepath.Join(b.TempDir(), "growth.db"))
+			seed(b, st, size)
+			var at time.Time
+			eng.now = func() time.Time { return at }
+			at = benchEvent(size).OccurredAt
+			if err := eng.Rebuild(b.Context(), io.Discard); err != nil {
+				b.Fatal(err)
+			}
+			// Alternate the two, event by event, so that the machine's noise
+			// falls on both alike; count the process's CPU time, which other
+			// jobs on the machine do not inflate as they do wall time.
+			var took [2]time.Duration
+			b.ResetTimer()
+			for n := range 2 * b.N {
+				ev := benchEvent(size + n)
+				at = ev.OccurredAt.Add(time.Second)
+				eng.reference = n%2 == 1
+				start := cpuTime(b)
+				if err := eng.Handle(b.Context(), []event.Event{ev}); err != nil {
+					b.Fatal(err)
+				}
+				took[n%2] += cpuTime(b) - start
+			}
+			b.StopTimer()
+			inc, ref := took[0], took[1]
+			perEvent := func(d time.Duration) float64 { return float64(d.Microseconds()) / float64(b.N) }
+			b.ReportMetric(perEvent(inc), "cpu-µs/event")
+			b.ReportMetric(perEvent(ref), "cpu-µs/event-reference")
+			b.ReportMetric(float64(ref)/float64(inc), "speedup")
+		})
+	}
+}
+
+// cpuTime is the CPU time this process has used.
+func cpuTime(b *testing.B) time.Duration {
+	var ts unix.Timespec
+	if err := unix.ClockGettime(unix.CLOCK_PROCESS_CPUTIME_ID, &ts); err != nil {
+		b.Fatal(err)
+	}
+	return time.Duration(ts.Nano())
 }

@@ -96,33 +96,49 @@ func (k *KRTx) AddMatch(ctx context.Context, m MatchRow, links []string) (bool, 
 	if n, err := res.RowsAffected(); err != nil || n == 0 {
 		return false, err
 	}
-	grp, err := k.groupUnits(ctx, m.KRKey, m.Unit, links)
+	grp, newGroup, err := k.groupUnits(ctx, m.KRKey, m.Unit, links)
 	if err != nil {
 		return false, err
 	}
-	return true, k.track(ctx, m.KRKey, grp, m)
+	return true, k.track(ctx, m.KRKey, grp, newGroup, m)
 }
 
 // groupUnits records that unit was matched for krKey and that it links the
-// units in links (a PR's issue keys), and returns unit's group. Matched
-// units tied by a link — either way round, whichever was matched first —
-// share a group, and a group counts once. A link to a unit the key result
-// never matched ties nothing: two PRs naming the same issue stay two units
-// unless the issue itself matched.
-func (k *KRTx) groupUnits(ctx context.Context, krKey, unit string, links []string) (string, error) {
+// units in links (a PR's issue keys), and returns unit's group and whether
+// the group is new. Matched units tied by a link — either way round,
+// whichever was matched first — share a group, and a group counts once. A
+// link to a unit the key result never matched ties nothing: two PRs naming
+// the same issue stay two units unless the issue itself matched.
+func (k *KRTx) groupUnits(ctx context.Context, krKey, unit string, links []string) (string, bool, error) {
 	links = slices.DeleteFunc(uniq(links), func(l string) bool { return l == unit })
 	for _, l := range links {
 		if _, err := k.exec(ctx, `INSERT INTO kr_links (kr_key, a, b) VALUES (?, ?, ?) ON CONFLICT DO NOTHING`, krKey, unit, l); err != nil {
-			return "", fmt.Errorf("link %s → %s: %w", unit, l, err)
+			return "", false, fmt.Errorf("link %s → %s: %w", unit, l, err)
 		}
 	}
-	var linkedFrom []string
-	if err := k.SelectContext(ctx, &linkedFrom, `SELECT a FROM kr_links WHERE kr_key = ? AND b = ?`, krKey, unit); err != nil {
-		return "", fmt.Errorf("links to %s: %w", unit, err)
+	var near []struct {
+		Link bool   `db:"link"`
+		Name string `db:"name"`
 	}
-	have, err := k.groupsOf(ctx, krKey, uniq(append(append([]string{unit}, links...), linkedFrom...)))
-	if err != nil {
-		return "", err
+	// The units linking to unit, and unit's own group: one query.
+	if err := k.SelectContext(ctx, &near, `SELECT 1 AS link, a AS name FROM kr_links WHERE kr_key = ? AND b = ?
+		UNION ALL SELECT 0 AS link, grp AS name FROM kr_nodes WHERE kr_key = ? AND node = ?`, krKey, unit, krKey, unit); err != nil {
+		return "", false, fmt.Errorf("links to %s: %w", unit, err)
+	}
+	have := map[string]string{}
+	related := links
+	for _, n := range near {
+		if n.Link {
+			related = append(related, n.Name)
+		} else {
+			have[unit] = n.Name
+		}
+	}
+	if len(related) > 0 {
+		var err error
+		if have, err = k.groupsOf(ctx, krKey, uniq(append([]string{unit}, related...))); err != nil {
+			return "", false, err
+		}
 	}
 	target := unit
 	if len(have) > 0 {
@@ -135,18 +151,18 @@ func (k *KRTx) groupUnits(ctx context.Context, krKey, unit string, links []strin
 		}
 		merged[g] = true
 		if _, err := k.exec(ctx, `UPDATE kr_nodes SET grp = ? WHERE kr_key = ? AND grp = ?`, target, krKey, g); err != nil {
-			return "", fmt.Errorf("merge units %s: %w", krKey, err)
+			return "", false, fmt.Errorf("merge units %s: %w", krKey, err)
 		}
 		if err := k.mergePoints(ctx, krKey, g, target); err != nil {
-			return "", err
+			return "", false, err
 		}
 	}
 	if _, ok := have[unit]; !ok {
 		if _, err := k.exec(ctx, `INSERT INTO kr_nodes (kr_key, node, grp) VALUES (?, ?, ?)`, krKey, unit, target); err != nil {
-			return "", fmt.Errorf("add unit %s/%s: %w", krKey, unit, err)
+			return "", false, fmt.Errorf("add unit %s/%s: %w", krKey, unit, err)
 		}
 	}
-	return target, nil
+	return target, len(have) == 0, nil
 }
 
 func (k *KRTx) groupsOf(ctx context.Context, krKey string, nodes []string) (map[string]string, error) {
@@ -337,6 +353,7 @@ func (k *KRTx) BigCache(ctx context.Context) (restore func(), err error) {
 // issue state, scopes) so that a replay can rebuild it. Key-result state,
 // snapshots and manual values are kept.
 func (k *KRTx) ResetDerived(ctx context.Context) error {
+	k.tx.windows = nil
 	for _, table := range []string{"kr_matches", "kr_nodes", "kr_links", "issue_state", "kr_issues",
 		"kr_window", "kr_points", "kr_ratio"} {
 		if _, err := k.tx.tx.ExecContext(ctx, `DELETE FROM `+table); err != nil {

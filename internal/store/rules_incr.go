@@ -41,25 +41,59 @@ type window struct {
 	Units int   `db:"units"`
 }
 
+// window returns krKey's window state. Windows are read once per
+// transaction and written back before it commits (flushWindows): a batch
+// moves a key result's window once per match.
 func (k *KRTx) window(ctx context.Context, krKey string) (window, bool, error) {
+	if c, ok := k.tx.windows[krKey]; ok {
+		return c.window, c.ok, nil
+	}
 	var w window
 	err := k.GetContext(ctx, &w, `SELECT from_ms, to_ms, units FROM kr_window WHERE kr_key = ?`, krKey)
-	if errors.Is(err, sql.ErrNoRows) {
-		return w, false, nil
-	}
-	if err != nil {
+	if err != nil && !errors.Is(err, sql.ErrNoRows) {
 		return w, false, fmt.Errorf("window of %s: %w", krKey, err)
 	}
-	return w, true, nil
+	ok := err == nil
+	k.tx.cacheWindow(krKey, cachedWindow{window: w, ok: ok})
+	return w, ok, nil
 }
 
-func (k *KRTx) saveWindow(ctx context.Context, krKey string, w window) error {
-	_, err := k.exec(ctx, `INSERT INTO kr_window (kr_key, from_ms, to_ms, units) VALUES (?, ?, ?, ?)
-		ON CONFLICT (kr_key) DO UPDATE SET from_ms = excluded.from_ms, to_ms = excluded.to_ms, units = excluded.units`,
-		krKey, w.From, w.To, w.Units)
-	if err != nil {
-		return fmt.Errorf("save window of %s: %w", krKey, err)
+func (k *KRTx) saveWindow(_ context.Context, krKey string, w window) error {
+	k.tx.cacheWindow(krKey, cachedWindow{window: w, ok: true, dirty: true})
+	return nil
+}
+
+// cachedWindow is a window state as this transaction sees it.
+type cachedWindow struct {
+	window
+	ok, dirty bool
+}
+
+func (t *Tx) cacheWindow(krKey string, c cachedWindow) {
+	if t.windows == nil {
+		t.windows = map[string]cachedWindow{}
 	}
+	if prev, ok := t.windows[krKey]; ok && prev.dirty {
+		c.dirty = true
+	}
+	t.windows[krKey] = c
+}
+
+// flushWindows writes the windows the transaction moved.
+func (t *Tx) flushWindows(ctx context.Context) error {
+	k := t.KR()
+	for key, c := range t.windows {
+		if !c.dirty {
+			continue
+		}
+		_, err := k.exec(ctx, `INSERT INTO kr_window (kr_key, from_ms, to_ms, units) VALUES (?, ?, ?, ?)
+			ON CONFLICT (kr_key) DO UPDATE SET from_ms = excluded.from_ms, to_ms = excluded.to_ms, units = excluded.units`,
+			key, c.From, c.To, c.Units)
+		if err != nil {
+			return fmt.Errorf("save window of %s: %w", key, err)
+		}
+	}
+	t.windows = nil
 	return nil
 }
 
@@ -167,12 +201,7 @@ func (k *KRTx) upsertPoint(ctx context.Context, krKey, grp string, p point) (int
 	case err != nil:
 		return 0, err
 	case !ok:
-		_, err = k.exec(ctx, `INSERT INTO kr_points (kr_key, grp, at, event_id, value) VALUES (?, ?, ?, ?, ?)`,
-			krKey, grp, p.At, p.EventID, p.Value)
-		if err != nil {
-			return 0, fmt.Errorf("add unit %s of %s: %w", grp, krKey, err)
-		}
-		return 1, nil
+		return 1, k.insertPoint(ctx, krKey, grp, p)
 	case p.later(have):
 		_, err = k.exec(ctx, `UPDATE kr_points SET at = ?, event_id = ?, value = ? WHERE kr_key = ? AND grp = ?`,
 			p.At, p.EventID, p.Value, krKey, grp)
@@ -183,16 +212,31 @@ func (k *KRTx) upsertPoint(ctx context.Context, krKey, grp string, p point) (int
 	return 0, nil
 }
 
+func (k *KRTx) insertPoint(ctx context.Context, krKey, grp string, p point) error {
+	_, err := k.exec(ctx, `INSERT INTO kr_points (kr_key, grp, at, event_id, value) VALUES (?, ?, ?, ?, ?)`,
+		krKey, grp, p.At, p.EventID, p.Value)
+	if err != nil {
+		return fmt.Errorf("add unit %s of %s: %w", grp, krKey, err)
+	}
+	return nil
+}
+
 // track applies a new match of group grp to krKey's state: when the match
 // falls in the window, the group enters or its representative moves. A
 // match after the window's end enters when the window reaches it.
-func (k *KRTx) track(ctx context.Context, krKey, grp string, m MatchRow) error {
+func (k *KRTx) track(ctx context.Context, krKey, grp string, newGroup bool, m MatchRow) error {
 	w, ok, err := k.window(ctx, krKey)
 	at := m.OccurredAt.UnixMilli()
 	if err != nil || !ok || at < w.From || at >= w.To {
 		return err
 	}
-	added, err := k.upsertPoint(ctx, krKey, grp, point{At: at, EventID: m.EventID, Value: m.Value})
+	p := point{At: at, EventID: m.EventID, Value: m.Value}
+	added := 1
+	if newGroup {
+		err = k.insertPoint(ctx, krKey, grp, p)
+	} else {
+		added, err = k.upsertPoint(ctx, krKey, grp, p)
+	}
 	if err != nil || added == 0 {
 		return err
 	}

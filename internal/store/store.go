@@ -16,6 +16,7 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
+	"sync"
 	"sync/atomic"
 
 	"github.com/jmoiron/sqlx"
@@ -33,6 +34,8 @@ type Store struct {
 	log *slog.Logger
 
 	cachePruned atomic.Int64 // unix ms of the last response-cache prune
+
+	prepared sync.Map // query → *sqlx.Stmt prepared on db (see Tx.stmt)
 }
 
 // Open opens (creating if needed) the database file at path and applies the
@@ -82,7 +85,13 @@ func (s *Store) migrate(ctx context.Context) error {
 }
 
 // Close closes the database.
-func (s *Store) Close() error { return s.db.Close() }
+func (s *Store) Close() error {
+	s.prepared.Range(func(_, p any) bool {
+		_ = p.(*sqlx.Stmt).Close()
+		return true
+	})
+	return s.db.Close()
+}
 
 // Ping reports whether the database answers (for readiness).
 func (s *Store) Ping(ctx context.Context) error { return s.db.PingContext(ctx) }
@@ -90,20 +99,28 @@ func (s *Store) Ping(ctx context.Context) error { return s.db.PingContext(ctx) }
 // Tx is one store transaction. Its methods are the writes that must commit
 // together (an event, the key-result state it changed, the writes it queued).
 type Tx struct {
+	st    *Store
 	tx    *sqlx.Tx
-	stmts map[string]*sqlx.Stmt // prepared once per transaction, by query
+	stmts map[string]*sqlx.Stmt // q's statement bound to this transaction, by query
+	// windows are the key-result windows read or moved in this transaction
+	// (see KRTx.window), written back before the commit.
+	windows map[string]cachedWindow
 }
 
-// stmt returns q prepared on the transaction, preparing it on first use:
-// a batch of events runs the same few statements hundreds of times.
+// stmt returns q prepared, bound to the transaction. A statement is
+// prepared once per connection and kept for the store's life (database/sql
+// reuses it on the transaction's connection): a batch of events runs the
+// same few dozen statements, and a one-event transaction must not prepare
+// them again.
 func (t *Tx) stmt(ctx context.Context, q string) (*sqlx.Stmt, error) {
 	if s, ok := t.stmts[q]; ok {
 		return s, nil
 	}
-	s, err := t.tx.PreparexContext(ctx, q)
+	shared, err := t.st.prepare(ctx, q)
 	if err != nil {
-		return nil, fmt.Errorf("prepare: %w", err)
+		return nil, err
 	}
+	s := t.tx.StmtxContext(ctx, shared)
 	if t.stmts == nil {
 		t.stmts = map[string]*sqlx.Stmt{}
 	}
@@ -129,15 +146,34 @@ func (s *Store) InTx(ctx context.Context, fn func(*Tx) error) (err error) {
 			_ = tx.Rollback()
 		}
 	}()
-	t := &Tx{tx: tx}
+	t := &Tx{st: s, tx: tx}
 	defer t.closeStmts()
 	if err = fn(t); err != nil {
+		return err
+	}
+	if err = t.flushWindows(ctx); err != nil {
 		return err
 	}
 	if err = tx.Commit(); err != nil {
 		return fmt.Errorf("commit: %w", err)
 	}
 	return nil
+}
+
+// prepare returns q prepared on the database, preparing it on first use.
+func (s *Store) prepare(ctx context.Context, q string) (*sqlx.Stmt, error) {
+	if p, ok := s.prepared.Load(q); ok {
+		return p.(*sqlx.Stmt), nil
+	}
+	p, err := s.db.PreparexContext(ctx, q)
+	if err != nil {
+		return nil, fmt.Errorf("prepare: %w", err)
+	}
+	if prev, loaded := s.prepared.LoadOrStore(q, p); loaded {
+		_ = p.Close()
+		return prev.(*sqlx.Stmt), nil
+	}
+	return p, nil
 }
 
 // ErrNotFound is returned by lookups that find nothing.

@@ -27,7 +27,7 @@ CREATE TABLE kr_points (
     PRIMARY KEY (kr_key, grp)
 );
 CREATE INDEX kr_points_at ON kr_points (kr_key, at, event_id);
-CREATE INDEX kr_points_value ON kr_points (kr_key, value);
+CREATE INDEX kr_points_value ON kr_points (kr_key, value) WHERE value IS NOT NULL; -- metrics only
 
 -- Done and total issues of each ratio key result's scope.
 CREATE TABLE kr_ratio (
