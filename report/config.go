@@ -27,7 +27,10 @@ const (
 	DestStdout = "stdout"
 	DestFile   = "file"
 	DestSlack  = "slack"
-	DestNotion = "notion"
+	// DestSlackApp posts through the Slack app (bot token): owners
+	// mentioned, messages edited in place, opt-in private nudges.
+	DestSlackApp = "slack_app"
+	DestNotion   = "notion"
 )
 
 // Config is the [report] section: when the weekly check-in is sent, and
@@ -78,9 +81,19 @@ type DestinationConfig struct {
 	// Token is set.
 	ParentPageID string        `toml:"parent_page_id"`
 	Token        secret.String `toml:"token"`
+	// Channel is the Slack channel id the Slack app posts to (type
+	// slack_app, with Token a bot token).
+	Channel string `toml:"channel"`
+	// Nudge lists the people (keys, or "all") who opted in to a private
+	// Slack message after two misses in a row (type slack_app). Default
+	// nobody; a nudge is never posted in a channel.
+	Nudge []string `toml:"nudge"`
 }
 
-var nameRE = regexp.MustCompile(`^[a-z0-9][a-z0-9_.-]{0,63}$`)
+var (
+	nameRE       = regexp.MustCompile(`^[a-z0-9][a-z0-9_.-]{0,63}$`)
+	slackChannel = regexp.MustCompile(`^[CG][A-Z0-9]{6,20}$`)
+)
 
 // Validate checks the section without any I/O. Errors are confval field
 // errors keyed below the section ("destinations[1].webhook_url").
@@ -135,13 +148,21 @@ func (d *DestinationConfig) validate() error {
 	case DestSlack:
 		errs = append(errs, d.only("webhook_url")...)
 		errs = append(errs, validateWebhookURL(d.WebhookURL)...)
+	case DestSlackApp:
+		errs = append(errs, d.only("token", "channel", "nudge")...)
+		if !d.Token.IsSet() {
+			errs = append(errs, confval.Fieldf("token", "a bot token (xoxb-…) is required for type slack_app"))
+		}
+		if !slackChannel.MatchString(d.Channel) {
+			errs = append(errs, confval.Fieldf("channel", "want a Slack channel id such as C0123456789, got %q", d.Channel))
+		}
 	case DestNotion:
 		errs = append(errs, d.only("parent_page_id", "token")...)
 		if _, err := notion.ParseID(d.ParentPageID); err != nil {
 			errs = append(errs, confval.Fieldf("parent_page_id", "want a Notion page id (32 hex digits, dashes optional), got %q", d.ParentPageID))
 		}
 	default:
-		errs = append(errs, confval.Fieldf("type", "want stdout, file, slack or notion, got %q", d.Type))
+		errs = append(errs, confval.Fieldf("type", "want stdout, file, slack, slack_app or notion, got %q", d.Type))
 	}
 	return errors.Join(errs...)
 }
@@ -150,13 +171,13 @@ func (d *DestinationConfig) validate() error {
 func (d *DestinationConfig) only(allowed ...string) []error {
 	set := map[string]bool{
 		"format": d.Format != "", "path": d.Path != "", "webhook_url": d.WebhookURL.IsSet(),
-		"parent_page_id": d.ParentPageID != "", "token": d.Token.IsSet(),
+		"parent_page_id": d.ParentPageID != "", "token": d.Token.IsSet(), "channel": d.Channel != "", "nudge": len(d.Nudge) > 0,
 	}
 	for _, a := range allowed {
 		delete(set, a)
 	}
 	var errs []error
-	for _, k := range []string{"format", "path", "webhook_url", "parent_page_id", "token"} {
+	for _, k := range []string{"format", "path", "webhook_url", "parent_page_id", "token", "channel", "nudge"} {
 		if set[k] {
 			errs = append(errs, confval.Fieldf(k, "not used by type %s", d.Type))
 		}

@@ -65,6 +65,11 @@ type Deps struct {
 	// each client wraps it in its upstream's one retry policy.
 	HTTP http.RoundTripper
 	Log  *slog.Logger
+	// Person finds a person's email and display name by key (slack_app
+	// destinations map people to Slack users by email); nil: nobody.
+	Person func(key string) (email, name string, ok bool)
+	// SlackAPIBase is the Slack Web API base ("": Slack's).
+	SlackAPIBase string
 }
 
 // NewDestinations builds the configured destinations. It does no I/O.
@@ -104,6 +109,8 @@ func newSender(dc DestinationConfig, deps Deps) (Sender, error) {
 		return &File{Path: dc.Path, Format: f}, nil
 	case DestSlack:
 		return NewSlackWebhook(slack.NewWebhook(dc.WebhookURL, deps.HTTP), log), nil
+	case DestSlackApp:
+		return NewSlackApp(slack.NewAPI(dc.Token, deps.SlackAPIBase, deps.HTTP), dc.Channel, dc.Nudge, deps.Person, log), nil
 	case DestNotion:
 		c, err := newNotionClient(dc, deps, log)
 		if err != nil {

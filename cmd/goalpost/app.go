@@ -119,7 +119,7 @@ func build(ctx context.Context, cfg *config.Config, log *slog.Logger, opt buildO
 	if err != nil {
 		return nil, usageError{err}
 	}
-	if a.reports, err = a.buildScheduler(reports, opt.out); err != nil {
+	if a.reports, err = a.buildScheduler(reports, dir, opt.out); err != nil {
 		return nil, usageError{err}
 	}
 	a.server = server.New(serverOptions(cfg.Server), a.webhooks, map[string]server.ReadyCheck{

@@ -11,6 +11,7 @@ import (
 	"github.com/goalpost/goalpost/internal/config"
 	"github.com/goalpost/goalpost/internal/store"
 	"github.com/goalpost/goalpost/report"
+	"github.com/goalpost/goalpost/rules/people"
 )
 
 // newReportBuilder builds weekly reports from the engine's numbers, frozen
@@ -25,11 +26,15 @@ func newReportBuilder(cfg *config.Config, eng *engine.Engine, st *store.Store) (
 
 // buildScheduler wires the weekly check-in's schedule and destinations;
 // nil when there is no [report] section.
-func (a *app) buildScheduler(b *report.Builder, env *cliEnv) (*report.Scheduler, error) {
+func (a *app) buildScheduler(b *report.Builder, dir *people.Directory, env *cliEnv) (*report.Scheduler, error) {
 	if a.cfg.Report == nil {
 		return nil, nil
 	}
-	deps := report.Deps{Stdout: env.stdout, Notion: a.cfg.Notion, Log: a.log.With("component", "report")}
+	deps := report.Deps{Stdout: env.stdout, Notion: a.cfg.Notion, Log: a.log.With("component", "report"),
+		Person: func(key string) (string, string, bool) {
+			p, ok := dir.Person(key)
+			return p.Email, p.Name, ok
+		}}
 	dests, err := report.NewDestinations(a.cfg.Report, deps)
 	if err != nil {
 		return nil, err
