@@ -40,7 +40,9 @@ func newAPI(t *testing.T) *apiHarness {
 	return h
 }
 
-func msg(text string) slack.Message { return slack.Message{Text: text, Blocks: []slack.Block{slack.Section(text)}} }
+func msg(text string) slack.Message {
+	return slack.Message{Text: text, Blocks: []slack.Block{slack.Section(text)}}
+}
 
 // A post whose answer is lost (the process died mid-send, or Slack's
 // answer never came) is found again by its key: the retry updates it, so
@@ -108,4 +110,3 @@ func TestRateLimitsAndErrors(t *testing.T) {
 		t.Fatalf("dm %q %v", dm, err)
 	}
 }
-
