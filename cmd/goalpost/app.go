@@ -12,6 +12,7 @@ import (
 
 	"github.com/nats-io/nats.go/jetstream"
 
+	"github.com/goalpost/goalpost/connectors/connector"
 	"github.com/goalpost/goalpost/engine"
 	"github.com/goalpost/goalpost/internal/config"
 	"github.com/goalpost/goalpost/internal/metrics"
@@ -22,16 +23,6 @@ import (
 	"github.com/goalpost/goalpost/rules"
 	"github.com/goalpost/goalpost/rules/people"
 )
-
-// poller is a connector's polling side.
-type poller interface {
-	// Run polls until ctx ends.
-	Run(ctx context.Context) error
-	// PollOnce runs one incremental poll and returns when its events are stored.
-	PollOnce(ctx context.Context) error
-	// LastError is the last poll's error, nil when it succeeded.
-	LastError() error
-}
 
 // app is every component of a running goalpost, built from the configuration
 // by build. Fields are nil when their section is not configured.
@@ -44,8 +35,8 @@ type app struct {
 	pub      *pipeline.Publisher
 	engine   *engine.Engine
 	consumer *pipeline.Consumer
-	pollers  map[string]poller       // by source
-	webhooks map[string]http.Handler // by source, mounted at /webhooks/<source>
+	pollers  map[string]connector.Poller // by source
+	webhooks map[string]http.Handler     // by source, mounted at /webhooks/<source>
 	writer   writer
 	server   *server.Server
 	reports  *report.Scheduler // nil without a [report] section
@@ -75,7 +66,7 @@ func compileRules(cfg *config.Config) (*rules.Set, *people.Directory, error) {
 // stream (local I/O only); no component talks to an upstream service until
 // it runs.
 func build(ctx context.Context, cfg *config.Config, log *slog.Logger, opt buildOptions) (_ *app, err error) {
-	a := &app{cfg: cfg, log: log, metrics: metrics.New(), pollers: map[string]poller{}, webhooks: map[string]http.Handler{}}
+	a := &app{cfg: cfg, log: log, metrics: metrics.New(), pollers: map[string]connector.Poller{}, webhooks: map[string]http.Handler{}}
 	defer func() {
 		if err != nil {
 			a.close()

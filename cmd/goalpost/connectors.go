@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"github.com/goalpost/goalpost/connectors/asana"
+	"github.com/goalpost/goalpost/connectors/connector"
 	"github.com/goalpost/goalpost/connectors/deploy"
 	"github.com/goalpost/goalpost/connectors/github"
 	"github.com/goalpost/goalpost/connectors/gitlab"
@@ -42,7 +43,7 @@ func (a *app) buildConnectors() error {
 			return fmt.Errorf("gitlab: %w", err)
 		}
 		if err := a.addSource("gitlab", c.WebhookSecret.IsSet(),
-			func() (poller, error) { return src, nil },
+			func() (connector.Poller, error) { return src, nil },
 			// The webhook shares the poller's attribution and API client.
 			func() (http.Handler, error) { return gitlab.NewWebhook(c, a.pub, log, gitlab.WithSource(src)) }); err != nil {
 			return err
@@ -65,7 +66,7 @@ func (a *app) buildConnectors() error {
 			return err
 		}
 		if err := a.addSource("jira", c.WebhookSecret.IsSet(),
-			func() (poller, error) { return src, nil },
+			func() (connector.Poller, error) { return src, nil },
 			func() (http.Handler, error) {
 				// The poller's status list tells the webhook which category a status change left.
 				return jira.NewWebhook(c, a.pub, a.log.With("source", "jira"), jira.WithStatusCategories(src), jira.WithFlagField(src))
@@ -75,7 +76,9 @@ func (a *app) buildConnectors() error {
 	}
 	if c := a.cfg.Linear; c != nil {
 		if err := a.addSource("linear", c.WebhookSecret.IsSet(),
-			func() (poller, error) { return linear.NewSource(c, a.pub, a.store, a.log.With("source", "linear")) },
+			func() (connector.Poller, error) {
+				return linear.NewSource(c, a.pub, a.store, a.log.With("source", "linear"))
+			},
 			func() (http.Handler, error) { return linear.NewWebhook(c, a.pub, a.log.With("source", "linear")) }); err != nil {
 			return err
 		}
@@ -116,7 +119,7 @@ func (a *app) buildTaskConnectors() error {
 	return nil
 }
 
-func (a *app) addSource(name string, hook bool, newPoller func() (poller, error), newHook func() (http.Handler, error)) error {
+func (a *app) addSource(name string, hook bool, newPoller func() (connector.Poller, error), newHook func() (http.Handler, error)) error {
 	p, err := newPoller()
 	if err != nil {
 		return fmt.Errorf("%s: %w", name, err)

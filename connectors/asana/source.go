@@ -10,22 +10,9 @@ import (
 	"sync"
 	"time"
 
+	"github.com/goalpost/goalpost/connectors/connector"
 	"github.com/goalpost/goalpost/pipeline/event"
 )
-
-// Publisher stores events durably. Publish returns nil only after the
-// stream has stored every event; it is idempotent by event ID. On error
-// nothing may be assumed stored: the poller keeps its cursor and the
-// webhook answers 5xx so that Asana retries.
-type Publisher interface {
-	Publish(ctx context.Context, evs ...event.Event) error
-}
-
-// CursorStore keeps poll cursors. Cursor returns "" when none is saved.
-type CursorStore interface {
-	Cursor(ctx context.Context, source, key string) (string, error)
-	SetCursor(ctx context.Context, source, key, value string) error
-}
 
 // Option configures a Source or a Webhook.
 type Option func(*options)
@@ -57,21 +44,22 @@ func newOptions(opts []Option) options {
 // stored. Webhooks are the fast path; the poll reconciles what they missed
 // (Asana delivers webhooks at most once).
 type Source struct {
+	connector.Health // LastError: the last poll's outcome
+
 	s       settings
 	client  *Client
-	pub     Publisher
-	cursors CursorStore
+	pub     connector.Publisher
+	cursors connector.CursorStore
 	log     *slog.Logger
 	m       mapper
 	now     func() time.Time
 
-	pollMu  sync.Mutex
-	mu      sync.Mutex
-	lastErr error
+	pollMu sync.Mutex
+	mu     sync.Mutex
 }
 
 // NewSource returns a poller for cfg. It does no I/O.
-func NewSource(cfg *Config, pub Publisher, cursors CursorStore, log *slog.Logger, opts ...Option) (*Source, error) {
+func NewSource(cfg *Config, pub connector.Publisher, cursors connector.CursorStore, log *slog.Logger, opts ...Option) (*Source, error) {
 	if cfg == nil || pub == nil || cursors == nil || log == nil {
 		return nil, errors.New("asana source: config, publisher, cursor store and logger are required")
 	}
@@ -91,25 +79,7 @@ func (s *Source) Client() *Client { return s.client }
 // Run polls now and then every poll_interval until ctx ends; a failed
 // poll is logged and retried at the next tick.
 func (s *Source) Run(ctx context.Context) error {
-	t := time.NewTicker(s.s.interval)
-	defer t.Stop()
-	for {
-		if err := s.PollOnce(ctx); err != nil && ctx.Err() == nil {
-			s.log.Warn("asana poll failed", "err", err)
-		}
-		select {
-		case <-ctx.Done():
-			return nil
-		case <-t.C:
-		}
-	}
-}
-
-// LastError is the error of the last poll, nil when it succeeded.
-func (s *Source) LastError() error {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.lastErr
+	return connector.Run(ctx, "asana", s.s.interval, s.PollOnce, s.log)
 }
 
 // PollOnce polls every configured project once; a failing project does
@@ -124,9 +94,7 @@ func (s *Source) PollOnce(ctx context.Context) error {
 		}
 	}
 	err := errors.Join(errs...)
-	s.mu.Lock()
-	s.lastErr = err
-	s.mu.Unlock()
+	s.Health.Set(err)
 	return err
 }
 

@@ -10,6 +10,7 @@ import (
 	"sync"
 	"time"
 
+	"github.com/goalpost/goalpost/connectors/connector"
 	"github.com/goalpost/goalpost/connectors/internal/hook"
 	"github.com/goalpost/goalpost/pipeline/event"
 )
@@ -39,7 +40,7 @@ type SecretStore interface {
 type Webhook struct {
 	client  *Client
 	secrets SecretStore
-	pub     Publisher
+	pub     connector.Publisher
 	log     *slog.Logger
 	m       mapper
 
@@ -49,7 +50,7 @@ type Webhook struct {
 
 // NewWebhook returns the receiver; client reads the tasks deliveries name
 // (pass the Source's). It does no I/O.
-func NewWebhook(cfg *Config, client *Client, secrets SecretStore, pub Publisher, log *slog.Logger) (*Webhook, error) {
+func NewWebhook(cfg *Config, client *Client, secrets SecretStore, pub connector.Publisher, log *slog.Logger) (*Webhook, error) {
 	if cfg == nil || client == nil || secrets == nil || pub == nil || log == nil {
 		return nil, errors.New("asana webhook: config, client, secret store, publisher and logger are required")
 	}

@@ -10,9 +10,9 @@ import (
 	"strings"
 	"time"
 
+	"github.com/goalpost/goalpost/connectors/connector"
 	"github.com/goalpost/goalpost/connectors/github"
 	"github.com/goalpost/goalpost/connectors/internal/hook"
-	"github.com/goalpost/goalpost/pipeline/event"
 )
 
 // SignatureHeader carries "sha256=" + hex(HMAC-SHA256(secret, body)).
@@ -25,14 +25,6 @@ const budget = 20 * time.Second
 // clocks drift). Attribution orders deploys by finish time: a later one
 // would make every real deploy until then look out of order.
 const maxSkew = 5 * time.Minute
-
-// Publisher stores events durably.
-type Publisher interface {
-	// Publish returns nil only after the stream has durably stored every
-	// event; it is idempotent by event ID (duplicates dropped). On error
-	// nothing may be assumed stored and the webhook answers 5xx.
-	Publish(ctx context.Context, evs ...event.Event) error
-}
 
 // Attributor attributes a finished production deploy of a GitHub
 // repository to the pull requests it shipped and publishes its events
@@ -51,7 +43,7 @@ type Attributor interface {
 type Webhook struct {
 	cfg    *Config
 	secret []byte
-	pub    Publisher
+	pub    connector.Publisher
 	att    Attributor
 	log    *slog.Logger
 }
@@ -65,7 +57,7 @@ type Option func(*Webhook)
 func WithAttributor(a Attributor) Option { return func(w *Webhook) { w.att = a } }
 
 // NewWebhook builds the handler; it fails without a secret.
-func NewWebhook(cfg *Config, pub Publisher, log *slog.Logger, opts ...Option) (*Webhook, error) {
+func NewWebhook(cfg *Config, pub connector.Publisher, log *slog.Logger, opts ...Option) (*Webhook, error) {
 	if cfg == nil || !cfg.Secret.IsSet() {
 		return nil, errors.New("deploy webhook: secret is required")
 	}

@@ -14,6 +14,7 @@ import (
 
 	gh "github.com/google/go-github/v60/github"
 
+	"github.com/goalpost/goalpost/connectors/connector"
 	"github.com/goalpost/goalpost/pipeline/event"
 )
 
@@ -35,8 +36,8 @@ const (
 // are attributed one at a time (the poller and the webhooks share it).
 type attributor struct {
 	api     *gh.Client
-	cursors CursorStore
-	pub     Publisher
+	cursors connector.CursorStore
+	pub     connector.Publisher
 	index   *prIndex
 	cfg     *Config
 	log     *slog.Logger

@@ -28,7 +28,7 @@ func (s *Source) Backfill(ctx context.Context, since time.Time, progress io.Writ
 	bar := newProgressBar(progress)
 	err := s.poll(ctx, pollMode{backfill: true, since: since, repoDone: bar.step})
 	bar.finish(err)
-	s.setLastErr(err)
+	s.Health.Set(err)
 	return err
 }
 

@@ -10,26 +10,9 @@ import (
 
 	gh "github.com/google/go-github/v60/github"
 
+	"github.com/goalpost/goalpost/connectors/connector"
 	"github.com/goalpost/goalpost/pipeline/event"
 )
-
-// Publisher stores events durably.
-type Publisher interface {
-	// Publish returns nil only after the stream has durably stored every
-	// event; it is idempotent by event ID (duplicates dropped). On error
-	// nothing may be assumed stored: the caller must not advance cursors,
-	// and webhooks answer 5xx so the sender retries.
-	Publish(ctx context.Context, evs ...event.Event) error
-}
-
-// CursorStore keeps poll cursors (*store.Store satisfies it).
-type CursorStore interface {
-	// Cursor returns the value saved for (source, key), or "" when unset.
-	Cursor(ctx context.Context, source, key string) (string, error)
-	// SetCursor saves a value; callers save only after the events read up to
-	// it were published.
-	SetCursor(ctx context.Context, source, key, value string) error
-}
 
 // Source polls GitHub: per repository (listed, or found in organizations),
 // pull requests, releases, deployments with their statuses, the deploy
@@ -38,11 +21,13 @@ type CursorStore interface {
 // attributes production deploys to pull requests together with the webhook
 // (see WithSource), through one shared attributor.
 type Source struct {
+	connector.Health // LastError: the last poll's outcome
+
 	cfg     *Config
 	client  *Client
 	api     *gh.Client
-	pub     Publisher
-	cursors CursorStore
+	pub     connector.Publisher
+	cursors connector.CursorStore
 	log     *slog.Logger
 	now     func() time.Time
 
@@ -54,8 +39,7 @@ type Source struct {
 	retries *redeliveries
 	warn    func(kind string) // counts a warning (see WithWarnings)
 
-	mu      sync.Mutex
-	lastErr error
+	mu sync.Mutex
 }
 
 // SourceOption adjusts a Source.
@@ -82,7 +66,7 @@ func WithWarnings(count func(kind string)) SourceOption { return func(s *Source)
 func WithSourceClock(now func() time.Time) SourceOption { return func(s *Source) { s.now = now } }
 
 // NewSource builds the poller; it does no I/O.
-func NewSource(cfg *Config, pub Publisher, cursors CursorStore, log *slog.Logger, opts ...SourceOption) (*Source, error) {
+func NewSource(cfg *Config, pub connector.Publisher, cursors connector.CursorStore, log *slog.Logger, opts ...SourceOption) (*Source, error) {
 	if cfg == nil || pub == nil || cursors == nil {
 		return nil, errors.New("github source: config, publisher and cursor store are required")
 	}
@@ -130,18 +114,7 @@ func (s *Source) Client() *Client { return s.client }
 // once. A failed poll is logged and remembered (LastError); the next one
 // tries again. It returns nil when ctx is cancelled.
 func (s *Source) Run(ctx context.Context) error {
-	t := time.NewTicker(s.cfg.PollInterval.Or(DefaultPollInterval))
-	defer t.Stop()
-	for {
-		if err := s.PollOnce(ctx); err != nil && ctx.Err() == nil {
-			s.log.Warn("github poll failed", "err", err)
-		}
-		select {
-		case <-ctx.Done():
-			return nil
-		case <-t.C:
-		}
-	}
+	return connector.Run(ctx, "github", s.cfg.PollInterval.Or(DefaultPollInterval), s.PollOnce, s.log)
 }
 
 // PollOnce runs one full incremental poll of every repository (at most
@@ -149,22 +122,8 @@ func (s *Source) Run(ctx context.Context) error {
 // fails does not stop the others; its cursors stay where they were.
 func (s *Source) PollOnce(ctx context.Context) error {
 	err := s.poll(ctx, pollMode{since: s.cfg.since()})
-	s.setLastErr(err)
+	s.Health.Set(err)
 	return err
-}
-
-// LastError is nil when the last poll succeeded, else its error (the rules
-// engine marks key results fed by a failing source stale).
-func (s *Source) LastError() error {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.lastErr
-}
-
-func (s *Source) setLastErr(err error) {
-	s.mu.Lock()
-	s.lastErr = err
-	s.mu.Unlock()
 }
 
 // PublishDeploy attributes and publishes one finished deploy of a GitHub

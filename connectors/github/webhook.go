@@ -12,6 +12,7 @@ import (
 	"sync"
 	"time"
 
+	"github.com/goalpost/goalpost/connectors/connector"
 	"github.com/goalpost/goalpost/connectors/internal/hook"
 )
 
@@ -33,7 +34,7 @@ const webhookBudget = 8 * time.Second
 // deliveries already handled; event ids dedupe the rest.
 type Webhook struct {
 	secret []byte
-	pub    Publisher
+	pub    connector.Publisher
 	log    *slog.Logger
 	cfg    *Config
 	src    *Source
@@ -53,7 +54,7 @@ func WithSource(src *Source) WebhookOption { return func(h *Webhook) { h.src = s
 
 // NewWebhook builds the handler. It fails when webhook_secret is empty:
 // go-github would accept unsigned payloads then, goalpost refuses to.
-func NewWebhook(cfg *Config, pub Publisher, log *slog.Logger, opts ...WebhookOption) (*Webhook, error) {
+func NewWebhook(cfg *Config, pub connector.Publisher, log *slog.Logger, opts ...WebhookOption) (*Webhook, error) {
 	if cfg == nil || !cfg.WebhookSecret.IsSet() {
 		return nil, errors.New("github webhook: webhook_secret is required")
 	}

@@ -11,6 +11,7 @@ import (
 
 	gl "gitlab.com/gitlab-org/api/client-go/v2"
 
+	"github.com/goalpost/goalpost/connectors/connector"
 	"github.com/goalpost/goalpost/pipeline/event"
 )
 
@@ -35,8 +36,8 @@ const (
 // share it).
 type attributor struct {
 	api          *gl.Client
-	cursors      CursorStore
-	pub          Publisher
+	cursors      connector.CursorStore
+	pub          connector.Publisher
 	index        *mrIndex
 	cfg          *Config
 	log          *slog.Logger
@@ -54,7 +55,7 @@ type deployState struct {
 	Done []string  `json:"done,omitempty"`
 }
 
-func newAttributor(api *gl.Client, cfg *Config, cursors CursorStore, pub Publisher, log *slog.Logger) *attributor {
+func newAttributor(api *gl.Client, cfg *Config, cursors connector.CursorStore, pub connector.Publisher, log *slog.Logger) *attributor {
 	return &attributor{api: api, cursors: cursors, pub: pub, index: newMRIndex(), cfg: cfg, log: log,
 		compareLimit: defaultCompareLimit, locks: map[string]chan struct{}{}}
 }

@@ -10,26 +10,9 @@ import (
 
 	gl "gitlab.com/gitlab-org/api/client-go/v2"
 
+	"github.com/goalpost/goalpost/connectors/connector"
 	"github.com/goalpost/goalpost/pipeline/event"
 )
-
-// Publisher stores events durably.
-type Publisher interface {
-	// Publish returns nil only after the stream has durably stored every
-	// event; it is idempotent by event ID (duplicates dropped). On error
-	// nothing may be assumed stored: the caller must not advance cursors,
-	// and webhooks answer 5xx.
-	Publish(ctx context.Context, evs ...event.Event) error
-}
-
-// CursorStore keeps poll cursors (*store.Store satisfies it).
-type CursorStore interface {
-	// Cursor returns the value saved for (source, key), or "" when unset.
-	Cursor(ctx context.Context, source, key string) (string, error)
-	// SetCursor saves a value; callers save only after the events read up
-	// to it were published.
-	SetCursor(ctx context.Context, source, key, value string) error
-}
 
 // firstPollLookback is how far back a first poll reads when no since is
 // configured: merge requests merged shortly before goalpost started still
@@ -47,17 +30,18 @@ const projectsTTL = 15 * time.Minute
 // attributes production deploys together with the webhook (WithSource)
 // through one shared attributor.
 type Source struct {
+	connector.Health // LastError: the last poll's outcome
+
 	cfg     *Config
 	client  *Client
 	api     *gl.Client
-	pub     Publisher
-	cursors CursorStore
+	pub     connector.Publisher
+	cursors connector.CursorStore
 	log     *slog.Logger
 	now     func() time.Time
 	att     *attributor
 
 	mu       sync.Mutex
-	lastErr  error
 	projects []project
 	listedAt time.Time
 }
@@ -78,7 +62,7 @@ func WithAPIClient(c *Client) SourceOption { return func(s *Source) { s.client =
 func WithSourceClock(now func() time.Time) SourceOption { return func(s *Source) { s.now = now } }
 
 // NewSource builds the poller; it does no I/O.
-func NewSource(cfg *Config, pub Publisher, cursors CursorStore, log *slog.Logger, opts ...SourceOption) (*Source, error) {
+func NewSource(cfg *Config, pub connector.Publisher, cursors connector.CursorStore, log *slog.Logger, opts ...SourceOption) (*Source, error) {
 	if cfg == nil || pub == nil || cursors == nil {
 		return nil, errors.New("gitlab source: config, publisher and cursor store are required")
 	}
@@ -108,18 +92,7 @@ func (s *Source) Client() *Client { return s.client }
 // once. A failed poll is logged and remembered (LastError). It returns nil
 // when ctx is cancelled.
 func (s *Source) Run(ctx context.Context) error {
-	t := time.NewTicker(s.cfg.PollInterval.Or(DefaultPollInterval))
-	defer t.Stop()
-	for {
-		if err := s.PollOnce(ctx); err != nil && ctx.Err() == nil {
-			s.log.Warn("gitlab poll failed", "err", err)
-		}
-		select {
-		case <-ctx.Done():
-			return nil
-		case <-t.C:
-		}
-	}
+	return connector.Run(ctx, "gitlab", s.cfg.PollInterval.Or(DefaultPollInterval), s.PollOnce, s.log)
 }
 
 // PollOnce runs one incremental poll of every project, one after the
@@ -138,17 +111,8 @@ func (s *Source) PollOnce(ctx context.Context) error {
 		}
 	}
 	err = errors.Join(errs...)
-	s.mu.Lock()
-	s.lastErr = err
-	s.mu.Unlock()
+	s.Health.Set(err)
 	return err
-}
-
-// LastError is nil when the last poll succeeded, else its error.
-func (s *Source) LastError() error {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.lastErr
 }
 
 // targets lists the projects to poll: the configured ones and those the

@@ -8,6 +8,7 @@ import (
 	"net/http"
 	"time"
 
+	"github.com/goalpost/goalpost/connectors/connector"
 	"github.com/goalpost/goalpost/connectors/internal/hook"
 )
 
@@ -31,7 +32,7 @@ const webhookBudget = 8 * time.Second
 // versions) dedupes deliveries already handled.
 type Webhook struct {
 	secret string
-	pub    Publisher
+	pub    connector.Publisher
 	log    *slog.Logger
 	cfg    *Config
 	src    *Source
@@ -49,7 +50,7 @@ type WebhookOption func(*Webhook)
 func WithSource(src *Source) WebhookOption { return func(h *Webhook) { h.src = src } }
 
 // NewWebhook builds the handler; it fails when webhook_secret is empty.
-func NewWebhook(cfg *Config, pub Publisher, log *slog.Logger, opts ...WebhookOption) (*Webhook, error) {
+func NewWebhook(cfg *Config, pub connector.Publisher, log *slog.Logger, opts ...WebhookOption) (*Webhook, error) {
 	if cfg == nil || !cfg.WebhookSecret.IsSet() {
 		return nil, errors.New("gitlab webhook: webhook_secret is required")
 	}

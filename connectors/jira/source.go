@@ -12,23 +12,10 @@ import (
 	"sync"
 	"time"
 
+	"github.com/goalpost/goalpost/connectors/connector"
 	"github.com/goalpost/goalpost/internal/transport"
 	"github.com/goalpost/goalpost/pipeline/event"
 )
-
-// Publisher stores events durably. Publish returns nil only after the stream
-// has stored every event; it is idempotent by event ID. On error nothing may
-// be assumed stored: the poller keeps its cursor and the webhook answers 5xx
-// so that Jira retries.
-type Publisher interface {
-	Publish(ctx context.Context, evs ...event.Event) error
-}
-
-// CursorStore keeps poll cursors. Cursor returns "" when none is saved.
-type CursorStore interface {
-	Cursor(ctx context.Context, source, key string) (string, error)
-	SetCursor(ctx context.Context, source, key, value string) error
-}
 
 // Option configures a Source.
 type Option func(*options)
@@ -57,9 +44,11 @@ const metaTTL = time.Hour
 // events. Run owns the poll loop; PollOnce may also be called directly (polls
 // never overlap).
 type Source struct {
+	connector.Health // LastError: the last poll's outcome
+
 	cfg     Config
-	pub     Publisher
-	cursors CursorStore
+	pub     connector.Publisher
+	cursors connector.CursorStore
 	log     *slog.Logger
 	api     *api
 	now     func() time.Time
@@ -68,7 +57,6 @@ type Source struct {
 	pollMu sync.Mutex // one poll at a time
 
 	mu       sync.Mutex
-	lastErr  error
 	tz       *time.Location
 	statuses map[string]string
 	flag     string // the Flagged field's id, resolved with the meta
@@ -76,7 +64,7 @@ type Source struct {
 }
 
 // NewSource returns a poller for cfg. It does no I/O.
-func NewSource(cfg *Config, pub Publisher, cursors CursorStore, log *slog.Logger, opts ...Option) (*Source, error) {
+func NewSource(cfg *Config, pub connector.Publisher, cursors connector.CursorStore, log *slog.Logger, opts ...Option) (*Source, error) {
 	if cfg == nil || pub == nil || cursors == nil || log == nil {
 		return nil, errors.New("jira source: config, publisher, cursor store and logger are required")
 	}
@@ -111,25 +99,7 @@ func cursorKey(c *Config) string {
 // is logged and retried at the next tick (LastError reports it); Run
 // returns nil when ctx is cancelled.
 func (s *Source) Run(ctx context.Context) error {
-	t := time.NewTicker(s.cfg.PollInterval.Duration)
-	defer t.Stop()
-	for {
-		if err := s.PollOnce(ctx); err != nil && ctx.Err() == nil {
-			s.log.Warn("jira poll failed", "err", err)
-		}
-		select {
-		case <-ctx.Done():
-			return nil
-		case <-t.C:
-		}
-	}
-}
-
-// LastError is the error of the last poll, nil when it succeeded.
-func (s *Source) LastError() error {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.lastErr
+	return connector.Run(ctx, "jira", s.cfg.PollInterval.Duration, s.PollOnce, s.log)
 }
 
 // StatusCategory returns the category of a status id from the last status
@@ -149,9 +119,7 @@ func (s *Source) PollOnce(ctx context.Context) error {
 	s.pollMu.Lock()
 	defer s.pollMu.Unlock()
 	err := s.poll(ctx)
-	s.mu.Lock()
-	s.lastErr = err
-	s.mu.Unlock()
+	s.Health.Set(err)
 	return err
 }
 

@@ -2,11 +2,11 @@ package jira
 
 import (
 	"context"
-	"encoding/json"
 	"errors"
 	"log/slog"
 	"net/http"
 
+	"github.com/goalpost/goalpost/connectors/connector"
 	"github.com/goalpost/goalpost/connectors/internal/hook"
 	"github.com/goalpost/goalpost/pipeline/event"
 )
@@ -46,7 +46,7 @@ func WithStatusCategories(sc StatusCategories) WebhookOption {
 // Webhook receives Jira admin webhooks at /webhooks/jira.
 type Webhook struct {
 	secret   []byte
-	pub      Publisher
+	pub      connector.Publisher
 	log      *slog.Logger
 	m        mapper
 	cfg      Config
@@ -71,7 +71,7 @@ func (w *Webhook) mapper() mapper {
 
 // NewWebhook returns the handler. It fails when webhook_secret is empty:
 // unsigned deliveries are never accepted.
-func NewWebhook(cfg *Config, pub Publisher, log *slog.Logger, opts ...WebhookOption) (http.Handler, error) {
+func NewWebhook(cfg *Config, pub connector.Publisher, log *slog.Logger, opts ...WebhookOption) (http.Handler, error) {
 	if cfg == nil || pub == nil || log == nil {
 		return nil, errors.New("jira webhook: config, publisher and logger are required")
 	}
@@ -104,17 +104,9 @@ type webhookPayload struct {
 // retry gives the same event IDs, so it counts once). An event that can
 // never be stored is dead-lettered by the publisher, not answered 5xx.
 func (w *Webhook) ServeHTTP(rw http.ResponseWriter, r *http.Request) {
-	body, ok := hook.ReadBody(rw, r, maxWebhookBody)
-	if !ok {
-		return
-	}
-	if !validSignature(w.secret, r.Header.Get("X-Hub-Signature"), body) {
-		http.Error(rw, "bad signature", http.StatusUnauthorized)
-		return
-	}
 	var p webhookPayload
-	if err := json.Unmarshal(body, &p); err != nil {
-		http.Error(rw, "malformed JSON", http.StatusBadRequest)
+	verify := func(body []byte) bool { return validSignature(w.secret, r.Header.Get("X-Hub-Signature"), body) }
+	if !hook.ReadJSON(rw, r, maxWebhookBody, verify, &p) {
 		return
 	}
 	evs := w.events(&p)

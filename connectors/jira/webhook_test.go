@@ -17,6 +17,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/goalpost/goalpost/connectors/connector"
 	"github.com/goalpost/goalpost/connectors/internal/hook"
 	"github.com/goalpost/goalpost/pipeline/event"
 )
@@ -38,7 +39,7 @@ func readTestdata(t *testing.T, name string) []byte {
 	return b
 }
 
-func newTestWebhook(t *testing.T, pub Publisher, opts ...WebhookOption) http.Handler {
+func newTestWebhook(t *testing.T, pub connector.Publisher, opts ...WebhookOption) http.Handler {
 	t.Helper()
 	cfg := &Config{BaseURL: "https://acme.atlassian.net", Email: "bot@acme.test", Token: "t", Projects: []string{"AUTH"},
 		WebhookSecret: hookSecret, StoryPointsField: "customfield_10016"}

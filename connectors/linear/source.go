@@ -11,22 +11,9 @@ import (
 	"sync"
 	"time"
 
+	"github.com/goalpost/goalpost/connectors/connector"
 	"github.com/goalpost/goalpost/pipeline/event"
 )
-
-// Publisher stores events durably. Publish returns nil only after the stream
-// has stored every event; it is idempotent by event ID. On error nothing may
-// be assumed stored: the poller keeps its cursor and the webhook answers 5xx
-// so that Linear retries.
-type Publisher interface {
-	Publish(ctx context.Context, evs ...event.Event) error
-}
-
-// CursorStore keeps poll cursors. Cursor returns "" when none is saved.
-type CursorStore interface {
-	Cursor(ctx context.Context, source, key string) (string, error)
-	SetCursor(ctx context.Context, source, key, value string) error
-}
 
 // Option configures a Source or a Webhook.
 type Option func(*sourceOptions)
@@ -49,23 +36,22 @@ func WithClock(now func() time.Time) Option { return func(o *sourceOptions) { o.
 // publishes their events. Linear discourages polling: webhooks are the fast
 // path and the poll (default every 5 minutes) reconciles what they missed.
 type Source struct {
+	connector.Health // LastError: the last poll's outcome
+
 	poll    pollSettings
 	client  *Client
-	pub     Publisher
-	cursors CursorStore
+	pub     connector.Publisher
+	cursors connector.CursorStore
 	log     *slog.Logger
 	m       issueMapper
 	now     func() time.Time
 	key     string
 
 	pollMu sync.Mutex
-
-	mu      sync.Mutex
-	lastErr error
 }
 
 // NewSource returns a poller for cfg. It does no I/O.
-func NewSource(cfg *Config, pub Publisher, cursors CursorStore, log *slog.Logger, opts ...Option) (*Source, error) {
+func NewSource(cfg *Config, pub connector.Publisher, cursors connector.CursorStore, log *slog.Logger, opts ...Option) (*Source, error) {
 	if cfg == nil || pub == nil || cursors == nil || log == nil {
 		return nil, errors.New("linear source: config, publisher, cursor store and logger are required")
 	}
@@ -88,25 +74,7 @@ func NewSource(cfg *Config, pub Publisher, cursors CursorStore, log *slog.Logger
 // is logged and retried at the next tick (LastError reports it); Run
 // returns nil when ctx is cancelled.
 func (s *Source) Run(ctx context.Context) error {
-	t := time.NewTicker(s.poll.interval)
-	defer t.Stop()
-	for {
-		if err := s.PollOnce(ctx); err != nil && ctx.Err() == nil {
-			s.log.Warn("linear poll failed", "err", err)
-		}
-		select {
-		case <-ctx.Done():
-			return nil
-		case <-t.C:
-		}
-	}
-}
-
-// LastError is the error of the last poll, nil when it succeeded.
-func (s *Source) LastError() error {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.lastErr
+	return connector.Run(ctx, "linear", s.poll.interval, s.PollOnce, s.log)
 }
 
 // PollOnce reads the issues, then the projects, updated since their cursors
@@ -120,9 +88,7 @@ func (s *Source) PollOnce(ctx context.Context) error {
 	if err == nil {
 		err = s.pollProjects(ctx)
 	}
-	s.mu.Lock()
-	s.lastErr = err
-	s.mu.Unlock()
+	s.Health.Set(err)
 	return err
 }
 

@@ -8,6 +8,7 @@ import (
 	"net/http"
 	"time"
 
+	"github.com/goalpost/goalpost/connectors/connector"
 	"github.com/goalpost/goalpost/connectors/internal/hook"
 	"github.com/goalpost/goalpost/pipeline/event"
 )
@@ -26,7 +27,7 @@ const (
 // Webhook receives Linear webhooks at /webhooks/linear.
 type Webhook struct {
 	secret []byte
-	pub    Publisher
+	pub    connector.Publisher
 	log    *slog.Logger
 	m      issueMapper
 	now    func() time.Time
@@ -37,7 +38,7 @@ type Webhook struct {
 // unsigned deliveries are never accepted. The API key is used to look up
 // what an Issue delivery leaves out (see enrich). Options: WithClock,
 // WithClientOptions. It does no I/O.
-func NewWebhook(cfg *Config, pub Publisher, log *slog.Logger, opts ...Option) (http.Handler, error) {
+func NewWebhook(cfg *Config, pub connector.Publisher, log *slog.Logger, opts ...Option) (http.Handler, error) {
 	if cfg == nil || pub == nil || log == nil {
 		return nil, errors.New("linear webhook: config, publisher and logger are required")
 	}
@@ -79,17 +80,9 @@ func (p *webhookPayload) actor() string {
 // issue look-up or publish, or no answer within hook.Deadline, 503 (Linear
 // retries; the retry gives the same event IDs).
 func (w *Webhook) ServeHTTP(rw http.ResponseWriter, r *http.Request) {
-	body, ok := hook.ReadBody(rw, r, maxWebhookBody)
-	if !ok {
-		return
-	}
-	if !validSignature(w.secret, r.Header.Get("Linear-Signature"), body) {
-		http.Error(rw, "bad signature", http.StatusUnauthorized)
-		return
-	}
 	var p webhookPayload
-	if err := json.Unmarshal(body, &p); err != nil {
-		http.Error(rw, "malformed JSON", http.StatusBadRequest)
+	verify := func(body []byte) bool { return validSignature(w.secret, r.Header.Get("Linear-Signature"), body) }
+	if !hook.ReadJSON(rw, r, maxWebhookBody, verify, &p) {
 		return
 	}
 	if p.WebhookTimestamp == 0 || w.now().Sub(time.UnixMilli(p.WebhookTimestamp)).Abs() > ReplayWindow {

@@ -19,6 +19,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/goalpost/goalpost/connectors/connector"
 	"github.com/goalpost/goalpost/connectors/internal/hook"
 	"github.com/goalpost/goalpost/internal/secret"
 	"github.com/goalpost/goalpost/pipeline/event"
@@ -46,12 +47,12 @@ func readLinearTestdata(t *testing.T, name string) []byte {
 
 // newLinearWebhook is a webhook whose issue look-ups go to a fake that
 // knows no issue (each delivery is published as it came).
-func newLinearWebhook(t *testing.T, pub Publisher, now time.Time) http.Handler {
+func newLinearWebhook(t *testing.T, pub connector.Publisher, now time.Time) http.Handler {
 	t.Helper()
 	return newLinearWebhookWith(t, pub, now, &linearFake{key: "k", now: now})
 }
 
-func newLinearWebhookWith(t *testing.T, pub Publisher, now time.Time, fake *linearFake) http.Handler {
+func newLinearWebhookWith(t *testing.T, pub connector.Publisher, now time.Time, fake *linearFake) http.Handler {
 	t.Helper()
 	srv := httptest.NewServer(fake)
 	t.Cleanup(srv.Close)

@@ -45,6 +45,26 @@ func ReadBody(w http.ResponseWriter, r *http.Request, max int64) (body []byte, o
 	return body, true
 }
 
+// ReadJSON reads a delivery (see ReadBody), checks its signature with
+// verify (401 "bad signature" when it fails, before anything is decoded)
+// and decodes the JSON body into v (400 "malformed JSON"); ok is false
+// when it answered.
+func ReadJSON(w http.ResponseWriter, r *http.Request, max int64, verify func(body []byte) bool, v any) (ok bool) {
+	body, ok := ReadBody(w, r, max)
+	if !ok {
+		return false
+	}
+	if !verify(body) {
+		http.Error(w, "bad signature", http.StatusUnauthorized)
+		return false
+	}
+	if err := json.Unmarshal(body, v); err != nil {
+		http.Error(w, "malformed JSON", http.StatusBadRequest)
+		return false
+	}
+	return true
+}
+
 // Sign returns HMAC-SHA256(secret, body).
 func Sign(secret, body []byte) []byte {
 	mac := hmac.New(sha256.New, secret)

@@ -58,3 +58,28 @@ func TestReadBody(t *testing.T) {
 		})
 	}
 }
+
+func TestReadJSON(t *testing.T) {
+	tests := []struct {
+		name, body string
+		signed     bool
+		wantOK     bool
+		wantStatus int
+	}{
+		{"signed JSON", `{"a":1}`, true, true, 200},
+		{"bad signature", `{"a":1}`, false, false, 401},
+		{"signed, not JSON", `{"a":`, true, false, 400},
+		{"unsigned, not JSON: the signature is checked first", `{"a":`, false, false, 401},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			rec := httptest.NewRecorder()
+			var v struct{ A int }
+			verify := func([]byte) bool { return tt.signed }
+			ok := ReadJSON(rec, httptest.NewRequest("POST", "/", strings.NewReader(tt.body)), 100, verify, &v)
+			if ok != tt.wantOK || rec.Code != tt.wantStatus || (ok && v.A != 1) {
+				t.Fatalf("ok=%v status=%d v=%+v", ok, rec.Code, v)
+			}
+		})
+	}
+}
