@@ -13,6 +13,7 @@ import (
 	"github.com/nats-io/nats.go/jetstream"
 
 	"github.com/goalpost/goalpost/connectors/connector"
+	"github.com/goalpost/goalpost/connectors/github"
 	"github.com/goalpost/goalpost/engine"
 	"github.com/goalpost/goalpost/internal/config"
 	"github.com/goalpost/goalpost/internal/metrics"
@@ -37,6 +38,7 @@ type app struct {
 	consumer *pipeline.Consumer
 	pollers  map[string]connector.Poller // by source
 	webhooks map[string]http.Handler     // by source, mounted at /webhooks/<source>
+	github   *github.Source              // nil without a [github] section (backfill)
 	writer   writer
 	server   *server.Server
 	reports  *report.Scheduler // nil without a [report] section

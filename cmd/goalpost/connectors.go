@@ -19,6 +19,7 @@ import (
 // buildConnectors wires each configured source: its poller, and its webhook
 // receiver when it has a webhook secret. Nothing talks to a service here.
 func (a *app) buildConnectors() error {
+	var deploys deploy.Attributor // attributes deploy documents: the code host's attribution
 	if c := a.cfg.GitHub; c != nil {
 		log := a.log.With("source", "github")
 		// The store keeps ETags across processes, so cron syncs cost 304s too.
@@ -27,7 +28,8 @@ func (a *app) buildConnectors() error {
 		if err != nil {
 			return err
 		}
-		a.pollers["github"] = src
+		a.pollers["github"], a.github = src, src
+		deploys = src.Attribution()
 		if c.WebhookSecret.IsSet() {
 			wh, err := github.NewWebhook(c, a.pub, log, github.WithSource(src))
 			if err != nil {
@@ -51,8 +53,8 @@ func (a *app) buildConnectors() error {
 	}
 	if d := a.cfg.Deploy; d != nil {
 		var opts []deploy.Option
-		if src, ok := a.pollers["github"].(*github.Source); ok {
-			opts = append(opts, deploy.WithAttributor(src)) // attribute deploys to GitHub pull requests
+		if deploys != nil {
+			opts = append(opts, deploy.WithAttributor(deploys))
 		}
 		wh, err := deploy.NewWebhook(d, a.pub, a.log.With("source", "deploy"), opts...)
 		if err != nil {
@@ -138,9 +140,8 @@ func (a *app) addSource(name string, hook bool, newPoller func() (connector.Poll
 
 // backfill loads history from since, once, for the sources that support it.
 func (a *app) backfill(ctx context.Context, since time.Time, env *cliEnv) error {
-	src, ok := a.pollers["github"].(*github.Source)
-	if !ok {
+	if a.github == nil {
 		return usageError{fmt.Errorf("--since needs a [github] section")}
 	}
-	return src.Backfill(ctx, since, env.stderr) // draws a progress bar only on a terminal
+	return a.github.Backfill(ctx, since, env.stderr) // draws a progress bar only on a terminal
 }

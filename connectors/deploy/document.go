@@ -7,7 +7,7 @@ import (
 	"strings"
 	"time"
 
-	"github.com/goalpost/goalpost/connectors/github"
+	"github.com/goalpost/goalpost/connectors/attribution"
 	"github.com/goalpost/goalpost/pipeline/event"
 )
 
@@ -63,7 +63,7 @@ func isHex(s string) bool {
 func (d Document) finished() bool { return statuses[d.Status] }
 
 // deploy is the document as a finished deploy.
-func (d Document) deploy() github.Deploy {
+func (d Document) deploy() attribution.Deploy {
 	at := d.FinishedAt.UTC()
 	key := d.ID
 	if key == "" {
@@ -73,7 +73,7 @@ func (d Document) deploy() github.Deploy {
 	if d.StartedAt != nil {
 		attrs["duration_seconds"] = strconv.FormatFloat(at.Sub(*d.StartedAt).Seconds(), 'f', 0, 64)
 	}
-	return github.Deploy{
+	return attribution.Deploy{
 		Source: event.SourceDeploy, Key: key, Repo: d.Repo, Environment: d.Environment,
 		SHA: strings.ToLower(d.SHA), Succeeded: d.Status == "success", At: at,
 		Actor: d.Actor, URL: d.URL, Attrs: attrs,

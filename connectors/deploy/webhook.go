@@ -10,8 +10,8 @@ import (
 	"strings"
 	"time"
 
+	"github.com/goalpost/goalpost/connectors/attribution"
 	"github.com/goalpost/goalpost/connectors/connector"
-	"github.com/goalpost/goalpost/connectors/github"
 	"github.com/goalpost/goalpost/connectors/internal/hook"
 )
 
@@ -26,12 +26,13 @@ const budget = 20 * time.Second
 // would make every real deploy until then look out of order.
 const maxSkew = 5 * time.Minute
 
-// Attributor attributes a finished production deploy of a GitHub
-// repository to the pull requests it shipped and publishes its events
-// (*github.Source). It blocks while calling GitHub, is idempotent per deploy,
-// and returns nil only after the events were published.
+// Attributor attributes a finished production deploy to the changes it
+// shipped and publishes its events (*attribution.Attributor of the code
+// host the repositories live on). It blocks while calling the host, is
+// idempotent per deploy, and returns nil only after the events were
+// published.
 type Attributor interface {
-	PublishDeploy(ctx context.Context, d github.Deploy) error
+	Publish(ctx context.Context, d attribution.Deploy) error
 }
 
 // Webhook receives deploy documents. It answers 401 to a bad or missing
@@ -51,9 +52,9 @@ type Webhook struct {
 // Option adjusts a Webhook.
 type Option func(*Webhook)
 
-// WithAttributor attributes documents to GitHub pull requests through a
-// (the GitHub source). Without it deploys are published with nothing in
-// Shipped.
+// WithAttributor attributes documents to the changes they shipped through
+// a (a code host's attribution). Without it deploys are published with
+// nothing in Shipped.
 func WithAttributor(a Attributor) Option { return func(w *Webhook) { w.att = a } }
 
 // NewWebhook builds the handler; it fails without a secret.
@@ -111,11 +112,11 @@ func (h *Webhook) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	reply(w, http.StatusOK, "ok: "+d.EventID())
 }
 
-func (h *Webhook) publish(ctx context.Context, d github.Deploy) error {
+func (h *Webhook) publish(ctx context.Context, d attribution.Deploy) error {
 	if h.att != nil {
-		return h.att.PublishDeploy(ctx, d)
+		return h.att.Publish(ctx, d)
 	}
-	if err := h.pub.Publish(ctx, d.UnattributedEvent()); err != nil {
+	if err := h.pub.Publish(ctx, d.Event()); err != nil {
 		return fmt.Errorf("publish: %w", err)
 	}
 	return nil

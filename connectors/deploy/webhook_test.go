@@ -15,7 +15,7 @@ import (
 
 	"github.com/goalpost/goalpost/connectors/internal/hook"
 
-	"github.com/goalpost/goalpost/connectors/github"
+	"github.com/goalpost/goalpost/connectors/attribution"
 	"github.com/goalpost/goalpost/pipeline/event"
 )
 
@@ -43,11 +43,11 @@ func (p *memPublisher) Publish(_ context.Context, evs ...event.Event) error {
 }
 
 type recordingAttributor struct {
-	deploys []github.Deploy
+	deploys []attribution.Deploy
 	fail    error
 }
 
-func (a *recordingAttributor) PublishDeploy(_ context.Context, d github.Deploy) error {
+func (a *recordingAttributor) Publish(_ context.Context, d attribution.Deploy) error {
 	a.deploys = append(a.deploys, d)
 	return a.fail
 }

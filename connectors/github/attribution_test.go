@@ -9,6 +9,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/goalpost/goalpost/connectors/attribution"
 	"github.com/goalpost/goalpost/internal/sandbox/githubfake"
 	"github.com/goalpost/goalpost/pipeline/event"
 )
@@ -290,17 +291,17 @@ func TestDeployReportedByWebhookAndPoll(t *testing.T) {
 func TestAttributionOutOfOrderAndUnknownSHA(t *testing.T) {
 	e := newEnv(t, nil)
 	ctx := context.Background()
-	base := Deploy{Source: event.SourceDeploy, Repo: "ACME/API", Environment: "production"}
+	base := attribution.Deploy{Source: event.SourceDeploy, Repo: "ACME/API", Environment: "production"}
 	first := base
 	first.Key, first.SHA, first.Succeeded, first.At = "ci-1", e.head(), true, e.clk.now()
-	must(t, e.src.PublishDeploy(ctx, first))
+	must(t, e.src.Attribution().Publish(ctx, first))
 	a, _ := e.merge("one", "alice")
 	later := base
 	later.Key, later.SHA, later.Succeeded, later.At = "ci-3", e.head(), true, e.clk.now().Add(time.Hour)
-	must(t, e.src.PublishDeploy(ctx, later))
+	must(t, e.src.Attribution().Publish(ctx, later))
 	late := base
 	late.Key, late.SHA, late.Succeeded, late.At = "ci-2", e.head(), true, e.clk.now()
-	must(t, e.src.PublishDeploy(ctx, late))
+	must(t, e.src.Attribution().Publish(ctx, late))
 	get := func(key string) event.Event {
 		ev, ok := e.pub.get("deploy:acme/api:production:" + key + ":succeeded")
 		if !ok {
@@ -317,7 +318,7 @@ func TestAttributionOutOfOrderAndUnknownSHA(t *testing.T) {
 	must(t, e.store.SetCursor(ctx, "github", "deploy:acme/api:production", `{"sha":"0123456789abcdef0123456789abcdef01234567","at":"2026-07-01T00:00:00Z"}`))
 	gone := base
 	gone.Key, gone.SHA, gone.Succeeded, gone.At = "ci-4", e.head(), true, e.clk.now().Add(2*time.Hour)
-	must(t, e.src.PublishDeploy(ctx, gone))
+	must(t, e.src.Attribution().Publish(ctx, gone))
 	if ev := get("ci-4"); ev.Attrs["attribution"] != "unresolvable" {
 		t.Fatalf("force-pushed base: %+v", ev.Attrs)
 	}

@@ -11,6 +11,7 @@ import (
 
 	gh "github.com/google/go-github/v60/github"
 
+	"github.com/goalpost/goalpost/connectors/attribution"
 	"github.com/goalpost/goalpost/pipeline/event"
 )
 
@@ -52,7 +53,7 @@ func (s *Source) pollDeployments(ctx context.Context, t target, m pollMode) erro
 	candidates := append(slices.Clone(cur.Pending), fresh...)
 	slices.SortFunc(candidates, func(a, b pendingDeploy) int { return cmp.Compare(a.ID, b.ID) })
 	candidates = slices.CompactFunc(candidates, func(a, b pendingDeploy) bool { return a.ID == b.ID })
-	var ready []Deploy
+	var ready []attribution.Deploy
 	var pending []pendingDeploy
 	for _, d := range candidates {
 		outs, final, err := s.deploymentOutcome(ctx, t, d)
@@ -75,10 +76,10 @@ func (s *Source) pollDeployments(ctx context.Context, t target, m pollMode) erro
 }
 
 // publishDeploys attributes and publishes finished deploys, oldest first.
-func (s *Source) publishDeploys(ctx context.Context, ready []Deploy, m pollMode) error {
-	slices.SortStableFunc(ready, func(a, b Deploy) int { return a.At.Compare(b.At) })
+func (s *Source) publishDeploys(ctx context.Context, ready []attribution.Deploy, m pollMode) error {
+	slices.SortStableFunc(ready, func(a, b attribution.Deploy) int { return a.At.Compare(b.At) })
 	for _, d := range ready {
-		if err := s.att.publish(ctx, d, m.since); err != nil {
+		if err := s.att.PublishSince(ctx, d, m.since); err != nil {
 			return err
 		}
 	}
@@ -125,7 +126,7 @@ func (s *Source) newDeployments(ctx context.Context, t target, m pollMode, cur d
 
 // deploymentOutcome reads a deployment's statuses and returns its finished
 // deploys and whether it is final.
-func (s *Source) deploymentOutcome(ctx context.Context, t target, d pendingDeploy) ([]Deploy, bool, error) {
+func (s *Source) deploymentOutcome(ctx context.Context, t target, d pendingDeploy) ([]attribution.Deploy, bool, error) {
 	owner, name, _ := strings.Cut(t.FullName, "/")
 	var statuses []*gh.DeploymentStatus
 	opt := &gh.ListOptions{PerPage: 100}
@@ -144,7 +145,7 @@ func (s *Source) deploymentOutcome(ctx context.Context, t target, d pendingDeplo
 		}
 		opt.Page = resp.NextPage
 	}
-	base := Deploy{
+	base := attribution.Deploy{
 		Source: event.SourceGitHub, Key: strconv.FormatInt(d.ID, 10), Repo: t.FullName,
 		Environment: d.Env, SHA: d.SHA, Actor: d.Creator,
 		Attrs: map[string]string{"deployment_id": strconv.FormatInt(d.ID, 10), "ref": d.Ref},
@@ -157,7 +158,7 @@ func (s *Source) deploymentOutcome(ctx context.Context, t target, d pendingDeplo
 // failure or error before any success is a failed deploy, the first success
 // a successful one. A deployment is final once it succeeded, failed or went
 // inactive. The webhook's deployment_status events give the same results.
-func deployOutcomes(base Deploy, statuses []*gh.DeploymentStatus) ([]Deploy, bool) {
+func deployOutcomes(base attribution.Deploy, statuses []*gh.DeploymentStatus) ([]attribution.Deploy, bool) {
 	statuses = slices.Clone(statuses)
 	slices.SortFunc(statuses, func(a, b *gh.DeploymentStatus) int {
 		if c := a.GetCreatedAt().Compare(b.GetCreatedAt().Time); c != 0 {
@@ -165,7 +166,7 @@ func deployOutcomes(base Deploy, statuses []*gh.DeploymentStatus) ([]Deploy, boo
 		}
 		return cmp.Compare(a.GetID(), b.GetID())
 	})
-	var out []Deploy
+	var out []attribution.Deploy
 	final := false
 	for _, st := range statuses {
 		d, ok := statusDeploy(base, st)
@@ -181,14 +182,14 @@ func deployOutcomes(base Deploy, statuses []*gh.DeploymentStatus) ([]Deploy, boo
 }
 
 // statusDeploy is the finished deploy one status reports, if any.
-func statusDeploy(base Deploy, st *gh.DeploymentStatus) (Deploy, bool) {
+func statusDeploy(base attribution.Deploy, st *gh.DeploymentStatus) (attribution.Deploy, bool) {
 	d := base
 	switch st.GetState() {
 	case "success":
 		d.Succeeded = true
 	case "failure", "error":
 	default:
-		return Deploy{}, false
+		return attribution.Deploy{}, false
 	}
 	d.At = st.GetCreatedAt().Time
 	d.URL = cmp.Or(st.GetLogURL(), st.GetTargetURL(), st.GetEnvironmentURL())

@@ -1,12 +1,12 @@
 package github
 
 import (
-	"fmt"
 	"strconv"
 	"time"
 
 	gh "github.com/google/go-github/v60/github"
 
+	"github.com/goalpost/goalpost/connectors/attribution"
 	"github.com/goalpost/goalpost/connectors/internal/keys"
 	"github.com/goalpost/goalpost/pipeline/event"
 )
@@ -84,23 +84,13 @@ func (p prInfo) facts() []event.Event {
 	return out
 }
 
-// shipped is the change.shipped event of the PR reaching env at at. Its id
-// depends on the PR alone: a PR ships once, whichever deploy (or poll, or
-// webhook) reports it first.
-func (p prInfo) shipped(env string, at time.Time, deployKey string) event.Event {
-	ev := event.Event{
-		ID: "github:shipped:" + p.unit(), Source: event.SourceGitHub, Kind: event.KindChangeShipped,
-		OccurredAt: at, ActorHandle: p.Author, Repo: p.Repo, Title: p.Title, URL: p.URL, Unit: p.unit(),
-		Links: p.Links, Labels: p.Labels, Environment: env, SHAs: []string{p.MergeSHA},
-		Numbers: map[string]float64{"lead_time_seconds": p.leadTime(at)},
-		Attrs:   map[string]string{"number": strconv.Itoa(p.Number), "deploy": deployKey},
+// change is the PR as attribution sees it.
+func (p prInfo) change() attribution.Change {
+	return attribution.Change{
+		Source: event.SourceGitHub, Repo: p.Repo, Number: int64(p.Number), Unit: p.unit(),
+		Title: p.Title, URL: p.URL, Author: p.Author, Labels: p.Labels, Links: p.Links,
+		MergedAt: p.MergedAt, MergeSHA: p.MergeSHA,
 	}
-	ev.Normalize()
-	return ev
-}
-
-func (p prInfo) leadTime(deployedAt time.Time) float64 {
-	return max(deployedAt.Sub(p.MergedAt).Seconds(), 0)
 }
 
 // releaseEvent is release.published for a published, non-draft release.
@@ -125,76 +115,4 @@ func releaseEvent(repo string, rel *gh.RepositoryRelease) (event.Event, bool) {
 	}
 	ev.Normalize()
 	return ev, true
-}
-
-// Deploy is one finished deploy of a repository to a production
-// environment, from any source: a GitHub deployment status, a GitHub
-// Actions deploy workflow run, or a deploy document posted by CI.
-type Deploy struct {
-	// Source is event.SourceGitHub or event.SourceDeploy.
-	Source string
-	// Key identifies the deploy within its source and repository: the
-	// deployment id, "run-<id>.<attempt>", or the document's id.
-	Key         string
-	Repo        string // owner/name
-	Environment string
-	SHA         string
-	Succeeded   bool
-	At          time.Time // when it finished
-	Actor       string    // who deployed (GitHub login)
-	URL         string
-	Attrs       map[string]string
-}
-
-// EventID is the id of the deploy's deployment.succeeded or
-// deployment.failed event.
-func (d Deploy) EventID() string {
-	state := "failed"
-	if d.Succeeded {
-		state = "succeeded"
-	}
-	if d.Source == event.SourceDeploy {
-		return "deploy:" + d.Repo + ":" + d.Environment + ":" + d.Key + ":" + state
-	}
-	return "github:deploy:" + d.Repo + ":" + d.Key + ":" + state
-}
-
-// UnattributedEvent is the deploy's event when no attribution is possible
-// (the repository is not on GitHub): deployment.succeeded or .failed with
-// nothing in Shipped.
-func (d Deploy) UnattributedEvent() event.Event {
-	ev := d.event(nil)
-	if d.Succeeded {
-		ev.Attrs["attribution"] = "none"
-	}
-	return ev
-}
-
-// event is the deploy's own event, carrying the PRs it shipped.
-func (d Deploy) event(shipped []prInfo) event.Event {
-	kind := event.KindDeploymentFailed
-	if d.Succeeded {
-		kind = event.KindDeploymentSucceeded
-	}
-	attrs := map[string]string{"deploy": d.Key}
-	for k, v := range d.Attrs {
-		attrs[k] = v
-	}
-	ev := event.Event{
-		ID: d.EventID(), Source: d.Source, Kind: kind, OccurredAt: d.At, ActorHandle: d.Actor,
-		Repo: d.Repo, URL: d.URL, Unit: d.Repo + ":deploy:" + d.Key, Environment: d.Environment,
-		Title: fmt.Sprintf("deploy %.7s to %s", d.SHA, d.Environment),
-		SHAs:  []string{d.SHA}, Attrs: attrs,
-	}
-	if d.Succeeded {
-		ev.Numbers = map[string]float64{"shipped_count": float64(len(shipped))}
-		for _, p := range shipped[:min(len(shipped), event.MaxShippedListed)] {
-			ev.Shipped = append(ev.Shipped, event.ShippedChange{
-				Number: p.Number, Title: p.Title, URL: p.URL, AuthorHandle: p.Author,
-				MergedAt: p.MergedAt, LeadTimeSeconds: p.leadTime(d.At),
-			})
-		}
-	}
-	ev.Normalize()
-	return ev
 }

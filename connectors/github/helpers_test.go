@@ -79,9 +79,13 @@ type memPublisher struct {
 	ids    map[string]bool
 	fail   error
 	calls  int
+	hold   func() // if set, called first by every Publish (set it before any goroutine publishes)
 }
 
 func (p *memPublisher) Publish(_ context.Context, evs ...event.Event) error {
+	if p.hold != nil {
+		p.hold()
+	}
 	p.mu.Lock()
 	defer p.mu.Unlock()
 	p.calls++

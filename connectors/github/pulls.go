@@ -97,7 +97,7 @@ func (s *Source) pollPulls(ctx context.Context, t target, m pollMode) error {
 				continue
 			}
 			p := newPRInfo(t.FullName, pr)
-			s.index.add(p)
+			s.att.Remember(p.change())
 			evs = append(evs, s.prEvents(p, t, m)...)
 		}
 		if err := s.publish(ctx, evs); err != nil {
@@ -132,7 +132,7 @@ func pullCursorID(pr *gh.PullRequest) string {
 func (s *Source) prEvents(p prInfo, t target, m pollMode) []event.Event {
 	evs := p.facts()
 	if t.settings.ShipOnMerge && p.merged() && p.Base == t.DefaultBranch {
-		evs = append(evs, p.shipped(t.settings.primaryEnvironment(), p.MergedAt, "merge"))
+		evs = append(evs, p.change().ShippedOnMerge(t.settings.primaryEnvironment()))
 	}
 	if m.backfill {
 		evs = slices.DeleteFunc(evs, func(e event.Event) bool { return e.OccurredAt.Before(m.since) })

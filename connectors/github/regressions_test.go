@@ -8,6 +8,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/goalpost/goalpost/connectors/attribution"
 	"github.com/goalpost/goalpost/internal/sandbox/githubfake"
 	"github.com/goalpost/goalpost/pipeline/event"
 )
@@ -41,12 +42,12 @@ func TestPullChangingStateInTheSecondItWasRead(t *testing.T) {
 func TestDeployOfUnknownCommitKeepsTheRange(t *testing.T) {
 	e := newEnv(t, nil)
 	ctx := context.Background()
-	base := Deploy{Source: event.SourceDeploy, Repo: testRepo, Environment: "production", Succeeded: true}
+	base := attribution.Deploy{Source: event.SourceDeploy, Repo: testRepo, Environment: "production", Succeeded: true}
 	publish := func(key, sha string) event.Event {
 		t.Helper()
 		d := base
 		d.Key, d.SHA, d.At = key, sha, e.clk.now()
-		must(t, e.src.PublishDeploy(ctx, d))
+		must(t, e.src.Attribution().Publish(ctx, d))
 		e.clk.add(time.Minute)
 		ev, ok := e.pub.get(d.EventID())
 		if !ok {

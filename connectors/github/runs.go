@@ -10,6 +10,7 @@ import (
 
 	gh "github.com/google/go-github/v60/github"
 
+	"github.com/goalpost/goalpost/connectors/attribution"
 	"github.com/goalpost/goalpost/pipeline/event"
 )
 
@@ -51,7 +52,7 @@ func (s *Source) pollRuns(ctx context.Context, t target, m pollMode) error {
 // readRuns lists the runs newer than the cursor or still pending; it returns
 // the finished deploys and the next cursor. Re-runs of older runs are found
 // on the pages read (the newest one at least).
-func (s *Source) readRuns(ctx context.Context, t target, m pollMode, cur runCursor) ([]Deploy, runCursor, error) {
+func (s *Source) readRuns(ctx context.Context, t target, m pollMode, cur runCursor) ([]attribution.Deploy, runCursor, error) {
 	floor := cur.LastID
 	for _, id := range cur.Pending {
 		floor = min(floor, id-1)
@@ -61,7 +62,7 @@ func (s *Source) readRuns(ctx context.Context, t target, m pollMode, cur runCurs
 	if !m.since.IsZero() && (m.backfill || !cur.Init) {
 		opt.Created = ">=" + m.since.Format(time.DateOnly)
 	}
-	var ready []Deploy
+	var ready []attribution.Deploy
 	next := runCursor{LastID: cur.LastID, Init: true, Rerun: cur.Rerun}
 	for {
 		runs, resp, err := s.api.Actions.ListWorkflowRunsByFileName(ctx, owner, name, t.settings.DeployWorkflow, opt)
@@ -103,8 +104,8 @@ func (s *Source) readRuns(ctx context.Context, t target, m pollMode, cur runCurs
 
 // runDeploy is the deploy a completed deploy-workflow run stands for.
 // Reruns are separate deploys (the key carries the attempt).
-func runDeploy(t target, r *gh.WorkflowRun) (Deploy, bool) {
-	d := Deploy{
+func runDeploy(t target, r *gh.WorkflowRun) (attribution.Deploy, bool) {
+	d := attribution.Deploy{
 		Source: event.SourceGitHub, Repo: t.FullName, Environment: t.settings.primaryEnvironment(),
 		Key: fmt.Sprintf("run-%d.%d", r.GetID(), max(r.GetRunAttempt(), 1)),
 		SHA: r.GetHeadSHA(), At: r.GetUpdatedAt().Time, URL: r.GetHTMLURL(),
@@ -119,7 +120,7 @@ func runDeploy(t target, r *gh.WorkflowRun) (Deploy, bool) {
 		d.Succeeded = true
 	case "failure", "timed_out", "startup_failure":
 	default:
-		return Deploy{}, false
+		return attribution.Deploy{}, false
 	}
 	return d, true
 }

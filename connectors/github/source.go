@@ -10,6 +10,7 @@ import (
 
 	gh "github.com/google/go-github/v60/github"
 
+	"github.com/goalpost/goalpost/connectors/attribution"
 	"github.com/goalpost/goalpost/connectors/connector"
 	"github.com/goalpost/goalpost/pipeline/event"
 )
@@ -33,8 +34,7 @@ type Source struct {
 
 	etags ETagStore // for the client NewSource builds
 
-	att     *attributor
-	index   *prIndex
+	att     *attribution.Attributor
 	repos   *repoCache
 	retries *redeliveries
 	warn    func(kind string) // counts a warning (see WithWarnings)
@@ -73,7 +73,7 @@ func NewSource(cfg *Config, pub connector.Publisher, cursors connector.CursorSto
 	if log == nil {
 		log = slog.New(slog.DiscardHandler)
 	}
-	s := &Source{cfg: cfg, pub: pub, cursors: cursors, log: log, now: time.Now, index: newPRIndex(), warn: func(string) {}}
+	s := &Source{cfg: cfg, pub: pub, cursors: cursors, log: log, now: time.Now, warn: func(string) {}}
 	for _, o := range opts {
 		o(s)
 	}
@@ -83,7 +83,16 @@ func NewSource(cfg *Config, pub connector.Publisher, cursors connector.CursorSto
 	s.api = s.client.API()
 	s.repos = newRepoCache(s.api, cfg, s.now)
 	s.retries = newRedeliveries()
-	s.att = &attributor{api: s.api, cursors: cursors, pub: pub, index: s.index, cfg: cfg, log: log, locks: map[string]chan struct{}{}}
+	s.att = attribution.New(host{api: s.api, log: log}, cursors, pub, attribution.Config{
+		Source: event.SourceGitHub, Since: cfg.since(), Log: log,
+		ShipOnMerge: func(repo string) bool { return cfg.settingsFor(repo).ShipOnMerge },
+		RepoName: func(ctx context.Context, repo string) string {
+			if meta, err := s.repos.get(ctx, repo); err == nil {
+				return meta.FullName // GitHub's spelling, so ids match the poller's
+			}
+			return repo
+		},
+	})
 	return s, nil
 }
 
@@ -126,16 +135,26 @@ func (s *Source) PollOnce(ctx context.Context) error {
 	return err
 }
 
-// PublishDeploy attributes and publishes one finished deploy of a GitHub
-// repository reported from outside GitHub (the deploy webhook). Deploys to
-// environments that are not production for the repository are the caller's
-// to filter. It blocks while the repository/environment is being attributed
-// by someone else and makes API calls; it is idempotent per deploy.
-func (s *Source) PublishDeploy(ctx context.Context, d Deploy) error {
-	if meta, err := s.repos.get(ctx, d.Repo); err == nil {
-		d.Repo = meta.FullName // GitHub's spelling, so ids match the poller's
+// Attribution is the source's attributor: deploys of GitHub repositories
+// reported from outside GitHub (the deploy document webhook) go to its
+// Publish, and are attributed with the poller's PR index and state.
+func (s *Source) Attribution() *attribution.Attributor { return s.att }
+
+// learn takes what a webhook delivery tells about a repository and the PRs
+// it merged, so later polls and attributions need fewer API calls.
+func (s *Source) learn(repo *gh.Repository, merged []prInfo) {
+	if repo != nil {
+		s.repos.remember(repo)
 	}
-	return s.att.publish(ctx, d, s.cfg.since())
+	for _, p := range merged {
+		s.att.Remember(p.change())
+	}
+}
+
+// attribute attributes and publishes a finished production deploy the
+// webhook reported.
+func (s *Source) attribute(ctx context.Context, d attribution.Deploy) error {
+	return s.att.PublishSince(ctx, d, s.cfg.since())
 }
 
 // pollMode is what differs between a regular poll and a backfill.

@@ -8,15 +8,16 @@ import (
 
 	gh "github.com/google/go-github/v60/github"
 
+	"github.com/goalpost/goalpost/connectors/attribution"
 	"github.com/goalpost/goalpost/pipeline/event"
 )
 
 // translated is what one delivery means.
 type translated struct {
 	events  []event.Event
-	deploys []Deploy       // finished production deploys, to attribute
-	merged  []prInfo       // merged PRs, for the attribution index
-	repo    *gh.Repository // the delivery's repository
+	deploys []attribution.Deploy // finished production deploys, to attribute
+	merged  []prInfo             // merged PRs, for the attribution index
+	repo    *gh.Repository       // the delivery's repository
 }
 
 // translate decodes a delivery of the given X-GitHub-Event type. Events
@@ -81,7 +82,7 @@ func pullRequestEvents(cfg *Config, ev *gh.PullRequestEvent) translated {
 		if p.merged() {
 			out.merged = []prInfo{p}
 			if st.ShipOnMerge && p.Base == repo.GetDefaultBranch() {
-				out.events = append(out.events, p.shipped(st.primaryEnvironment(), p.MergedAt, "merge"))
+				out.events = append(out.events, p.change().ShippedOnMerge(st.primaryEnvironment()))
 			}
 		}
 	}
@@ -102,13 +103,13 @@ func deploymentStatusEvents(cfg *Config, ev *gh.DeploymentStatusEvent) translate
 		return out
 	}
 	id := strconv.FormatInt(dep.GetID(), 10)
-	base := Deploy{
+	base := attribution.Deploy{
 		Source: event.SourceGitHub, Key: id, Repo: repo.GetFullName(), Environment: env,
 		SHA: dep.GetSHA(), Actor: dep.GetCreator().GetLogin(),
 		Attrs: map[string]string{"deployment_id": id, "ref": dep.GetRef()},
 	}
 	if d, ok := statusDeploy(base, st); ok {
-		out.deploys = []Deploy{d}
+		out.deploys = []attribution.Deploy{d}
 	}
 	return out
 }
@@ -125,7 +126,7 @@ func workflowRunEvents(cfg *Config, ev *gh.WorkflowRunEvent) translated {
 	}
 	t := target{repoMeta: repoMeta{FullName: repo.GetFullName(), DefaultBranch: repo.GetDefaultBranch()}, settings: st}
 	if d, ok := runDeploy(t, run); ok {
-		out.deploys = []Deploy{d}
+		out.deploys = []attribution.Deploy{d}
 	}
 	return out
 }

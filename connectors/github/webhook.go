@@ -125,12 +125,7 @@ func (h *Webhook) handle(ctx context.Context, kind string, payload []byte) (int,
 		return 0, nil // a repository the configuration does not select (an organization hook sends them all)
 	}
 	if h.src != nil {
-		if res.repo != nil {
-			h.src.repos.remember(res.repo)
-		}
-		for _, p := range res.merged {
-			h.src.index.add(p)
-		}
+		h.src.learn(res.repo, res.merged)
 	}
 	if len(res.events) > 0 {
 		if err := h.pub.Publish(ctx, res.events...); err != nil {
@@ -140,9 +135,9 @@ func (h *Webhook) handle(ctx context.Context, kind string, payload []byte) (int,
 	n := len(res.events)
 	for _, d := range res.deploys {
 		if !d.Succeeded {
-			err = h.pub.Publish(ctx, d.event(nil))
+			err = h.pub.Publish(ctx, d.Event())
 		} else if h.src != nil {
-			err = h.src.att.publish(ctx, d, h.src.cfg.since())
+			err = h.src.attribute(ctx, d)
 		} else {
 			continue // the poller attributes it
 		}

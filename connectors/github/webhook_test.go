@@ -12,9 +12,11 @@ import (
 	"path/filepath"
 	"reflect"
 	"strings"
+	"sync/atomic"
 	"testing"
 	"time"
 
+	"github.com/goalpost/goalpost/connectors/attribution"
 	"github.com/goalpost/goalpost/internal/sandbox/githubfake"
 	"github.com/goalpost/goalpost/pipeline/event"
 )
@@ -185,9 +187,23 @@ func TestWebhookMergedPRIsAttributedOnDeploy(t *testing.T) {
 func TestWebhookDoesNotWaitPastItsBudget(t *testing.T) {
 	e := newEnv(t, nil)
 	id := e.deploy("production", e.head(), "success")
-	unlock, err := e.src.att.lock(context.Background(), "deploy:acme/api:production") // the poller is attributing
-	must(t, err)
-	defer unlock()
+	// The poller is attributing another deploy of the same repository and
+	// environment: its publish is stuck, holding the attribution lock.
+	var first atomic.Bool
+	entered, release, done := make(chan struct{}), make(chan struct{}), make(chan struct{})
+	e.pub.hold = func() {
+		if first.CompareAndSwap(false, true) {
+			close(entered)
+			<-release
+		}
+	}
+	go func() {
+		defer close(done)
+		d := attribution.Deploy{Source: "github", Key: "other", Repo: testRepo, Environment: "production", SHA: e.head(), Succeeded: true, At: e.clk.now()}
+		_ = e.src.Attribution().PublishSince(context.Background(), d, time.Time{})
+	}()
+	<-entered
+	defer func() { close(release); <-done }()
 	e.hook.budget = 50 * time.Millisecond
 	start := time.Now()
 	if code := e.deliver("deployment_status", "busy", e.statusPayload(id)); code != 503 {
