@@ -55,7 +55,6 @@ type Source struct {
 	now     func() time.Time
 
 	pollMu sync.Mutex
-	mu     sync.Mutex
 }
 
 // NewSource returns a poller for cfg. It does no I/O.

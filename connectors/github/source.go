@@ -38,8 +38,6 @@ type Source struct {
 	repos   *repoCache
 	retries *redeliveries
 	warn    func(kind string) // counts a warning (see WithWarnings)
-
-	mu sync.Mutex
 }
 
 // SourceOption adjusts a Source.

@@ -5,6 +5,7 @@ import (
 	"slices"
 	"testing"
 
+	"github.com/goalpost/goalpost/connectors/attribution"
 	"github.com/goalpost/goalpost/pipeline/event"
 )
 
@@ -91,18 +92,18 @@ func TestAttribution(t *testing.T) {
 func TestAttributionWithoutIndex(t *testing.T) {
 	e := newEnv(t, nil)
 	ctx := context.Background()
-	base := deploy{Key: "1", Project: testProject, Environment: "production", SHA: e.head, Succeeded: true, At: e.now}
-	must(t, e.src.att.publish(ctx, base, e.src.since()))
+	base := attribution.Deploy{Source: event.SourceGitLab, Key: "1", Repo: testProject, Environment: "production", SHA: e.head, Succeeded: true, At: e.now}
+	must(t, e.src.attribute(ctx, base))
 	e.merge("one", true)
 	e.merge("two", false)
-	d := deploy{Key: "2", Project: testProject, Environment: "production", SHA: e.head, Succeeded: true, At: e.now,
+	d := attribution.Deploy{Source: event.SourceGitLab, Key: "2", Repo: testProject, Environment: "production", SHA: e.head, Succeeded: true, At: e.now,
 		Attrs: map[string]string{"deployment_id": "2"}}
-	must(t, e.src.att.publish(ctx, d, e.src.since()))
+	must(t, e.src.attribute(ctx, d))
 	if got := e.shippedBy(2); !slices.Equal(got, []int{1, 2}) {
 		t.Fatalf("shipped %v", got)
 	}
 	n := e.fake.Requests()
-	must(t, e.src.att.publish(ctx, d, e.src.since())) // reported again: nothing more
+	must(t, e.src.attribute(ctx, d)) // reported again: nothing more
 	if e.fake.Requests() != n || len(e.pub.kind(event.KindChangeShipped)) != 2 {
 		t.Fatalf("a second report cost %d requests", e.fake.Requests()-n)
 	}

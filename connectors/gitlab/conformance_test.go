@@ -62,7 +62,7 @@ func TestRecordedWebhookPayloads(t *testing.T) {
 				got = append(got, ev.Kind)
 			}
 			for _, d := range res.deploys {
-				ev := d.event(nil)
+				ev := d.Event()
 				must(t, ev.Validate())
 				if len(d.SHA) != 40 {
 					t.Errorf("deploy sha %q: want the full sha from commit_url", d.SHA)
@@ -119,7 +119,7 @@ func TestRecordedRESTPayloads(t *testing.T) {
 		st := settings{}
 		for _, dep := range deps {
 			if d, ok := deploymentDeploy("g/p", st, dep); ok {
-				must(t, d.event(nil).Validate())
+				must(t, d.Event().Validate())
 			} else if dep.Status == "success" && dep.Environment.Name == "production" {
 				t.Fatalf("deployment %d not read as a deploy", dep.ID)
 			}

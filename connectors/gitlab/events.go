@@ -1,12 +1,12 @@
 package gitlab
 
 import (
-	"fmt"
 	"strconv"
 	"time"
 
 	gl "gitlab.com/gitlab-org/api/client-go/v2"
 
+	"github.com/goalpost/goalpost/connectors/attribution"
 	"github.com/goalpost/goalpost/connectors/internal/keys"
 	"github.com/goalpost/goalpost/pipeline/event"
 )
@@ -110,75 +110,11 @@ func (m mrInfo) facts() []event.Event {
 	return out
 }
 
-// shipped is the change.shipped event of the merge request reaching env
-// at at; its id depends on the merge request alone (it ships once).
-func (m mrInfo) shipped(env string, at time.Time, deployKey string) event.Event {
-	ev := event.Event{
-		ID: "gitlab:shipped:" + m.unit(), Source: event.SourceGitLab, Kind: event.KindChangeShipped,
-		OccurredAt: at, ActorHandle: m.Author, Repo: m.Project, Title: m.Title, URL: m.URL, Unit: m.unit(),
-		Links: m.Links, Labels: m.Labels, Environment: env,
-		Numbers: map[string]float64{"lead_time_seconds": m.leadTime(at)},
-		Attrs:   map[string]string{"number": strconv.FormatInt(m.IID, 10), "deploy": deployKey},
+// change is the merge request as attribution sees it.
+func (m mrInfo) change() attribution.Change {
+	return attribution.Change{
+		Source: event.SourceGitLab, Repo: m.Project, Number: m.IID, Unit: m.unit(),
+		Title: m.Title, URL: m.URL, Author: m.Author, Labels: m.Labels, Links: m.Links,
+		MergedAt: m.MergedAt, MergeSHA: m.MergeSHA, SquashSHA: m.SquashSHA, HeadSHA: m.HeadSHA,
 	}
-	if m.landed() != "" {
-		ev.SHAs = []string{m.landed()}
-	}
-	ev.Normalize()
-	return ev
-}
-
-func (m mrInfo) leadTime(deployedAt time.Time) float64 {
-	return max(deployedAt.Sub(m.MergedAt).Seconds(), 0)
-}
-
-// deploy is one finished deploy of a project to a production environment:
-// a GitLab deployment (Key is its id) or a deploy job run ("job-<id>").
-type deploy struct {
-	Key         string
-	Project     string
-	Environment string
-	SHA         string
-	Succeeded   bool
-	At          time.Time // when it finished
-	Actor       string
-	URL         string
-	Attrs       map[string]string
-}
-
-// eventID is the id of the deploy's deployment.succeeded or .failed event.
-func (d deploy) eventID() string {
-	state := "failed"
-	if d.Succeeded {
-		state = "succeeded"
-	}
-	return "gitlab:deploy:" + d.Project + ":" + d.Key + ":" + state
-}
-
-// event is the deploy's own event, carrying the merge requests it shipped.
-func (d deploy) event(shipped []mrInfo) event.Event {
-	kind := event.KindDeploymentFailed
-	if d.Succeeded {
-		kind = event.KindDeploymentSucceeded
-	}
-	attrs := map[string]string{"deploy": d.Key}
-	for k, v := range d.Attrs {
-		attrs[k] = v
-	}
-	ev := event.Event{
-		ID: d.eventID(), Source: event.SourceGitLab, Kind: kind, OccurredAt: d.At, ActorHandle: d.Actor,
-		Repo: d.Project, URL: d.URL, Unit: d.Project + ":deploy:" + d.Key, Environment: d.Environment,
-		Title: fmt.Sprintf("deploy %.7s to %s", d.SHA, d.Environment),
-		SHAs:  []string{d.SHA}, Attrs: attrs,
-	}
-	if d.Succeeded {
-		ev.Numbers = map[string]float64{"shipped_count": float64(len(shipped))}
-		for _, m := range shipped {
-			ev.Shipped = append(ev.Shipped, event.ShippedChange{
-				Number: int(m.IID), Title: m.Title, URL: m.URL, AuthorHandle: m.Author,
-				MergedAt: m.MergedAt, LeadTimeSeconds: m.leadTime(d.At),
-			})
-		}
-	}
-	ev.Normalize()
-	return ev
 }

@@ -7,6 +7,7 @@ import (
 
 	gl "gitlab.com/gitlab-org/api/client-go/v2"
 
+	"github.com/goalpost/goalpost/connectors/attribution"
 	"github.com/goalpost/goalpost/pipeline/event"
 )
 
@@ -37,7 +38,7 @@ func (s *Source) pollMRs(ctx context.Context, p project) error {
 		for _, mr := range page {
 			m := newMRInfo(p.Path, mr)
 			if m.merged() {
-				s.att.index.add(m)
+				s.att.Remember(m.change())
 				evs = append(evs, mergedEvents(s.cfg, m, p.DefaultBranch)...)
 			} else {
 				evs = append(evs, m.facts()...)
@@ -90,7 +91,7 @@ func (s *Source) pollDeployments(ctx context.Context, p project) error {
 		}
 		for _, dep := range page {
 			if d, ok := deploymentDeploy(p.Path, st, dep); ok {
-				if err := s.att.publish(ctx, d, s.cfg.since()); err != nil {
+				if err := s.att.PublishSince(ctx, d, s.cfg.since()); err != nil {
 					return err
 				}
 			}
@@ -112,17 +113,17 @@ func (s *Source) pollDeployments(ctx context.Context, p project) error {
 
 // deploymentDeploy is the finished production deploy a deployment is, if
 // it is one.
-func deploymentDeploy(path string, st settings, dep *gl.Deployment) (deploy, bool) {
+func deploymentDeploy(path string, st settings, dep *gl.Deployment) (attribution.Deploy, bool) {
 	if dep.Environment == nil || !st.isProduction(dep.Environment.Name) || (dep.Status != "success" && dep.Status != "failed") {
-		return deploy{}, false
+		return attribution.Deploy{}, false
 	}
 	at := orTime(dep.Deployable.FinishedAt, dep.UpdatedAt)
 	if at.IsZero() {
-		return deploy{}, false
+		return attribution.Deploy{}, false
 	}
 	id := strconv.FormatInt(dep.ID, 10)
-	d := deploy{
-		Key: id, Project: path, Environment: dep.Environment.Name, SHA: dep.SHA, Succeeded: dep.Status == "success",
+	d := attribution.Deploy{Source: event.SourceGitLab,
+		Key: id, Repo: path, Environment: dep.Environment.Name, SHA: dep.SHA, Succeeded: dep.Status == "success",
 		At: at, Attrs: map[string]string{"deployment_id": id, "ref": dep.Ref},
 	}
 	if dep.User != nil {
@@ -156,3 +157,12 @@ func (s *Source) fetchMR(ctx context.Context, path string, iid int64) (mrInfo, e
 
 // since is the configured history start, for the webhook.
 func (s *Source) since() time.Time { return s.cfg.since() }
+
+// learn tells attribution about a merge request the webhook saw merged.
+func (s *Source) learn(m mrInfo) { s.att.Remember(m.change()) }
+
+// attribute attributes and publishes a finished production deploy the
+// webhook reported.
+func (s *Source) attribute(ctx context.Context, d attribution.Deploy) error {
+	return s.att.PublishSince(ctx, d, s.since())
+}

@@ -10,6 +10,7 @@ import (
 
 	gl "gitlab.com/gitlab-org/api/client-go/v2"
 
+	"github.com/goalpost/goalpost/connectors/attribution"
 	"github.com/goalpost/goalpost/connectors/connector"
 	"github.com/goalpost/goalpost/pipeline/event"
 )
@@ -39,7 +40,7 @@ type Source struct {
 	cursors connector.CursorStore
 	log     *slog.Logger
 	now     func() time.Time
-	att     *attributor
+	att     *attribution.Attributor
 
 	mu       sync.Mutex
 	projects []project
@@ -81,7 +82,10 @@ func NewSource(cfg *Config, pub connector.Publisher, cursors connector.CursorSto
 		s.client = c
 	}
 	s.api = s.client.API()
-	s.att = newAttributor(s.api, cfg, cursors, pub, log)
+	s.att = attribution.New(host{api: s.api, log: log, compareLimit: defaultCompareLimit}, cursors, pub, attribution.Config{
+		Source: event.SourceGitLab, Since: cfg.since(), Log: log,
+		ShipOnMerge: func(project string) bool { return cfg.settingsFor(project).ShipOnMerge },
+	})
 	return s, nil
 }
 

@@ -11,6 +11,7 @@ import (
 
 	gl "gitlab.com/gitlab-org/api/client-go/v2"
 
+	"github.com/goalpost/goalpost/connectors/attribution"
 	"github.com/goalpost/goalpost/connectors/internal/keys"
 	"github.com/goalpost/goalpost/pipeline/event"
 )
@@ -23,8 +24,8 @@ type translated struct {
 	project       string // path_with_namespace ("" when the payload names none)
 	defaultBranch string
 	events        []event.Event
-	deploys       []deploy // finished production deploys, to attribute
-	merged        []mrInfo // merged merge requests, for the attribution index
+	deploys       []attribution.Deploy // finished production deploys, to attribute
+	merged        []mrInfo             // merged merge requests, for the attribution index
 }
 
 // translate decodes a delivery of the given X-Gitlab-Event type (its
@@ -116,7 +117,7 @@ func mergeEvents(cfg *Config, ev *gl.MergeEvent) (translated, error) {
 func mergedEvents(cfg *Config, m mrInfo, defaultBranch string) []event.Event {
 	evs := m.facts()
 	if cfg.settingsFor(m.Project).ShipOnMerge && m.Target == defaultBranch {
-		evs = append(evs, m.shipped(DefaultEnvironment, m.MergedAt, "merge"))
+		evs = append(evs, m.change().ShippedOnMerge(DefaultEnvironment))
 	}
 	return evs
 }
@@ -138,15 +139,15 @@ func deploymentEvents(cfg *Config, ev *gl.DeploymentEvent) (translated, error) {
 	if at.IsZero() {
 		return out, fmt.Errorf("%w: deployment without status_changed_at", errBadPayload)
 	}
-	d := deploy{
-		Key: strconv.FormatInt(ev.DeploymentID, 10), Project: out.project, Environment: ev.Environment,
+	d := attribution.Deploy{Source: event.SourceGitLab,
+		Key: strconv.FormatInt(ev.DeploymentID, 10), Repo: out.project, Environment: ev.Environment,
 		SHA: commitSHA(ev.CommitURL, ev.ShortSHA), Succeeded: ev.Status == "success", At: at,
 		URL: ev.DeployableURL, Attrs: map[string]string{"deployment_id": strconv.FormatInt(ev.DeploymentID, 10), "ref": ev.Ref},
 	}
 	if ev.User != nil {
 		d.Actor = ev.User.Username
 	}
-	out.deploys = []deploy{d}
+	out.deploys = []attribution.Deploy{d}
 	return out, nil
 }
 
@@ -180,10 +181,10 @@ func pipelineEvents(cfg *Config, ev *gl.PipelineEvent) (translated, error) {
 }
 
 // jobDeploy is the deploy of one deploy-job run.
-func jobDeploy(project string, jobID int64, sha string, ok bool, at time.Time) deploy {
+func jobDeploy(project string, jobID int64, sha string, ok bool, at time.Time) attribution.Deploy {
 	id := strconv.FormatInt(jobID, 10)
-	return deploy{
-		Key: "job-" + id, Project: project, Environment: DefaultEnvironment, SHA: sha, Succeeded: ok, At: at,
+	return attribution.Deploy{Source: event.SourceGitLab,
+		Key: "job-" + id, Repo: project, Environment: DefaultEnvironment, SHA: sha, Succeeded: ok, At: at,
 		Attrs: map[string]string{"job_id": id},
 	}
 }

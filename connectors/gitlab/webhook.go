@@ -119,9 +119,9 @@ func (h *Webhook) handle(ctx context.Context, kind string, payload []byte) (int,
 	for _, d := range res.deploys {
 		switch {
 		case !d.Succeeded:
-			err = h.pub.Publish(ctx, d.event(nil))
+			err = h.pub.Publish(ctx, d.Event())
 		case h.src != nil:
-			err = h.src.att.publish(ctx, d, h.src.since())
+			err = h.src.attribute(ctx, d)
 		default:
 			continue // the poller attributes it
 		}
@@ -152,7 +152,7 @@ func (h *Webhook) completeMerged(ctx context.Context, res *translated) {
 		res.events, res.merged = nil, nil
 		return
 	}
-	h.src.att.index.add(full)
+	h.src.learn(full)
 	res.merged = []mrInfo{full}
 	res.events = mergedEvents(h.cfg, full, res.defaultBranch)
 }

@@ -149,7 +149,7 @@ func FuzzTranslate(f *testing.F) {
 			}
 		}
 		for _, d := range res.deploys {
-			if err := d.event(nil).Validate(); err != nil {
+			if err := d.Event().Validate(); err != nil {
 				t.Fatalf("invalid deploy: %v", err)
 			}
 		}
