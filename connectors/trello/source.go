@@ -10,22 +10,9 @@ import (
 	"sync"
 	"time"
 
+	"github.com/goalpost/goalpost/connectors/connector"
 	"github.com/goalpost/goalpost/pipeline/event"
 )
-
-// Publisher stores events durably. Publish returns nil only after the
-// stream has stored every event; it is idempotent by event ID. On error
-// nothing may be assumed stored: the poller keeps its cursor and the
-// webhook answers 5xx so that Trello retries.
-type Publisher interface {
-	Publish(ctx context.Context, evs ...event.Event) error
-}
-
-// CursorStore keeps poll cursors. Cursor returns "" when none is saved.
-type CursorStore interface {
-	Cursor(ctx context.Context, source, key string) (string, error)
-	SetCursor(ctx context.Context, source, key, value string) error
-}
 
 // Option configures a Source.
 type Option func(*options)
@@ -49,21 +36,21 @@ func WithClock(now func() time.Time) Option { return func(o *options) { o.now = 
 // mapper.event), with labels and members from one read of the board's
 // cards. A cursor advances only after its events are stored.
 type Source struct {
+	connector.Health // LastError: the last poll's outcome
+
 	s       settings
 	client  *Client
-	pub     Publisher
-	cursors CursorStore
+	pub     connector.Publisher
+	cursors connector.CursorStore
 	log     *slog.Logger
 	m       mapper
 	now     func() time.Time
 
-	pollMu  sync.Mutex
-	mu      sync.Mutex
-	lastErr error
+	pollMu sync.Mutex
 }
 
 // NewSource returns a poller for cfg. It does no I/O.
-func NewSource(cfg *Config, pub Publisher, cursors CursorStore, log *slog.Logger, opts ...Option) (*Source, error) {
+func NewSource(cfg *Config, pub connector.Publisher, cursors connector.CursorStore, log *slog.Logger, opts ...Option) (*Source, error) {
 	if cfg == nil || pub == nil || cursors == nil || log == nil {
 		return nil, errors.New("trello source: config, publisher, cursor store and logger are required")
 	}
@@ -85,25 +72,7 @@ func (s *Source) Client() *Client { return s.client }
 
 // Run polls now and then every poll_interval until ctx ends.
 func (s *Source) Run(ctx context.Context) error {
-	t := time.NewTicker(s.s.interval)
-	defer t.Stop()
-	for {
-		if err := s.PollOnce(ctx); err != nil && ctx.Err() == nil {
-			s.log.Warn("trello poll failed", "err", err)
-		}
-		select {
-		case <-ctx.Done():
-			return nil
-		case <-t.C:
-		}
-	}
-}
-
-// LastError is the error of the last poll, nil when it succeeded.
-func (s *Source) LastError() error {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.lastErr
+	return connector.Run(ctx, "trello", s.s.interval, s.PollOnce, s.log)
 }
 
 // PollOnce polls every board once; a failing board does not stop the
@@ -118,9 +87,7 @@ func (s *Source) PollOnce(ctx context.Context) error {
 		}
 	}
 	err := errors.Join(errs...)
-	s.mu.Lock()
-	s.lastErr = err
-	s.mu.Unlock()
+	s.Health.Set(err)
 	return err
 }
 

@@ -11,6 +11,7 @@ import (
 	"net/http"
 	"net/url"
 
+	"github.com/goalpost/goalpost/connectors/connector"
 	"github.com/goalpost/goalpost/connectors/internal/hook"
 )
 
@@ -27,14 +28,14 @@ type Webhook struct {
 	secret   []byte
 	callback string
 	client   *Client
-	pub      Publisher
+	pub      connector.Publisher
 	log      *slog.Logger
 	m        mapper
 }
 
 // NewWebhook returns the receiver; client reads cards (pass the Source's).
 // It fails without secret and callback_url. It does no I/O.
-func NewWebhook(cfg *Config, client *Client, pub Publisher, log *slog.Logger) (*Webhook, error) {
+func NewWebhook(cfg *Config, client *Client, pub connector.Publisher, log *slog.Logger) (*Webhook, error) {
 	if cfg == nil || client == nil || pub == nil || log == nil {
 		return nil, errors.New("trello webhook: config, client, publisher and logger are required")
 	}
