@@ -97,6 +97,8 @@ func (h *fakeHost) Changes(_ context.Context, _, sha string) ([]Change, error) {
 	return h.changes[sha], nil
 }
 
+func (h *fakeHost) Merged(context.Context, string, time.Time) ([]Change, error) { return nil, nil }
+
 type memStore struct {
 	mu sync.Mutex
 	m  map[string]string

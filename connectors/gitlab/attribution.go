@@ -101,6 +101,11 @@ func (h host) Changes(ctx context.Context, project, sha string) ([]attribution.C
 	return out, nil
 }
 
+// Merged returns none: GitLab ranges are resolved commit by commit.
+func (h host) Merged(context.Context, string, time.Time) ([]attribution.Change, error) {
+	return nil, nil
+}
+
 func commits(cs []*gl.Commit) []attribution.Commit {
 	out := make([]attribution.Commit, 0, len(cs))
 	for _, c := range cs {
