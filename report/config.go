@@ -58,6 +58,22 @@ type Config struct {
 	// GridWeeks is how many weeks the baseline grid shows (default 4).
 	GridWeeks    int                 `toml:"grid_weeks"`
 	Destinations []DestinationConfig `toml:"destinations"`
+	// Wins posts what reached production to a Slack channel as it happens
+	// (nil: off).
+	Wins *WinsConfig `toml:"wins"`
+}
+
+// WinsConfig is the [report.wins] section: a Slack message listing the
+// changes that reached production, each with its author and the key
+// results it moved, at most one message per interval (edited while the
+// interval lasts).
+type WinsConfig struct {
+	// Destination names the slack_app destination whose token is used.
+	Destination string `toml:"destination"`
+	// Channel is where wins go (default: the destination's channel).
+	Channel string `toml:"channel"`
+	// Interval is how long one message collects wins (default 1h, 5m..24h).
+	Interval confval.Duration `toml:"interval"`
 }
 
 // DestinationConfig is one [[report.destinations]] entry.
@@ -121,6 +137,9 @@ func (c *Config) Validate() error {
 			errs = append(errs, confval.Fieldf(key+".name", "duplicate destination name %q", d.Name))
 		}
 		seen[d.Name] = true
+	}
+	if c.Wins != nil {
+		errs = append(errs, confval.Prefix("wins", c.Wins.validate(c.Destinations)))
 	}
 	return errors.Join(errs...)
 }

@@ -42,6 +42,7 @@ type app struct {
 	writer   writer
 	server   *server.Server
 	reports  *report.Scheduler // nil without a [report] section
+	wins     *report.Wins      // nil without [report.wins]
 }
 
 // buildOptions are the command-line choices that change wiring.

@@ -74,6 +74,9 @@ func (a *app) run(ctx context.Context, extra map[string]func(context.Context) er
 	if a.reports != nil {
 		parts["report"] = a.reports.Run
 	}
+	if a.wins != nil {
+		parts["wins"] = a.wins.Run
+	}
 	for name, p := range extra {
 		parts[name] = p
 	}

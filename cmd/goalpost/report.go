@@ -39,6 +39,13 @@ func (a *app) buildScheduler(b *report.Builder, dir *people.Directory, env *cliE
 	if err != nil {
 		return nil, err
 	}
+	src, err := report.NewEngineSource(a.engine, a.cfg.Teams)
+	if err != nil {
+		return nil, err
+	}
+	if a.wins, err = report.NewWins(a.cfg.Report, src, deps, time.Now); err != nil {
+		return nil, err
+	}
 	return report.NewScheduler(a.cfg.Report, a.cfg.Teams, b.Report, dests, a.store, a.log.With("component", "report"), time.Now)
 }
 

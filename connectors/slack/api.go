@@ -113,7 +113,11 @@ func (a *API) wait(ctx context.Context, method, key string) error {
 	a.mu.Lock()
 	l, ok := a.limiters[method+" "+key]
 	if !ok {
-		l = rate.NewLimiter(rate.Limit(n/60), max(1, int(n/20)))
+		burst := max(1, int(n/20))
+		if method == "chat.postMessage" {
+			burst = 1 // one message per second per channel, no bursts
+		}
+		l = rate.NewLimiter(rate.Limit(n/60), burst)
 		a.limiters[method+" "+key] = l
 	}
 	a.mu.Unlock()

@@ -110,3 +110,17 @@ func TestRateLimitsAndErrors(t *testing.T) {
 		t.Fatalf("dm %q %v", dm, err)
 	}
 }
+
+// With the client's own spacing on, posting to one channel keeps under
+// Slack's one message per second: the fake never answers 429.
+func TestTierSpacing(t *testing.T) {
+	fake := slackfake.New(botToken)
+	srv := httptest.NewServer(fake)
+	t.Cleanup(srv.Close)
+	api := slack.NewAPI(botToken, srv.URL, srv.Client().Transport, slack.WithAPITransport(transport.Options{MaxAttempts: 1}))
+	for i := range 3 {
+		if _, err := api.PostMessage(t.Context(), "C3", "k", msg("m")); err != nil {
+			t.Fatalf("post %d: %v (the client did not space its posts)", i, err)
+		}
+	}
+}
