@@ -50,6 +50,7 @@ func commands() []command {
 		{"run", "run the daemon: pollers, webhook receiver, processor, writers", cmdRun},
 		{"sync", "one poll → evaluate → write cycle (for cron), or a backfill with --since", cmdSync},
 		{"check", "validate the configuration and rules (no network)", cmdCheck},
+		{"doctor", "check every configured connection, read-only, with a fix per failure", cmdDoctor},
 		{"demo", "run the whole loop against the built-in sandbox (no accounts, no tokens)", cmdDemo},
 		{"status", "show key results, sources and pending or parked writes", cmdStatus},
 		{"explain", "explain a key result's value: formula and evidence", cmdExplain},

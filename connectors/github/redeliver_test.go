@@ -65,3 +65,40 @@ func TestAppHookDeliveriesNeedTheApp(t *testing.T) {
 		t.Fatal("token + app.hook_deliveries validated")
 	}
 }
+
+// doctor names each misconfiguration with its fix: a token without hook
+// permission, a repository it cannot see.
+func TestDoctor(t *testing.T) {
+	tests := []struct {
+		name   string
+		opts   []githubfake.Option
+		mod    func(*Config)
+		failed []string
+	}{
+		{"all good", nil, nil, nil},
+		{"token without hook permission", []githubfake.Option{githubfake.WithoutHookAccess(testToken)}, nil,
+			[]string{"github acme/api: hook 1002 deliveries readable"}},
+		{"unknown repository", nil, func(c *Config) { c.Repos = append(c.Repos, RepoConfig{Name: "acme/nope"}) },
+			[]string{"github acme/nope: repository readable", "github acme/nope: pull requests readable", "github acme/nope: deployments readable"}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			e := newEnv(t, tt.mod, tt.opts...)
+			hook, err := e.fake.AddHook(testRepo)
+			must(t, err)
+			e.cfg.Repos[0].HookID = hook
+			var failed []string
+			for _, ck := range Doctor(t.Context(), e.cfg, e.srv.Client()) {
+				if !ck.OK {
+					failed = append(failed, ck.Name)
+					if ck.Fix == "" {
+						t.Errorf("%s failed without a fix", ck.Name)
+					}
+				}
+			}
+			if !slices.Equal(failed, tt.failed) {
+				t.Errorf("failed %v, want %v", failed, tt.failed)
+			}
+		})
+	}
+}

@@ -103,6 +103,13 @@ func (f *fakeJira) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 			out = append(out, map[string]any{"id": id, "name": s[0], "statusCategory": map[string]any{"key": s[1]}})
 		}
 		writeJSON(w, 200, out)
+	case strings.HasPrefix(p, "/rest/api/2/project/"):
+		key := strings.TrimPrefix(p, "/rest/api/2/project/")
+		if key != "AUTH" {
+			writeJSON(w, 404, map[string]any{"errorMessages": []string{"No project could be found with key '" + key + "'."}})
+			return
+		}
+		writeJSON(w, 200, map[string]any{"id": "10000", "key": key, "name": "Auth"})
 	case p == "/rest/api/2/field":
 		writeJSON(w, 200, f.fieldList())
 	case strings.HasPrefix(p, "/rest/api/2/issue/") && strings.HasSuffix(p, "/changelog"):

@@ -2,6 +2,7 @@ package jira
 
 import (
 	"errors"
+	"slices"
 	"testing"
 	"time"
 )
@@ -49,6 +50,38 @@ func TestFlaggedFieldFoundByName(t *testing.T) {
 			}
 			if blocked != tt.wantBlocked {
 				t.Errorf("blocked = %v, want %v", blocked, tt.wantBlocked)
+			}
+		})
+	}
+}
+
+// doctor names each misconfiguration with its fix: an unknown project, a
+// flag_field the site lacks, bad credentials.
+func TestDoctor(t *testing.T) {
+	tests := []struct {
+		name   string
+		mod    func(*Config)
+		failed []string // names of the failed checks
+	}{
+		{"all good", nil, nil},
+		{"unknown project", func(c *Config) { c.Projects = []string{"AUTH", "NOPE"} }, []string{"jira project NOPE: readable"}},
+		{"wrong flag field", func(c *Config) { c.Blocked.FlagField = "customfield_10099" }, []string{"jira: Flagged field"}},
+		{"bad token", func(c *Config) { c.Token = "wrong" }, []string{"jira: credentials"}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			h := newHarness(t, newFakeJira(), tt.mod)
+			var failed []string
+			for _, ck := range Doctor(t.Context(), h.cfg, WithBaseTransport(h.srv.Client().Transport)) {
+				if !ck.OK {
+					failed = append(failed, ck.Name)
+					if ck.Fix == "" {
+						t.Errorf("%s failed without a fix", ck.Name)
+					}
+				}
+			}
+			if !slices.Equal(failed, tt.failed) {
+				t.Errorf("failed %v, want %v", failed, tt.failed)
 			}
 		})
 	}

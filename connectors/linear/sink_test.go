@@ -12,6 +12,7 @@ import (
 	"net/http/httptest"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"sync"
 	"testing"
@@ -352,5 +353,40 @@ func golden(t *testing.T, name string, got []byte) {
 	}
 	if !bytes.Equal(got, want) {
 		t.Errorf("%s differs:\n--- got\n%s\n--- want\n%s", name, got, want)
+	}
+}
+
+// doctor names each misconfiguration with its fix: a team the key does not
+// see, an unknown project; a wrong key stops at the first check.
+func TestDoctor(t *testing.T) {
+	tests := []struct {
+		name   string
+		key    string
+		teams  []string
+		projs  []string
+		failed []string
+	}{
+		{"all good", apiKey, []string{"ENG"}, []string{projectID}, nil},
+		{"unknown team and project", apiKey, []string{"ENG", "OPS"}, []string{projectID, "nope"}, []string{"linear team OPS", "linear project nope"}},
+		{"wrong key", "lin_api_wrong", []string{"ENG"}, nil, []string{"linear: API key"}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			e := newSinkEnv(t)
+			e.fake.AddTeam("ENG")
+			cfg := &linear.Config{BaseURL: e.srv.URL, APIKey: secret.String(tt.key), Teams: tt.teams}
+			var failed []string
+			for _, ck := range linear.Doctor(t.Context(), cfg, tt.projs, []string{initiativeID}, linear.WithBaseTransport(e.srv.Client().Transport)) {
+				if !ck.OK {
+					failed = append(failed, ck.Name)
+					if ck.Fix == "" {
+						t.Errorf("%s failed without a fix", ck.Name)
+					}
+				}
+			}
+			if !slices.Equal(failed, tt.failed) {
+				t.Errorf("failed %v, want %v", failed, tt.failed)
+			}
+		})
 	}
 }

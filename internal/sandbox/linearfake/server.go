@@ -41,6 +41,7 @@ type Server struct {
 	mu          sync.Mutex
 	projects    map[string]string // id → name
 	initiatives map[string]string
+	teams       []string // team keys the key can see (viewer query)
 	updates     map[string]*Update // by update id, both kinds
 	order       []string
 	counts      map[string]int
@@ -92,6 +93,13 @@ func (s *Server) AddProject(id, name string) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	s.projects[id] = name
+}
+
+// AddTeam adds a team the key can see.
+func (s *Server) AddTeam(key string) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.teams = append(s.teams, key)
 }
 
 // AddInitiative adds an initiative the key can write to.
@@ -178,7 +186,7 @@ func (s *Server) RateLimitNext(n int, resetIn time.Duration) {
 	s.Inject(Fault{Kind: "ratelimited", ResetIn: resetIn, Times: n})
 }
 
-var rootField = regexp.MustCompile(`\b(projectUpdateCreate|initiativeUpdateCreate|projectUpdate|initiativeUpdate|project|initiative)\s*\(`)
+var rootField = regexp.MustCompile(`\b(projectUpdateCreate|initiativeUpdateCreate|projectUpdate|initiativeUpdate|project|initiative)\s*\(|\b(viewer)\s*\{`)
 
 type request struct {
 	Query     string                     `json:"query"`
@@ -215,7 +223,7 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 			"graphql error", "GRAPHQL_VALIDATION_FAILED", ""))
 		return
 	}
-	op := m[1]
+	op := m[1] + m[2]
 	s.counts[op]++
 	f := s.takeFault(op)
 	if f != nil && f.Kind != "lost" {
@@ -244,6 +252,12 @@ func (s *Server) dispatch(a *answer, op string, req request) {
 		s.parent(a, op, s.projects, req)
 	case "initiative":
 		s.parent(a, op, s.initiatives, req)
+	case "viewer": // the key's user and the teams it sees
+		nodes := []any{}
+		for _, k := range s.teams {
+			nodes = append(nodes, map[string]any{"key": k})
+		}
+		a.data(map[string]any{"viewer": map[string]any{"id": "user-goalpost"}, "teams": map[string]any{"nodes": nodes}})
 	}
 }
 

@@ -87,6 +87,9 @@ func (s *Server) routes() {
 	handle("GET /v1/databases/{id}", s.getDatabase)
 	handle("POST /v1/databases/{id}/query", s.queryDatabase)
 	handle("GET /v1/data_sources/{id}", s.getDataSource)
+	handle("GET /v1/users/me", func(c *call) {
+		c.ok(map[string]any{"object": "user", "id": botID, "type": "bot", "name": "goalpost", "bot": map[string]any{}})
+	})
 	handle("POST /v1/data_sources/{id}/query", s.queryDataSource)
 	handle("GET /v1/blocks/{id}", s.getBlock)
 	handle("PATCH /v1/blocks/{id}", s.updateBlock)
