@@ -41,7 +41,7 @@ type Server struct {
 	mu          sync.Mutex
 	projects    map[string]string // id → name
 	initiatives map[string]string
-	teams       []string // team keys the key can see (viewer query)
+	teams       []string           // team keys the key can see (viewer query)
 	updates     map[string]*Update // by update id, both kinds
 	order       []string
 	counts      map[string]int
