@@ -175,7 +175,7 @@ func sections(cfg *config.Config) string {
 	for _, x := range []struct {
 		name string
 		on   bool
-	}{{"github", cfg.GitHub != nil}, {"gitlab", cfg.GitLab != nil}, {"deploy", cfg.Deploy != nil}, {"jira", cfg.Jira != nil}, {"linear", cfg.Linear != nil}, {"asana", cfg.Asana != nil}, {"trello", cfg.Trello != nil}, {"notion", cfg.Notion != nil}} {
+	}{{"github", cfg.GitHub != nil}, {"gitlab", cfg.GitLab != nil}, {"pagerduty", cfg.PagerDuty != nil}, {"incidentio", cfg.IncidentIO != nil}, {"deploy", cfg.Deploy != nil}, {"jira", cfg.Jira != nil}, {"linear", cfg.Linear != nil}, {"asana", cfg.Asana != nil}, {"trello", cfg.Trello != nil}, {"notion", cfg.Notion != nil}} {
 		if x.on {
 			if s != "" {
 				s += ", "

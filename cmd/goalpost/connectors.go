@@ -11,8 +11,10 @@ import (
 	"github.com/goalpost/goalpost/connectors/deploy"
 	"github.com/goalpost/goalpost/connectors/github"
 	"github.com/goalpost/goalpost/connectors/gitlab"
+	"github.com/goalpost/goalpost/connectors/incidentio"
 	"github.com/goalpost/goalpost/connectors/jira"
 	"github.com/goalpost/goalpost/connectors/linear"
+	"github.com/goalpost/goalpost/connectors/pagerduty"
 	"github.com/goalpost/goalpost/connectors/trello"
 )
 
@@ -50,6 +52,9 @@ func (a *app) buildConnectors() error {
 			func() (http.Handler, error) { return gitlab.NewWebhook(c, a.pub, log, gitlab.WithSource(src)) }); err != nil {
 			return err
 		}
+	}
+	if err := a.buildIncidentSources(); err != nil {
+		return err
 	}
 	if d := a.cfg.Deploy; d != nil {
 		var opts []deploy.Option
@@ -116,6 +121,35 @@ func (a *app) buildTaskConnectors() error {
 			if a.webhooks["trello"], err = trello.NewWebhook(c, src.Client(), a.pub, log); err != nil {
 				return err
 			}
+		}
+	}
+	return nil
+}
+
+// buildIncidentSources wires PagerDuty and incident.io: each poller and
+// webhook share one API client and the [incidents] services map.
+func (a *app) buildIncidentSources() error {
+	services := a.cfg.Incidents
+	if c := a.cfg.PagerDuty; c != nil {
+		log := a.log.With("source", "pagerduty")
+		client := pagerduty.NewClient(c)
+		if err := a.addSource("pagerduty", c.WebhookSecret.IsSet(),
+			func() (connector.Poller, error) {
+				return pagerduty.NewSource(c, services, a.pub, a.store, log, pagerduty.WithClient(client))
+			},
+			func() (http.Handler, error) { return pagerduty.NewWebhook(c, services, client, a.pub, log) }); err != nil {
+			return err
+		}
+	}
+	if c := a.cfg.IncidentIO; c != nil {
+		log := a.log.With("source", "incidentio")
+		client := incidentio.NewClient(c, nil, nil, nil)
+		if err := a.addSource("incidentio", c.WebhookSecret.IsSet(),
+			func() (connector.Poller, error) {
+				return incidentio.NewSource(c, services, client, a.pub, a.store, log, nil)
+			},
+			func() (http.Handler, error) { return incidentio.NewWebhook(c, services, client, a.pub, log, nil) }); err != nil {
+			return err
 		}
 	}
 	return nil

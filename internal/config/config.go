@@ -18,9 +18,12 @@ import (
 	"github.com/goalpost/goalpost/connectors/deploy"
 	"github.com/goalpost/goalpost/connectors/github"
 	"github.com/goalpost/goalpost/connectors/gitlab"
+	"github.com/goalpost/goalpost/connectors/incident"
+	"github.com/goalpost/goalpost/connectors/incidentio"
 	"github.com/goalpost/goalpost/connectors/jira"
 	"github.com/goalpost/goalpost/connectors/linear"
 	"github.com/goalpost/goalpost/connectors/notion"
+	"github.com/goalpost/goalpost/connectors/pagerduty"
 	"github.com/goalpost/goalpost/connectors/trello"
 	"github.com/goalpost/goalpost/internal/confval"
 	"github.com/goalpost/goalpost/pipeline"
@@ -43,13 +46,17 @@ type Config struct {
 
 	GitHub *github.Config `toml:"github"`
 	GitLab *gitlab.Config `toml:"gitlab"`
-	Deploy *deploy.Config `toml:"deploy"`
-	Jira   *jira.Config   `toml:"jira"`
-	Linear *linear.Config `toml:"linear"`
-	Asana  *asana.Config  `toml:"asana"`
-	Trello *trello.Config `toml:"trello"`
-	Notion *notion.Config `toml:"notion"`
-	Report *report.Config `toml:"report"`
+	// Incident tools, and the services map they share.
+	PagerDuty  *pagerduty.Config  `toml:"pagerduty"`
+	IncidentIO *incidentio.Config `toml:"incidentio"`
+	Incidents  *incident.Config   `toml:"incidents"`
+	Deploy     *deploy.Config     `toml:"deploy"`
+	Jira       *jira.Config       `toml:"jira"`
+	Linear     *linear.Config     `toml:"linear"`
+	Asana      *asana.Config      `toml:"asana"`
+	Trello     *trello.Config     `toml:"trello"`
+	Notion     *notion.Config     `toml:"notion"`
+	Report     *report.Config     `toml:"report"`
 
 	Writeback writeback.Config `toml:"writeback"`
 
@@ -149,6 +156,9 @@ func (c *Config) validateSections() []error {
 	}{
 		{"github", c.GitHub, c.GitHub != nil},
 		{"gitlab", c.GitLab, c.GitLab != nil},
+		{"pagerduty", c.PagerDuty, c.PagerDuty != nil},
+		{"incidentio", c.IncidentIO, c.IncidentIO != nil},
+		{"incidents", c.Incidents, c.Incidents != nil},
 		{"deploy", c.Deploy, c.Deploy != nil},
 		{"jira", c.Jira, c.Jira != nil},
 		{"linear", c.Linear, c.Linear != nil},
@@ -180,6 +190,12 @@ func (c *Config) validateBaseURLs() []error {
 	}
 	if c.GitLab != nil {
 		urls["gitlab.base_url"] = c.GitLab.BaseURL
+	}
+	if c.PagerDuty != nil {
+		urls["pagerduty.base_url"] = c.PagerDuty.BaseURL
+	}
+	if c.IncidentIO != nil {
+		urls["incidentio.base_url"] = c.IncidentIO.BaseURL
 	}
 	if c.Jira != nil {
 		urls["jira.base_url"] = c.Jira.BaseURL

@@ -121,9 +121,11 @@ func TestExampleConfigParses(t *testing.T) {
 	vars := map[string]string{}
 	for _, k := range []string{"GITHUB_TOKEN", "GITHUB_WEBHOOK_SECRET", "DEPLOY_WEBHOOK_SECRET", "NOTION_TOKEN",
 		"LINEAR_API_KEY", "LINEAR_WEBHOOK_SECRET", "JIRA_API_TOKEN", "JIRA_WEBHOOK_SECRET", "GITHUB_APP_PRIVATE_KEY", "ASANA_TOKEN", "SLACK_BOT_TOKEN", "TRELLO_KEY", "TRELLO_TOKEN", "TRELLO_SECRET",
-		"GITLAB_TOKEN", "GITLAB_WEBHOOK_SECRET"} {
+		"GITLAB_TOKEN", "GITLAB_WEBHOOK_SECRET",
+		"PAGERDUTY_TOKEN", "PAGERDUTY_WEBHOOK_SECRET", "INCIDENTIO_TOKEN"} {
 		vars[k] = "x-" + strings.ToLower(k)
 	}
+	vars["INCIDENTIO_WEBHOOK_SECRET"] = "whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw"
 	vars["SLACK_WEBHOOK_URL"] = "https://hooks.slack.com/services/T000/B000/XXXX"
 	if _, err := Load(path, env(vars)); err != nil {
 		t.Fatalf("config.example.toml: %v", err)

@@ -1,0 +1,152 @@
+package incidentio
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net/url"
+	"sync"
+	"time"
+
+	"github.com/goalpost/goalpost/connectors/incident"
+	"github.com/goalpost/goalpost/pipeline/event"
+)
+
+const (
+	pageSize      = 250
+	maxPages      = 400
+	firstLookback = 30 * 24 * time.Hour
+)
+
+// Publisher stores events durably: nil only once every event is stored,
+// idempotent by event id.
+type Publisher interface {
+	Publish(ctx context.Context, evs ...event.Event) error
+}
+
+// CursorStore keeps poll cursors (*store.Store satisfies it).
+type CursorStore interface {
+	Cursor(ctx context.Context, source, key string) (string, error)
+	SetCursor(ctx context.Context, source, key, value string) error
+}
+
+// Source polls incident.io's incidents updated since its cursor (the
+// filter takes a date, so the cursor's day is read again and deduplicated
+// by event id), 250 a page following pagination_meta.after. The cursor
+// moves after each page's events were published.
+type Source struct {
+	cfg      *Config
+	services *incident.Config
+	client   *Client
+	pub      Publisher
+	cursors  CursorStore
+	log      *slog.Logger
+	now      func() time.Time
+
+	mu      sync.Mutex
+	lastErr error
+}
+
+// NewSource builds the poller over client; services (may be nil) maps
+// services to repositories and teams. It does no I/O.
+func NewSource(cfg *Config, services *incident.Config, client *Client, pub Publisher, cursors CursorStore, log *slog.Logger, now func() time.Time) (*Source, error) {
+	if cfg == nil || client == nil || pub == nil || cursors == nil {
+		return nil, errors.New("incident.io source: config, client, publisher and cursor store are required")
+	}
+	if log == nil {
+		log = slog.New(slog.DiscardHandler)
+	}
+	if now == nil {
+		now = time.Now
+	}
+	return &Source{cfg: cfg, services: services, client: client, pub: pub, cursors: cursors, log: log, now: now}, nil
+}
+
+// Run polls every poll_interval (default 5m) until ctx ends.
+func (s *Source) Run(ctx context.Context) error {
+	t := time.NewTicker(s.cfg.PollInterval.Or(DefaultPollInterval))
+	defer t.Stop()
+	for {
+		if err := s.PollOnce(ctx); err != nil && ctx.Err() == nil {
+			s.log.Warn("incident.io poll failed", "err", err)
+		}
+		select {
+		case <-ctx.Done():
+			return nil
+		case <-t.C:
+		}
+	}
+}
+
+// LastError is nil when the last poll succeeded, else its error.
+func (s *Source) LastError() error {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.lastErr
+}
+
+// PollOnce reads the incidents updated since the cursor.
+func (s *Source) PollOnce(ctx context.Context) error {
+	err := s.poll(ctx)
+	s.mu.Lock()
+	s.lastErr = err
+	s.mu.Unlock()
+	return err
+}
+
+func (s *Source) poll(ctx context.Context) error {
+	from, err := s.cursor(ctx)
+	if err != nil {
+		return err
+	}
+	q := url.Values{"page_size": {fmt.Sprint(pageSize)}, "updated_at[gte]": {from.Format(time.DateOnly)}}
+	for range maxPages {
+		var page struct {
+			Incidents []apiIncident `json:"incidents"`
+			Meta      struct {
+				After string `json:"after"`
+			} `json:"pagination_meta"`
+		}
+		if err := s.client.get(ctx, "/v2/incidents", q, &page); err != nil {
+			return fmt.Errorf("list incidents: %w", err)
+		}
+		var evs []event.Event
+		last := from
+		for _, a := range page.Incidents {
+			if a.counted() {
+				evs = append(evs, s.services.Events(a.model(s.cfg))...)
+			}
+			if a.UpdatedAt.After(last) {
+				last = a.UpdatedAt
+			}
+		}
+		if len(evs) > 0 {
+			if err := s.pub.Publish(ctx, evs...); err != nil {
+				return fmt.Errorf("publish: %w", err)
+			}
+		}
+		if err := s.cursors.SetCursor(ctx, event.SourceIncidentIO, "incidents", last.UTC().Format(time.RFC3339Nano)); err != nil {
+			return err
+		}
+		if page.Meta.After == "" || len(page.Incidents) < pageSize {
+			return nil
+		}
+		q.Set("after", page.Meta.After)
+	}
+	return nil
+}
+
+func (s *Source) cursor(ctx context.Context) (time.Time, error) {
+	raw, err := s.cursors.Cursor(ctx, event.SourceIncidentIO, "incidents")
+	if err != nil {
+		return time.Time{}, err
+	}
+	if t, err := time.Parse(time.RFC3339Nano, raw); err == nil {
+		return t, nil
+	}
+	if t, err := time.Parse(time.DateOnly, s.cfg.Since); err == nil {
+		return t, nil
+	}
+	return s.now().UTC().Add(-firstLookback), nil
+}

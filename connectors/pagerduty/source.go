@@ -1,0 +1,192 @@
+package pagerduty
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net/url"
+	"strconv"
+	"sync"
+	"time"
+
+	"github.com/goalpost/goalpost/connectors/incident"
+	"github.com/goalpost/goalpost/pipeline/event"
+)
+
+const (
+	// window is the widest since/until span one listing asks for
+	// (PagerDuty allows six months).
+	window = 90 * 24 * time.Hour
+	// firstLookback is where a first poll starts without since.
+	firstLookback = 30 * 24 * time.Hour
+	// openLookback bounds how long an open incident keeps the cursor back
+	// (its resolution still arrives by webhook).
+	openLookback = 30 * 24 * time.Hour
+	// maxOffset is PagerDuty's cap on offset + limit.
+	maxOffset = 10000
+)
+
+// Publisher stores events durably (see the GitHub connector's contract):
+// nil only once every event is stored, idempotent by event id.
+type Publisher interface {
+	Publish(ctx context.Context, evs ...event.Event) error
+}
+
+// CursorStore keeps poll cursors (*store.Store satisfies it).
+type CursorStore interface {
+	Cursor(ctx context.Context, source, key string) (string, error)
+	SetCursor(ctx context.Context, source, key, value string) error
+}
+
+// Source polls PagerDuty's incidents (created since its cursor, oldest
+// first, 100 a page). The cursor stays at the oldest incident still open,
+// so a later poll sees it resolve; it moves only after the events were
+// published.
+type Source struct {
+	cfg      *Config
+	services *incident.Config
+	client   *Client
+	pub      Publisher
+	cursors  CursorStore
+	log      *slog.Logger
+	now      func() time.Time
+
+	mu      sync.Mutex
+	lastErr error
+}
+
+// SourceOption adjusts a Source.
+type SourceOption func(*Source)
+
+// WithClient makes the source use c (default NewClient(cfg)).
+func WithClient(c *Client) SourceOption { return func(s *Source) { s.client = c } }
+
+// WithClock sets the source's clock (default time.Now).
+func WithClock(now func() time.Time) SourceOption { return func(s *Source) { s.now = now } }
+
+// NewSource builds the poller; services (may be nil) maps services to
+// repositories and teams. It does no I/O.
+func NewSource(cfg *Config, services *incident.Config, pub Publisher, cursors CursorStore, log *slog.Logger, opts ...SourceOption) (*Source, error) {
+	if cfg == nil || pub == nil || cursors == nil {
+		return nil, errors.New("pagerduty source: config, publisher and cursor store are required")
+	}
+	if log == nil {
+		log = slog.New(slog.DiscardHandler)
+	}
+	s := &Source{cfg: cfg, services: services, pub: pub, cursors: cursors, log: log, now: time.Now}
+	for _, o := range opts {
+		o(s)
+	}
+	if s.client == nil {
+		s.client = NewClient(cfg)
+	}
+	return s, nil
+}
+
+// Run polls every poll_interval (default 5m) until ctx ends.
+func (s *Source) Run(ctx context.Context) error {
+	t := time.NewTicker(s.cfg.PollInterval.Or(DefaultPollInterval))
+	defer t.Stop()
+	for {
+		if err := s.PollOnce(ctx); err != nil && ctx.Err() == nil {
+			s.log.Warn("pagerduty poll failed", "err", err)
+		}
+		select {
+		case <-ctx.Done():
+			return nil
+		case <-t.C:
+		}
+	}
+}
+
+// LastError is nil when the last poll succeeded, else its error.
+func (s *Source) LastError() error {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.lastErr
+}
+
+// PollOnce reads every incident created since the cursor, in windows of
+// at most 90 days, and publishes its events.
+func (s *Source) PollOnce(ctx context.Context) error {
+	err := s.poll(ctx)
+	s.mu.Lock()
+	s.lastErr = err
+	s.mu.Unlock()
+	return err
+}
+
+func (s *Source) poll(ctx context.Context) error {
+	from, err := s.cursor(ctx)
+	if err != nil {
+		return err
+	}
+	until := s.now().UTC()
+	next := until
+	for start := from; start.Before(until); start = start.Add(window) {
+		end := start.Add(window)
+		if end.After(until) {
+			end = until
+		}
+		oldestOpen, err := s.pollWindow(ctx, start, end)
+		if err != nil {
+			return err
+		}
+		if !oldestOpen.IsZero() && oldestOpen.Before(next) && until.Sub(oldestOpen) < openLookback {
+			next = oldestOpen
+		}
+	}
+	return s.cursors.SetCursor(ctx, event.SourcePagerDuty, "incidents", next.Format(time.RFC3339Nano))
+}
+
+// pollWindow publishes the incidents created in [since, until) and returns
+// the creation time of the oldest one still open.
+func (s *Source) pollWindow(ctx context.Context, since, until time.Time) (time.Time, error) {
+	var oldestOpen time.Time
+	for offset := 0; offset+100 <= maxOffset; offset += 100 {
+		q := url.Values{"since": {since.Format(time.RFC3339)}, "until": {until.Format(time.RFC3339)},
+			"limit": {"100"}, "offset": {strconv.Itoa(offset)}, "sort_by": {"created_at:asc"}, "time_zone": {"UTC"}}
+		for _, id := range s.cfg.ServiceIDs {
+			q.Add("service_ids[]", id)
+		}
+		var page struct {
+			Incidents []apiIncident `json:"incidents"`
+			More      bool          `json:"more"`
+		}
+		if err := s.client.get(ctx, "/incidents", q, &page); err != nil {
+			return time.Time{}, fmt.Errorf("list incidents: %w", err)
+		}
+		var evs []event.Event
+		for _, a := range page.Incidents {
+			evs = append(evs, s.services.Events(a.model())...)
+			if a.Status != "resolved" && (oldestOpen.IsZero() || a.CreatedAt.Before(oldestOpen)) {
+				oldestOpen = a.CreatedAt
+			}
+		}
+		if len(evs) > 0 {
+			if err := s.pub.Publish(ctx, evs...); err != nil {
+				return time.Time{}, fmt.Errorf("publish: %w", err)
+			}
+		}
+		if !page.More {
+			return oldestOpen, nil
+		}
+	}
+	s.log.Warn("pagerduty: more than 10,000 incidents in one 90-day window; the rest are skipped (narrow service_ids)", "since", since)
+	return oldestOpen, nil
+}
+
+func (s *Source) cursor(ctx context.Context) (time.Time, error) {
+	raw, err := s.cursors.Cursor(ctx, event.SourcePagerDuty, "incidents")
+	if err != nil {
+		return time.Time{}, err
+	}
+	if t, err := time.Parse(time.RFC3339Nano, raw); err == nil {
+		return t, nil
+	}
+	if t, err := time.Parse(time.DateOnly, s.cfg.Since); err == nil {
+		return t, nil
+	}
+	return s.now().UTC().Add(-firstLookback), nil
+}
