@@ -179,6 +179,8 @@ func (e *Engine) inputs(ctx context.Context, view store.KRView, k *store.KRTx, r
 		err = e.ratioInputs(ctx, view, r, &in)
 	case r.Type == rules.TypeManual:
 		err = e.manualInputs(ctx, view, r, now, &in)
+	case r.Type == rules.TypeMetric && r.Aggregate == rules.AggChangeFailureRate:
+		err = e.rateInputs(ctx, view, r, &in)
 	case isValueMetric(r):
 		err = e.metricInputs(ctx, view, r, &in)
 	default:
@@ -230,6 +232,19 @@ func (e *Engine) metricInputs(ctx context.Context, view store.KRView, r *rules.R
 		newest = newest[:e.evidenceLimit]
 	}
 	in.Evidence, in.EvidenceTotal = unitEvidence(newest), len(rows)
+	return nil
+}
+
+// rateInputs computes a change failure rate from the events the key result
+// matched in the window; its evidence is every deploy, failed or not.
+func (e *Engine) rateInputs(ctx context.Context, view store.KRView, r *rules.Rule, in *rules.Inputs) error {
+	evs, err := view.MatchedEvents(ctx, r.Key, in.From, in.To)
+	if err != nil {
+		return err
+	}
+	rate := r.ChangeFailureRate(evs)
+	in.Rate, in.EvidenceTotal = &rate, rate.Deploys
+	in.Evidence = rate.Evidence[:min(len(rate.Evidence), e.evidenceLimit)]
 	return nil
 }
 

@@ -20,6 +20,8 @@ func (e *Engine) incrementalInputs(ctx context.Context, k *store.KRTx, r *rules.
 	switch {
 	case r.Type == rules.TypeManual:
 		return false, nil
+	case r.Type == rules.TypeMetric && r.Aggregate == rules.AggChangeFailureRate:
+		return false, nil // joins its window's deploys and failures (rateInputs)
 	case r.Type == rules.TypeRatio:
 		return true, e.ratioState(ctx, k, r, in)
 	case isValueMetric(r):

@@ -2,6 +2,7 @@ package rules
 
 import (
 	"fmt"
+	"reflect"
 	"slices"
 	"sort"
 	"strings"
@@ -149,7 +150,8 @@ func (c *checker) krKey(p string, kr KeyResult) {
 
 var types = []string{TypeCount, TypeMilestone, TypeRatio, TypeMetric, TypeManual}
 
-var aggregates = []string{AggMedian, AggP95, AggAvg, AggSum, AggMin, AggMax, AggLast, AggCountPerWeek, AggCountPerMonth}
+var aggregates = []string{AggMedian, AggP95, AggAvg, AggSum, AggMin, AggMax, AggLast, AggCountPerWeek, AggCountPerMonth,
+	AggDeployFrequency, AggChangeFailureRate, AggTimeToRestore}
 
 func (c *checker) byType(p string, r *Rule) {
 	kr := r.KR
@@ -193,6 +195,8 @@ func (c *checker) metric(p string, r *Rule) {
 		c.errf(p+".aggregate", "key result %q: required for a metric (want %s)", kr.Key, strings.Join(aggregates, ", "))
 	case !slices.Contains(aggregates, kr.Aggregate):
 		c.errf(p+".aggregate", "key result %q: unknown aggregate %q (want %s)", kr.Key, kr.Aggregate, strings.Join(aggregates, ", "))
+	case isDelivery(kr.Aggregate):
+		c.delivery(p, r)
 	case kr.Field == "" && kr.Aggregate != AggCountPerWeek && kr.Aggregate != AggCountPerMonth:
 		c.errf(p+".field", "key result %q: the numeric field to aggregate is required (e.g. lead_time_seconds)", kr.Key)
 	}
@@ -227,6 +231,10 @@ func (c *checker) match(p string, r *Rule) {
 		}
 		r.scope, _, _ = compileExpr(src)
 	}
+	if isDelivery(kr.Aggregate) && kr.Type == TypeMetric {
+		c.deliveryMatch(p, r)
+		return
+	}
 	if strings.TrimSpace(kr.Match) == "" {
 		if r.scope == nil {
 			c.errf(p+".match", "key result %q: required (an expression such as kind == %q)", kr.Key, "change.shipped")
@@ -249,6 +257,47 @@ func (c *checker) match(p string, r *Rule) {
 	if kr.Type == TypeRatio && r.Kinds != nil {
 		c.warnf("key result %q: a ratio rule is checked against each issue's latest event; requiring a kind drops issues whose latest event is another kind", kr.Key)
 	}
+}
+
+// delivery checks a four-keys key result's options.
+func (c *checker) delivery(p string, r *Rule) {
+	kr := r.KR
+	switch {
+	case kr.Aggregate == AggTimeToRestore && kr.Field == "":
+		r.Field = "restore_seconds"
+	case kr.Aggregate != AggTimeToRestore && kr.Field != "":
+		c.errf(p+".field", "key result %q: %s reads no field", kr.Key, kr.Aggregate)
+	}
+	if kr.Per != "" && (kr.Aggregate != AggDeployFrequency || (kr.Per != "day" && kr.Per != "week")) {
+		c.errf(p+".per", "key result %q: per applies to deploy_frequency and is day or week, got %q", kr.Key, kr.Per)
+	}
+	fp, err := compileFailures(kr.Failures)
+	switch {
+	case err != nil:
+		c.errf(p+".failures", "key result %q: %v", kr.Key, err)
+	case kr.Aggregate != AggChangeFailureRate && !reflect.DeepEqual(kr.Failures, Failures{}):
+		c.errf(p+".failures", "key result %q: failures apply to change_failure_rate only", kr.Key)
+	}
+	r.failures = fp
+}
+
+// deliveryMatch compiles the user's match (its errors name their
+// position there), then the expression the aggregate runs (deliveryMatch).
+func (c *checker) deliveryMatch(p string, r *Rule) {
+	kr := r.KR
+	if strings.TrimSpace(kr.Match) != "" {
+		if _, _, err := compileExpr(kr.Match); err != nil {
+			c.errs = append(c.errs, fieldErr(p+".match", "%v", exprError(kr.Key, kr.Match, err)))
+			return
+		}
+	}
+	prog, req, err := compileExpr(deliveryMatch(kr.Aggregate, kr.Match, r.failures))
+	if err != nil {
+		c.errs = append(c.errs, fieldErr(p+".match", "%v", exprError(kr.Key, kr.Match, err)))
+		return
+	}
+	r.program = prog
+	r.Sources, r.Kinds, r.Repos = req[fieldSource], req[fieldKind], req[fieldRepo]
 }
 
 // scopeExpr turns "epic:AUTH-1", "project:AUTH", "label:auth" (or

@@ -47,9 +47,10 @@ type Rule struct {
 	// Path is the rule's config key, "objectives[i].key_results[j]".
 	Path string
 
-	index   int
-	program *vm.Program // nil for manual key results
-	scope   *vm.Program // ratio scope, nil when unset
+	index    int
+	failures failurePolicy // change_failure_rate only
+	program  *vm.Program   // nil for manual key results
+	scope    *vm.Program   // ratio scope, nil when unset
 }
 
 // Match is one rule an event matched.
@@ -268,9 +269,11 @@ func quoteExpr(src string) string {
 // version hashes what decides which events count and how.
 func version(kr KeyResult, start, end time.Time) string {
 	h := sha256.New()
+	f := kr.Failures
 	for _, s := range []string{kr.Type, kr.Match, kr.Scope, kr.Aggregate, kr.Field,
 		strconv.FormatFloat(kr.DivideBy, 'g', -1, 64), kr.Window,
-		start.Format(time.RFC3339), end.Format(time.RFC3339)} {
+		start.Format(time.RFC3339), end.Format(time.RFC3339), kr.Per,
+		strings.Join(f.Sources, ","), f.Window, strings.Join(f.RevertLabels, ","), f.RevertTitle} {
 		h.Write([]byte(s))
 		h.Write([]byte{0})
 	}

@@ -44,6 +44,9 @@ type Inputs struct {
 	StaleSources []string
 	// From and To are the window the values were read from.
 	From, To time.Time
+	// Rate is a change_failure_rate's computation (Rule.ChangeFailureRate
+	// over the window's matched events).
+	Rate *Rate
 }
 
 // WindowAt is the span of events a key result reads at now: a trailing window
@@ -184,6 +187,22 @@ func (r *Rule) current(in Inputs) (cur float64, formula string, noData bool) {
 			return 0, "manual: no value set", true
 		}
 		return *in.Manual, "manual value " + num(*in.Manual), false
+	}
+	switch r.Aggregate {
+	case AggDeployFrequency:
+		v, f := perSpan(in.Count, in.To.Sub(in.From), r.KR.Per)
+		return v, f, false
+	case AggChangeFailureRate:
+		if in.Rate == nil || in.Rate.Deploys == 0 {
+			return 0, "change_failure_rate: no production deploys in the window", true
+		}
+		return in.Rate.Value, in.Rate.Formula, false
+	case AggTimeToRestore:
+		if len(in.Values) == 0 {
+			return 0, "time_to_restore: no resolved incidents in the window", true
+		}
+		v, f := Aggregate(AggMedian, in.Values)
+		return v, fmt.Sprintf("time_to_restore = %s of restore_seconds%s", f, r.scaleNote()), false
 	}
 	if r.Aggregate == AggCountPerWeek || r.Aggregate == AggCountPerMonth {
 		v, f := perPeriod(r.Aggregate, in.Count, r.Window)

@@ -30,6 +30,8 @@ const (
 	AggLast          = "last"
 	AggCountPerWeek  = "count_per_week"
 	AggCountPerMonth = "count_per_month"
+	// The four keys: AggDeployFrequency, AggChangeFailureRate and
+	// AggTimeToRestore (delivery.go).
 )
 
 // DefaultTolerance is how far (as a share of the whole) progress may fall
@@ -74,6 +76,10 @@ type KeyResult struct {
 	// results. Default: the period so far; count_per_week defaults to 4w and
 	// count_per_month to 30d.
 	Window string `toml:"window"`
+	// Per is deploy_frequency's unit: "week" (default) or "day".
+	Per string `toml:"per"`
+	// Failures says what a change_failure_rate counts as a failed change.
+	Failures Failures `toml:"failures"`
 	// Scope narrows a ratio key result to issues of an epic, project or label:
 	// "epic:AUTH-1", "project:AUTH" (an Asana project by gid), "label:auth"
 	// (also "tag:auth"), "section:Doing" (an Asana section), "board:<id>" and

@@ -2,10 +2,13 @@ package store
 
 import (
 	"context"
+	"encoding/json"
 	"fmt"
 	"time"
 
 	"github.com/jmoiron/sqlx"
+
+	"github.com/goalpost/goalpost/pipeline/event"
 )
 
 // querier is what KRView reads through: the database, or a transaction.
@@ -312,4 +315,24 @@ func (v KRView) ScopeHasSource(ctx context.Context, krKey, source string) (bool,
 		return false, fmt.Errorf("sources of %s: %w", krKey, err)
 	}
 	return n == 1, nil
+}
+
+// MatchedEvents returns the stored events behind krKey's matches in
+// [from, to), oldest first (the four-keys rates join deploys, incidents and
+// reverts on fields a match row does not keep).
+func (v KRView) MatchedEvents(ctx context.Context, krKey string, from, to time.Time) ([]event.Event, error) {
+	var bodies []string
+	err := v.q.SelectContext(ctx, &bodies, `SELECT e.body FROM kr_matches m JOIN events e ON e.id = m.event_id
+		WHERE m.kr_key = ? AND m.occurred_at >= ? AND m.occurred_at < ? ORDER BY m.occurred_at, m.event_id`,
+		krKey, fromMS(from), to.UnixMilli())
+	if err != nil {
+		return nil, fmt.Errorf("matched events of %s: %w", krKey, err)
+	}
+	out := make([]event.Event, len(bodies))
+	for i, b := range bodies {
+		if err := json.Unmarshal([]byte(b), &out[i]); err != nil {
+			return nil, fmt.Errorf("matched events of %s: decode: %w", krKey, err)
+		}
+	}
+	return out, nil
 }
