@@ -5,6 +5,7 @@ import (
 	"encoding/hex"
 	"errors"
 	"fmt"
+	"reflect"
 	"slices"
 	"strconv"
 	"strings"
@@ -269,11 +270,14 @@ func quoteExpr(src string) string {
 // version hashes what decides which events count and how.
 func version(kr KeyResult, start, end time.Time) string {
 	h := sha256.New()
-	f := kr.Failures
-	for _, s := range []string{kr.Type, kr.Match, kr.Scope, kr.Aggregate, kr.Field,
+	parts := []string{kr.Type, kr.Match, kr.Scope, kr.Aggregate, kr.Field,
 		strconv.FormatFloat(kr.DivideBy, 'g', -1, 64), kr.Window,
-		start.Format(time.RFC3339), end.Format(time.RFC3339), kr.Per,
-		strings.Join(f.Sources, ","), f.Window, strings.Join(f.RevertLabels, ","), f.RevertTitle} {
+		start.Format(time.RFC3339), end.Format(time.RFC3339)}
+	if f := kr.Failures; kr.Per != "" || !reflect.DeepEqual(f, Failures{}) {
+		// Added with the four keys: absent, the version of every other rule stays as it was.
+		parts = append(parts, kr.Per, strings.Join(f.Sources, ","), f.Window, strings.Join(f.RevertLabels, ","), f.RevertTitle)
+	}
+	for _, s := range parts {
 		h.Write([]byte(s))
 		h.Write([]byte{0})
 	}
