@@ -49,8 +49,8 @@ func (c *Config) Validate() error {
 	if !c.Token.IsSet() {
 		errs = append(errs, confval.Fieldf("token", "required (an API key with incident read access)"))
 	}
-	if c.WebhookSecret.IsSet() {
-		if _, err := signingKey(c.WebhookSecret.Reveal()); err != nil {
+	if ws := c.WebhookSecret.Reveal(); strings.HasPrefix(ws, "whsec_") {
+		if _, err := signingKey(ws); err != nil {
 			errs = append(errs, confval.Fieldf("webhook_secret", "want the endpoint's signing secret, whsec_ followed by base64"))
 		}
 	}
