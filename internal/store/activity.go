@@ -2,7 +2,6 @@ package store
 
 import (
 	"context"
-	"encoding/json"
 	"fmt"
 	"time"
 
@@ -23,7 +22,7 @@ type Activity struct {
 // occurred in [from, to), oldest first. Only change.shipped events are
 // decoded in full.
 func (s *Store) ScanActivity(ctx context.Context, from, to time.Time, fn func(Activity) error) error {
-	rows, err := s.db.QueryxContext(ctx, `SELECT source, kind, actor_handle, occurred_at,
+	rows, err := s.db.QueryxContext(ctx, `SELECT id, source, kind, actor_handle, occurred_at, repo, unit,
 		CASE WHEN kind = ? THEN body ELSE '' END AS body
 		FROM events WHERE occurred_at >= ? AND occurred_at < ? AND actor_handle != ''
 		ORDER BY occurred_at, id`, event.KindChangeShipped, from.UnixMilli(), to.UnixMilli())
@@ -32,17 +31,15 @@ func (s *Store) ScanActivity(ctx context.Context, from, to time.Time, fn func(Ac
 	}
 	defer rows.Close()
 	for rows.Next() {
-		var a Activity
-		var at int64
-		var body string
-		if err := rows.Scan(&a.Source, &a.Kind, &a.ActorHandle, &at, &body); err != nil {
+		var row storedEvent
+		if err := rows.StructScan(&row); err != nil {
 			return fmt.Errorf("scan activity: %w", err)
 		}
-		a.OccurredAt = time.UnixMilli(at).UTC()
-		if body != "" {
-			var ev event.Event
-			if err := json.Unmarshal([]byte(body), &ev); err != nil {
-				return fmt.Errorf("decode stored event: %w", err)
+		a := Activity{Source: row.Source, Kind: row.Kind, ActorHandle: row.ActorHandle, OccurredAt: time.UnixMilli(row.OccurredAt).UTC()}
+		if row.Body != "" {
+			ev, err := row.event()
+			if err != nil {
+				return err
 			}
 			a.Event = &ev
 		}
@@ -56,17 +53,17 @@ func (s *Store) ScanActivity(ctx context.Context, from, to time.Time, fn func(Ac
 // EventsByItem returns the stored events whose URL or unit is item, oldest
 // first (for explain --item). It scans the table: meant for one-off use.
 func (s *Store) EventsByItem(ctx context.Context, item string) ([]event.Event, error) {
-	var bodies []string
-	err := s.db.SelectContext(ctx, &bodies, `SELECT body FROM events
+	var rows []storedEvent
+	err := s.db.SelectContext(ctx, &rows, `SELECT `+eventCols+` FROM events
 		WHERE unit = ? OR json_extract(body, '$.url') = ? ORDER BY occurred_at, id`, item, item)
 	if err != nil {
 		return nil, fmt.Errorf("events for %s: %w", item, err)
 	}
-	out := make([]event.Event, 0, len(bodies))
-	for _, b := range bodies {
-		var ev event.Event
-		if err := json.Unmarshal([]byte(b), &ev); err != nil {
-			return nil, fmt.Errorf("decode stored event: %w", err)
+	out := make([]event.Event, 0, len(rows))
+	for _, r := range rows {
+		ev, err := r.event()
+		if err != nil {
+			return nil, err
 		}
 		out = append(out, ev)
 	}

@@ -7,13 +7,15 @@ import (
 	"strings"
 	"time"
 
+	"github.com/jmoiron/sqlx"
+
 	"github.com/goalpost/goalpost/pipeline/event"
 )
 
 // InsertEvent stores ev unless an event with its id is already stored. It
 // reports whether ev was new: the same fact arriving twice is stored once.
 func (t *Tx) InsertEvent(ctx context.Context, ev event.Event) (bool, error) {
-	body, err := json.Marshal(ev)
+	body, err := json.Marshal(bodyOf(ev))
 	if err != nil {
 		return false, fmt.Errorf("encode event %s: %w", ev.ID, err)
 	}
@@ -41,13 +43,62 @@ func (s *Store) CountEvents(ctx context.Context) (int, error) {
 
 // Event returns the stored event with the given id, or ErrNotFound.
 func (s *Store) Event(ctx context.Context, id string) (event.Event, error) {
-	var body string
-	if err := s.db.GetContext(ctx, &body, `SELECT body FROM events WHERE id = ?`, id); err != nil {
+	var row storedEvent
+	if err := s.db.GetContext(ctx, &row, `SELECT `+eventCols+` FROM events WHERE id = ?`, id); err != nil {
 		return event.Event{}, fmt.Errorf("event %s: %w", id, notFound(err))
 	}
+	return row.event()
+}
+
+// storedBody is what the body column keeps of an event: everything but the
+// fields stored in columns (ID, source, kind, actor handle, repo, unit, and
+// the time unless it has more than milliseconds).
+type storedBody struct {
+	event.Event
+	ID          string    `json:"id,omitzero"`
+	Source      string    `json:"source,omitzero"`
+	Kind        string    `json:"kind,omitzero"`
+	OccurredAt  time.Time `json:"occurred_at,omitzero"`
+	ActorHandle string    `json:"actor_handle,omitzero"`
+	Repo        string    `json:"repo,omitzero"`
+	Unit        string    `json:"unit,omitzero"`
+}
+
+func bodyOf(ev event.Event) storedBody {
+	b := storedBody{Event: ev}
+	if !ev.OccurredAt.Equal(time.UnixMilli(ev.OccurredAt.UnixMilli())) {
+		b.OccurredAt = ev.OccurredAt
+	}
+	return b
+}
+
+// eventCols are the columns storedEvent reads.
+const eventCols = `id, source, kind, occurred_at, actor_handle, repo, unit, body`
+
+// storedEvent is one row of the events table.
+type storedEvent struct {
+	ID          string `db:"id"`
+	Source      string `db:"source"`
+	Kind        string `db:"kind"`
+	OccurredAt  int64  `db:"occurred_at"`
+	ActorHandle string `db:"actor_handle"`
+	Repo        string `db:"repo"`
+	Unit        string `db:"unit"`
+	Body        string `db:"body"`
+}
+
+// event decodes the row: the body, with the columns over it (older rows
+// repeat them in the body too).
+func (r storedEvent) event() (event.Event, error) {
 	var ev event.Event
-	err := json.Unmarshal([]byte(body), &ev)
-	return ev, err
+	if err := json.Unmarshal([]byte(r.Body), &ev); err != nil {
+		return ev, fmt.Errorf("decode stored event %s: %w", r.ID, err)
+	}
+	ev.ID, ev.Source, ev.Kind, ev.ActorHandle, ev.Repo, ev.Unit = r.ID, r.Source, r.Kind, r.ActorHandle, r.Repo, r.Unit
+	if ev.OccurredAt.IsZero() || ev.OccurredAt.UnixMilli() != r.OccurredAt {
+		ev.OccurredAt = time.UnixMilli(r.OccurredAt).UTC()
+	}
+	return ev, nil
 }
 
 // EventFilter narrows ScanEvents. Zero fields match everything.
@@ -77,7 +128,7 @@ func (s *Store) ScanEvents(ctx context.Context, f EventFilter, fn func(event.Eve
 }
 
 func scanQuery(f EventFilter, after int64, limit int) (string, []any) {
-	q := `SELECT stored_seq, body FROM events WHERE stored_seq > ?`
+	q := `SELECT stored_seq, ` + eventCols + ` FROM events WHERE stored_seq > ?`
 	args := []any{after}
 	if !f.From.IsZero() {
 		q += ` AND occurred_at >= ?`
@@ -97,22 +148,21 @@ func scanQuery(f EventFilter, after int64, limit int) (string, []any) {
 	return q, append(args, limit)
 }
 
-func scanPage(rows interface {
-	Next() bool
-	Scan(...any) error
-	Close() error
-	Err() error
-}, after *int64, fn func(event.Event) error) (int, error) {
+func scanPage(rows *sqlx.Rows, after *int64, fn func(event.Event) error) (int, error) {
 	defer rows.Close()
 	n := 0
 	for rows.Next() {
-		var body string
-		if err := rows.Scan(after, &body); err != nil {
+		var row struct {
+			Seq int64 `db:"stored_seq"`
+			storedEvent
+		}
+		if err := rows.StructScan(&row); err != nil {
 			return n, fmt.Errorf("scan events: %w", err)
 		}
-		var ev event.Event
-		if err := json.Unmarshal([]byte(body), &ev); err != nil {
-			return n, fmt.Errorf("decode stored event: %w", err)
+		*after = row.Seq
+		ev, err := row.event()
+		if err != nil {
+			return n, err
 		}
 		if err := fn(ev); err != nil {
 			return n, err
