@@ -3,7 +3,10 @@ package pipeline
 import (
 	"context"
 	"fmt"
+	"os"
 	"path/filepath"
+	"runtime"
+	"strconv"
 	"testing"
 	"time"
 
@@ -99,4 +102,84 @@ func publishAll(b *testing.B, pub *Publisher, evs []event.Event) {
 			b.Fatal(err)
 		}
 	}
+}
+
+// BenchmarkDrainIdle is `sync --once` with nothing new, the stream part: a
+// Drain of an empty stream (ensure the consumer, subscribe, ask whether
+// anything is pending), against its baseline in the same run, one consumer
+// info round trip.
+func BenchmarkDrainIdle(b *testing.B) {
+	ctx := context.Background()
+	conn, js := startJS(b, b.TempDir(), StreamConfig{})
+	defer conn.Close()
+	c := NewConsumer(js, StreamConfig{}, storeHandler{}, discard(), nil)
+	cons, err := c.consumer(ctx)
+	if err != nil {
+		b.Fatal(err)
+	}
+	var drain, info time.Duration
+	b.ResetTimer()
+	for range b.N {
+		start := time.Now()
+		if n, err := c.Drain(ctx); err != nil || n != 0 {
+			b.Fatalf("drained %d: %v", n, err)
+		}
+		drain += time.Since(start)
+		start = time.Now()
+		if _, err := cons.Info(ctx); err != nil {
+			b.Fatal(err)
+		}
+		info += time.Since(start)
+	}
+	b.ReportMetric(float64(drain.Microseconds())/float64(b.N), "µs/drain")
+	b.ReportMetric(float64(info.Microseconds())/float64(b.N), "µs/info")
+}
+
+// BenchmarkRestart measures what the duplicate window costs (ADR 12):
+// GOALPOST_BENCH_EVENTS events (default 100000) are published, then the
+// in-process server's heap growth and the time to start it again on the
+// same store and ensure the streams (ready). With window=24h every message
+// id is held (the old default after a day of events); with window=expired
+// the same events are older than the window (a 1 s window, 2 s later), which
+// is what the 2-minute default holds after a day of events, but for the
+// last two minutes.
+func BenchmarkRestart(b *testing.B) {
+	total := 100_000
+	if v, err := strconv.Atoi(os.Getenv("GOALPOST_BENCH_EVENTS")); err == nil && v > 0 {
+		total = v
+	}
+	evs := benchEvents(total)
+	for _, tc := range []struct {
+		name   string
+		window time.Duration
+		wait   time.Duration
+	}{{"window=24h", 24 * time.Hour, 0}, {"window=expired", time.Second, 2 * time.Second}} {
+		b.Run(tc.name, func(b *testing.B) {
+			dir := b.TempDir()
+			cfg := StreamConfig{DuplicateWindow: tc.window}
+			before := heapInUse()
+			conn, js := startJS(b, dir, cfg)
+			publishAll(b, NewPublisher(js, nil), evs)
+			time.Sleep(tc.wait)
+			grown := heapInUse() - before
+			conn.Close()
+			var ready time.Duration
+			b.ResetTimer()
+			for range b.N {
+				start := time.Now()
+				conn, _ := startJS(b, dir, cfg)
+				ready += time.Since(start)
+				conn.Close()
+			}
+			b.ReportMetric(float64(ready.Milliseconds())/float64(b.N), "ms/ready")
+			b.ReportMetric(float64(grown)/(1<<20), "heap-MB")
+		})
+	}
+}
+
+func heapInUse() int64 {
+	runtime.GC()
+	var m runtime.MemStats
+	runtime.ReadMemStats(&m)
+	return int64(m.HeapInuse)
 }
