@@ -1,6 +1,7 @@
 package engine
 
 import (
+	"database/sql"
 	"fmt"
 	"io"
 	"log/slog"
@@ -173,8 +174,17 @@ func BenchmarkRebuild(b *testing.B) {
 	b.ReportMetric(float64(dbBytes(b, path))/float64(total), "bytes/event")
 }
 
-// dbBytes is the size of the SQLite database at path with its WAL.
+// dbBytes is the size of the SQLite database at path with its WAL, once the
+// WAL is checkpointed into the database.
 func dbBytes(b *testing.B, path string) int64 {
+	db, err := sql.Open("sqlite3", path)
+	if err != nil {
+		b.Fatal(err)
+	}
+	if _, err := db.ExecContext(b.Context(), `PRAGMA wal_checkpoint(TRUNCATE)`); err != nil {
+		b.Fatal(err)
+	}
+	_ = db.Close()
 	var n int64
 	for _, p := range []string{path, path + "-wal"} {
 		if fi, err := os.Stat(p); err == nil {
