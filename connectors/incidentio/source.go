@@ -6,9 +6,9 @@ import (
 	"fmt"
 	"log/slog"
 	"net/url"
-	"sync"
 	"time"
 
+	"github.com/goalpost/goalpost/connectors/connector"
 	"github.com/goalpost/goalpost/connectors/incident"
 	"github.com/goalpost/goalpost/pipeline/event"
 )
@@ -19,18 +19,6 @@ const (
 	firstLookback = 30 * 24 * time.Hour
 )
 
-// Publisher stores events durably: nil only once every event is stored,
-// idempotent by event id.
-type Publisher interface {
-	Publish(ctx context.Context, evs ...event.Event) error
-}
-
-// CursorStore keeps poll cursors (*store.Store satisfies it).
-type CursorStore interface {
-	Cursor(ctx context.Context, source, key string) (string, error)
-	SetCursor(ctx context.Context, source, key, value string) error
-}
-
 // Source polls incident.io's incidents updated since its cursor (the
 // filter takes a date, so the cursor's day is read again and deduplicated
 // by event id), 250 a page following pagination_meta.after. The cursor
@@ -39,18 +27,17 @@ type Source struct {
 	cfg      *Config
 	services *incident.Config
 	client   *Client
-	pub      Publisher
-	cursors  CursorStore
+	pub      connector.Publisher
+	cursors  connector.CursorStore
 	log      *slog.Logger
 	now      func() time.Time
 
-	mu      sync.Mutex
-	lastErr error
+	connector.Health // LastError: the last poll's outcome
 }
 
 // NewSource builds the poller over client; services (may be nil) maps
 // services to repositories and teams. It does no I/O.
-func NewSource(cfg *Config, services *incident.Config, client *Client, pub Publisher, cursors CursorStore, log *slog.Logger, now func() time.Time) (*Source, error) {
+func NewSource(cfg *Config, services *incident.Config, client *Client, pub connector.Publisher, cursors connector.CursorStore, log *slog.Logger, now func() time.Time) (*Source, error) {
 	if cfg == nil || client == nil || pub == nil || cursors == nil {
 		return nil, errors.New("incident.io source: config, client, publisher and cursor store are required")
 	}
@@ -65,33 +52,13 @@ func NewSource(cfg *Config, services *incident.Config, client *Client, pub Publi
 
 // Run polls every poll_interval (default 5m) until ctx ends.
 func (s *Source) Run(ctx context.Context) error {
-	t := time.NewTicker(s.cfg.PollInterval.Or(DefaultPollInterval))
-	defer t.Stop()
-	for {
-		if err := s.PollOnce(ctx); err != nil && ctx.Err() == nil {
-			s.log.Warn("incident.io poll failed", "err", err)
-		}
-		select {
-		case <-ctx.Done():
-			return nil
-		case <-t.C:
-		}
-	}
-}
-
-// LastError is nil when the last poll succeeded, else its error.
-func (s *Source) LastError() error {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.lastErr
+	return connector.Run(ctx, "incident.io", s.cfg.PollInterval.Or(DefaultPollInterval), s.PollOnce, s.log)
 }
 
 // PollOnce reads the incidents updated since the cursor.
 func (s *Source) PollOnce(ctx context.Context) error {
 	err := s.poll(ctx)
-	s.mu.Lock()
-	s.lastErr = err
-	s.mu.Unlock()
+	s.Health.Set(err)
 	return err
 }
 

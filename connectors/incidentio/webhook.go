@@ -13,6 +13,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/goalpost/goalpost/connectors/connector"
 	"github.com/goalpost/goalpost/connectors/incident"
 	"github.com/goalpost/goalpost/connectors/internal/hook"
 )
@@ -38,14 +39,14 @@ type Webhook struct {
 	cfg      *Config
 	services *incident.Config
 	client   *Client
-	pub      Publisher
+	pub      connector.Publisher
 	log      *slog.Logger
 	now      func() time.Time
 	recent   *hook.Recent
 }
 
 // NewWebhook builds the handler; it fails without a valid webhook_secret.
-func NewWebhook(cfg *Config, services *incident.Config, client *Client, pub Publisher, log *slog.Logger, now func() time.Time) (*Webhook, error) {
+func NewWebhook(cfg *Config, services *incident.Config, client *Client, pub connector.Publisher, log *slog.Logger, now func() time.Time) (*Webhook, error) {
 	if cfg == nil || !cfg.WebhookSecret.IsSet() || client == nil || pub == nil {
 		return nil, errors.New("incident.io webhook: webhook_secret, a client and a publisher are required")
 	}

@@ -7,9 +7,9 @@ import (
 	"log/slog"
 	"net/url"
 	"strconv"
-	"sync"
 	"time"
 
+	"github.com/goalpost/goalpost/connectors/connector"
 	"github.com/goalpost/goalpost/connectors/incident"
 	"github.com/goalpost/goalpost/pipeline/event"
 )
@@ -27,18 +27,6 @@ const (
 	maxOffset = 10000
 )
 
-// Publisher stores events durably (see the GitHub connector's contract):
-// nil only once every event is stored, idempotent by event id.
-type Publisher interface {
-	Publish(ctx context.Context, evs ...event.Event) error
-}
-
-// CursorStore keeps poll cursors (*store.Store satisfies it).
-type CursorStore interface {
-	Cursor(ctx context.Context, source, key string) (string, error)
-	SetCursor(ctx context.Context, source, key, value string) error
-}
-
 // Source polls PagerDuty's incidents (created since its cursor, oldest
 // first, 100 a page). The cursor stays at the oldest incident still open,
 // so a later poll sees it resolve; it moves only after the events were
@@ -47,13 +35,12 @@ type Source struct {
 	cfg      *Config
 	services *incident.Config
 	client   *Client
-	pub      Publisher
-	cursors  CursorStore
+	pub      connector.Publisher
+	cursors  connector.CursorStore
 	log      *slog.Logger
 	now      func() time.Time
 
-	mu      sync.Mutex
-	lastErr error
+	connector.Health // LastError: the last poll's outcome
 }
 
 // SourceOption adjusts a Source.
@@ -67,7 +54,7 @@ func WithClock(now func() time.Time) SourceOption { return func(s *Source) { s.n
 
 // NewSource builds the poller; services (may be nil) maps services to
 // repositories and teams. It does no I/O.
-func NewSource(cfg *Config, services *incident.Config, pub Publisher, cursors CursorStore, log *slog.Logger, opts ...SourceOption) (*Source, error) {
+func NewSource(cfg *Config, services *incident.Config, pub connector.Publisher, cursors connector.CursorStore, log *slog.Logger, opts ...SourceOption) (*Source, error) {
 	if cfg == nil || pub == nil || cursors == nil {
 		return nil, errors.New("pagerduty source: config, publisher and cursor store are required")
 	}
@@ -86,34 +73,14 @@ func NewSource(cfg *Config, services *incident.Config, pub Publisher, cursors Cu
 
 // Run polls every poll_interval (default 5m) until ctx ends.
 func (s *Source) Run(ctx context.Context) error {
-	t := time.NewTicker(s.cfg.PollInterval.Or(DefaultPollInterval))
-	defer t.Stop()
-	for {
-		if err := s.PollOnce(ctx); err != nil && ctx.Err() == nil {
-			s.log.Warn("pagerduty poll failed", "err", err)
-		}
-		select {
-		case <-ctx.Done():
-			return nil
-		case <-t.C:
-		}
-	}
-}
-
-// LastError is nil when the last poll succeeded, else its error.
-func (s *Source) LastError() error {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.lastErr
+	return connector.Run(ctx, "pagerduty", s.cfg.PollInterval.Or(DefaultPollInterval), s.PollOnce, s.log)
 }
 
 // PollOnce reads every incident created since the cursor, in windows of
 // at most 90 days, and publishes its events.
 func (s *Source) PollOnce(ctx context.Context) error {
 	err := s.poll(ctx)
-	s.mu.Lock()
-	s.lastErr = err
-	s.mu.Unlock()
+	s.Health.Set(err)
 	return err
 }
 

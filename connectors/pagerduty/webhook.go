@@ -12,6 +12,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/goalpost/goalpost/connectors/connector"
 	"github.com/goalpost/goalpost/connectors/incident"
 	"github.com/goalpost/goalpost/connectors/internal/hook"
 	"github.com/goalpost/goalpost/pipeline/event"
@@ -37,13 +38,13 @@ type Webhook struct {
 	secret   []byte
 	services *incident.Config
 	client   *Client
-	pub      Publisher
+	pub      connector.Publisher
 	log      *slog.Logger
 	recent   *hook.Recent
 }
 
 // NewWebhook builds the handler; it fails without webhook_secret.
-func NewWebhook(cfg *Config, services *incident.Config, client *Client, pub Publisher, log *slog.Logger) (*Webhook, error) {
+func NewWebhook(cfg *Config, services *incident.Config, client *Client, pub connector.Publisher, log *slog.Logger) (*Webhook, error) {
 	if cfg == nil || !cfg.WebhookSecret.IsSet() || client == nil || pub == nil {
 		return nil, errors.New("pagerduty webhook: webhook_secret, a client and a publisher are required")
 	}
