@@ -8,6 +8,7 @@ import (
 
 	"github.com/goalpost/goalpost/internal/store"
 	"github.com/goalpost/goalpost/pipeline/event"
+	"github.com/goalpost/goalpost/rules/calendar"
 	"github.com/goalpost/goalpost/rules/people"
 )
 
@@ -18,11 +19,10 @@ import (
 // deploy, or merged in a ship_on_merge repo) authored by the person.
 type BaselineGrid struct {
 	Team string // "" for everyone
-	// Weeks label the columns, oldest first; the last is the week in
-	// progress. Labels come from the team's calendar (ISO weeks like
-	// 2026-W47 when weeks start on Monday); each cell carries its own
-	// person-local bounds.
-	Weeks    []string
+	// Weeks are the columns, oldest first. A week key (2026-W47) is the same
+	// week for everyone, placed in each person's own calendar; each cell
+	// carries its person-local bounds.
+	Weeks    []calendar.Week
 	Rows     []BaselineRow
 	Coverage []Coverage // one per column
 	// Unmapped are handles seen in the grid's time range that no person
@@ -47,7 +47,7 @@ type BaselineRow struct {
 
 // BaselineCell is one person × local week.
 type BaselineCell struct {
-	Label      string
+	Week       calendar.Week
 	Start, End time.Time // the person's local week, [Start, End)
 	Shipped    int
 	Items      []ShippedItem
@@ -70,7 +70,7 @@ type ShippedItem struct {
 
 // Coverage is the share of engineers who met the baseline in one week.
 type Coverage struct {
-	Label     string
+	Week      calendar.Week
 	Met       int
 	Engineers int
 	Share     float64 // Met / Engineers, 0 when there are none
@@ -90,22 +90,27 @@ func (e *Engine) Baseline(ctx context.Context, weeks int, team string) (Baseline
 	return e.BaselineAt(ctx, e.now(), weeks, team)
 }
 
-// BaselineAt returns the grid of the weeks weeks ending with the week that
-// contains at (so a past week's grid can be built again).
+// BaselineAt returns the grid of the weeks weeks ending with the team's
+// week that contains at, as of at (so a past week's grid can be built again).
 func (e *Engine) BaselineAt(ctx context.Context, at time.Time, weeks int, team string) (BaselineGrid, error) {
-	if weeks < 1 {
-		return BaselineGrid{}, fmt.Errorf("baseline: weeks must be at least 1, got %d", weeks)
+	return e.BaselineWeeks(ctx, team, e.dir.TeamCalendar(team).WeekOf(at), weeks, at)
+}
+
+// BaselineWeeks returns the grid of the n weeks ending with week last, as
+// of asOf. Each person's column is their own local week with that key. A
+// week is over for everyone once asOf reaches its end in the team's
+// calendar (a closed week); before that, each person's week is in progress
+// until it ends in their own time zone.
+func (e *Engine) BaselineWeeks(ctx context.Context, team string, last calendar.Week, n int, asOf time.Time) (BaselineGrid, error) {
+	if n < 1 {
+		return BaselineGrid{}, fmt.Errorf("baseline: weeks must be at least 1, got %d", n)
 	}
 	if _, ok := e.dir.Team(team); team != "" && !ok {
 		return BaselineGrid{}, fmt.Errorf("baseline: unknown team %q", team)
 	}
-	g := BaselineGrid{Team: team, At: at}
-	ref := weekRange(people.WeekOf(at, e.dir.TeamLocation(team), e.dir.TeamWeekStart(team)), weeks)
-	for _, w := range ref[1:] {
-		g.Weeks = append(g.Weeks, w.Label())
-	}
-	rows, spans := e.baselineRows(ref[len(ref)-1], weeks, team)
-	from, to := spanOf(ref, spans)
+	g := BaselineGrid{Team: team, At: asOf, Weeks: last.Range(n)}
+	keys := last.Range(n + 1) // one extra, older week first, to tell a second miss in a row in the first column
+	rows, from, to := e.baselineRows(keys, team)
 	unmapped := map[[2]string]*UnmappedHandle{}
 	err := e.st.ScanActivity(ctx, from, to, func(a store.Activity) error {
 		p, ok := e.dir.Lookup(a.Source, a.ActorHandle)
@@ -113,71 +118,45 @@ func (e *Engine) BaselineAt(ctx context.Context, at time.Time, weeks int, team s
 			noteUnmapped(unmapped, a)
 			return nil
 		}
-		if i, ok := spans.index[p.Key]; ok {
-			rows[i].add(spans.weeks[i], a)
+		if b, ok := rows[p.Key]; ok {
+			b.add(a)
 		}
 		return nil
 	})
 	if err != nil {
 		return BaselineGrid{}, fmt.Errorf("baseline: %w", err)
 	}
-	for i := range rows {
-		g.Rows = append(g.Rows, rows[i].finish(at))
+	teamCal := e.dir.TeamCalendar(team)
+	for _, p := range e.dir.People() {
+		if b, ok := rows[p.Key]; ok {
+			g.Rows = append(g.Rows, b.finish(asOf, teamCal))
+		}
 	}
 	g.Coverage = coverage(g)
 	g.Unmapped = sortUnmapped(unmapped)
 	return g, nil
 }
 
-// personSpans are each row's weeks (one extra, older week first, to tell a
-// second miss in a row in the first column).
-type personSpans struct {
-	index map[string]int
-	weeks [][]people.Week
-}
-
-// last is the team's week of the last column: each person's last week is
-// their own local week around its middle, so that every column holds the
-// same week for everyone (at may already be next week, or still last week,
-// in a person's time zone).
-func (e *Engine) baselineRows(last people.Week, weeks int, team string) ([]rowBuilder, personSpans) {
-	spans := personSpans{index: map[string]int{}}
-	var rows []rowBuilder
-	mid := last.Start.Add(last.End.Sub(last.Start) / 2)
+// baselineRows starts a row for every engineer of team ("" for everyone)
+// over weeks, each in the person's own calendar, and returns the span of
+// time they cover together.
+func (e *Engine) baselineRows(weeks []calendar.Week, team string) (rows map[string]*rowBuilder, from, to time.Time) {
+	rows = map[string]*rowBuilder{}
 	for _, p := range e.dir.People() {
 		if !p.Engineer() || (team != "" && p.Team != team) {
 			continue
 		}
-		loc := e.dir.Location(p.Key)
-		ws := weekRange(people.WeekOf(mid, loc, e.dir.WeekStart(p.Key)), weeks)
-		spans.index[p.Key] = len(rows)
-		spans.weeks = append(spans.weeks, ws)
-		rows = append(rows, newRowBuilder(p, loc, ws))
-	}
-	return rows, spans
-}
-
-// weekRange returns n+1 weeks ending with current, oldest first.
-func weekRange(current people.Week, n int) []people.Week {
-	out := make([]people.Week, n+1)
-	out[n] = current
-	for i := n - 1; i >= 0; i-- {
-		out[i] = out[i+1].Prev()
-	}
-	return out
-}
-
-func spanOf(ref []people.Week, s personSpans) (from, to time.Time) {
-	from, to = ref[0].Start, ref[len(ref)-1].End
-	for _, ws := range s.weeks {
-		if ws[0].Start.Before(from) {
-			from = ws[0].Start
+		b := newRowBuilder(p, e.dir.Calendar(p.Key), weeks)
+		first, last := b.cells[0], b.cells[len(b.cells)-1]
+		if from.IsZero() || first.Start.Before(from) {
+			from = first.Start
 		}
-		if last := ws[len(ws)-1].End; last.After(to) {
-			to = last
+		if last.End.After(to) {
+			to = last.End
 		}
+		rows[p.Key] = b
 	}
-	return from, to
+	return rows, from, to
 }
 
 // rowBuilder accumulates one person's cells; cells[0] is the hidden extra week.
@@ -186,20 +165,21 @@ type rowBuilder struct {
 	cells []BaselineCell
 }
 
-func newRowBuilder(p people.Person, loc *time.Location, ws []people.Week) rowBuilder {
-	b := rowBuilder{row: BaselineRow{Person: p.Key, Name: p.Name, Team: p.Team, TimeZone: loc.String()}}
-	for _, w := range ws {
-		b.cells = append(b.cells, BaselineCell{Label: w.Label(), Start: w.Start, End: w.End})
+func newRowBuilder(p people.Person, cal calendar.Calendar, weeks []calendar.Week) *rowBuilder {
+	b := &rowBuilder{row: BaselineRow{Person: p.Key, Name: p.Name, Team: p.Team, TimeZone: cal.Location().String()}}
+	for _, w := range weeks {
+		s := cal.Week(w)
+		b.cells = append(b.cells, BaselineCell{Week: w, Start: s.Start, End: s.End})
 	}
 	return b
 }
 
-func (b *rowBuilder) add(ws []people.Week, a store.Activity) {
-	for i, w := range ws {
-		if !w.Contains(a.OccurredAt) {
+func (b *rowBuilder) add(a store.Activity) {
+	for i := range b.cells {
+		c := &b.cells[i]
+		if a.OccurredAt.Before(c.Start) || !a.OccurredAt.Before(c.End) {
 			continue
 		}
-		c := &b.cells[i]
 		c.Activity++
 		if a.Kind == event.KindChangeShipped && a.Event != nil {
 			c.Shipped++
@@ -210,10 +190,10 @@ func (b *rowBuilder) add(ws []people.Week, a store.Activity) {
 	}
 }
 
-func (b *rowBuilder) finish(at time.Time) BaselineRow {
+func (b *rowBuilder) finish(asOf time.Time, team calendar.Calendar) BaselineRow {
 	for i := range b.cells {
 		c := &b.cells[i]
-		c.InProgress = at.Before(c.End)
+		c.InProgress = asOf.Before(c.End) && asOf.Before(team.Week(c.Week).End)
 		c.Miss = !c.InProgress && c.Shipped == 0
 		c.Silent = !c.InProgress && c.Activity == 0
 		c.TwoInARow = c.Miss && i > 0 && b.cells[i-1].Miss
@@ -231,8 +211,8 @@ func (b *rowBuilder) finish(at time.Time) BaselineRow {
 
 func coverage(g BaselineGrid) []Coverage {
 	out := make([]Coverage, len(g.Weeks))
-	for i, label := range g.Weeks {
-		out[i] = Coverage{Label: label, Engineers: len(g.Rows)}
+	for i, w := range g.Weeks {
+		out[i] = Coverage{Week: w, Engineers: len(g.Rows)}
 		for _, r := range g.Rows {
 			if r.Cells[i].Shipped > 0 {
 				out[i].Met++

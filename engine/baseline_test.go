@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/goalpost/goalpost/pipeline/event"
+	"github.com/goalpost/goalpost/rules/calendar"
 )
 
 var update = flag.Bool("update", false, "rewrite the golden output files in testdata/")
@@ -97,7 +98,7 @@ func TestBaselineGrid(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if want := []string{"2026-W45", "2026-W46", "2026-W47"}; len(g.Weeks) != 3 || g.Weeks[0] != want[0] || g.Weeks[2] != want[2] {
+	if want := []string{"2026-W45", "2026-W46", "2026-W47"}; len(g.Weeks) != 3 || g.Weeks[0].String() != want[0] || g.Weeks[2].String() != want[2] {
 		t.Fatalf("weeks %v, want %v", g.Weeks, want)
 	}
 	type cell struct {
@@ -116,12 +117,12 @@ func TestBaselineGrid(t *testing.T) {
 		for i, c := range r.Cells {
 			got := cell{c.Shipped, c.Miss, c.TwoInARow, c.Silent, c.InProgress}
 			if got != want[r.Person][i] {
-				t.Errorf("%s %s: %+v, want %+v", r.Person, c.Label, got, want[r.Person][i])
+				t.Errorf("%s %s: %+v, want %+v", r.Person, c.Week, got, want[r.Person][i])
 			}
 		}
 	}
 	bob := g.Rows[1]
-	if bob.Person != "bob" || bob.Cells[2].Label != "2026-W47" || len(bob.Cells[2].Items) != 1 || bob.Cells[2].Items[0].Unit != "acme/api#5" {
+	if bob.Person != "bob" || bob.Cells[2].Week.String() != "2026-W47" || len(bob.Cells[2].Items) != 1 || bob.Cells[2].Items[0].Unit != "acme/api#5" {
 		t.Errorf("bob's Sunday 23:30 UTC ship should land in his Monday week W47: %+v", bob.Cells[2])
 	}
 	if !bob.TwoInARow || !bob.Silent {
@@ -209,9 +210,42 @@ func TestBaselineColumnsLineUp(t *testing.T) {
 			}
 			for _, r := range g.Rows {
 				for i, c := range r.Cells {
-					if c.Label != g.Weeks[i] {
-						t.Errorf("%s: column %s holds their week %s", r.Person, g.Weeks[i], c.Label)
+					if c.Week != g.Weeks[i] {
+						t.Errorf("%s: column %s holds their week %s", r.Person, g.Weeks[i], c.Week)
 					}
+				}
+			}
+		})
+	}
+}
+
+// A week is over for everyone once it has ended in the team's calendar (a
+// closed week); until then each person's week runs to their own local end.
+func TestBaselineWeeksClosesAtTheTeamsEnd(t *testing.T) {
+	h := baselineHarness(t)
+	w46 := calendar.Week{Year: 2026, Num: 46}
+	tests := []struct {
+		name       string
+		asOf       string
+		inProgress map[string]bool // person → their W46 cell in progress
+	}{
+		{"Sunday 23:00 UTC: over in Sydney only", "2026-11-15T23:00:00Z",
+			map[string]bool{"alice": true, "bob": false, "erin": true}},
+		{"Monday 02:00 UTC: closed, though still Sunday in New York", "2026-11-16T02:00:00Z",
+			map[string]bool{"alice": false, "bob": false, "erin": false}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			g, err := h.eng.BaselineWeeks(t.Context(), "", w46, 2, mustTime(tt.asOf))
+			if err != nil {
+				t.Fatal(err)
+			}
+			if len(g.Weeks) != 2 || g.Weeks[1] != w46 {
+				t.Fatalf("weeks %v, want the two ending with %s", g.Weeks, w46)
+			}
+			for _, r := range g.Rows {
+				if want, ok := tt.inProgress[r.Person]; ok && r.Cells[1].InProgress != want {
+					t.Errorf("%s (%s): in progress %v, want %v", r.Person, r.TimeZone, r.Cells[1].InProgress, want)
 				}
 			}
 		})

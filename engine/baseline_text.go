@@ -32,7 +32,11 @@ func WriteGrid(w io.Writer, g BaselineGrid) error {
 	p.f("Weekly shipping baseline, %s: changes shipped to production per person and local week\n", scope)
 	p.f("(✗ missed · ✗✗ second miss in a row · silent: no activity at all · … week in progress)\n\n")
 	tw := tabwriter.NewWriter(w, 2, 4, 2, ' ', 0)
-	fmt.Fprintf(tw, "person\ttime zone\t%s\n", strings.Join(g.Weeks, "\t"))
+	weeks := make([]string, len(g.Weeks))
+	for i, wk := range g.Weeks {
+		weeks[i] = wk.String()
+	}
+	fmt.Fprintf(tw, "person\ttime zone\t%s\n", strings.Join(weeks, "\t"))
 	for _, r := range g.Rows {
 		cells := make([]string, len(r.Cells))
 		for i, c := range r.Cells {

@@ -77,8 +77,8 @@ func typeDetail(r *rules.Rule) string {
 	if r.Field != "" {
 		s += " of " + r.Field
 	}
-	if r.Window > 0 {
-		s += ", trailing " + present.Duration(r.Window)
+	if !r.Window.IsPeriod() {
+		s += ", " + present.Window(r.Window)
 	}
 	return s + ")"
 }

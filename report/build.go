@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/goalpost/goalpost/rules"
+	"github.com/goalpost/goalpost/rules/calendar"
 	"github.com/goalpost/goalpost/rules/people"
 )
 
@@ -20,12 +21,13 @@ const DefaultGridWeeks = 4
 // the team when Result.Team is the team's name; key results without a team
 // appear in every team's report, and team "" gets every key result. It fails
 // for a week that has not started yet, and when the source fails.
-func Build(ctx context.Context, src Source, team people.Team, week Week, now time.Time, gridWeeks int) (*Report, error) {
-	cal, err := NewCalendar(team.TimeZone, team.WeekStart)
+func Build(ctx context.Context, src Source, team people.Team, week calendar.Week, now time.Time, gridWeeks int) (*Report, error) {
+	cal, err := calendar.Parse(team.TimeZone, team.WeekStart)
 	if err != nil {
 		return nil, fmt.Errorf("team %q: %w", team.Name, err)
 	}
-	start, end := cal.Bounds(week)
+	span := cal.Week(week)
+	start, end := span.Start, span.End
 	if now.Before(start) {
 		return nil, fmt.Errorf("week %s has not started yet", week)
 	}
@@ -37,7 +39,7 @@ func Build(ctx context.Context, src Source, team people.Team, week Week, now tim
 		return nil, err
 	}
 	results, moved, grid := in.results, in.moved, in.grid
-	loc := cal.loc()
+	loc := cal.Location()
 	r := &Report{
 		Schema:      Schema,
 		Team:        team.Name,
@@ -67,7 +69,7 @@ type inputs struct {
 
 // read asks src for the week's inputs: results now, movement over the
 // week so far, and the grid as of now.
-func read(ctx context.Context, src Source, team string, week Week, start, end, now time.Time, gridWeeks int) (inputs, error) {
+func read(ctx context.Context, src Source, team string, week calendar.Week, start, end, now time.Time, gridWeeks int) (inputs, error) {
 	var in inputs
 	var err error
 	if in.results, err = src.Results(ctx); err != nil {
@@ -166,7 +168,7 @@ func nameIndex(g Grid) map[string]string {
 	return idx
 }
 
-func checkGrid(g Grid, week Week) error {
+func checkGrid(g Grid, week calendar.Week) error {
 	if len(g.Weeks) == 0 || g.Weeks[len(g.Weeks)-1] != week {
 		return fmt.Errorf("baseline grid does not end with week %s", week)
 	}

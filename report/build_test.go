@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/goalpost/goalpost/rules"
+	"github.com/goalpost/goalpost/rules/calendar"
 	"github.com/goalpost/goalpost/rules/people"
 )
 
@@ -99,10 +100,10 @@ func TestBuildErrors(t *testing.T) {
 		name   string
 		mutate func(*fakeSource)
 		team   people.Team
-		week   Week
+		week   calendar.Week
 		want   string
 	}{
-		{name: "future week", week: Week{2026, 49}, want: "has not started"},
+		{name: "future week", week: calendar.Week{Year: 2026, Num: 49}, want: "has not started"},
 		{name: "source fails", mutate: func(f *fakeSource) { f.err = errors.New("database is locked") }, want: "key results: database is locked"},
 		{name: "bad time zone", team: people.Team{Name: "x", TimeZone: "Nowhere/Land"}, want: `team "x"`},
 		{name: "grid cells misaligned", mutate: func(f *fakeSource) { f.Data.Grid.People[0].Cells = f.Data.Grid.People[0].Cells[:2] }, want: "has 2 cells for 4 weeks"},

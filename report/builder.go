@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/goalpost/goalpost/internal/store"
+	"github.com/goalpost/goalpost/rules/calendar"
 	"github.com/goalpost/goalpost/rules/people"
 )
 
@@ -45,7 +46,7 @@ func NewBuilder(src Source, snaps Snapshots, teams []people.Team, cfg *Config) (
 	}
 	b := &Builder{src: src, snaps: snaps, teams: map[string]people.Team{}, gridWeeks: cfg.gridWeeks()}
 	for _, t := range teams {
-		if _, err := NewCalendar(t.TimeZone, t.WeekStart); err != nil {
+		if _, err := calendar.Parse(t.TimeZone, t.WeekStart); err != nil {
 			return nil, fmt.Errorf("team %q: %w", t.Name, err)
 		}
 		if _, dup := b.teams[t.Name]; dup {
@@ -72,12 +73,12 @@ func (b *Builder) Team(name string) (people.Team, error) {
 
 // WeekOf returns the week containing t in team's calendar: the default
 // --week for `goalpost report` is WeekOf(team, now).
-func (b *Builder) WeekOf(team string, t time.Time) (Week, error) {
+func (b *Builder) WeekOf(team string, t time.Time) (calendar.Week, error) {
 	tm, err := b.Team(team)
 	if err != nil {
-		return Week{}, err
+		return calendar.Week{}, err
 	}
-	cal, _ := NewCalendar(tm.TimeZone, tm.WeekStart) // checked in NewBuilder
+	cal, _ := calendar.Parse(tm.TimeZone, tm.WeekStart) // checked in NewBuilder
 	return cal.WeekOf(t), nil
 }
 
@@ -86,7 +87,7 @@ func (b *Builder) WeekOf(team string, t time.Time) (Week, error) {
 // source; if the week has ended it is frozen first, so every later call
 // (and the scheduler's delivery) returns exactly this report. A week in
 // progress is drafted afresh every time.
-func (b *Builder) Report(ctx context.Context, team string, week Week, now time.Time) (*Report, error) {
+func (b *Builder) Report(ctx context.Context, team string, week calendar.Week, now time.Time) (*Report, error) {
 	tm, err := b.Team(team)
 	if err != nil {
 		return nil, err

@@ -6,6 +6,8 @@ import (
 	"io"
 	"strings"
 	"time"
+
+	"github.com/goalpost/goalpost/rules/calendar"
 )
 
 // Request is one `goalpost report` invocation.
@@ -30,7 +32,7 @@ func Write(ctx context.Context, b *Builder, req Request, stdout io.Writer) error
 		return err
 	}
 	if req.Week != "" {
-		if week, err = ParseWeek(req.Week); err != nil {
+		if week, err = calendar.ParseWeek(req.Week); err != nil {
 			return err
 		}
 	}

@@ -12,7 +12,7 @@ import (
 	"github.com/goalpost/goalpost/connectors/notion"
 	"github.com/goalpost/goalpost/internal/confval"
 	"github.com/goalpost/goalpost/internal/secret"
-	"github.com/goalpost/goalpost/rules/people"
+	"github.com/goalpost/goalpost/rules/calendar"
 )
 
 // Defaults of the [report] section.
@@ -115,11 +115,11 @@ var (
 // errors keyed below the section ("destinations[1].webhook_url").
 func (c *Config) Validate() error {
 	var errs []error
-	if _, err := people.ParseWeekday(c.Day); err != nil {
+	if _, err := calendar.ParseWeekday(c.Day); err != nil {
 		errs = append(errs, confval.Fieldf("day", "want monday..sunday, got %q", c.Day))
 	}
 	if c.Time != "" {
-		if _, err := ParseClock(c.Time); err != nil {
+		if _, err := calendar.ParseClock(c.Time); err != nil {
 			errs = append(errs, confval.Field("time", err))
 		}
 	}
@@ -249,11 +249,11 @@ func validateWebhookURL(s secret.String) []error {
 }
 
 // schedule returns the configured day, time and catch-up with defaults.
-func (c *Config) schedule() (time.Weekday, Clock, time.Duration) {
-	day, _ := people.ParseWeekday(c.Day) // Monday when unset or invalid
-	clock, err := ParseClock(c.Time)
+func (c *Config) schedule() (time.Weekday, calendar.Clock, time.Duration) {
+	day, _ := calendar.ParseWeekday(c.Day) // Monday when unset or invalid
+	clock, err := calendar.ParseClock(c.Time)
 	if err != nil {
-		clock = Clock{Hour: 9}
+		clock = calendar.Clock{Hour: 9}
 	}
 	return day, clock, c.CatchUp.Or(DefaultCatchUp)
 }

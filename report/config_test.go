@@ -11,6 +11,7 @@ import (
 
 	"github.com/goalpost/goalpost/internal/confval"
 	"github.com/goalpost/goalpost/internal/secret"
+	"github.com/goalpost/goalpost/rules/calendar"
 )
 
 const hookURL = "https://hooks.slack.com/services/T000/B000/XXXXSECRETXXXX"
@@ -48,7 +49,7 @@ path = "reports/{team}/{week}.html"
 		t.Fatal(err)
 	}
 	day, clock, catchUp := c.schedule()
-	if day != time.Friday || clock != (Clock{16, 30}) || catchUp != 6*time.Hour || c.gridWeeks() != 6 {
+	if day != time.Friday || clock != (calendar.Clock{Hour: 16, Minute: 30}) || catchUp != 6*time.Hour || c.gridWeeks() != 6 {
 		t.Errorf("schedule = %v %v %v %d", day, clock, catchUp, c.gridWeeks())
 	}
 	if f, _ := c.Destinations[2].format(); f != FormatHTML {
@@ -62,7 +63,7 @@ func TestConfigDefaults(t *testing.T) {
 		t.Fatal(err)
 	}
 	day, clock, catchUp := c.schedule()
-	if day != time.Monday || clock != (Clock{9, 0}) || catchUp != DefaultCatchUp || c.gridWeeks() != DefaultGridWeeks {
+	if day != time.Monday || clock != (calendar.Clock{Hour: 9}) || catchUp != DefaultCatchUp || c.gridWeeks() != DefaultGridWeeks {
 		t.Errorf("defaults = %v %v %v %d", day, clock, catchUp, c.gridWeeks())
 	}
 }

@@ -2,7 +2,7 @@
 // delivers it once a week.
 //
 // A Report holds, for one team and one ISO week (2026-W47, placed in the
-// team's time zone and week start by a Calendar): every key result with
+// team's time zone and week start by a calendar.Calendar): every key result with
 // "Current X / Target Y", status, progress, what moved this week (delta and
 // the items that moved it) and blockers; then the wins (changes that reached
 // production), the shipped-to-production baseline grid, two-in-a-row misses,

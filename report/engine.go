@@ -2,36 +2,25 @@ package report
 
 import (
 	"context"
-	"fmt"
 	"time"
 
 	"github.com/goalpost/goalpost/engine"
 	"github.com/goalpost/goalpost/pipeline/event"
 	"github.com/goalpost/goalpost/rules"
-	"github.com/goalpost/goalpost/rules/people"
+	"github.com/goalpost/goalpost/rules/calendar"
 )
 
 // EngineSource is the Source over the rules engine: current results, weekly
 // movement and the shipping baseline, as the engine computes them.
 type EngineSource struct {
-	eng  *engine.Engine
-	cals map[string]Calendar
+	eng *engine.Engine
 }
 
 var _ Source = (*EngineSource)(nil)
 
-// NewEngineSource adapts e for teams (the same [[teams]] the engine's
-// directory was built from). It does no I/O.
-func NewEngineSource(e *engine.Engine, teams []people.Team) (*EngineSource, error) {
-	s := &EngineSource{eng: e, cals: map[string]Calendar{"": {Loc: time.UTC, Start: time.Monday}}}
-	for _, t := range teams {
-		cal, err := NewCalendar(t.TimeZone, t.WeekStart)
-		if err != nil {
-			return nil, fmt.Errorf("team %q: %w", t.Name, err)
-		}
-		s.cals[t.Name] = cal
-	}
-	return s, nil
+// NewEngineSource adapts e. It does no I/O.
+func NewEngineSource(e *engine.Engine) *EngineSource {
+	return &EngineSource{eng: e}
 }
 
 // Results implements Source.
@@ -55,35 +44,17 @@ func (s *EngineSource) Moved(ctx context.Context, from, to time.Time) ([]Movemen
 	return out, nil
 }
 
-// Baseline implements Source. The engine lines each person's local weeks up
-// with the team's column weeks, ending with the week containing a moment;
-// for a finished week that moment is the middle of the following week (so
-// the report's week is over for everyone, whatever their time zone), and the
-// following week's column is dropped.
-func (s *EngineSource) Baseline(ctx context.Context, team string, last Week, n int, asOf time.Time) (Grid, error) {
-	cal, ok := s.cals[team]
-	if !ok {
-		return Grid{}, fmt.Errorf("unknown team %q", team)
-	}
-	start, end := cal.Bounds(last)
-	at, cols := asOf, n
-	if !asOf.Before(end) {
-		at, cols = end.Add(end.Sub(start)/2), n+1
-	}
-	g, err := s.eng.BaselineAt(ctx, at, cols, team)
+// Baseline implements Source: the engine's grid of the n weeks ending with
+// last, each person's column being their own local week with that key.
+func (s *EngineSource) Baseline(ctx context.Context, team string, last calendar.Week, n int, asOf time.Time) (Grid, error) {
+	g, err := s.eng.BaselineWeeks(ctx, team, last, n, asOf)
 	if err != nil {
 		return Grid{}, err
 	}
-	out := Grid{People: []GridRow{}}
-	for i := range n {
-		out.Weeks = append(out.Weeks, last.Add(i-n+1))
-	}
+	out := Grid{People: []GridRow{}, Weeks: g.Weeks}
 	for _, row := range g.Rows {
-		if len(row.Cells) < n {
-			return Grid{}, fmt.Errorf("baseline: %s has %d weeks, want %d", row.Person, len(row.Cells), n)
-		}
 		gr := GridRow{Person: row.Person, Name: row.Name}
-		for _, c := range row.Cells[:n] {
+		for _, c := range row.Cells {
 			gr.Cells = append(gr.Cells, gridCell(row.Person, c))
 		}
 		out.People = append(out.People, gr)

@@ -48,11 +48,7 @@ func TestEngineSourceEndToEnd(t *testing.T) {
 	if err := eng.Handle(t.Context(), readJSONL(t, filepath.Join("testdata", "engine", "events.jsonl"))); err != nil {
 		t.Fatal(err)
 	}
-	src, err := NewEngineSource(eng, cfg.Teams)
-	if err != nil {
-		t.Fatal(err)
-	}
-	b, err := NewBuilder(src, st, cfg.Teams, nil)
+	b, err := NewBuilder(NewEngineSource(eng), st, cfg.Teams, nil)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"github.com/goalpost/goalpost/rules"
+	"github.com/goalpost/goalpost/rules/calendar"
 	"github.com/goalpost/goalpost/rules/people"
 )
 
@@ -58,7 +59,7 @@ func (f *fakeSource) Moved(_ context.Context, from, to time.Time) ([]Movement, e
 	return f.Data.Moved, nil
 }
 
-func (f *fakeSource) Baseline(_ context.Context, team string, last Week, n int, asOf time.Time) (Grid, error) {
+func (f *fakeSource) Baseline(_ context.Context, team string, last calendar.Week, n int, asOf time.Time) (Grid, error) {
 	g := f.Data.Grid
 	if len(g.Weeks) == 0 {
 		return g, errors.New("no grid")
@@ -74,7 +75,7 @@ func (f *fakeSource) Baseline(_ context.Context, team string, last Week, n int, 
 // The fixed dataset's team, week and report time.
 var (
 	platform   = people.Team{Name: "platform", TimeZone: "Europe/Berlin"}
-	week47     = Week{Year: 2026, Num: 47}
+	week47     = calendar.Week{Year: 2026, Num: 47}
 	reportTime = time.Date(2026, 11, 23, 8, 0, 0, 0, time.UTC) // Mon 09:00 CET
 )
 

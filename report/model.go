@@ -4,6 +4,8 @@ import (
 	"encoding/json"
 	"fmt"
 	"time"
+
+	"github.com/goalpost/goalpost/rules/calendar"
 )
 
 // Schema is the version of the Report JSON; it is stored with frozen
@@ -16,21 +18,21 @@ const Schema = 1
 // its JSON is what a frozen snapshot stores. Every list is sorted, so the
 // same inputs give byte-identical output.
 type Report struct {
-	Schema      int         `json:"schema"`
-	Team        string      `json:"team"`
-	TimeZone    string      `json:"time_zone"`
-	Week        Week        `json:"week"`
-	Start       time.Time   `json:"start"` // inclusive, team-local
-	End         time.Time   `json:"end"`   // exclusive, team-local
-	GeneratedAt time.Time   `json:"generated_at"`
-	Final       bool        `json:"final"` // the week had ended when the report was drafted
-	Summary     Summary     `json:"summary"`
-	Objectives  []Objective `json:"objectives"`
-	Wins        []Item      `json:"wins"`
-	Baseline    Baseline    `json:"baseline"`
-	TwoInARow   []Person    `json:"two_in_a_row"`
-	Silent      []Person    `json:"silent"`
-	Unmapped    []Unmapped  `json:"unmapped"`
+	Schema      int           `json:"schema"`
+	Team        string        `json:"team"`
+	TimeZone    string        `json:"time_zone"`
+	Week        calendar.Week `json:"week"`
+	Start       time.Time     `json:"start"` // inclusive, team-local
+	End         time.Time     `json:"end"`   // exclusive, team-local
+	GeneratedAt time.Time     `json:"generated_at"`
+	Final       bool          `json:"final"` // the week had ended when the report was drafted
+	Summary     Summary       `json:"summary"`
+	Objectives  []Objective   `json:"objectives"`
+	Wins        []Item        `json:"wins"`
+	Baseline    Baseline      `json:"baseline"`
+	TwoInARow   []Person      `json:"two_in_a_row"`
+	Silent      []Person      `json:"silent"`
+	Unmapped    []Unmapped    `json:"unmapped"`
 	// Narrative is the owners' text; drafts leave it empty and renderers
 	// show a placeholder.
 	Narrative string `json:"narrative"`
@@ -98,9 +100,9 @@ type Item struct {
 
 // Baseline is the shipped-to-production grid as reported.
 type Baseline struct {
-	Weeks    []Week        `json:"weeks"` // oldest first; the last is the report's week
-	Rows     []BaselineRow `json:"rows"`
-	Coverage []Coverage    `json:"coverage"` // aligned with Weeks
+	Weeks    []calendar.Week `json:"weeks"` // oldest first; the last is the report's week
+	Rows     []BaselineRow   `json:"rows"`
+	Coverage []Coverage      `json:"coverage"` // aligned with Weeks
 }
 
 // BaselineRow is one person's weeks.

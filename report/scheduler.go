@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/goalpost/goalpost/internal/store"
+	"github.com/goalpost/goalpost/rules/calendar"
 	"github.com/goalpost/goalpost/rules/people"
 )
 
@@ -25,7 +26,7 @@ type Deliveries interface {
 // BuildFunc returns team's report for a finished week; (*Builder).Report,
 // which freezes it, is the one to pass, so that a resumed delivery sends
 // the same report as the first attempt.
-type BuildFunc func(ctx context.Context, team string, week Week, now time.Time) (*Report, error)
+type BuildFunc func(ctx context.Context, team string, week calendar.Week, now time.Time) (*Report, error)
 
 // Retry backoff for failed deliveries: 1m, 2m, 4m … capped at 1h.
 const (
@@ -59,13 +60,13 @@ type Scheduler struct {
 
 	teams   []schedTeam
 	day     time.Weekday
-	clock   Clock
+	clock   calendar.Clock
 	catchUp time.Duration
 }
 
 type schedTeam struct {
 	name string
-	cal  Calendar
+	cal  calendar.Calendar
 }
 
 // NewScheduler returns a scheduler for teams (none: the implicit team "" in
@@ -84,7 +85,7 @@ func NewScheduler(cfg *Config, teams []people.Team, build BuildFunc, dests []Des
 	s.day, s.clock, s.catchUp = cfg.schedule()
 	known := map[string]bool{}
 	for _, t := range teams {
-		cal, err := NewCalendar(t.TimeZone, t.WeekStart)
+		cal, err := calendar.Parse(t.TimeZone, t.WeekStart)
 		if err != nil {
 			return nil, fmt.Errorf("team %q: %w", t.Name, err)
 		}
@@ -210,7 +211,7 @@ func (s *Scheduler) startFiring(ctx context.Context, team, week string, now time
 
 // firing returns, for team at now, the week whose report is due at the most
 // recent firing (at), and the next firing after now.
-func (s *Scheduler) firing(t schedTeam, now time.Time) (week Week, at, upcoming time.Time) {
+func (s *Scheduler) firing(t schedTeam, now time.Time) (week calendar.Week, at, upcoming time.Time) {
 	x := t.cal.WeekOf(now)
 	at = t.cal.At(x, s.day, s.clock)
 	if now.Before(at) {
@@ -266,7 +267,7 @@ func (s *Scheduler) send(ctx context.Context, d Destination, k store.DeliveryKey
 	rk := store.DeliveryKey{Team: k.Team, Week: k.Week}
 	r := reports[rk]
 	if r == nil {
-		w, err := ParseWeek(k.Week)
+		w, err := calendar.ParseWeek(k.Week)
 		if err != nil {
 			return Permanent(err)
 		}

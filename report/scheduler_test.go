@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/goalpost/goalpost/internal/store"
+	"github.com/goalpost/goalpost/rules/calendar"
 	"github.com/goalpost/goalpost/rules/people"
 )
 
@@ -47,12 +48,12 @@ func (r *recorder) Deliver(ctx context.Context, rep *Report, done Progress, conf
 
 // stubBuild drafts a minimal report for any team and week.
 func stubBuild(teams []people.Team) BuildFunc {
-	return func(_ context.Context, team string, week Week, now time.Time) (*Report, error) {
+	return func(_ context.Context, team string, week calendar.Week, now time.Time) (*Report, error) {
 		for _, t := range teams {
 			if t.Name == team {
-				cal, _ := NewCalendar(t.TimeZone, t.WeekStart)
-				start, end := cal.Bounds(week)
-				return &Report{Schema: Schema, Team: team, TimeZone: cal.loc().String(), Week: week, Start: start, End: end, GeneratedAt: now, Final: true}, nil
+				cal, _ := calendar.Parse(t.TimeZone, t.WeekStart)
+				span := cal.Week(week)
+				return &Report{Schema: Schema, Team: team, TimeZone: cal.Location().String(), Week: week, Start: span.Start, End: span.End, GeneratedAt: now, Final: true}, nil
 			}
 		}
 		return nil, fmt.Errorf("unknown team %q", team)
@@ -97,7 +98,7 @@ func TestSchedulerOncePerWeekAcrossDST(t *testing.T) {
 				}
 				clk.Set(tc.step(clk.Now(), next))
 			}
-			checkWeekly(t, dstTeams, rec.sent, from, to, time.Monday, Clock{Hour: 9}, tc.name == "wake at the returned time")
+			checkWeekly(t, dstTeams, rec.sent, from, to, time.Monday, calendar.Clock{Hour: 9}, tc.name == "wake at the returned time")
 		})
 	}
 }
@@ -105,10 +106,10 @@ func TestSchedulerOncePerWeekAcrossDST(t *testing.T) {
 // checkWeekly asserts one delivery per team per week, for the week before
 // the one it was sent in, on day at clock local time (exactly, when exact;
 // a time skipped by DST moves forward an hour).
-func checkWeekly(t *testing.T, teams []people.Team, sent []sentReport, from, to time.Time, day time.Weekday, clk Clock, exact bool) {
+func checkWeekly(t *testing.T, teams []people.Team, sent []sentReport, from, to time.Time, day time.Weekday, clk calendar.Clock, exact bool) {
 	t.Helper()
 	for _, team := range teams {
-		cal, _ := NewCalendar(team.TimeZone, team.WeekStart)
+		cal, _ := calendar.Parse(team.TimeZone, team.WeekStart)
 		seen := map[string]time.Time{}
 		for _, s := range sent {
 			if s.team != team.Name {
@@ -118,7 +119,7 @@ func checkWeekly(t *testing.T, teams []people.Team, sent []sentReport, from, to 
 				t.Errorf("%s %s sent twice: %s and %s", team.Name, s.week, prev, s.at)
 			}
 			seen[s.week] = s.at
-			local := s.at.In(cal.loc())
+			local := s.at.In(cal.Location())
 			h := local.Hour()
 			ok := local.Weekday() == day && (h == clk.Hour || h == clk.Hour+1)
 			if exact {
@@ -175,7 +176,7 @@ func TestSchedulerSkippedAndRepeatedLocalTimes(t *testing.T) {
 				}
 				clk.Add(10 * time.Minute)
 			}
-			checkWeekly(t, berlin, rec.sent, tc.from, tc.to, time.Sunday, Clock{Hour: 2, Minute: 30}, false)
+			checkWeekly(t, berlin, rec.sent, tc.from, tc.to, time.Sunday, calendar.Clock{Hour: 2, Minute: 30}, false)
 			if len(rec.sent) != 6 {
 				t.Errorf("%d reports in six weeks", len(rec.sent))
 			}

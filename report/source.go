@@ -5,6 +5,7 @@ import (
 	"time"
 
 	"github.com/goalpost/goalpost/rules"
+	"github.com/goalpost/goalpost/rules/calendar"
 )
 
 // Source is what a report is drafted from: the rules engine's key results,
@@ -30,7 +31,7 @@ type Source interface {
 	// that had not ended by then is in progress (no miss yet). Each person's
 	// week is their own local calendar week (the engine's rule); columns are
 	// labelled with the team's ISO weeks. Team "" means everyone.
-	Baseline(ctx context.Context, team string, last Week, n int, asOf time.Time) (Grid, error)
+	Baseline(ctx context.Context, team string, last calendar.Week, n int, asOf time.Time) (Grid, error)
 }
 
 // Movement is how one key result moved over a window.
@@ -44,9 +45,9 @@ type Movement struct {
 // Grid is the shipped-to-production baseline: one row per person, one cell
 // per week.
 type Grid struct {
-	Weeks    []Week     `json:"weeks"` // oldest first
-	People   []GridRow  `json:"people"`
-	Unmapped []Unmapped `json:"unmapped,omitempty"`
+	Weeks    []calendar.Week `json:"weeks"` // oldest first
+	People   []GridRow       `json:"people"`
+	Unmapped []Unmapped      `json:"unmapped,omitempty"`
 }
 
 // GridRow is one person's weeks, aligned with Grid.Weeks.

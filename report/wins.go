@@ -12,6 +12,7 @@ import (
 	"github.com/goalpost/goalpost/connectors/slack"
 	"github.com/goalpost/goalpost/internal/confval"
 	"github.com/goalpost/goalpost/rules"
+	"github.com/goalpost/goalpost/rules/calendar"
 )
 
 // DefaultWinsInterval is how long one wins message collects changes.
@@ -129,8 +130,7 @@ func (w *Wins) Once(ctx context.Context) error {
 // collect finds the changes shipped in [start, now), oldest first, with
 // their authors and the key results whose evidence they are.
 func (w *Wins) collect(ctx context.Context, start, now time.Time) ([]win, error) {
-	cal := Calendar{Loc: time.UTC, Start: time.Monday}
-	grid, err := w.src.Baseline(ctx, "", cal.WeekOf(now), 2, now)
+	grid, err := w.src.Baseline(ctx, "", calendar.UTC.WeekOf(now), 2, now)
 	if err != nil {
 		return nil, err
 	}

@@ -12,6 +12,7 @@ import (
 	"github.com/goalpost/goalpost/internal/sandbox/slackfake"
 	"github.com/goalpost/goalpost/internal/transport"
 	"github.com/goalpost/goalpost/rules"
+	"github.com/goalpost/goalpost/rules/calendar"
 )
 
 // winsSource serves shipped changes (by Ada) and the key results they moved.
@@ -31,7 +32,7 @@ func (s *winsSource) Moved(_ context.Context, from, to time.Time) ([]Movement, e
 	return []Movement{m}, nil
 }
 
-func (s *winsSource) Baseline(context.Context, string, Week, int, time.Time) (Grid, error) {
+func (s *winsSource) Baseline(context.Context, string, calendar.Week, int, time.Time) (Grid, error) {
 	return Grid{People: []GridRow{{Person: "ada", Name: "Ada Lovelace", Cells: []GridCell{{Shipped: s.shipped}}}}}, nil
 }
 

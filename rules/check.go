@@ -8,6 +8,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/goalpost/goalpost/rules/calendar"
 	"github.com/goalpost/goalpost/rules/people"
 )
 
@@ -85,18 +86,20 @@ func (c *checker) location(p string, obj Objective) *time.Location {
 }
 
 func (c *checker) period(p string, obj Objective, loc *time.Location) (start, end time.Time, ok bool) {
+	var span calendar.Span
 	var err error
+	cal := calendar.New(loc, time.Monday)
 	switch {
 	case obj.Period != "" && (obj.Start != "" || obj.End != ""):
 		c.errf(p+".period", "give either period or start and end, not both")
 		return start, end, false
 	case obj.Period != "":
-		if start, end, err = ParsePeriod(obj.Period, loc); err != nil {
+		if span, err = cal.Period(obj.Period); err != nil {
 			c.errf(p+".period", "%v", err)
 			return start, end, false
 		}
 	case obj.Start != "" && obj.End != "":
-		if start, end, err = ParseDates(obj.Start, obj.End, loc); err != nil {
+		if span, err = cal.Dates(obj.Start, obj.End); err != nil {
 			c.errf(p+".start", "%v", err)
 			return start, end, false
 		}
@@ -104,7 +107,7 @@ func (c *checker) period(p string, obj Objective, loc *time.Location) (start, en
 		c.errf(p+".period", "required: a quarter such as 2026-Q4, or start and end dates")
 		return start, end, false
 	}
-	return start, end, true
+	return span.Start, span.End, true
 }
 
 func (c *checker) keyResult(p string, obj Objective, kr KeyResult) *Rule {
@@ -200,16 +203,16 @@ func (c *checker) metric(p string, r *Rule) {
 	case kr.Field == "" && kr.Aggregate != AggCountPerWeek && kr.Aggregate != AggCountPerMonth:
 		c.errf(p+".field", "key result %q: the numeric field to aggregate is required (e.g. lead_time_seconds)", kr.Key)
 	}
-	w, err := ParseWindow(kr.Window)
+	w, err := calendar.ParseWindow(kr.Window)
 	if err != nil {
 		c.errf(p+".window", "key result %q: %v", kr.Key, err)
 	}
-	if w == 0 {
+	if w.IsPeriod() {
 		switch kr.Aggregate {
 		case AggCountPerWeek:
-			w = 28 * 24 * time.Hour
+			w = calendar.Trailing(28 * 24 * time.Hour)
 		case AggCountPerMonth:
-			w = 30 * 24 * time.Hour
+			w = calendar.Trailing(30 * 24 * time.Hour)
 		}
 	}
 	r.Window = w

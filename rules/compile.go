@@ -19,6 +19,7 @@ import (
 
 	"github.com/goalpost/goalpost/internal/confval"
 	"github.com/goalpost/goalpost/pipeline/event"
+	"github.com/goalpost/goalpost/rules/calendar"
 	"github.com/goalpost/goalpost/rules/people"
 )
 
@@ -35,7 +36,7 @@ type Rule struct {
 	Aggregate      string
 	Field          string
 	DivideBy       float64
-	Window         time.Duration // 0: the period so far
+	Window         calendar.Window // the zero Window: the period so far
 	Tolerance      float64
 	Start, End     time.Time // the period, [Start, End)
 	Location       *time.Location

@@ -12,6 +12,7 @@ import (
 	"github.com/pelletier/go-toml/v2"
 
 	"github.com/goalpost/goalpost/internal/confval"
+	"github.com/goalpost/goalpost/rules/calendar"
 	"github.com/goalpost/goalpost/rules/people"
 )
 
@@ -236,7 +237,7 @@ func TestSample(t *testing.T) {
 		t.Errorf("%d rules, want 6", n)
 	}
 	lt, _ := set.Rule("auth-lead-time")
-	if lt.Window != 28*24*time.Hour || lt.Tolerance != 0.1 || lt.DivideBy != 60 || lt.Location.String() != "Europe/Berlin" {
+	if lt.Window != calendar.Trailing(28*24*time.Hour) || lt.Tolerance != 0.1 || lt.DivideBy != 60 || lt.Location.String() != "Europe/Berlin" {
 		t.Errorf("auth-lead-time compiled as %+v", lt)
 	}
 }

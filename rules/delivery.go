@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/goalpost/goalpost/pipeline/event"
+	"github.com/goalpost/goalpost/rules/calendar"
 )
 
 // The four keys (DORA's delivery metrics) as metric aggregates. Each
@@ -93,11 +94,11 @@ func compileFailures(f Failures) (failurePolicy, error) {
 		}
 	}
 	if f.Window != "" {
-		w, err := ParseWindow(f.Window)
-		if err != nil || w <= 0 {
+		w, err := calendar.ParseWindow(f.Window)
+		if err != nil || w.Kind != calendar.WindowTrailing {
 			return p, fmt.Errorf("failures.window %q: want a duration such as 24h or 7d", f.Window)
 		}
-		p.window = w
+		p.window = w.Trailing
 	}
 	if len(p.labels) == 0 {
 		p.labels = DefaultRevertLabels

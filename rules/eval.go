@@ -4,6 +4,8 @@ import (
 	"fmt"
 	"math"
 	"time"
+
+	"github.com/goalpost/goalpost/rules/calendar"
 )
 
 // Grades of a key result (commit-style goals).
@@ -60,14 +62,16 @@ func (r *Rule) WindowAt(now time.Time) (from, to time.Time) {
 	if next := now.Truncate(time.Millisecond).Add(time.Millisecond); next.Before(to) {
 		to = next
 	}
-	switch {
-	case r.Window > 0:
-		return to.Add(-r.Window), to
-	case r.Type == TypeMilestone:
+	if r.Type == TypeMilestone && r.Window.IsPeriod() {
 		return time.Time{}, to
 	}
-	return r.Start, to
+	s := r.Calendar().Span(r.Window, calendar.Span{Start: r.Start, End: r.End}, to)
+	return s.Start, s.End
 }
+
+// Calendar is the calendar of the key result's objective: its time zone,
+// with ISO (Monday) weeks.
+func (r *Rule) Calendar() calendar.Calendar { return calendar.New(r.Location, time.Monday) }
 
 // Evaluate computes the Result for in at now: the current value, progress
 // = clamp((current − baseline) / (target − baseline), 0, 1) (which also
@@ -205,7 +209,7 @@ func (r *Rule) current(in Inputs) (cur float64, formula string, noData bool) {
 		return v, fmt.Sprintf("time_to_restore = %s of restore_seconds%s", f, r.scaleNote()), false
 	}
 	if r.Aggregate == AggCountPerWeek || r.Aggregate == AggCountPerMonth {
-		v, f := perPeriod(r.Aggregate, in.Count, r.Window)
+		v, f := perPeriod(r.Aggregate, in.Count, r.Window.Trailing)
 		return v, f, false
 	}
 	s := in.Sample

@@ -5,12 +5,14 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/goalpost/goalpost/rules/calendar"
 )
 
 func TestFrozen(t *testing.T) {
 	start := time.Date(2026, 10, 1, 0, 0, 0, 0, time.UTC)
 	r := &Rule{Key: "sev2", Type: TypeMetric, KR: KeyResult{Baseline: 10, Target: 2}, Aggregate: AggCountPerWeek,
-		Window: 28 * 24 * time.Hour, Start: start, End: start.AddDate(0, 0, 92), Location: time.UTC,
+		Window: calendar.Trailing(28 * 24 * time.Hour), Start: start, End: start.AddDate(0, 0, 92), Location: time.UTC,
 		Tolerance: DefaultTolerance, DivideBy: 1, Version: "v1"}
 	healthy := r.Evaluate(Inputs{Count: 40, EvidenceTotal: 40, Evidence: []Evidence{{Unit: "INC-1"}}}, start.AddDate(0, 0, 28))
 	done := r.Evaluate(Inputs{Count: 4, EvidenceTotal: 4}, start.AddDate(0, 0, 28))

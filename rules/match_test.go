@@ -5,7 +5,6 @@ import (
 	"slices"
 	"strings"
 	"testing"
-	"time"
 
 	"github.com/goalpost/goalpost/pipeline/event"
 )
@@ -173,50 +172,5 @@ func TestWhy(t *testing.T) {
 				t.Errorf("Why = %v, %q; want %v, …%s…", ok, why, tt.ok, tt.want)
 			}
 		})
-	}
-}
-
-func TestParsePeriod(t *testing.T) {
-	berlin, _ := time.LoadLocation("Europe/Berlin")
-	tests := []struct {
-		in         string
-		start, end string
-	}{
-		{"2026-Q4", "2026-10-01T00:00:00+02:00", "2027-01-01T00:00:00+01:00"},
-		{"2026-q1", "2026-01-01T00:00:00+01:00", "2026-04-01T00:00:00+02:00"},
-		{"2026-H2", "2026-07-01T00:00:00+02:00", "2027-01-01T00:00:00+01:00"},
-		{"2027", "2027-01-01T00:00:00+01:00", "2028-01-01T00:00:00+01:00"},
-	}
-	for _, tt := range tests {
-		s, e, err := ParsePeriod(tt.in, berlin)
-		if err != nil {
-			t.Fatalf("%s: %v", tt.in, err)
-		}
-		if s.Format(time.RFC3339) != tt.start || e.Format(time.RFC3339) != tt.end {
-			t.Errorf("%s = %s → %s, want %s → %s", tt.in, s.Format(time.RFC3339), e.Format(time.RFC3339), tt.start, tt.end)
-		}
-	}
-	for _, bad := range []string{"2026-Q0", "2026-Q5", "2026-H3", "26-Q1", "Q4", "2026-X1", ""} {
-		if _, _, err := ParsePeriod(bad, time.UTC); err == nil {
-			t.Errorf("ParsePeriod(%q) succeeded", bad)
-		}
-	}
-	s, e, err := ParseDates("2026-10-01", "2026-10-30", time.UTC)
-	if err != nil || e.Sub(s) != 30*24*time.Hour {
-		t.Errorf("ParseDates: %v → %v, %v (end is inclusive)", s, e, err)
-	}
-}
-
-func TestParseWindow(t *testing.T) {
-	tests := map[string]time.Duration{"28d": 28 * 24 * time.Hour, "4w": 28 * 24 * time.Hour, "12h": 12 * time.Hour, "90m": 90 * time.Minute, "": 0}
-	for in, want := range tests {
-		if got, err := ParseWindow(in); err != nil || got != want {
-			t.Errorf("ParseWindow(%q) = %v, %v; want %v", in, got, err, want)
-		}
-	}
-	for _, bad := range []string{"d", "-3d", "soon", "0w"} {
-		if _, err := ParseWindow(bad); err == nil {
-			t.Errorf("ParseWindow(%q) succeeded", bad)
-		}
 	}
 }

@@ -11,17 +11,14 @@ import (
 	"github.com/goalpost/goalpost/internal/config"
 	"github.com/goalpost/goalpost/internal/store"
 	"github.com/goalpost/goalpost/report"
+	"github.com/goalpost/goalpost/rules/calendar"
 	"github.com/goalpost/goalpost/rules/people"
 )
 
 // newReportBuilder builds weekly reports from the engine's numbers, frozen
 // in the store once a week has ended.
 func newReportBuilder(cfg *config.Config, eng *engine.Engine, st *store.Store) (*report.Builder, error) {
-	src, err := report.NewEngineSource(eng, cfg.Teams)
-	if err != nil {
-		return nil, err
-	}
-	return report.NewBuilder(src, st, cfg.Teams, cfg.Report)
+	return report.NewBuilder(report.NewEngineSource(eng), st, cfg.Teams, cfg.Report)
 }
 
 // buildScheduler wires the weekly check-in's schedule and destinations;
@@ -39,11 +36,7 @@ func (a *app) buildScheduler(b *report.Builder, dir *people.Directory, env *cliE
 	if err != nil {
 		return nil, err
 	}
-	src, err := report.NewEngineSource(a.engine, a.cfg.Teams)
-	if err != nil {
-		return nil, err
-	}
-	if a.wins, err = report.NewWins(a.cfg.Report, src, deps, time.Now); err != nil {
+	if a.wins, err = report.NewWins(a.cfg.Report, report.NewEngineSource(a.engine), deps, time.Now); err != nil {
 		return nil, err
 	}
 	return report.NewScheduler(a.cfg.Report, a.cfg.Teams, b.Report, dests, a.store, a.log.With("component", "report"), time.Now)
@@ -110,7 +103,7 @@ func checkReportRequest(b *report.Builder, req report.Request) error {
 		}
 	}
 	if req.Week != "" {
-		if _, err := report.ParseWeek(req.Week); err != nil {
+		if _, err := calendar.ParseWeek(req.Week); err != nil {
 			return fmt.Errorf("--week: %w", err)
 		}
 	}

@@ -16,6 +16,7 @@ import (
 	"github.com/goalpost/goalpost/internal/transport"
 	"github.com/goalpost/goalpost/report/present"
 	"github.com/goalpost/goalpost/rules"
+	"github.com/goalpost/goalpost/rules/calendar"
 	"github.com/goalpost/goalpost/writeback/outbox"
 )
 
@@ -66,8 +67,8 @@ var updateNamespace = uuid.MustParse("4f6c8e0a-8d1e-5b7a-9c3e-2a6b1d0f7e95")
 // documents the input id as a UUID v4, so the name-based hash (as in v5)
 // is laid out as a v4: version nibble 4, RFC 4122 variant.
 func UpdateID(target outbox.Target, at time.Time, status, after string) string {
-	year, week := at.UTC().ISOWeek()
-	u := uuid.NewSHA1(updateNamespace, fmt.Appendf(nil, "%s|%d-W%02d|%s|after:%s", target, year, week, status, strings.ToLower(after)))
+	week := calendar.UTC.WeekOf(at)
+	u := uuid.NewSHA1(updateNamespace, fmt.Appendf(nil, "%s|%s|%s|after:%s", target, week, status, strings.ToLower(after)))
 	u[6] = u[6]&0x0f | 0x40
 	return u.String()
 }
@@ -198,7 +199,7 @@ func (u *postedUpdate) id() string {
 // what an update for r would: the same health, posted in r's ISO week or
 // later, and the same status when its body is one goalpost wrote.
 func (u *postedUpdate) shows(r rules.Result, health string) bool {
-	if u == nil || u.Health != health || u.CreatedAt.Before(updWeekStart(r.EvaluatedAt)) {
+	if u == nil || u.Health != health || u.CreatedAt.Before(calendar.UTC.WeekContaining(r.EvaluatedAt).Start) {
 		return false
 	}
 	status, ok := bodyStatus(u.Body)

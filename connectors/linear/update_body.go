@@ -3,10 +3,10 @@ package linear
 import (
 	"fmt"
 	"strings"
-	"time"
 
 	"github.com/goalpost/goalpost/report/present"
 	"github.com/goalpost/goalpost/rules"
+	"github.com/goalpost/goalpost/rules/calendar"
 )
 
 // maxBodyItems bounds the evidence and blocker lines of one update.
@@ -27,7 +27,7 @@ func UpdateBody(r rules.Result) string {
 		fmt.Fprintf(&b, " (objective: %s)", mdEscape(r.Objective))
 	}
 	b.WriteString("\n\n")
-	start := updWeekStart(r.EvaluatedAt)
+	start := calendar.UTC.WeekContaining(r.EvaluatedAt).Start
 	var moved []rules.Evidence
 	for _, e := range r.Evidence {
 		if !e.OccurredAt.Before(start) {
@@ -101,11 +101,4 @@ func mdEscape(s string) string {
 		s = string(r[:199]) + "…"
 	}
 	return s
-}
-
-// weekStart is the Monday 00:00 UTC of t's ISO week.
-func updWeekStart(t time.Time) time.Time {
-	t = t.UTC()
-	d := (int(t.Weekday()) + 6) % 7
-	return time.Date(t.Year(), t.Month(), t.Day()-d, 0, 0, 0, 0, time.UTC)
 }

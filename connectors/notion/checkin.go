@@ -11,6 +11,7 @@ import (
 
 	"github.com/goalpost/goalpost/report/present"
 	"github.com/goalpost/goalpost/rules"
+	"github.com/goalpost/goalpost/rules/calendar"
 )
 
 // checkinMarker starts the check-in callout; goalpost finds its own block
@@ -117,14 +118,14 @@ func (s *Sink) appendCheckin(ctx context.Context, pageID string, text []notionap
 func checkinText(r rules.Result, limit int) []notionapi.RichText {
 	b := &richBuilder{}
 	b.add(checkinMarker, "", true)
-	start := weekStart(r.EvaluatedAt)
-	year, week := start.ISOWeek()
+	week := calendar.UTC.WeekOf(r.EvaluatedAt)
+	start := calendar.UTC.Week(week).Start
 	current := present.Value(r.Current, r.Unit)
 	if r.NoData {
 		current = "no data yet"
 	}
-	b.add(fmt.Sprintf("\nWeek %d-W%02d (from %s) · Current %s / Target %s · %s · %s",
-		year, week, start.Format("Jan 2"), current, present.Value(r.Target, r.Unit),
+	b.add(fmt.Sprintf("\nWeek %s (from %s) · Current %s / Target %s · %s · %s",
+		week, start.Format("Jan 2"), current, present.Value(r.Target, r.Unit),
 		present.Percent(r.Progress), present.Status(r.Status)), "", false)
 	moved := thisWeek(r.Evidence, start)
 	if len(moved) == 0 {
@@ -141,13 +142,6 @@ func checkinText(r rules.Result, limit int) []notionapi.RichText {
 		b.add(fmt.Sprintf("\nUpdated %s by goalpost (rule %s).", utc(r.EvaluatedAt), r.RuleVersion), "", false)
 	}
 	return b.items
-}
-
-// weekStart is the Monday 00:00 UTC of t's ISO week.
-func weekStart(t time.Time) time.Time {
-	t = t.UTC()
-	d := (int(t.Weekday()) + 6) % 7
-	return time.Date(t.Year(), t.Month(), t.Day()-d, 0, 0, 0, 0, time.UTC)
 }
 
 func thisWeek(items []rules.Evidence, start time.Time) []rules.Evidence {

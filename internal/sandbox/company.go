@@ -10,6 +10,8 @@ package sandbox
 import (
 	"fmt"
 	"time"
+
+	"github.com/goalpost/goalpost/rules/calendar"
 )
 
 // Engineer is one person of the sample company.
@@ -84,7 +86,7 @@ var titles = []struct {
 
 // NewCompany seeds the sample company for the week containing now.
 func NewCompany(now time.Time) *Company {
-	c := &Company{Anchor: weekStart(now), Weeks: 6, Engineers: engineers()}
+	c := &Company{Anchor: calendar.UTC.WeekContaining(now).Start, Weeks: 6, Engineers: engineers()}
 	numbers := map[string]int{repoAPI: 100, repoWeb: 400}
 	for w := 0; w < c.Weeks; w++ {
 		monday := c.Anchor.AddDate(0, 0, 7*(w-c.Weeks))
@@ -127,11 +129,4 @@ func (c *Company) seedWeek(w int, monday time.Time, numbers map[string]int) {
 			Deploy{Repo: repoAPI, Environment: "staging", At: at.Add(-time.Hour), Success: true},
 			Deploy{Repo: repoAPI, Environment: "production", At: at, Success: !(w == 2 && day == 1)})
 	}
-}
-
-// weekStart is Monday 00:00 UTC of t's week.
-func weekStart(t time.Time) time.Time {
-	t = t.UTC()
-	d := (int(t.Weekday()) + 6) % 7
-	return time.Date(t.Year(), t.Month(), t.Day()-d, 0, 0, 0, 0, time.UTC)
 }

@@ -14,6 +14,8 @@ import (
 	"strconv"
 	"strings"
 	"time"
+
+	"github.com/goalpost/goalpost/rules/calendar"
 )
 
 // Number writes v with at most two decimals and no trailing zeros: 12,
@@ -85,4 +87,13 @@ func Count(n int, noun string) string {
 		return "1 " + noun
 	}
 	return strconv.Itoa(n) + " " + noun + "s"
+}
+
+// Window writes the span a key result aggregates over: "the period so far",
+// "trailing 28d".
+func Window(w calendar.Window) string {
+	if w.Kind == calendar.WindowTrailing {
+		return "trailing " + Duration(w.Trailing)
+	}
+	return "the period so far"
 }

@@ -6,6 +6,7 @@ import (
 	"time"
 
 	"github.com/goalpost/goalpost/rules"
+	"github.com/goalpost/goalpost/rules/calendar"
 )
 
 func TestNumber(t *testing.T) {
@@ -52,6 +53,8 @@ func TestValueDeltaPercent(t *testing.T) {
 		{"count one", Count(1, "item"), "1 item"},
 		{"count zero", Count(0, "item"), "0 items"},
 		{"count many", Count(3, "unit"), "3 units"},
+		{"period window", Window(calendar.Window{}), "the period so far"},
+		{"trailing window", Window(calendar.Trailing(28 * 24 * time.Hour)), "trailing 28d"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

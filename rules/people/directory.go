@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/goalpost/goalpost/internal/confval"
+	"github.com/goalpost/goalpost/rules/calendar"
 )
 
 // Directory looks people up by their handles in each source. It is
@@ -75,7 +76,7 @@ func (d *Directory) addTeams(teams []Team) []error {
 			errs = append(errs, confval.Field(p+".time_zone", err))
 		}
 		d.teamLocs[t.Name] = loc
-		wd, err := ParseWeekday(t.WeekStart)
+		wd, err := calendar.ParseWeekday(t.WeekStart)
 		if err != nil {
 			errs = append(errs, confval.Field(p+".week_start", err))
 		}
@@ -223,39 +224,35 @@ func (d *Directory) Teams() []string {
 	return append([]string(nil), d.teamNames...)
 }
 
-// Location is the person's time zone, else their team's, else the default.
-func (d *Directory) Location(personKey string) *time.Location {
+// Calendar is the person's calendar: their time zone (else their team's,
+// else the default) with their team's week start (Monday by default).
+func (d *Directory) Calendar(personKey string) calendar.Calendar {
 	if d == nil {
-		return time.UTC
+		return calendar.UTC
 	}
-	if loc, ok := d.locs[personKey]; ok && loc != nil {
-		return loc
-	}
-	return d.defaultLoc
-}
-
-// TeamLocation is the team's time zone, else the default.
-func (d *Directory) TeamLocation(team string) *time.Location {
-	if d == nil {
-		return time.UTC
-	}
-	if loc, ok := d.teamLocs[team]; ok && loc != nil {
-		return loc
-	}
-	return d.defaultLoc
-}
-
-// WeekStart is the day the person's (team's) week starts on; Monday by default.
-func (d *Directory) WeekStart(personKey string) time.Weekday {
 	p, _ := d.Person(personKey)
-	return d.TeamWeekStart(p.Team)
+	loc, ok := d.locs[personKey]
+	if !ok || loc == nil {
+		loc = d.defaultLoc
+	}
+	return calendar.New(loc, d.weekStart(p.Team))
 }
 
-// TeamWeekStart is the day the team's week starts on; Monday by default.
-func (d *Directory) TeamWeekStart(team string) time.Weekday {
+// TeamCalendar is the team's calendar: its time zone (else the default)
+// and week start (Monday by default). Team "" is everyone: the default zone
+// with Monday weeks.
+func (d *Directory) TeamCalendar(team string) calendar.Calendar {
 	if d == nil {
-		return time.Monday
+		return calendar.UTC
 	}
+	loc, ok := d.teamLocs[team]
+	if !ok || loc == nil {
+		loc = d.defaultLoc
+	}
+	return calendar.New(loc, d.weekStart(team))
+}
+
+func (d *Directory) weekStart(team string) time.Weekday {
 	if wd, ok := d.starts[team]; ok {
 		return wd
 	}

@@ -65,10 +65,11 @@ func TestLocationsAndWeekStarts(t *testing.T) {
 	}
 	for _, tt := range tests {
 		p, _ := d.Person(tt.person)
-		if got := d.Location(tt.person).String(); got != tt.loc {
+		cal := d.Calendar(tt.person)
+		if got := cal.Location().String(); got != tt.loc {
 			t.Errorf("%s: location %s, want %s", tt.person, got, tt.loc)
 		}
-		if got := d.WeekStart(tt.person); got != tt.start {
+		if got := cal.WeekStart(); got != tt.start {
 			t.Errorf("%s: week start %s, want %s", tt.person, got, tt.start)
 		}
 		if p.Engineer() != tt.engineer {
@@ -104,49 +105,6 @@ func TestValidate(t *testing.T) {
 				}
 			}
 			t.Errorf("Validate = %v; want %s: …%s…", err, tt.wantKey, tt.want)
-		})
-	}
-}
-
-func TestWeekOf(t *testing.T) {
-	load := func(name string) *time.Location {
-		loc, err := time.LoadLocation(name)
-		if err != nil {
-			t.Fatal(err)
-		}
-		return loc
-	}
-	tests := []struct {
-		name  string
-		at    string
-		loc   string
-		start time.Weekday
-		label string
-		hours float64
-	}{
-		// Sunday 23:30 UTC is Monday 10:30 in Sydney: the new week there…
-		{"sydney monday", "2026-11-15T23:30:00Z", "Australia/Sydney", time.Monday, "2026-W47", 168},
-		// …and still last week in London.
-		{"london sunday", "2026-11-15T23:30:00Z", "Europe/London", time.Monday, "2026-W46", 168},
-		// London leaves summer time on Sunday Oct 25: that week has 169 hours.
-		{"dst end week", "2026-10-25T23:30:00Z", "Europe/London", time.Monday, "2026-W43", 169},
-		// Monday 00:30 BST is Sunday 23:30 UTC: already the new week.
-		{"just after local midnight", "2026-10-18T23:30:00Z", "Europe/London", time.Monday, "2026-W43", 169},
-		// Sydney starts summer time on Sunday Oct 4: the week of Sep 28 has 167 hours.
-		{"dst start week", "2026-10-03T12:00:00Z", "Australia/Sydney", time.Monday, "2026-W40", 167},
-		// A Sunday week start is labelled by its first day.
-		{"sunday weeks", "2026-11-04T12:00:00Z", "America/New_York", time.Sunday, "2026-11-01", 169},
-	}
-	for _, tt := range tests {
-		t.Run(tt.name, func(t *testing.T) {
-			at, _ := time.Parse(time.RFC3339, tt.at)
-			w := WeekOf(at, load(tt.loc), tt.start)
-			if w.Label() != tt.label || w.End.Sub(w.Start).Hours() != tt.hours || !w.Contains(at) {
-				t.Errorf("WeekOf = %s (%s → %s, %vh), want %s of %vh", w.Label(), w.Start, w.End, w.End.Sub(w.Start).Hours(), tt.label, tt.hours)
-			}
-			if p := w.Prev(); !p.End.Equal(w.Start) || p.Start.Weekday() != tt.start || p.Start.Hour() != 0 {
-				t.Errorf("Prev = %s → %s", p.Start, p.End)
-			}
 		})
 	}
 }
