@@ -49,7 +49,7 @@ func benchEvents(n int) []event.Event {
 // then fetch and ack, on the same embedded server, no store.
 func BenchmarkRawJetStream(b *testing.B) {
 	ctx := context.Background()
-	conn, js := startJS(b, b.TempDir(), StreamConfig{})
+	conn, js := startJS(b, b.TempDir(), DefaultStreams())
 	defer conn.Close()
 	pub := NewPublisher(js, nil)
 	evs := benchEvents(b.N)
@@ -77,7 +77,7 @@ func BenchmarkRawJetStream(b *testing.B) {
 func BenchmarkPipeline(b *testing.B) {
 	ctx := context.Background()
 	dir := b.TempDir()
-	conn, js := startJS(b, dir, StreamConfig{})
+	conn, js := startJS(b, dir, DefaultStreams())
 	defer conn.Close()
 	st, err := store.Open(ctx, filepath.Join(dir, "bench.db"), discard())
 	if err != nil {
@@ -86,7 +86,7 @@ func BenchmarkPipeline(b *testing.B) {
 	defer st.Close()
 	pub := NewPublisher(js, nil)
 	evs := benchEvents(b.N)
-	c := NewConsumer(js, StreamConfig{}, storeHandler{st}, discard(), nil)
+	c := NewConsumer(js, DefaultStreams(), storeHandler{st}, discard(), nil)
 	b.ResetTimer()
 	publishAll(b, pub, evs)
 	n, err := c.Drain(ctx)

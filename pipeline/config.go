@@ -35,10 +35,50 @@ type Config struct {
 	AckWait confval.Duration `toml:"ack_wait"`
 }
 
-// Streams returns the stream settings of the section, with defaults.
+// Defaults of the [nats] section (ADR 12). The store is the dedupe of
+// record (events by id), so JetStream's duplicate window only has to cover a
+// publisher retrying a publish whose ack it lost: minutes, not a day of
+// message ids held in memory. The stream is a buffer between receivers and
+// the processor, not the history (the store keeps that for replay).
+const (
+	DefaultStream          = "GOALPOST_EVENTS"
+	DefaultMaxDeliver      = 5
+	DefaultDuplicateWindow = 2 * time.Minute
+	DefaultRetention       = 7 * 24 * time.Hour
+	DefaultAckWait         = 30 * time.Second
+)
+
+// ApplyDefaults fills the unset keys of the section: the one place its
+// defaults are set (internal/config calls it once after decoding).
+func (c *Config) ApplyDefaults() {
+	if c.Stream == "" {
+		c.Stream = DefaultStream
+	}
+	if c.MaxDeliver == 0 {
+		c.MaxDeliver = DefaultMaxDeliver
+	}
+	if c.DuplicateWindow.Duration == 0 {
+		c.DuplicateWindow.Duration = DefaultDuplicateWindow
+	}
+	if c.Retention.Duration == 0 {
+		c.Retention.Duration = DefaultRetention
+	}
+	if c.AckWait.Duration == 0 {
+		c.AckWait.Duration = DefaultAckWait
+	}
+}
+
+// Streams returns the stream settings of the section (after ApplyDefaults).
 func (c Config) Streams() StreamConfig {
 	return StreamConfig{Name: c.Stream, MaxDeliver: c.MaxDeliver, DuplicateWindow: c.DuplicateWindow.Duration,
-		MaxAge: c.Retention.Duration, AckWait: c.AckWait.Duration}.withDefaults()
+		MaxAge: c.Retention.Duration, AckWait: c.AckWait.Duration}
+}
+
+// DefaultStreams returns the stream settings of an empty [nats] section.
+func DefaultStreams() StreamConfig {
+	var c Config
+	c.ApplyDefaults()
+	return c.Streams()
 }
 
 // Validate checks the section without I/O.

@@ -41,7 +41,7 @@ type Consumer struct {
 
 // NewConsumer returns a consumer; it does no I/O until Run or Drain.
 func NewConsumer(js jetstream.JetStream, cfg StreamConfig, h Handler, log *slog.Logger, m *metrics.Metrics) *Consumer {
-	return &Consumer{js: js, cfg: cfg.withDefaults(), h: h, log: log, metrics: m, Batch: 256}
+	return &Consumer{js: js, cfg: cfg, h: h, log: log, metrics: m, Batch: 256}
 }
 
 func (c *Consumer) consumer(ctx context.Context) (jetstream.Consumer, error) {

@@ -40,14 +40,14 @@ func TestExternalServer(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if err := EnsureStreams(ctx, js, StreamConfig{}); err != nil {
+	if err := EnsureStreams(ctx, js, DefaultStreams()); err != nil {
 		t.Fatal(err)
 	}
 	if err := NewPublisher(js, nil).Publish(ctx, ev("x1"), ev("x2"), ev("x1")); err != nil {
 		t.Fatal(err)
 	}
 	rec := &recorder{seen: map[string]int{}}
-	if n, err := NewConsumer(js, StreamConfig{}, rec, discard(), nil).Drain(ctx); err != nil || n != 2 {
+	if n, err := NewConsumer(js, DefaultStreams(), rec, discard(), nil).Drain(ctx); err != nil || n != 2 {
 		t.Fatalf("drained %d, %v; want 2", n, err)
 	}
 	if err := conn.Ready(ctx); err != nil {

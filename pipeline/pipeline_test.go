@@ -65,7 +65,7 @@ func (r *recorder) Handle(_ context.Context, evs []event.Event) error {
 
 func TestPublishDedupesAndConsumerAcksAfterHandle(t *testing.T) {
 	ctx := context.Background()
-	conn, js := startJS(t, t.TempDir(), StreamConfig{})
+	conn, js := startJS(t, t.TempDir(), DefaultStreams())
 	defer conn.Close()
 	pub := NewPublisher(js, nil)
 	if err := pub.Publish(ctx, ev("1"), ev("2")); err != nil {
@@ -76,7 +76,7 @@ func TestPublishDedupesAndConsumerAcksAfterHandle(t *testing.T) {
 		t.Fatal(err)
 	}
 	rec := &recorder{seen: map[string]int{}}
-	n, err := NewConsumer(js, StreamConfig{}, rec, discard(), nil).Drain(ctx)
+	n, err := NewConsumer(js, DefaultStreams(), rec, discard(), nil).Drain(ctx)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -84,7 +84,7 @@ func TestPublishDedupesAndConsumerAcksAfterHandle(t *testing.T) {
 		t.Fatalf("handled %d, seen %v; want each of 3 once", n, rec.seen)
 	}
 	// Everything was acked: a second drain finds nothing.
-	if n, err := NewConsumer(js, StreamConfig{}, rec, discard(), nil).Drain(ctx); err != nil || n != 0 {
+	if n, err := NewConsumer(js, DefaultStreams(), rec, discard(), nil).Drain(ctx); err != nil || n != 0 {
 		t.Fatalf("second drain: n=%d err=%v", n, err)
 	}
 }
@@ -93,7 +93,7 @@ func TestPublishDedupesAndConsumerAcksAfterHandle(t *testing.T) {
 // dead-lettered with the reason; their valid siblings are stored, and
 // Publish succeeds so a webhook is not redelivered forever.
 func TestPublishDeadLettersWhatCanNeverBeStored(t *testing.T) {
-	conn, js := startJS(t, t.TempDir(), StreamConfig{})
+	conn, js := startJS(t, t.TempDir(), DefaultStreams())
 	defer conn.Close()
 	huge := ev("huge")
 	huge.Title = strings.Repeat("x", int(conn.NC.MaxPayload())+1)
@@ -121,7 +121,8 @@ func TestPublishDeadLettersWhatCanNeverBeStored(t *testing.T) {
 
 func TestFailingEventIsDeadLetteredAndDoesNotBlockOthers(t *testing.T) {
 	ctx := context.Background()
-	cfg := StreamConfig{MaxDeliver: 2, AckWait: time.Second}
+	cfg := DefaultStreams()
+	cfg.MaxDeliver, cfg.AckWait = 2, time.Second
 	conn, js := startJS(t, t.TempDir(), cfg)
 	defer conn.Close()
 	pub := NewPublisher(js, nil)
@@ -168,7 +169,7 @@ func TestFailingEventIsDeadLetteredAndDoesNotBlockOthers(t *testing.T) {
 }
 
 func TestPublishHonoursContext(t *testing.T) {
-	conn, js := startJS(t, t.TempDir(), StreamConfig{})
+	conn, js := startJS(t, t.TempDir(), DefaultStreams())
 	conn.Close() // the server is gone: publishing must fail, not hang
 	ctx, cancel := context.WithTimeout(context.Background(), 3*time.Second)
 	defer cancel()

@@ -16,17 +16,8 @@ const (
 	consumerName     = "processor"
 )
 
-// Defaults of the events stream (ADR 12). The store is the dedupe of record
-// (events by id), so JetStream's duplicate window only has to cover a
-// publisher retrying a publish whose ack it lost: minutes, not a day of
-// message ids held in memory. The stream is a buffer between receivers and
-// the processor, not the history (the store keeps that for replay).
-const (
-	DefaultDuplicateWindow = 2 * time.Minute
-	DefaultMaxAge          = 7 * 24 * time.Hour
-)
-
-// StreamConfig names the streams and their limits.
+// StreamConfig names the streams and their limits: Config.Streams (with
+// the section's defaults applied) or DefaultStreams.
 type StreamConfig struct {
 	Name            string        // events stream, e.g. GOALPOST_EVENTS
 	DuplicateWindow time.Duration // server-side Nats-Msg-Id dedupe window (ADR 12)
@@ -35,29 +26,9 @@ type StreamConfig struct {
 	AckWait         time.Duration // redelivery if not acked in this time
 }
 
-func (c StreamConfig) withDefaults() StreamConfig {
-	if c.Name == "" {
-		c.Name = "GOALPOST_EVENTS"
-	}
-	if c.DuplicateWindow == 0 {
-		c.DuplicateWindow = DefaultDuplicateWindow
-	}
-	if c.MaxAge == 0 {
-		c.MaxAge = DefaultMaxAge
-	}
-	if c.MaxDeliver == 0 {
-		c.MaxDeliver = 5
-	}
-	if c.AckWait == 0 {
-		c.AckWait = 30 * time.Second
-	}
-	return c
-}
-
 // EnsureStreams creates or updates the events stream and the dead-letter
 // stream. It is idempotent.
 func EnsureStreams(ctx context.Context, js jetstream.JetStream, cfg StreamConfig) error {
-	cfg = cfg.withDefaults()
 	_, err := js.CreateOrUpdateStream(ctx, jetstream.StreamConfig{
 		Name:       cfg.Name,
 		Subjects:   []string{EventsPrefix + ".>"},

@@ -13,9 +13,6 @@ import (
 	"github.com/goalpost/goalpost/rules/people"
 )
 
-// DefaultGridWeeks is how many weeks the baseline grid shows by default.
-const DefaultGridWeeks = 4
-
 // Build drafts team's report for week from src, as of now. It does not
 // store anything (see Builder for frozen snapshots). Key results belong to
 // the team when Result.Team is the team's name; key results without a team
@@ -30,9 +27,6 @@ func Build(ctx context.Context, src Source, team people.Team, week calendar.Week
 	start, end := span.Start, span.End
 	if now.Before(start) {
 		return nil, fmt.Errorf("week %s has not started yet", week)
-	}
-	if gridWeeks <= 0 {
-		gridWeeks = DefaultGridWeeks
 	}
 	in, err := read(ctx, src, team.Name, week, start, end, now, gridWeeks)
 	if err != nil {

@@ -66,7 +66,7 @@ func TestBuildWindowAndTeams(t *testing.T) {
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			src := loadSource(t)
-			r, err := Build(t.Context(), src, tc.team, week47, tc.now, 0)
+			r, err := Build(t.Context(), src, tc.team, week47, tc.now, DefaultGridWeeks)
 			if err != nil {
 				t.Fatal(err)
 			}

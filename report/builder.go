@@ -38,13 +38,10 @@ type Builder struct {
 // implicit team "" in UTC that gets every key result). cfg may be nil. It
 // checks the teams' time zones and week starts; it does no I/O.
 func NewBuilder(src Source, snaps Snapshots, teams []people.Team, cfg *Config) (*Builder, error) {
-	if cfg == nil {
-		cfg = &Config{}
-	}
 	if len(teams) == 0 {
 		teams = []people.Team{{}}
 	}
-	b := &Builder{src: src, snaps: snaps, teams: map[string]people.Team{}, gridWeeks: cfg.gridWeeks()}
+	b := &Builder{src: src, snaps: snaps, teams: map[string]people.Team{}, gridWeeks: withDefaults(cfg).GridWeeks}
 	for _, t := range teams {
 		if _, err := calendar.Parse(t.TimeZone, t.WeekStart); err != nil {
 			return nil, fmt.Errorf("team %q: %w", t.Name, err)

@@ -1,6 +1,7 @@
 package report
 
 import (
+	"cmp"
 	"errors"
 	"fmt"
 	"net/url"
@@ -17,9 +18,10 @@ import (
 
 // Defaults of the [report] section.
 const (
-	DefaultDay     = "monday"
-	DefaultTime    = "09:00"
-	DefaultCatchUp = 24 * time.Hour
+	DefaultDay       = "monday"
+	DefaultTime      = "09:00"
+	DefaultCatchUp   = 24 * time.Hour
+	DefaultGridWeeks = 4
 )
 
 // Destination types.
@@ -248,21 +250,32 @@ func validateWebhookURL(s secret.String) []error {
 	return nil
 }
 
-// schedule returns the configured day, time and catch-up with defaults.
-func (c *Config) schedule() (time.Weekday, calendar.Clock, time.Duration) {
-	day, _ := calendar.ParseWeekday(c.Day) // Monday when unset or invalid
-	clock, err := calendar.ParseClock(c.Time)
-	if err != nil {
-		clock = calendar.Clock{Hour: 9}
-	}
-	return day, clock, c.CatchUp.Or(DefaultCatchUp)
+// ApplyDefaults fills the unset keys of the section: the one place its
+// defaults are set. internal/config calls it once after decoding; NewBuilder
+// and NewScheduler call it on their copy, since the section is optional.
+func (c *Config) ApplyDefaults() {
+	c.Day = cmp.Or(c.Day, DefaultDay)
+	c.Time = cmp.Or(c.Time, DefaultTime)
+	c.CatchUp.Duration = cmp.Or(c.CatchUp.Duration, DefaultCatchUp)
+	c.GridWeeks = cmp.Or(c.GridWeeks, DefaultGridWeeks)
 }
 
-func (c *Config) gridWeeks() int {
-	if c.GridWeeks <= 0 {
-		return DefaultGridWeeks
+// withDefaults returns a copy of cfg (nil: an empty section) with its
+// defaults applied.
+func withDefaults(cfg *Config) Config {
+	var c Config
+	if cfg != nil {
+		c = *cfg
 	}
-	return c.GridWeeks
+	c.ApplyDefaults()
+	return c
+}
+
+// schedule returns the day, time and catch-up of a valid section.
+func (c *Config) schedule() (time.Weekday, calendar.Clock, time.Duration) {
+	day, _ := calendar.ParseWeekday(c.Day)
+	clock, _ := calendar.ParseClock(c.Time)
+	return day, clock, c.CatchUp.Duration
 }
 
 // forTeam reports whether the destination takes team's report.

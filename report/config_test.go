@@ -48,9 +48,10 @@ path = "reports/{team}/{week}.html"
 	if err := c.Validate(); err != nil {
 		t.Fatal(err)
 	}
+	c.ApplyDefaults()
 	day, clock, catchUp := c.schedule()
-	if day != time.Friday || clock != (calendar.Clock{Hour: 16, Minute: 30}) || catchUp != 6*time.Hour || c.gridWeeks() != 6 {
-		t.Errorf("schedule = %v %v %v %d", day, clock, catchUp, c.gridWeeks())
+	if day != time.Friday || clock != (calendar.Clock{Hour: 16, Minute: 30}) || catchUp != 6*time.Hour || c.GridWeeks != 6 {
+		t.Errorf("schedule = %v %v %v %d", day, clock, catchUp, c.GridWeeks)
 	}
 	if f, _ := c.Destinations[2].format(); f != FormatHTML {
 		t.Errorf("format from extension = %q", f)
@@ -62,9 +63,16 @@ func TestConfigDefaults(t *testing.T) {
 	if err := c.Validate(); err != nil {
 		t.Fatal(err)
 	}
+	c.ApplyDefaults()
+	if err := c.Validate(); err != nil {
+		t.Fatalf("defaults do not validate: %v", err)
+	}
 	day, clock, catchUp := c.schedule()
-	if day != time.Monday || clock != (calendar.Clock{Hour: 9}) || catchUp != DefaultCatchUp || c.gridWeeks() != DefaultGridWeeks {
-		t.Errorf("defaults = %v %v %v %d", day, clock, catchUp, c.gridWeeks())
+	if day != time.Monday || clock != (calendar.Clock{Hour: 9}) || catchUp != DefaultCatchUp || c.GridWeeks != DefaultGridWeeks {
+		t.Errorf("defaults = %v %v %v %d", day, clock, catchUp, c.GridWeeks)
+	}
+	if d := withDefaults(nil); d.Day != c.Day || d.Time != c.Time || d.CatchUp != c.CatchUp || d.GridWeeks != c.GridWeeks {
+		t.Errorf("withDefaults(nil) = %+v, want %+v", d, c)
 	}
 }
 

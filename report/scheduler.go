@@ -82,7 +82,8 @@ func NewScheduler(cfg *Config, teams []people.Team, build BuildFunc, dests []Des
 		teams = []people.Team{{}}
 	}
 	s := &Scheduler{build: build, dests: dests, st: st, log: log, now: now, sleep: sleepCtx}
-	s.day, s.clock, s.catchUp = cfg.schedule()
+	c := withDefaults(cfg)
+	s.day, s.clock, s.catchUp = c.schedule()
 	known := map[string]bool{}
 	for _, t := range teams {
 		cal, err := calendar.Parse(t.TimeZone, t.WeekStart)

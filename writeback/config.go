@@ -1,6 +1,7 @@
 package writeback
 
 import (
+	"cmp"
 	"errors"
 	"time"
 
@@ -26,7 +27,25 @@ type Config struct {
 	RetryParkedOnStart bool `toml:"retry_parked_on_start"`
 }
 
-// Validate checks the section without any I/O.
+// Defaults of the [writeback] section.
+const (
+	DefaultPollInterval = 2 * time.Second
+	DefaultRetryBase    = 30 * time.Second
+	DefaultRetryMax     = 30 * time.Minute
+	DefaultLease        = 2 * time.Minute
+)
+
+// ApplyDefaults fills the unset keys of the section: the one place its
+// defaults are set (internal/config calls it once after decoding; New
+// starts from an empty section with them).
+func (c *Config) ApplyDefaults() {
+	c.PollInterval.Duration = cmp.Or(c.PollInterval.Duration, DefaultPollInterval)
+	c.RetryBase.Duration = cmp.Or(c.RetryBase.Duration, DefaultRetryBase)
+	c.RetryMax.Duration = cmp.Or(c.RetryMax.Duration, DefaultRetryMax)
+	c.Lease.Duration = cmp.Or(c.Lease.Duration, DefaultLease)
+}
+
+// Validate checks the section (after ApplyDefaults) without any I/O.
 func (c *Config) Validate() error {
 	var errs []error
 	check := func(key string, d confval.Duration, lo time.Duration) {
@@ -38,18 +57,18 @@ func (c *Config) Validate() error {
 	check("retry_base", c.RetryBase, time.Second)
 	check("retry_max", c.RetryMax, time.Second)
 	check("lease", c.Lease, 10*time.Second)
-	if c.RetryMax.Duration != 0 && c.RetryMax.Duration < c.RetryBase.Or(30*time.Second) {
+	if c.RetryMax.Duration != 0 && c.RetryMax.Duration < c.RetryBase.Duration {
 		errs = append(errs, confval.Fieldf("retry_max", "must not be below retry_base"))
 	}
 	return errors.Join(errs...)
 }
 
-// Options turns the section into Sender options (defaults where unset).
+// Options turns the section (after ApplyDefaults) into Sender options.
 func (c *Config) Options() []Option {
 	opts := []Option{
-		WithPollInterval(c.PollInterval.Or(2 * time.Second)),
-		WithBackoff(c.RetryBase.Or(30*time.Second), c.RetryMax.Or(30*time.Minute)),
-		WithLease(c.Lease.Or(2 * time.Minute)),
+		WithPollInterval(c.PollInterval.Duration),
+		WithBackoff(c.RetryBase.Duration, c.RetryMax.Duration),
+		WithLease(c.Lease.Duration),
 	}
 	if c.RetryParkedOnStart {
 		opts = append(opts, WithRetryParkedOnStart())

@@ -393,6 +393,14 @@ func TestConfig(t *testing.T) {
 	if err := c.Validate(); err != nil || len(c.Options()) != 3 {
 		t.Fatalf("zero config: %v, %d options", err, len(c.Options()))
 	}
+	c.ApplyDefaults()
+	if c.PollInterval.Duration != writeback.DefaultPollInterval || c.RetryBase.Duration != writeback.DefaultRetryBase ||
+		c.RetryMax.Duration != writeback.DefaultRetryMax || c.Lease.Duration != writeback.DefaultLease {
+		t.Errorf("ApplyDefaults = %+v", c)
+	}
+	if err := c.Validate(); err != nil {
+		t.Errorf("defaults do not validate: %v", err)
+	}
 	c.Lease.Duration, c.RetryBase.Duration, c.RetryMax.Duration = time.Second, time.Minute, time.Second
 	err := c.Validate()
 	for _, key := range []string{"lease", "retry_max"} {

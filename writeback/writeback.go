@@ -137,12 +137,12 @@ func WithRetryParkedOnStart() Option { return func(s *Sender) { s.retryParkedSta
 // "linear"). It does no I/O.
 func New(st *store.Store, sinks map[string]Sink, log *slog.Logger, opts ...Option) *Sender {
 	s := &Sender{
-		st: st, sinks: sinks, log: log, now: time.Now,
-		poll: 2 * time.Second, lease: 2 * time.Minute, batch: 50,
-		retryBase: 30 * time.Second, retryMax: 30 * time.Minute,
+		st: st, sinks: sinks, log: log, now: time.Now, batch: 50,
 		notify: make(chan struct{}, 1), printed: map[outbox.Target]int64{},
 	}
-	for _, o := range opts {
+	var defaults Config
+	defaults.ApplyDefaults()
+	for _, o := range append(defaults.Options(), opts...) {
 		o(s)
 	}
 	if s.log == nil {

@@ -124,8 +124,8 @@ func build(ctx context.Context, cfg *config.Config, log *slog.Logger, opt buildO
 }
 
 func serverOptions(c config.ServerConfig) server.Options {
-	read, write, shutdown := c.Timeouts()
-	return server.Options{Listen: c.Listen, MaxBodyBytes: c.MaxBodyBytes, ReadTimeout: read, WriteTimeout: write, ShutdownTimeout: shutdown}
+	return server.Options{Listen: c.Listen, MaxBodyBytes: c.MaxBodyBytes,
+		ReadTimeout: c.ReadTimeout.Duration, WriteTimeout: c.WriteTimeout.Duration, ShutdownTimeout: c.ShutdownTimeout.Duration}
 }
 
 func (a *app) lastErrorers() map[string]engine.LastErrorer {

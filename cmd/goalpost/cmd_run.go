@@ -65,7 +65,7 @@ func (a *app) run(ctx context.Context, extra map[string]func(context.Context) er
 		"consumer": a.consumer.Run,
 		"writer":   a.writer.Run,
 		"tick": func(ctx context.Context) error {
-			return a.tick(ctx, a.cfg.Engine.TickInterval.Or(5*time.Minute))
+			return a.tick(ctx, a.cfg.Engine.TickInterval.Duration)
 		},
 	}
 	for name, p := range a.pollers {

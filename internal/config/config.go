@@ -5,6 +5,7 @@
 package config
 
 import (
+	"cmp"
 	"errors"
 	"fmt"
 	"maps"
@@ -71,12 +72,24 @@ type Config struct {
 
 // ServerConfig is the [server] section: the webhook receiver, health and metrics.
 type ServerConfig struct {
-	Listen          string           `toml:"listen"`         // default 127.0.0.1:8080
-	MaxBodyBytes    int64            `toml:"max_body_bytes"` // default 25 MiB (GitHub's cap)
-	ReadTimeout     confval.Duration `toml:"read_timeout"`   // default 10s
-	WriteTimeout    confval.Duration `toml:"write_timeout"`  // default 10s
-	ShutdownTimeout confval.Duration `toml:"shutdown_timeout"`
+	Listen          string           `toml:"listen"`           // default 127.0.0.1:8080
+	MaxBodyBytes    int64            `toml:"max_body_bytes"`   // default 25 MiB (GitHub's cap)
+	ReadTimeout     confval.Duration `toml:"read_timeout"`     // default 10s
+	WriteTimeout    confval.Duration `toml:"write_timeout"`    // default 10s
+	ShutdownTimeout confval.Duration `toml:"shutdown_timeout"` // default 10s
 }
+
+// Defaults of the sections this package owns. Connector, [nats],
+// [writeback] and [report] defaults live with their sections' structs;
+// ApplyDefaults applies them all, once, after decoding.
+const (
+	DefaultDataDir       = "./data"
+	DefaultLogLevel      = "info"
+	DefaultListen        = "127.0.0.1:8080"
+	DefaultMaxBodyBytes  = 25 << 20
+	DefaultServerTimeout = 10 * time.Second
+	DefaultTickInterval  = 5 * time.Minute
+)
 
 // StoreConfig is the [store] section.
 type StoreConfig struct {
@@ -93,35 +106,25 @@ type EngineConfig struct {
 // Path returns the file the configuration was loaded from.
 func (c *Config) Path() string { return c.path }
 
-// ApplyDefaults fills unset values with their defaults.
+// ApplyDefaults fills every unset key with its default: the one place
+// defaults are applied, once, after decoding (Parse calls it), so the rest
+// of goalpost reads effective values and `check --print` shows them.
 func (c *Config) ApplyDefaults() {
-	if c.DataDir == "" {
-		c.DataDir = "./data"
-	}
-	if c.LogLevel == "" {
-		c.LogLevel = "info"
-	}
+	c.DataDir = cmp.Or(c.DataDir, DefaultDataDir)
+	c.LogLevel = cmp.Or(c.LogLevel, DefaultLogLevel)
 	s := &c.Server
-	if s.Listen == "" {
-		s.Listen = "127.0.0.1:8080"
+	s.Listen = cmp.Or(s.Listen, DefaultListen)
+	s.MaxBodyBytes = cmp.Or(s.MaxBodyBytes, DefaultMaxBodyBytes)
+	for _, d := range []*confval.Duration{&s.ReadTimeout, &s.WriteTimeout, &s.ShutdownTimeout} {
+		d.Duration = cmp.Or(d.Duration, DefaultServerTimeout)
 	}
-	if s.MaxBodyBytes == 0 {
-		s.MaxBodyBytes = 25 << 20
+	c.Engine.TickInterval.Duration = cmp.Or(c.Engine.TickInterval.Duration, DefaultTickInterval)
+	c.Store.Path = cmp.Or(c.Store.Path, filepath.Join(c.DataDir, "goalpost.db"))
+	c.NATS.ApplyDefaults()
+	c.Writeback.ApplyDefaults()
+	if c.Report != nil {
+		c.Report.ApplyDefaults()
 	}
-	if c.NATS.Stream == "" {
-		c.NATS.Stream = "GOALPOST_EVENTS"
-	}
-	if c.NATS.MaxDeliver == 0 {
-		c.NATS.MaxDeliver = 5
-	}
-	if c.Store.Path == "" {
-		c.Store.Path = filepath.Join(c.DataDir, "goalpost.db")
-	}
-}
-
-// Timeouts with defaults.
-func (s ServerConfig) Timeouts() (read, write, shutdown time.Duration) {
-	return s.ReadTimeout.Or(10 * time.Second), s.WriteTimeout.Or(10 * time.Second), s.ShutdownTimeout.Or(10 * time.Second)
 }
 
 // Validate checks the whole configuration without I/O. Each error is a

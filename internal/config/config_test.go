@@ -6,6 +6,9 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+
+	"github.com/goalpost/goalpost/pipeline"
+	"github.com/goalpost/goalpost/writeback"
 )
 
 func env(m map[string]string) func(string) (string, bool) {
@@ -109,6 +112,12 @@ func TestDefaults(t *testing.T) {
 		t.Fatal(err)
 	}
 	if cfg.Server.Listen != "127.0.0.1:8080" || cfg.Store.Path != filepath.Join("/var/lib/goalpost", "goalpost.db") || cfg.NATS.MaxDeliver != 5 {
+		t.Fatalf("defaults not applied: %+v", cfg)
+	}
+	// Every default is set once, here, so the values read later are the
+	// effective ones (and check --print shows them).
+	if cfg.Server.ReadTimeout.Duration != DefaultServerTimeout || cfg.Engine.TickInterval.Duration != DefaultTickInterval ||
+		cfg.NATS.AckWait.Duration != pipeline.DefaultAckWait || cfg.Writeback.RetryMax.Duration != writeback.DefaultRetryMax {
 		t.Fatalf("defaults not applied: %+v", cfg)
 	}
 }

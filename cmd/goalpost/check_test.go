@@ -1,0 +1,59 @@
+package main
+
+import (
+	"path/filepath"
+	"strings"
+	"testing"
+)
+
+// `check --print` shows the configuration goalpost runs with: every default
+// filled in (not the zero values of unset keys), secrets redacted.
+func TestCheckPrintShowsEffectiveDefaults(t *testing.T) {
+	dir := t.TempDir()
+	path := filepath.Join(dir, "goalpost.toml")
+	const secretValue = "ghp_N0T_F0R_PR1NT"
+	cfg := `data_dir = "` + filepath.ToSlash(filepath.Join(dir, "data")) + `"
+
+[github]
+token = "` + secretValue + `"
+[[github.repos]]
+name = "acme/api"
+
+[report]
+day = "friday"
+
+[[objectives]]
+key = "O1"
+title = "Ship"
+period = "2026-Q4"
+[[objectives.key_results]]
+key = "merged"
+title = "Merge PRs"
+type = "count"
+match = 'kind == "pull_request.merged"'
+target = 10
+`
+	if err := writeFile(path, cfg); err != nil {
+		t.Fatal(err)
+	}
+	code, out, errOut := runCLI(t, "check", "--print", "-c", path)
+	if code != exitOK {
+		t.Fatalf("exit %d\n%s\n%s", code, out, errOut)
+	}
+	for _, want := range []string{
+		"read_timeout = '10s'", "write_timeout = '10s'", "shutdown_timeout = '10s'",
+		"listen = '127.0.0.1:8080'",
+		"tick_interval = '5m0s'",
+		"stream = 'GOALPOST_EVENTS'", "max_deliver = 5", "duplicate_window = '2m0s'", "retention = '168h0m0s'", "ack_wait = '30s'",
+		"poll_interval = '2s'", "retry_base = '30s'", "retry_max = '30m0s'", "lease = '2m0s'",
+		"day = 'friday'", "time = '09:00'", "catch_up = '24h0m0s'", "grid_weeks = 4",
+		"token = '[redacted]'",
+	} {
+		if !strings.Contains(out, want) {
+			t.Errorf("check --print lacks %q:\n%s", want, out)
+		}
+	}
+	if strings.Contains(out+errOut, secretValue) {
+		t.Errorf("check --print shows the secret:\n%s", out)
+	}
+}
