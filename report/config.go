@@ -258,6 +258,11 @@ func (c *Config) ApplyDefaults() {
 	c.Time = cmp.Or(c.Time, DefaultTime)
 	c.CatchUp.Duration = cmp.Or(c.CatchUp.Duration, DefaultCatchUp)
 	c.GridWeeks = cmp.Or(c.GridWeeks, DefaultGridWeeks)
+	if c.Wins != nil {
+		w := *c.Wins // not shared with a section this one was copied from
+		w.Interval.Duration = cmp.Or(w.Interval.Duration, DefaultWinsInterval)
+		c.Wins = &w
+	}
 }
 
 // withDefaults returns a copy of cfg (nil: an empty section) with its

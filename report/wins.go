@@ -59,6 +59,8 @@ func NewWins(cfg *Config, src Source, deps Deps, now func() time.Time) (*Wins, e
 	if cfg == nil || cfg.Wins == nil {
 		return nil, nil
 	}
+	c := withDefaults(cfg)
+	cfg = &c
 	i := slices.IndexFunc(cfg.Destinations, func(d DestinationConfig) bool { return d.Name == cfg.Wins.Destination })
 	if i < 0 {
 		return nil, fmt.Errorf("report wins: no destination %q", cfg.Wins.Destination)
@@ -73,7 +75,7 @@ func NewWins(cfg *Config, src Source, deps Deps, now func() time.Time) (*Wins, e
 		log = slog.New(slog.DiscardHandler)
 	}
 	api := slack.NewAPI(d.Token, deps.SlackAPIBase, deps.HTTP)
-	return newWins(src, api, channel, cfg.Wins.Interval.Or(DefaultWinsInterval), now, log), nil
+	return newWins(src, api, channel, cfg.Wins.Interval.Duration, now, log), nil
 }
 
 func newWins(src Source, api SlackAppAPI, channel string, every time.Duration, now func() time.Time, log *slog.Logger) *Wins {
