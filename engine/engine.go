@@ -10,7 +10,6 @@ package engine
 
 import (
 	"context"
-	"encoding/json"
 	"fmt"
 	"log/slog"
 	"sync"
@@ -298,11 +297,9 @@ func (e *Engine) ChangedRules(ctx context.Context) ([]string, error) {
 		if !ok {
 			continue
 		}
-		var res struct {
-			RuleVersion string `json:"rule_version"`
-		}
-		if err := json.Unmarshal(st.Result, &res); err != nil {
-			return nil, fmt.Errorf("decode stored result %s: %w", st.KRKey, err)
+		res, err := DecodeState(st.Result)
+		if err != nil {
+			return nil, err
 		}
 		changed := res.RuleVersion != r.Version
 		if !changed {

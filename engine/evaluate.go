@@ -68,9 +68,9 @@ func (e *Engine) save(ctx context.Context, tx *store.Tx, k *store.KRTx, res rule
 	default:
 		old = prev.Result
 	}
-	body, err := json.Marshal(res)
+	body, err := encodeState(res)
 	if err != nil {
-		return nil, fmt.Errorf("encode result %s: %w", res.KRKey, err)
+		return nil, err
 	}
 	if err := k.SaveState(ctx, res.KRKey, fp, body, now); err != nil {
 		return nil, err
@@ -78,8 +78,12 @@ func (e *Engine) save(ctx context.Context, tx *store.Tx, k *store.KRTx, res rule
 	if err := k.InsertSnapshot(ctx, snapshotOf(res, now)); err != nil {
 		return nil, err
 	}
+	payload, err := updateOf(res).Encode()
+	if err != nil {
+		return nil, err
+	}
 	for _, target := range targets(res) {
-		w := store.Write{Target: target, KRKey: res.KRKey, Payload: body}
+		w := store.Write{Target: target, KRKey: res.KRKey, Payload: payload}
 		if err := tx.EnqueueWrite(ctx, w, now); err != nil {
 			return nil, err
 		}
@@ -157,9 +161,9 @@ func lastResult(ctx context.Context, view store.KRView, krKey string) (*rules.Re
 	case err != nil:
 		return nil, err
 	}
-	var res rules.Result
-	if err := json.Unmarshal(st.Result, &res); err != nil {
-		return nil, fmt.Errorf("decode stored result %s: %w", krKey, err)
+	res, err := DecodeState(st.Result)
+	if err != nil {
+		return nil, err
 	}
 	return &res, nil
 }

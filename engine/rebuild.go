@@ -2,7 +2,6 @@ package engine
 
 import (
 	"context"
-	"encoding/json"
 	"fmt"
 	"io"
 	"time"
@@ -93,10 +92,11 @@ func (e *Engine) replay(ctx context.Context, tx *store.Tx, now time.Time) (Rebui
 	for _, c := range changes {
 		kc := KRChange{KRKey: c.New.KRKey, New: c.New}
 		if c.Old != nil {
-			kc.Old = &rules.Result{}
-			if err := json.Unmarshal(c.Old, kc.Old); err != nil {
-				return rep, fmt.Errorf("decode stored result %s: %w", kc.KRKey, err)
+			old, err := DecodeState(c.Old)
+			if err != nil {
+				return rep, err
 			}
+			kc.Old = &old
 		}
 		rep.Changed = append(rep.Changed, kc)
 	}
@@ -154,14 +154,14 @@ func (e *Engine) dropUnconfigured(ctx context.Context, k *store.KRTx) ([]KRChang
 		if _, ok := e.set.Rule(st.KRKey); ok {
 			continue
 		}
-		old := &rules.Result{}
-		if err := json.Unmarshal(st.Result, old); err != nil {
-			return nil, fmt.Errorf("decode stored result %s: %w", st.KRKey, err)
+		old, err := DecodeState(st.Result)
+		if err != nil {
+			return nil, err
 		}
 		if err := k.DeleteState(ctx, st.KRKey); err != nil {
 			return nil, err
 		}
-		removed = append(removed, KRChange{KRKey: st.KRKey, Old: old})
+		removed = append(removed, KRChange{KRKey: st.KRKey, Old: &old})
 	}
 	return removed, nil
 }

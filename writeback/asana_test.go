@@ -2,7 +2,6 @@ package writeback_test
 
 import (
 	"context"
-	"encoding/json"
 	"errors"
 	"net/http/httptest"
 	"testing"
@@ -36,7 +35,7 @@ func TestAsanaGoalThroughOutbox(t *testing.T) {
 	enqueue := func(current float64, status string) {
 		r := krResult(0, current, clk.Now())
 		r.Status = status
-		body, _ := json.Marshal(r)
+		body, _ := r.Encode()
 		err := st.InTx(t.Context(), func(tx *store.Tx) error {
 			return tx.EnqueueWrite(t.Context(), store.Write{Target: outbox.AsanaGoal("7001"), KRKey: r.KRKey, Payload: body}, clk.Now())
 		})

@@ -2,7 +2,6 @@ package writeback_test
 
 import (
 	"context"
-	"encoding/json"
 	"errors"
 	"github.com/goalpost/goalpost/writeback/outbox"
 	"sync"
@@ -11,7 +10,6 @@ import (
 
 	"github.com/goalpost/goalpost/internal/sandbox/notionfake"
 	"github.com/goalpost/goalpost/internal/store"
-	"github.com/goalpost/goalpost/rules"
 	"github.com/goalpost/goalpost/writeback"
 )
 
@@ -25,7 +23,7 @@ type hookSink struct {
 	hook  func(ctx context.Context, n int, target string)
 }
 
-func (h *hookSink) Write(ctx context.Context, t outbox.Target, r rules.Result) error {
+func (h *hookSink) Write(ctx context.Context, t outbox.Target, r outbox.Update) error {
 	target := t.String()
 	h.mu.Lock()
 	h.n++
@@ -61,8 +59,7 @@ func outboxRow(t *testing.T, st *store.Store, target outbox.Target) (float64, st
 	}
 	for _, w := range ws {
 		if w.Target == target {
-			var r rules.Result
-			_ = json.Unmarshal(w.Payload, &r)
+			r, _ := outbox.DecodeUpdate(w.Payload)
 			return r.Current, w.State
 		}
 	}

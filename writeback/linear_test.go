@@ -2,7 +2,6 @@ package writeback_test
 
 import (
 	"context"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"github.com/goalpost/goalpost/writeback/outbox"
@@ -38,8 +37,7 @@ func TestNotionAndLinearTogether(t *testing.T) {
 	ctx := t.Context()
 
 	r := krResult(0, 8, clk.Now())
-	r.LinearProject, r.LinearInitiative = "proj-1", "init-1"
-	body, _ := json.Marshal(r)
+	body, _ := r.Encode()
 	err := st.InTx(ctx, func(tx *store.Tx) error {
 		for _, target := range []outbox.Target{outbox.NotionPage(co.pages[0]), outbox.LinearProject("proj-1"), outbox.LinearInitiative("init-1")} {
 			if err := tx.EnqueueWrite(ctx, store.Write{Target: target, KRKey: r.KRKey, Payload: body}, clk.Now()); err != nil {
@@ -73,7 +71,7 @@ func TestNotionAndLinearTogether(t *testing.T) {
 	// The same key result re-evaluated later the same week with a new value:
 	// the Notion page is updated, Linear keeps its one update for the week.
 	r2 := krResult(0, 9, clk.Now())
-	body, _ = json.Marshal(r2)
+	body, _ = r2.Encode()
 	_ = st.InTx(ctx, func(tx *store.Tx) error {
 		_ = tx.EnqueueWrite(ctx, store.Write{Target: outbox.NotionPage(co.pages[0]), KRKey: r2.KRKey, Payload: body}, clk.Now())
 		return tx.EnqueueWrite(ctx, store.Write{Target: outbox.LinearProject("proj-1"), KRKey: r2.KRKey, Payload: body}, clk.Now())
@@ -133,8 +131,8 @@ func TestLinearStatusChangesThroughOutbox(t *testing.T) {
 			lf.Inject(f)
 		}
 		r := krResult(0, stp.current, clk.Now())
-		r.Status, r.LinearProject = stp.status, "proj-1"
-		body, _ := json.Marshal(r)
+		r.Status = stp.status
+		body, _ := r.Encode()
 		err := st.InTx(t.Context(), func(tx *store.Tx) error {
 			return tx.EnqueueWrite(t.Context(), store.Write{Target: outbox.LinearProject("proj-1"), KRKey: r.KRKey, Payload: body}, clk.Now())
 		})

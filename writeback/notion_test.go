@@ -3,7 +3,6 @@ package writeback_test
 import (
 	"bytes"
 	"context"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"github.com/goalpost/goalpost/writeback/outbox"
@@ -73,18 +72,18 @@ func (c *company) sink(tb testing.TB, log *slog.Logger, rps float64, sleeps *[]t
 	return s
 }
 
-func krResult(i int, current float64, at time.Time) rules.Result {
-	return rules.Result{
+func krResult(i int, current float64, at time.Time) outbox.Update {
+	return outbox.Update{
 		KRKey: krKey(i), Title: fmt.Sprintf("KR %d", i), Type: "count", Current: current, Target: 40,
 		Progress: current / 40, Status: rules.StatusOnTrack, EvaluatedAt: at, RuleVersion: "v1",
-		Evidence: []rules.Evidence{{EventID: "e", Unit: "acme/api#1", Title: "Ship it", URL: "https://github.com/acme/api/pull/1", OccurredAt: at}},
+		Evidence: []outbox.Evidence{{EventID: "e", Unit: "acme/api#1", Title: "Ship it", URL: "https://github.com/acme/api/pull/1", OccurredAt: at}},
 	}
 }
 
 // enqueueKR queues the write the engine would queue for key result i.
-func (c *company) enqueueKR(tb testing.TB, st *store.Store, i int, r rules.Result, now time.Time) {
+func (c *company) enqueueKR(tb testing.TB, st *store.Store, i int, r outbox.Update, now time.Time) {
 	tb.Helper()
-	body, _ := json.Marshal(r)
+	body, _ := r.Encode()
 	err := st.InTx(tb.Context(), func(tx *store.Tx) error {
 		return tx.EnqueueWrite(tb.Context(), store.Write{Target: outbox.NotionPage(c.pages[i]), KRKey: r.KRKey, Payload: body}, now)
 	})
@@ -183,7 +182,7 @@ func TestNotionPermanentErrorsParked(t *testing.T) {
 	_ = co.fake.SetShared(co.pages[2], false)
 	bad := krResult(3, 1, clk.Now())
 	bad.Status = "unknown"
-	for i, r := range []rules.Result{krResult(0, 1, clk.Now()), krResult(1, 1, clk.Now()), krResult(2, 1, clk.Now()), bad} {
+	for i, r := range []outbox.Update{krResult(0, 1, clk.Now()), krResult(1, 1, clk.Now()), krResult(2, 1, clk.Now()), bad} {
 		co.enqueueKR(t, st, i, r, clk.Now())
 	}
 	var fe *writeback.FailedError
@@ -284,8 +283,7 @@ func TestNotionCrashRecovery(t *testing.T) {
 				if err != nil || len(ws) != 1 {
 					t.Fatalf("claim: %v %v", ws, err)
 				}
-				var r rules.Result
-				_ = json.Unmarshal(ws[0].Payload, &r)
+				r, _ := outbox.DecodeUpdate(ws[0].Payload)
 				if err := co.sink(t, nil, 1000, nil).Write(t.Context(), ws[0].Target, r); err != nil {
 					t.Fatal(err)
 				}

@@ -2,7 +2,6 @@ package writeback
 
 import (
 	"context"
-	"encoding/json"
 	"fmt"
 	"maps"
 	"slices"
@@ -10,7 +9,6 @@ import (
 	"time"
 
 	"github.com/goalpost/goalpost/internal/store"
-	"github.com/goalpost/goalpost/rules"
 	"github.com/goalpost/goalpost/writeback/outbox"
 )
 
@@ -191,8 +189,8 @@ func (s *Sender) sendOne(ctx context.Context, w store.QueuedWrite) tally {
 	if !ok {
 		return s.park(ctx, w, fmt.Errorf("no writeback sink is configured for %q", service))
 	}
-	var r rules.Result
-	if err := json.Unmarshal(w.Payload, &r); err != nil {
+	r, err := outbox.DecodeUpdate(w.Payload)
+	if err != nil {
 		return s.park(ctx, w, fmt.Errorf("bad payload: %w", err))
 	}
 	// The lease was taken for the whole batch; if the writes before this
@@ -208,7 +206,7 @@ func (s *Sender) sendOne(ctx context.Context, w store.QueuedWrite) tally {
 		w.NextAttempt = until
 	}
 	sendCtx, cancel := context.WithTimeout(ctx, s.lease/2)
-	err := sink.Write(sendCtx, w.Target, r)
+	err = sink.Write(sendCtx, w.Target, r)
 	cancel()
 	switch {
 	case err == nil:

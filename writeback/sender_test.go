@@ -3,7 +3,6 @@ package writeback_test
 import (
 	"bytes"
 	"context"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"github.com/goalpost/goalpost/writeback/outbox"
@@ -49,7 +48,7 @@ type recSink struct {
 	during func(target string) // called inside Write
 }
 
-func (s *recSink) Write(_ context.Context, t outbox.Target, r rules.Result) error {
+func (s *recSink) Write(_ context.Context, t outbox.Target, r outbox.Update) error {
 	target := t.String()
 	s.mu.Lock()
 	var err error
@@ -96,7 +95,7 @@ func openStore(t *testing.T, path string) *store.Store {
 }
 
 func payload(kr string, current float64) []byte {
-	b, _ := json.Marshal(rules.Result{KRKey: kr, Current: current, Target: 10, Status: rules.StatusOnTrack})
+	b, _ := outbox.Update{KRKey: kr, Current: current, Target: 10, Status: rules.StatusOnTrack}.Encode()
 	return b
 }
 

@@ -2,8 +2,8 @@ package writeback
 
 import (
 	"context"
-	"encoding/json"
 	"fmt"
+	"github.com/goalpost/goalpost/writeback/outbox"
 	"io"
 	"strings"
 	"text/tabwriter"
@@ -11,7 +11,6 @@ import (
 
 	"github.com/goalpost/goalpost/internal/store"
 	"github.com/goalpost/goalpost/report/present"
-	"github.com/goalpost/goalpost/rules"
 )
 
 // WriteStatus prints the outbox for `goalpost status`: counts per service
@@ -97,8 +96,8 @@ func (s *Sender) dryRound(ctx context.Context, onlyNew bool) error {
 
 // describe says what sending w would do.
 func (s *Sender) describe(w store.QueuedWrite) string {
-	var r rules.Result
-	if err := json.Unmarshal(w.Payload, &r); err != nil {
+	r, err := outbox.DecodeUpdate(w.Payload)
+	if err != nil {
 		return "would be parked: bad payload: " + err.Error()
 	}
 	sink, ok := s.sinks[w.Target.Service]

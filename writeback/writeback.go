@@ -25,7 +25,6 @@ import (
 
 	"github.com/goalpost/goalpost/internal/metrics"
 	"github.com/goalpost/goalpost/internal/store"
-	"github.com/goalpost/goalpost/rules"
 	"github.com/goalpost/goalpost/writeback/outbox"
 )
 
@@ -42,13 +41,13 @@ type Sink interface {
 	// Wait() time.Duration when it has that method (bounded by an hour, or
 	// by the retry_max backoff when longer). Errors must never
 	// contain a token or other secret: they are stored and shown.
-	Write(ctx context.Context, target outbox.Target, r rules.Result) error
+	Write(ctx context.Context, target outbox.Target, r outbox.Update) error
 }
 
 // Describer is implemented by sinks that can say what Write would send
 // without sending it, for dry runs. Describe does no I/O.
 type Describer interface {
-	Describe(target outbox.Target, r rules.Result) (string, error)
+	Describe(target outbox.Target, r outbox.Update) (string, error)
 }
 
 // Fingerprinter is implemented by sinks whose configuration can be

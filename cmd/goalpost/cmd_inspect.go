@@ -2,7 +2,6 @@ package main
 
 import (
 	"context"
-	"encoding/json"
 	"fmt"
 	"io"
 	"log/slog"
@@ -134,8 +133,7 @@ func (o *offline) lastResults(ctx context.Context) ([]rules.Result, error) {
 	}
 	stored := map[string]rules.Result{}
 	for _, st := range states {
-		var r rules.Result
-		if json.Unmarshal(st.Result, &r) == nil {
+		if r, err := engine.DecodeState(st.Result); err == nil {
 			stored[st.KRKey] = r
 		}
 	}

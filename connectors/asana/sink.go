@@ -76,7 +76,7 @@ func parseGoalTarget(target outbox.Target) (string, error) {
 // Write makes the goal show r (see Sink). Errors with Permanent() true are
 // bad targets, authentication or permission problems and unknown goals;
 // the rest are retryable, after Wait() when Asana asked for one.
-func (s *Sink) Write(ctx context.Context, target outbox.Target, r rules.Result) error {
+func (s *Sink) Write(ctx context.Context, target outbox.Target, r outbox.Update) error {
 	g, err := parseGoalTarget(target)
 	if err != nil {
 		return err
@@ -110,7 +110,7 @@ func (s *Sink) Write(ctx context.Context, target outbox.Target, r rules.Result) 
 
 // setMetric writes r's value as the goal's metric current value, creating
 // the metric when the goal has none. A result without data leaves it.
-func (s *Sink) setMetric(ctx context.Context, g string, cur *goal, r rules.Result) error {
+func (s *Sink) setMetric(ctx context.Context, g string, cur *goal, r outbox.Update) error {
 	if r.NoData {
 		return nil
 	}
@@ -135,7 +135,7 @@ func round(v float64) float64 { return math.Round(v*100) / 100 }
 
 // StatusTitle is the title of the status update for r: its status and
 // value, so that a new one is posted exactly when either changes.
-func StatusTitle(r rules.Result) string {
+func StatusTitle(r outbox.Update) string {
 	current := num(r.Current) + r.Unit
 	if r.NoData {
 		current = "no data"
@@ -150,14 +150,14 @@ const maxTextItems = 15
 
 // StatusText is the plain text of a status update: progress, what moved
 // (evidence with links), blockers, and which rule computed it.
-func StatusText(r rules.Result) string {
+func StatusText(r outbox.Update) string {
 	var b strings.Builder
 	fmt.Fprintf(&b, "Progress %.0f%% (key result %s", r.Progress*100, r.Title)
 	if r.Objective != "" {
 		fmt.Fprintf(&b, ", objective %s", r.Objective)
 	}
 	b.WriteString(")\n")
-	items := func(head string, ev []rules.Evidence) {
+	items := func(head string, ev []outbox.Evidence) {
 		if len(ev) == 0 {
 			return
 		}
@@ -177,7 +177,7 @@ func StatusText(r rules.Result) string {
 }
 
 // Describe says what Write would send for r, without sending anything.
-func (s *Sink) Describe(target outbox.Target, r rules.Result) (string, error) {
+func (s *Sink) Describe(target outbox.Target, r outbox.Update) (string, error) {
 	g, err := parseGoalTarget(target)
 	if err != nil {
 		return "", err

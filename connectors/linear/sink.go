@@ -147,7 +147,7 @@ func sinkTarget(target outbox.Target) (updateKind, string, error) {
 // permission problems or an unknown project; the rest (rate limits the
 // transport gave up on, 5xx, internal errors, network) are worth retrying,
 // after Wait() when set.
-func (s *Sink) Write(ctx context.Context, target outbox.Target, r rules.Result) error {
+func (s *Sink) Write(ctx context.Context, target outbox.Target, r outbox.Update) error {
 	k, parent, err := sinkTarget(target)
 	if err != nil {
 		return err
@@ -198,7 +198,7 @@ func (u *postedUpdate) id() string {
 // shows reports whether u (the latest update; nil for none) already says
 // what an update for r would: the same health, posted in r's ISO week or
 // later, and the same status when its body is one goalpost wrote.
-func (u *postedUpdate) shows(r rules.Result, health string) bool {
+func (u *postedUpdate) shows(r outbox.Update, health string) bool {
 	if u == nil || u.Health != health || u.CreatedAt.Before(calendar.UTC.WeekContaining(r.EvaluatedAt).Start) {
 		return false
 	}
@@ -285,7 +285,7 @@ func (s *Sink) exists(ctx context.Context, k updateKind, id string) bool {
 }
 
 // Describe says what Write would send for r, without sending anything.
-func (s *Sink) Describe(target outbox.Target, r rules.Result) (string, error) {
+func (s *Sink) Describe(target outbox.Target, r outbox.Update) (string, error) {
 	k, parent, err := sinkTarget(target)
 	if err != nil {
 		return "", err

@@ -90,15 +90,15 @@ func (e *sinkEnv) sleep(ctx context.Context, d time.Duration) error {
 
 var sinkNow = time.Date(2026, 11, 19, 10, 15, 0, 0, time.UTC)
 
-func sinkResult(status string, at time.Time) rules.Result {
-	return rules.Result{
+func sinkResult(status string, at time.Time) outbox.Update {
+	return outbox.Update{
 		KRKey: "kr-1", Title: "Ship passkeys", Objective: "Secure accounts", Type: "count",
 		Current: 12, Target: 40, Progress: 0.3, Status: status, EvaluatedAt: at, RuleVersion: "v3",
-		Evidence: []rules.Evidence{
+		Evidence: []outbox.Evidence{
 			{Unit: "acme/api#12", Title: "Add passkey login", URL: "https://github.com/acme/api/pull/12", Actor: "ada", OccurredAt: at.Add(-time.Hour)},
 			{Unit: "acme/api#9", Title: "Passkey [storage]", URL: "https://github.com/acme/api/pull/9", OccurredAt: at.AddDate(0, 0, -9)},
 		},
-		Blocked: []rules.Evidence{{Unit: "ENG-7", Title: "Security review", URL: "https://linear.app/acme/issue/ENG-7"}},
+		Blocked: []outbox.Evidence{{Unit: "ENG-7", Title: "Security review", URL: "https://linear.app/acme/issue/ENG-7"}},
 	}
 }
 

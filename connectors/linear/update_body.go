@@ -2,10 +2,10 @@ package linear
 
 import (
 	"fmt"
+	"github.com/goalpost/goalpost/writeback/outbox"
 	"strings"
 
 	"github.com/goalpost/goalpost/report/present"
-	"github.com/goalpost/goalpost/rules"
 	"github.com/goalpost/goalpost/rules/calendar"
 )
 
@@ -15,7 +15,7 @@ const maxBodyItems = 15
 // UpdateBody is the Markdown of a project or initiative update: Current X /
 // Target Y with progress and status, the key result, what moved this week
 // with evidence links, blockers, and when and by which rule it was computed.
-func UpdateBody(r rules.Result) string {
+func UpdateBody(r outbox.Update) string {
 	var b strings.Builder
 	current := present.Value(r.Current, r.Unit)
 	if r.NoData {
@@ -28,7 +28,7 @@ func UpdateBody(r rules.Result) string {
 	}
 	b.WriteString("\n\n")
 	start := calendar.UTC.WeekContaining(r.EvaluatedAt).Start
-	var moved []rules.Evidence
+	var moved []outbox.Evidence
 	for _, e := range r.Evidence {
 		if !e.OccurredAt.Before(start) {
 			moved = append(moved, e)
@@ -67,7 +67,7 @@ func bodyStatus(body string) (string, bool) {
 	return status, true
 }
 
-func updItems(b *strings.Builder, es []rules.Evidence) {
+func updItems(b *strings.Builder, es []outbox.Evidence) {
 	for i, e := range es {
 		if i == maxBodyItems {
 			fmt.Fprintf(b, "- … and %d more\n", len(es)-i)

@@ -1,6 +1,7 @@
 package linear
 
 import (
+	"github.com/goalpost/goalpost/writeback/outbox"
 	"testing"
 	"time"
 
@@ -9,7 +10,7 @@ import (
 
 func TestBodyStatus(t *testing.T) {
 	body := func(status string, noData bool) string {
-		return UpdateBody(rules.Result{Title: "Ship · passkeys", Current: 1, Target: 4, Status: status, NoData: noData,
+		return UpdateBody(outbox.Update{Title: "Ship · passkeys", Current: 1, Target: 4, Status: status, NoData: noData,
 			EvaluatedAt: time.Date(2026, 11, 19, 10, 0, 0, 0, time.UTC), RuleVersion: "v1"})
 	}
 	tests := []struct {

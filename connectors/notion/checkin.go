@@ -4,13 +4,13 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"github.com/goalpost/goalpost/writeback/outbox"
 	"strings"
 	"time"
 
 	"github.com/jomei/notionapi"
 
 	"github.com/goalpost/goalpost/report/present"
-	"github.com/goalpost/goalpost/rules"
 	"github.com/goalpost/goalpost/rules/calendar"
 )
 
@@ -24,7 +24,7 @@ var checkinIcon = notionapi.Emoji("📈")
 // writeCheckin updates the page's check-in callout in place, appending it
 // the first time. The block id is cached; if the block was deleted, a new
 // one is appended.
-func (s *Sink) writeCheckin(ctx context.Context, pageID string, r rules.Result) error {
+func (s *Sink) writeCheckin(ctx context.Context, pageID string, r outbox.Update) error {
 	text := checkinText(r, s.cfg.evidenceLimit())
 	s.mu.Lock()
 	id, cached := s.checkins[pageID]
@@ -115,7 +115,7 @@ func (s *Sink) appendCheckin(ctx context.Context, pageID string, text []notionap
 // checkinText is the callout: the marker, the week, "Current X / Target Y",
 // progress and status, what moved this week with its evidence, blockers,
 // and when it was computed.
-func checkinText(r rules.Result, limit int) []notionapi.RichText {
+func checkinText(r outbox.Update, limit int) []notionapi.RichText {
 	b := &richBuilder{}
 	b.add(checkinMarker, "", true)
 	week := calendar.UTC.WeekOf(r.EvaluatedAt)
@@ -144,8 +144,8 @@ func checkinText(r rules.Result, limit int) []notionapi.RichText {
 	return b.items
 }
 
-func thisWeek(items []rules.Evidence, start time.Time) []rules.Evidence {
-	var out []rules.Evidence
+func thisWeek(items []outbox.Evidence, start time.Time) []outbox.Evidence {
+	var out []outbox.Evidence
 	for _, e := range items {
 		if !e.OccurredAt.Before(start) {
 			out = append(out, e)

@@ -2,6 +2,7 @@ package notion
 
 import (
 	"fmt"
+	"github.com/goalpost/goalpost/writeback/outbox"
 	"math"
 	"net/url"
 	"strings"
@@ -11,7 +12,6 @@ import (
 	"github.com/jomei/notionapi"
 
 	"github.com/goalpost/goalpost/report/present"
-	"github.com/goalpost/goalpost/rules"
 )
 
 // Notion's rich-text limits (400 validation_error beyond them).
@@ -98,7 +98,7 @@ func truncate(s string, n int) string {
 }
 
 // evidenceLabel is the text shown for one item.
-func evidenceLabel(e rules.Evidence) string {
+func evidenceLabel(e outbox.Evidence) string {
 	label := e.Title
 	if e.Unit != "" && !strings.Contains(label, e.Unit) {
 		if label == "" {
@@ -115,7 +115,7 @@ func evidenceLabel(e rules.Evidence) string {
 
 // addItems appends up to limit evidence links separated by " · ", then
 // "… and N more" for the rest of total (also when the array fills up first).
-func (b *richBuilder) addItems(items []rules.Evidence, total, limit int) {
+func (b *richBuilder) addItems(items []outbox.Evidence, total, limit int) {
 	shown := 0
 	for i, e := range items {
 		if shown == limit {
@@ -138,7 +138,7 @@ func (b *richBuilder) addItems(items []rules.Evidence, total, limit int) {
 // evidenceText is the Evidence property: "N items: a · b · … and M more",
 // N being all the items behind the value (the result may carry only the
 // most recent of them).
-func evidenceText(r rules.Result, limit int) []notionapi.RichText {
+func evidenceText(r outbox.Update, limit int) []notionapi.RichText {
 	b := &richBuilder{}
 	total := max(r.EvidenceTotal, len(r.Evidence))
 	switch {

@@ -98,7 +98,7 @@ func PageID(target outbox.Target) (string, error) {
 // 403, 404) will fail again until something changes; others (rate limits
 // the transport gave up on, 5xx, network) are worth retrying later. It never
 // restores a trashed page.
-func (s *Sink) Write(ctx context.Context, target outbox.Target, r rules.Result) error {
+func (s *Sink) Write(ctx context.Context, target outbox.Target, r outbox.Update) error {
 	id, err := PageID(target)
 	if err != nil {
 		return err
@@ -212,7 +212,7 @@ var wantTypes = map[string][]string{
 // cannot create status options through the API) is logged once per page
 // and option, naming what is missing, and left out while the other
 // properties are written.
-func (s *Sink) properties(page string, schema pageSchema, r rules.Result) (map[string]any, error) {
+func (s *Sink) properties(page string, schema pageSchema, r outbox.Update) (map[string]any, error) {
 	vals, err := s.values(r)
 	if err != nil {
 		return nil, err
@@ -250,7 +250,7 @@ func (s *Sink) properties(page string, schema pageSchema, r rules.Result) (map[s
 
 // values returns the value of each enabled property by config key (the
 // status as its option name).
-func (s *Sink) values(r rules.Result) (map[string]any, error) {
+func (s *Sink) values(r outbox.Update) (map[string]any, error) {
 	name, ok := s.status[r.Status]
 	if !ok {
 		return nil, permanent("notion: unknown status %q", r.Status)
@@ -279,7 +279,7 @@ func (s *Sink) values(r rules.Result) (map[string]any, error) {
 
 // Describe says what Write would send for r, without sending anything (for
 // dry runs).
-func (s *Sink) Describe(target outbox.Target, r rules.Result) (string, error) {
+func (s *Sink) Describe(target outbox.Target, r outbox.Update) (string, error) {
 	id, err := PageID(target)
 	if err != nil {
 		return "", err
@@ -301,7 +301,7 @@ func (s *Sink) Describe(target outbox.Target, r rules.Result) (string, error) {
 	return out, nil
 }
 
-func describeValue(key string, v any, r rules.Result) string {
+func describeValue(key string, v any, r outbox.Update) string {
 	switch key {
 	case "current":
 		if r.NoData {

@@ -80,16 +80,16 @@ func (e *env) page(t *testing.T, props map[string]any) string {
 
 var evalAt = time.Date(2026, 11, 19, 10, 15, 0, 0, time.UTC) // a Thursday
 
-func result(status string) rules.Result {
+func result(status string) outbox.Update {
 	v := 2.0
-	return rules.Result{
+	return outbox.Update{
 		KRKey: "kr-1", Title: "Ship passkeys", Type: "count", Current: 12, Baseline: 0, Target: 40,
-		Progress: 0.3, Score: 0.3, Status: status, EvaluatedAt: evalAt, RuleVersion: "v3",
-		Evidence: []rules.Evidence{
+		Progress: 0.3, Status: status, EvaluatedAt: evalAt, RuleVersion: "v3",
+		Evidence: []outbox.Evidence{
 			{EventID: "e1", Unit: "acme/api#12", Kind: "change.shipped", Title: "Add passkey login", URL: "https://github.com/acme/api/pull/12", OccurredAt: evalAt.Add(-time.Hour)},
 			{EventID: "e2", Unit: "acme/api#9", Kind: "change.shipped", Title: "Passkey storage", URL: "https://github.com/acme/api/pull/9", OccurredAt: evalAt.AddDate(0, 0, -10), Value: &v},
 		},
-		Blocked: []rules.Evidence{{EventID: "e3", Unit: "AUTH-7", Kind: "issue.blocked", Title: "Security review", URL: "https://acme.atlassian.net/browse/AUTH-7"}},
+		Blocked: []outbox.Evidence{{EventID: "e3", Unit: "AUTH-7", Kind: "issue.blocked", Title: "Security review", URL: "https://acme.atlassian.net/browse/AUTH-7"}},
 	}
 }
 
@@ -253,7 +253,7 @@ func TestSinkRespectsNotionLimits(t *testing.T) {
 	r.Evidence = nil
 	long := strings.Repeat("ü", 3000)
 	for i := range 500 {
-		r.Evidence = append(r.Evidence, rules.Evidence{
+		r.Evidence = append(r.Evidence, outbox.Evidence{
 			EventID: fmt.Sprint(i), Unit: fmt.Sprintf("acme/api#%d", i), Title: long,
 			URL: "https://example.com/" + strings.Repeat("x", i*5), OccurredAt: evalAt,
 		})
