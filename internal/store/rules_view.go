@@ -2,7 +2,6 @@ package store
 
 import (
 	"context"
-	"encoding/json"
 	"fmt"
 	"time"
 
@@ -321,17 +320,18 @@ func (v KRView) ScopeHasSource(ctx context.Context, krKey, source string) (bool,
 // [from, to), oldest first (the four-keys rates join deploys, incidents and
 // reverts on fields a match row does not keep).
 func (v KRView) MatchedEvents(ctx context.Context, krKey string, from, to time.Time) ([]event.Event, error) {
-	var bodies []string
-	err := v.q.SelectContext(ctx, &bodies, `SELECT e.body FROM kr_matches m JOIN events e ON e.id = m.event_id
+	var rows []storedEvent
+	err := v.q.SelectContext(ctx, &rows, `SELECT e.id, e.source, e.kind, e.occurred_at, e.actor_handle, e.repo, e.unit, e.body
+		FROM kr_matches m JOIN events e ON e.id = m.event_id
 		WHERE m.kr_key = ? AND m.occurred_at >= ? AND m.occurred_at < ? ORDER BY m.occurred_at, m.event_id`,
 		krKey, fromMS(from), to.UnixMilli())
 	if err != nil {
 		return nil, fmt.Errorf("matched events of %s: %w", krKey, err)
 	}
-	out := make([]event.Event, len(bodies))
-	for i, b := range bodies {
-		if err := json.Unmarshal([]byte(b), &out[i]); err != nil {
-			return nil, fmt.Errorf("matched events of %s: decode: %w", krKey, err)
+	out := make([]event.Event, len(rows))
+	for i, r := range rows {
+		if out[i], err = r.event(); err != nil {
+			return nil, fmt.Errorf("matched events of %s: %w", krKey, err)
 		}
 	}
 	return out, nil
