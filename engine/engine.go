@@ -229,8 +229,10 @@ func (e *Engine) Tick(ctx context.Context) error {
 	err := e.st.InTx(ctx, func(tx *store.Tx) error {
 		k := tx.KR()
 		defer k.Close()
-		_, err := e.refresh(ctx, tx, k, e.allKeys(), now)
-		return err
+		if _, err := e.refresh(ctx, tx, k, e.allKeys(), now); err != nil {
+			return err
+		}
+		return tx.MarkEvaluated(ctx, now)
 	})
 	if err != nil {
 		return fmt.Errorf("tick: %w", err)
@@ -256,15 +258,40 @@ func (e *Engine) Results(ctx context.Context) ([]rules.Result, error) {
 	return out, nil
 }
 
+// LastResults returns what goalpost last evaluated and stored for every
+// key result, in config order: what was written back, stale where a source
+// was failing then. A key result never evaluated under its current rule is
+// evaluated now. It writes nothing; read-only commands (status) use it,
+// since they have no connector to tell them whether a source fails.
+func (e *Engine) LastResults(ctx context.Context) ([]rules.Result, error) {
+	results, err := e.Results(ctx)
+	if err != nil {
+		return nil, err
+	}
+	view := e.st.KRView()
+	for i, r := range results {
+		last, err := lastResult(ctx, view, r.KRKey)
+		if err != nil {
+			return nil, err
+		}
+		if last != nil && last.RuleVersion == r.RuleVersion {
+			results[i] = *last
+		}
+	}
+	return results, nil
+}
+
 // SetManual records a value for a manual key result (who set it and why are
 // kept as its evidence) and re-evaluates it.
 func (e *Engine) SetManual(ctx context.Context, krKey string, value float64, by, note string) error {
 	r, ok := e.set.Rule(krKey)
 	if !ok {
-		return fmt.Errorf("set manual value: unknown key result %q", krKey)
+		return e.unknownKR(krKey, rules.TypeManual)
 	}
 	if r.Type != rules.TypeManual {
-		return fmt.Errorf("set manual value: key result %q is a %s, not manual", krKey, r.Type)
+		err := e.unknownKR(krKey, rules.TypeManual)
+		err.Msg = fmt.Sprintf("key result %q is a %s, not manual: its value comes from its sources", krKey, r.Type)
+		return err
 	}
 	e.mu.Lock()
 	defer e.mu.Unlock()

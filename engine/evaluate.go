@@ -268,10 +268,16 @@ func (e *Engine) ratioInputs(ctx context.Context, view store.KRView, r *rules.Ru
 	return nil
 }
 
+// manualInputs: the value is the latest one set; every value set is an
+// evidence item (who, when, the value and the note), newest first, so
+// the history of a manual key result is kept. With none set, the config's
+// value counts.
 func (e *Engine) manualInputs(ctx context.Context, view store.KRView, r *rules.Rule, now time.Time, in *rules.Inputs) error {
-	mv, err := view.Manual(ctx, r.Key, now)
-	switch {
-	case store.IsNotFound(err):
+	history, err := view.ManualHistory(ctx, r.Key, now)
+	if err != nil {
+		return err
+	}
+	if len(history) == 0 {
 		if r.KR.Value != nil {
 			v := *r.KR.Value
 			in.Manual = &v
@@ -279,18 +285,19 @@ func (e *Engine) manualInputs(ctx context.Context, view store.KRView, r *rules.R
 			in.EvidenceTotal = 1
 		}
 		return nil
-	case err != nil:
-		return err
 	}
-	v := mv.Value
-	in.Manual = &v
-	title := "set by " + firstNonEmpty(mv.SetBy, "someone")
-	if mv.Note != "" {
-		title += ": " + mv.Note
+	latest := history[0].Value
+	in.Manual = &latest
+	for _, mv := range history {
+		v := mv.Value
+		title := "set by " + firstNonEmpty(mv.SetBy, "someone")
+		if mv.Note != "" {
+			title += ": " + mv.Note
+		}
+		in.Evidence = append(in.Evidence, rules.Evidence{Unit: r.Key, Kind: "manual",
+			Title: title, Actor: mv.SetBy, OccurredAt: mv.SetAt, Value: &v, RuleVersion: r.Version})
 	}
-	in.Evidence = []rules.Evidence{{Unit: r.Key, Kind: "manual", Title: title, Actor: mv.SetBy,
-		OccurredAt: mv.SetAt, Value: &v, RuleVersion: r.Version}}
-	in.EvidenceTotal = 1
+	in.EvidenceTotal = len(history)
 	return nil
 }
 

@@ -22,12 +22,22 @@ import (
 func (e *Engine) Explain(ctx context.Context, krKey, itemURL string, w io.Writer) error {
 	r, ok := e.set.Rule(krKey)
 	if !ok {
-		return fmt.Errorf("explain: unknown key result %q", krKey)
+		return e.unknownKR(krKey, "")
 	}
 	e.mu.Lock()
 	defer e.mu.Unlock()
 	now := e.clock()
 	view := e.st.KRView()
+	var evs []event.Event
+	if itemURL != "" {
+		var err error
+		if evs, err = e.st.EventsByItem(ctx, itemURL); err != nil {
+			return fmt.Errorf("explain: %w", err)
+		}
+		if len(evs) == 0 {
+			return e.unknownItem(ctx, view, r, itemURL)
+		}
+	}
 	res, err := e.evaluate(ctx, view, nil, r, now)
 	if err != nil {
 		return fmt.Errorf("explain: %w", err)
@@ -38,7 +48,7 @@ func (e *Engine) Explain(ctx context.Context, krKey, itemURL string, w io.Writer
 		return fmt.Errorf("explain: %w", err)
 	}
 	if itemURL != "" {
-		if err := e.explainItem(ctx, p, view, r, itemURL, now); err != nil {
+		if err := e.explainItem(ctx, p, view, r, itemURL, evs, now); err != nil {
 			return fmt.Errorf("explain: %w", err)
 		}
 	}
@@ -191,18 +201,28 @@ func evidenceLine(it rules.Evidence, loc *time.Location) string {
 	return strings.Join(parts, "  ")
 }
 
-// explainItem says, for every stored event about the item, whether the rule
-// matched it and whether it counted.
-func (e *Engine) explainItem(ctx context.Context, p *printer, view store.KRView, r *rules.Rule, item string, now time.Time) error {
-	evs, err := e.st.EventsByItem(ctx, item)
-	if err != nil {
+// unknownItem is the error for an item no stored event is about, naming a
+// few of the key result's own items as examples of what --item takes.
+func (e *Engine) unknownItem(ctx context.Context, view store.KRView, r *rules.Rule, item string) error {
+	err := &InputError{Msg: fmt.Sprintf("--item: no stored event has the URL or unit %q: goalpost has not seen it (is its source connected and polled?)", item)}
+	res, rerr := e.evaluate(ctx, view, nil, r, e.clock())
+	if rerr != nil {
 		return err
 	}
-	p.f("\nitem %s:\n", item)
-	if len(evs) == 0 {
-		p.f("  no stored event has this URL or unit: goalpost has not seen it (is its source connected and polled?)\n")
-		return nil
+	for _, ev := range res.Evidence {
+		if len(err.Choices) == 3 {
+			break
+		}
+		err.Choices = append(err.Choices, firstNonEmpty(ev.URL, ev.Unit))
 	}
+	err.Label = "items of " + r.Key + " include"
+	return err
+}
+
+// explainItem says, for every stored event about the item, whether the rule
+// matched it and whether it counted.
+func (e *Engine) explainItem(ctx context.Context, p *printer, view store.KRView, r *rules.Rule, item string, evs []event.Event, now time.Time) error {
+	p.f("\nitem %s:\n", item)
 	matches, err := view.Matches(ctx, r.Key)
 	if err != nil {
 		return err

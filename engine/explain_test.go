@@ -2,6 +2,7 @@ package engine
 
 import (
 	"bytes"
+	"errors"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -18,7 +19,6 @@ func TestExplainGolden(t *testing.T) {
 		{"item_by_unit_key", "count_units", "perf-units", "AUTH-2", "2026-11-15T12:00:00Z"},
 		{"item_not_matching", "count_units", "perf-units", "acme/api#4", "2026-11-15T12:00:00Z"},
 		{"item_outside_period", "count_units", "perf-units", "https://github.com/acme/api/pull/1", "2026-11-15T12:00:00Z"},
-		{"item_unknown", "count_units", "perf-units", "https://github.com/acme/api/pull/999", "2026-11-15T12:00:00Z"},
 		{"metric_median", "metric_lead_time", "lead-median", "acme/api#14", "2026-10-15T12:00:00Z"},
 		{"metric_p95_no_value", "metric_lead_time", "lead-p95", "acme/api#15", "2026-10-15T12:00:00Z"},
 		{"ratio_older_states", "ratio_epic", "auth-epic", "AUTH-2", "2026-10-26T00:00:00Z"},
@@ -38,8 +38,14 @@ func TestExplainGolden(t *testing.T) {
 		})
 	}
 	h, _ := countUnits(t, mustTime("2026-11-15T12:00:00Z"))
-	if err := h.eng.Explain(t.Context(), "nope", "", &bytes.Buffer{}); err == nil || !strings.Contains(err.Error(), `unknown key result "nope"`) {
+	var ie *InputError
+	if err := h.eng.Explain(t.Context(), "nope", "", &bytes.Buffer{}); !errors.As(err, &ie) || !strings.Contains(err.Error(), `unknown key result "nope"; choose one of: perf-units`) {
 		t.Errorf("unknown key result: err = %v", err)
+	}
+	var out bytes.Buffer
+	err := h.eng.Explain(t.Context(), "perf-units", "https://github.com/acme/api/pull/999", &out)
+	if !errors.As(err, &ie) || !strings.Contains(err.Error(), "items of perf-units include: https://") || out.Len() > 0 {
+		t.Errorf("unknown item: err = %v, output %q; want an InputError naming some items, and nothing printed", err, out.String())
 	}
 }
 

@@ -18,11 +18,17 @@ import (
 // and every parked write with its reason. It contains no secrets (reasons
 // are sink errors, which never carry tokens).
 func (s *Sender) WriteStatus(ctx context.Context, w io.Writer) error {
-	counts, err := s.st.WriteCounts(ctx)
+	return WriteStatus(ctx, s.st, s.now(), w)
+}
+
+// WriteStatus is Sender.WriteStatus for a store alone, as of now: what a
+// command that sends nothing (status) shows.
+func WriteStatus(ctx context.Context, st *store.Store, now time.Time, w io.Writer) error {
+	counts, err := st.WriteCounts(ctx)
 	if err != nil {
 		return err
 	}
-	ws, err := s.st.ListWrites(ctx, store.WritePending, store.WriteParked)
+	ws, err := st.ListWrites(ctx, store.WritePending, store.WriteParked)
 	if err != nil {
 		return err
 	}
@@ -38,7 +44,6 @@ func (s *Sender) WriteStatus(ctx context.Context, w io.Writer) error {
 	}
 	tw := tabwriter.NewWriter(w, 0, 4, 2, ' ', 0)
 	fmt.Fprintln(tw, "STATE\tTARGET\tKR\tATTEMPTS\tWHEN\tREASON")
-	now := s.now()
 	for _, q := range ws {
 		when := "due now"
 		switch {

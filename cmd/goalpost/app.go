@@ -5,15 +5,14 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
-	"maps"
 	"net/http"
-	"slices"
 	"time"
 
 	"github.com/nats-io/nats.go/jetstream"
 
 	"github.com/goalpost/goalpost/connectors/connector"
 	"github.com/goalpost/goalpost/connectors/github"
+	"github.com/goalpost/goalpost/connectors/notion"
 	"github.com/goalpost/goalpost/engine"
 	"github.com/goalpost/goalpost/internal/config"
 	"github.com/goalpost/goalpost/internal/metrics"
@@ -25,31 +24,52 @@ import (
 	"github.com/goalpost/goalpost/rules/people"
 )
 
+// scheduled is a source's poller and how often the daemon polls it (the
+// source's poll_interval): the daemon runs the poll loop itself, so that
+// every poll's outcome is recorded in the store for status.
+type scheduled struct {
+	connector.Poller
+	every time.Duration
+}
+
 // app is every component of a running goalpost, built from the configuration
-// by build. Fields are nil when their section is not configured.
+// by build. Fields are nil when their part is off or their section is not
+// configured.
 type app struct {
-	cfg      *config.Config
-	log      *slog.Logger
-	metrics  *metrics.Metrics
-	store    *store.Store
+	cfg     *config.Config
+	log     *slog.Logger
+	now     func() time.Time
+	metrics *metrics.Metrics
+	store   *store.Store
+	engine  *engine.Engine
+	reports *report.Builder
+
+	// online parts
 	conn     *pipeline.Conn
+	js       jetstream.JetStream
 	pub      *pipeline.Publisher
-	engine   *engine.Engine
 	consumer *pipeline.Consumer
-	pollers  map[string]connector.Poller // by source
-	webhooks map[string]http.Handler     // by source, mounted at /webhooks/<source>
-	github   *github.Source              // nil without a [github] section (backfill)
+	pollers  map[string]scheduled    // by source
+	webhooks map[string]http.Handler // by source, mounted at /webhooks/<source>
+	github   *github.Source          // nil without a [github] section (backfill)
 	writer   writer
 	server   *server.Server
-	reports  *report.Scheduler // nil without a [report] section
+	schedule *report.Scheduler // nil without a [report] section
 	wins     *report.Wins      // nil without [report.wins]
 }
 
-// buildOptions are the command-line choices that change wiring.
+// buildOptions are the parts a command switches on. Every command builds
+// the store, the engine and the report builder; the read-only commands
+// (status, explain, baseline, report, rebuild, set) nothing more.
 type buildOptions struct {
-	dryRun bool // writers print what they would send and send nothing
-	out    *cliEnv
+	online   bool // the stream, connectors, writers and HTTP server: run, sync, demo
+	schedule bool // the weekly report's schedule and destinations: run, demo
+	dryRun   bool // writers print what they would send and send nothing
+	out      *cliEnv
 }
+
+// daemon switches on every part: run and the demo.
+func daemon(env *cliEnv) buildOptions { return buildOptions{online: true, schedule: true, out: env} }
 
 // compileRules builds the people directory and compiles the key results: the
 // part of the configuration that `check` validates beyond Validate.
@@ -65,11 +85,57 @@ func compileRules(cfg *config.Config) (*rules.Set, *people.Directory, error) {
 	return set, dir, nil
 }
 
-// build turns the configuration into components. It opens the store and the
-// stream (local I/O only); no component talks to an upstream service until
-// it runs.
+// openApp loads the configuration at path and builds the parts opt switches
+// on: the start of every command but check and demo. Online, key results
+// kept in Notion ([notion.goals]) are read first, before rules compile.
+func openApp(ctx context.Context, env *cliEnv, path string, opt buildOptions) (*app, error) {
+	if path == "" {
+		return nil, usageError{errors.New("no configuration file: pass -c FILE or set GOALPOST_CONFIG")}
+	}
+	cfg, err := config.LoadLenient(path, env.lookupEnv)
+	if err != nil {
+		return nil, usageError{err}
+	}
+	log := newLogger(cfg.LogLevel, env.stderr)
+	if opt.online {
+		// Every service but the report's destinations, which only the schedule talks to.
+		if err := cfg.RequireSecrets(true, "report"); err != nil {
+			return nil, usageError{err}
+		}
+		if err := loadNotionGoals(ctx, cfg, log); err != nil {
+			return nil, err
+		}
+	}
+	return build(ctx, cfg, log, opt)
+}
+
+// loadNotionGoals applies [notion.goals] (see notion.ApplyGoals).
+func loadNotionGoals(ctx context.Context, cfg *config.Config, log *slog.Logger) error {
+	if cfg.Notion == nil || cfg.Notion.Goals.DatabaseID == "" {
+		return nil
+	}
+	c, err := notion.NewClient(cfg.Notion, nil, log.With("component", "notion-goals"))
+	if err != nil {
+		return err
+	}
+	goals, err := notion.LoadGoals(ctx, c, cfg.Notion.Goals)
+	if err != nil {
+		return fmt.Errorf("notion goals: %w", err)
+	}
+	applied := notion.ApplyGoals(cfg.Objectives, goals)
+	log.Info("key results read from notion", "rows", len(goals), "applied", applied)
+	return nil
+}
+
+// build turns the configuration into the parts opt switches on. It opens the
+// store and, online, the stream (local I/O only); no component talks to an
+// upstream service until it runs.
 func build(ctx context.Context, cfg *config.Config, log *slog.Logger, opt buildOptions) (_ *app, err error) {
-	a := &app{cfg: cfg, log: log, metrics: metrics.New(), pollers: map[string]connector.Poller{}, webhooks: map[string]http.Handler{}}
+	a := &app{cfg: cfg, log: log, now: time.Now, metrics: metrics.New(),
+		pollers: map[string]scheduled{}, webhooks: map[string]http.Handler{}}
+	if opt.out != nil && opt.out.now != nil {
+		a.now = opt.out.now
+	}
 	defer func() {
 		if err != nil {
 			a.close()
@@ -79,48 +145,77 @@ func build(ctx context.Context, cfg *config.Config, log *slog.Logger, opt buildO
 	if err != nil {
 		return nil, usageError{err}
 	}
+	if opt.schedule {
+		if err := cfg.RequireSecrets(false, "report"); err != nil {
+			return nil, usageError{err}
+		}
+	}
 	if a.store, err = store.Open(ctx, cfg.Store.Path, log.With("component", "store")); err != nil {
 		return nil, err
 	}
-	if a.conn, err = pipeline.Connect(cfg.NATS, cfg.DataDir, log.With("component", "nats")); err != nil {
-		return nil, err
+	if opt.online {
+		if err := a.buildStream(ctx); err != nil {
+			return nil, err
+		}
 	}
-	js, err := jetstream.New(a.conn.NC)
-	if err != nil {
-		return nil, fmt.Errorf("jetstream: %w", err)
-	}
-	if err := pipeline.EnsureStreams(ctx, js, cfg.NATS.Streams()); err != nil {
-		return nil, err
-	}
-	a.pub = pipeline.NewPublisher(js, a.metrics)
-	if err := a.buildConnectors(); err != nil {
+	a.engine = engine.New(set, dir, a.store,
+		engine.WithClock(a.now),
+		engine.WithHealth(engine.SourceHealth(a.lastErrorers())),
+		engine.WithLogger(log.With("component", "engine")),
+		engine.WithMetrics(a.metrics))
+	if a.reports, err = newReportBuilder(cfg, a.engine, a.store); err != nil {
 		return nil, usageError{err}
+	}
+	if opt.online {
+		if err := a.buildOnline(opt); err != nil {
+			return nil, err
+		}
+	}
+	if opt.schedule {
+		if a.schedule, err = a.buildScheduler(dir, opt.out); err != nil {
+			return nil, usageError{err}
+		}
+	}
+	return a, nil
+}
+
+// buildStream connects to the stream and wires the connectors that publish
+// to it.
+func (a *app) buildStream(ctx context.Context) error {
+	var err error
+	if a.conn, err = pipeline.Connect(a.cfg.NATS, a.cfg.DataDir, a.log.With("component", "nats")); err != nil {
+		return err
+	}
+	if a.js, err = jetstream.New(a.conn.NC); err != nil {
+		return fmt.Errorf("jetstream: %w", err)
+	}
+	if err := pipeline.EnsureStreams(ctx, a.js, a.cfg.NATS.Streams()); err != nil {
+		return err
+	}
+	a.pub = pipeline.NewPublisher(a.js, a.metrics)
+	if err := a.buildConnectors(); err != nil {
+		return usageError{err}
 	}
 	for name, p := range a.pollers {
 		a.metrics.WatchSource(name, func() bool { return p.LastError() != nil })
 	}
-	a.engine = engine.New(set, dir, a.store,
-		engine.WithHealth(engine.SourceHealth(a.lastErrorers())),
-		engine.WithLogger(log.With("component", "engine")),
-		engine.WithMetrics(a.metrics))
-	a.consumer = pipeline.NewConsumer(js, cfg.NATS.Streams(), a.engine, log.With("component", "consumer"), a.metrics)
+	return nil
+}
+
+// buildOnline wires what runs after the engine: the consumer's handler, the
+// writers and the HTTP server with the dashboard.
+func (a *app) buildOnline(opt buildOptions) error {
+	a.consumer = pipeline.NewConsumer(a.js, a.cfg.NATS.Streams(), a.engine, a.log.With("component", "consumer"), a.metrics)
 	sender, err := a.buildWriter(opt)
 	if err != nil {
-		return nil, usageError{err}
+		return usageError{err}
 	}
 	a.writer, a.consumer.AfterCommit = sender, sender.Notify
-	reports, err := newReportBuilder(cfg, a.engine, a.store)
-	if err != nil {
-		return nil, usageError{err}
-	}
-	if a.reports, err = a.buildScheduler(reports, dir, opt.out); err != nil {
-		return nil, usageError{err}
-	}
-	a.server = server.New(serverOptions(cfg.Server), a.webhooks, map[string]server.ReadyCheck{
+	a.server = server.New(serverOptions(a.cfg.Server), a.webhooks, map[string]server.ReadyCheck{
 		"nats": a.conn.Ready, "store": a.store.Ping,
-	}, a.metrics, log.With("component", "http"))
-	a.server.Handle("GET /{$}", dashboard(reports))
-	return a, nil
+	}, a.metrics, a.log.With("component", "http"))
+	a.server.Handle("GET /{$}", dashboard(a.reports, a.now))
+	return nil
 }
 
 func serverOptions(c config.ServerConfig) server.Options {
@@ -143,51 +238,5 @@ func (a *app) close() {
 	}
 	if a.store != nil {
 		_ = a.store.Close()
-	}
-}
-
-// pollOnce runs one poll of every source, in a stable order, and returns
-// every failure (a failing source does not stop the others).
-func (a *app) pollOnce(ctx context.Context) error {
-	var errs []error
-	for _, name := range slices.Sorted(maps.Keys(a.pollers)) {
-		if err := a.pollers[name].PollOnce(ctx); err != nil {
-			a.metrics.PollError(name)
-			errs = append(errs, fmt.Errorf("poll %s: %w", name, err))
-		}
-	}
-	return errors.Join(errs...)
-}
-
-// cycle is one full poll → evaluate → write pass (sync --once, the demo).
-func (a *app) cycle(ctx context.Context) (processed int, err error) {
-	pollErr := a.pollOnce(ctx)
-	if processed, err = a.consumer.Drain(ctx); err != nil {
-		return processed, err
-	}
-	if err := a.engine.Tick(ctx); err != nil {
-		return processed, err
-	}
-	if err := a.writer.Flush(ctx); err != nil {
-		return processed, err
-	}
-	return processed, pollErr
-}
-
-// tick re-evaluates every key result at an interval, so time-based status
-// (pace, stale) moves without new events.
-func (a *app) tick(ctx context.Context, every time.Duration) error {
-	t := time.NewTicker(every)
-	defer t.Stop()
-	for {
-		select {
-		case <-ctx.Done():
-			return nil
-		case <-t.C:
-			if err := a.engine.Tick(ctx); err != nil {
-				a.log.Warn("re-evaluate", "err", err)
-			}
-			a.writer.Notify()
-		}
 	}
 }

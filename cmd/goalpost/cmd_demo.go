@@ -9,7 +9,6 @@ import (
 	"path/filepath"
 	"slices"
 	"strings"
-	"text/tabwriter"
 	"time"
 
 	"github.com/goalpost/goalpost/internal/config"
@@ -18,12 +17,15 @@ import (
 )
 
 func cmdDemo(ctx context.Context, env *cliEnv, args []string) error {
-	fs := newFlags("demo", "", env)
+	fs := newFlags("demo", env)
 	once := fs.Bool("once", false, "exit after one full poll → evaluate → write cycle")
 	dataDir := fs.String("data", filepath.Join("data", "demo"), "where the demo keeps its SQLite file, stream and configuration")
 	listen := fs.String("listen", "127.0.0.1:0", "webhook receiver address (port 0: any free port)")
 	every := fs.Duration("every", 10*time.Second, "while running, how often the sandbox ships a change")
-	if err := parse(fs, args); err != nil {
+	if err := parse(fs, args, env); err != nil {
+		return err
+	}
+	if err := wantArgs(fs, ""); err != nil {
 		return err
 	}
 	sb, err := sandbox.Start(time.Now())
@@ -35,7 +37,7 @@ func cmdDemo(ctx context.Context, env *cliEnv, args []string) error {
 	if err != nil {
 		return err
 	}
-	a, err := build(ctx, cfg, newLogger(cfg.LogLevel, env.stderr), buildOptions{out: env})
+	a, err := build(ctx, cfg, newLogger(cfg.LogLevel, env.stderr), daemon(env))
 	if err != nil {
 		return err
 	}
@@ -46,7 +48,7 @@ func cmdDemo(ctx context.Context, env *cliEnv, args []string) error {
 	}
 	fmt.Fprintf(env.stdout, "goalpost demo: sandbox GitHub at %s and Notion at %s; data and config in %s\n\n",
 		sb.GitHubURL(), sb.NotionURL(), cfg.DataDir)
-	n, err := a.cycle(ctx)
+	n, err := a.cycle(ctx, env.stdout)
 	if err != nil {
 		return err
 	}
@@ -76,7 +78,11 @@ func writeDemoConfig(sb *sandbox.Sandbox, dataDir, listen string, env *cliEnv) (
 	if err := os.WriteFile(path, []byte(sb.Config(abs, listen)), 0o600); err != nil {
 		return nil, fmt.Errorf("write demo config: %w", err)
 	}
-	return loadConfig(path, env)
+	cfg, err := config.Load(path, env.lookupEnv)
+	if err != nil {
+		return nil, usageError{err}
+	}
+	return cfg, nil
 }
 
 // runDemo keeps goalpost running as a daemon while the sandbox ships a change
@@ -107,26 +113,20 @@ func (a *app) runDemo(ctx context.Context, sb *sandbox.Sandbox, every time.Durat
 // printNotionPages shows what goalpost wrote to the sandbox's Notion pages.
 func printNotionPages(w io.Writer, sb *sandbox.Sandbox) {
 	fmt.Fprintln(w, "\nWritten to the sandbox Notion pages:")
-	keys := slices.Sorted(maps.Keys(sb.Pages))
-	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', 0)
-	fmt.Fprintln(tw, "PAGE\tCURRENT\tTARGET\tPROGRESS\tSTATUS\tLAST SYNCED\tEVIDENCE")
-	for _, k := range keys {
+	t := table{header: []string{"PAGE", "CURRENT", "PROGRESS", "STATUS", "LAST SYNCED"}, flex: 0}
+	for _, k := range slices.Sorted(maps.Keys(sb.Pages)) {
 		p, err := sb.Notion.Page(sb.Pages[k])
 		if err != nil {
 			continue
 		}
-		fmt.Fprintf(tw, "%s\t%v\t%v\t%v\t%v\t%v\t%s\n", p.Props["Name"], p.Props["Current"], p.Props["Target"],
-			p.Props["Progress"], p.Props["Status"], p.Props["Last synced"], clip(fmt.Sprint(p.Props["Evidence"]), 60))
+		synced := fmt.Sprint(p.Props["Last synced"])
+		if at, err := time.Parse(time.RFC3339, synced); err == nil {
+			synced = at.UTC().Format("15:04:05 MST")
+		}
+		t.add(fmt.Sprint(p.Props["Name"]), fmt.Sprint(p.Props["Current"]), fmt.Sprint(p.Props["Progress"]),
+			fmt.Sprint(p.Props["Status"]), synced)
 	}
-	_ = tw.Flush()
-}
-
-func clip(s string, n int) string {
-	s = strings.ReplaceAll(s, "\n", " ")
-	if r := []rune(s); len(r) > n {
-		return string(r[:n-1]) + "…"
-	}
-	return s
+	_ = t.write(w)
 }
 
 // notionCurrents lists the Current property of each sandbox page, by key result.

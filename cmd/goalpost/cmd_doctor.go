@@ -23,10 +23,13 @@ var errDoctorFailed = errors.New("doctor: some checks failed (fixes above)")
 // read-only, and prints a checklist with the fix for each failure. The
 // checks live in the connectors (Doctor); this only gathers and prints.
 func cmdDoctor(ctx context.Context, env *cliEnv, args []string) error {
-	fs := newFlags("doctor", "", env)
+	fs := newFlags("doctor", env)
 	path := configFlag(fs, env)
 	sendTest := fs.Bool("send-test", false, "post a test message to each Slack destination (the only thing doctor ever sends)")
-	if err := parse(fs, args); err != nil {
+	if err := parse(fs, args, env); err != nil {
+		return err
+	}
+	if err := wantArgs(fs, ""); err != nil {
 		return err
 	}
 	if *path == "" {

@@ -2,152 +2,210 @@ package main
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"io"
-	"log/slog"
+	"slices"
 	"strconv"
 	"strings"
-	"text/tabwriter"
+	"time"
 
 	"github.com/goalpost/goalpost/engine"
-	"github.com/goalpost/goalpost/internal/config"
-	"github.com/goalpost/goalpost/internal/store"
 	"github.com/goalpost/goalpost/report/present"
 	"github.com/goalpost/goalpost/rules"
 	"github.com/goalpost/goalpost/writeback"
 	"github.com/goalpost/goalpost/writeback/outbox"
 )
 
-// offline is the store and engine without the stream or any connector: what
-// the read-only commands (explain, baseline, status, report) and rebuild need.
-type offline struct {
-	cfg    *config.Config
-	store  *store.Store
-	engine *engine.Engine
+// The read-only commands (and set, which writes only to the store) build
+// the store, the engine and the report builder: no stream, no connector,
+// no secret.
+
+// openReadOnly parses nothing more than the flags it is given and builds
+// the read-only parts.
+func openReadOnly(ctx context.Context, env *cliEnv, path string) (*app, error) {
+	return openApp(ctx, env, path, buildOptions{out: env})
 }
 
-func openOffline(ctx context.Context, env *cliEnv, path string) (*offline, error) {
-	cfg, err := loadConfig(path, env)
-	if err != nil {
-		return nil, err
+// inputError makes the engine's errors about what was asked (an unknown key
+// result or item) usage errors: exit 2.
+func inputError(err error) error {
+	var ie *engine.InputError
+	if errors.As(err, &ie) {
+		return usageError{err}
 	}
-	set, dir, err := compileRules(cfg)
-	if err != nil {
-		return nil, usageError{err}
-	}
-	log := newLogger(cfg.LogLevel, env.stderr)
-	st, err := store.Open(ctx, cfg.Store.Path, log.With("component", "store"))
-	if err != nil {
-		return nil, err
-	}
-	eng := engine.New(set, dir, st, engine.WithLogger(log.With("component", "engine")))
-	return &offline{cfg: cfg, store: st, engine: eng}, nil
+	return err
 }
-
-func (o *offline) close() { _ = o.store.Close() }
 
 func cmdExplain(ctx context.Context, env *cliEnv, args []string) error {
-	fs := newFlags("explain", "KR", env)
+	fs := newFlags("explain", env)
 	path := configFlag(fs, env)
-	item := fs.String("item", "", "an item's URL: say why it did or did not count")
-	if err := parse(fs, args); err != nil {
+	item := fs.String("item", "", "an item's `URL` (or unit, such as AUTH-123): say why it did or did not count")
+	if err := parse(fs, args, env); err != nil {
 		return err
 	}
-	if fs.NArg() != 1 {
-		return usageError{fmt.Errorf("explain needs one key result key, e.g. goalpost explain -c goalpost.toml ship-80")}
+	if err := wantArgs(fs, "KR"); err != nil {
+		return err
 	}
-	o, err := openOffline(ctx, env, *path)
+	a, err := openReadOnly(ctx, env, *path)
 	if err != nil {
 		return err
 	}
-	defer o.close()
-	return o.engine.Explain(ctx, fs.Arg(0), *item, env.stdout)
+	defer a.close()
+	return inputError(a.engine.Explain(ctx, fs.Arg(0), *item, env.stdout))
 }
 
 func cmdRebuild(ctx context.Context, env *cliEnv, args []string) error {
-	fs := newFlags("rebuild", "", env)
+	fs := newFlags("rebuild", env)
 	path := configFlag(fs, env)
 	check := fs.Bool("check", false, "change nothing: compare each key result's incremental state with a computation from scratch")
-	if err := parse(fs, args); err != nil {
+	if err := parse(fs, args, env); err != nil {
 		return err
 	}
-	o, err := openOffline(ctx, env, *path)
+	if err := wantArgs(fs, ""); err != nil {
+		return err
+	}
+	a, err := openReadOnly(ctx, env, *path)
 	if err != nil {
 		return err
 	}
-	defer o.close()
+	defer a.close()
 	if *check {
-		return o.engine.WriteCheck(ctx, env.stdout)
+		return a.engine.WriteCheck(ctx, env.stdout)
 	}
-	return o.engine.Rebuild(ctx, env.stdout)
+	return a.engine.Rebuild(ctx, env.stdout)
 }
 
 func cmdStatus(ctx context.Context, env *cliEnv, args []string) error {
-	fs := newFlags("status", "", env)
+	fs := newFlags("status", env)
 	path := configFlag(fs, env)
-	retry := fs.String("retry-parked", "", "retry parked writes: \"all\", a service (\"notion\", \"linear\") or one target (\"notion:page:ID\")")
-	if err := parse(fs, args); err != nil {
+	retry := fs.String("retry-parked", "", "requeue parked writes: all, a service (notion, linear) or one target (notion:page:ID)")
+	if err := parse(fs, args, env); err != nil {
 		return err
 	}
-	o, err := openOffline(ctx, env, *path)
+	if err := wantArgs(fs, ""); err != nil {
+		return err
+	}
+	a, err := openReadOnly(ctx, env, *path)
 	if err != nil {
 		return err
 	}
-	defer o.close()
-	sender := writeback.New(o.store, nil, slog.New(slog.DiscardHandler))
+	defer a.close()
 	if *retry != "" {
-		sel, err := outbox.ParseSelector(*retry)
-		if err != nil {
-			return usageError{fmt.Errorf("status --retry-parked: %w", err)}
-		}
-		n, err := sender.RetryParked(ctx, sel)
-		if err != nil {
+		if err := a.retryParked(ctx, *retry, env.stdout); err != nil {
 			return err
 		}
-		fmt.Fprintf(env.stdout, "%d parked writes queued again; a running daemon sends them now\n\n", n)
 	}
-	results, err := o.lastResults(ctx)
-	if err != nil {
-		return err
-	}
-	fmt.Fprintln(env.stdout, "As last evaluated by goalpost (run or sync); a source that was failing then shows as stale.")
-	if err := writeResultTable(results, env.stdout); err != nil {
-		return err
-	}
-	fmt.Fprintln(env.stdout)
-	return sender.WriteStatus(ctx, env.stdout)
+	return a.writeStatus(ctx, env.stdout)
 }
 
-// lastResults are the results the daemon (or the last sync) stored — what
-// was written back, with stale where a source was failing — and, for a key
-// result never evaluated under its current rule, a fresh evaluation. This
-// command has no connector, so it cannot tell itself whether a source fails.
-func (o *offline) lastResults(ctx context.Context) ([]rules.Result, error) {
-	results, err := o.engine.Results(ctx)
+// retryParked requeues the parked writes --retry-parked names. A service
+// that neither is configured nor has writes is a usage error listing those
+// that are.
+func (a *app) retryParked(ctx context.Context, arg string, w io.Writer) error {
+	sel, err := outbox.ParseSelector(arg)
 	if err != nil {
-		return nil, err
+		return usageError{fmt.Errorf("--retry-parked: %w", err)}
 	}
-	states, err := o.store.KRView().States(ctx)
+	counts, err := a.store.WriteCounts(ctx)
 	if err != nil {
-		return nil, err
+		return err
 	}
-	stored := map[string]rules.Result{}
-	for _, st := range states {
-		if r, err := engine.DecodeState(st.Result); err == nil {
-			stored[st.KRKey] = r
+	services := a.cfg.WritebackServices()
+	for s := range counts {
+		if !slices.Contains(services, s) {
+			services = append(services, s)
 		}
 	}
-	for i, r := range results {
-		if s, ok := stored[r.KRKey]; ok && s.RuleVersion == r.RuleVersion {
-			results[i] = s
-		}
+	if sel.Service != "" && !slices.Contains(services, sel.Service) {
+		return usageError{fmt.Errorf("--retry-parked: no writes go to %q; choose one of: %s, or one target (service:kind:id)",
+			sel.Service, strings.Join(append([]string{"all"}, services...), ", "))}
 	}
-	return results, nil
+	n, err := a.store.RetryParked(ctx, sel)
+	if err != nil {
+		return err
+	}
+	fmt.Fprintf(w, "%s queued again; a running daemon sends them now\n\n", present.Count(n, "parked write"))
+	return nil
+}
+
+// writeStatus prints the key results as last evaluated, the sources'
+// health and the outbox.
+func (a *app) writeStatus(ctx context.Context, w io.Writer) error {
+	results, err := a.engine.LastResults(ctx)
+	if err != nil {
+		return err
+	}
+	at, err := a.store.LastEvaluated(ctx)
+	if err != nil {
+		return err
+	}
+	now := a.now()
+	if at.IsZero() {
+		fmt.Fprintln(w, "Key results (never evaluated by run or sync: evaluated now from the stored events):")
+	} else {
+		fmt.Fprintf(w, "Key results, as last evaluated %s (a source failing then shows as stale):\n", when(at, now))
+	}
+	if err := writeResultTable(results, w); err != nil {
+		return err
+	}
+	if err := a.writeSources(ctx, w, now); err != nil {
+		return err
+	}
+	fmt.Fprintln(w)
+	return writeback.WriteStatus(ctx, a.store, now, w)
+}
+
+// writeSources prints each configured source's last successful poll and
+// last error, as run and sync recorded them.
+func (a *app) writeSources(ctx context.Context, w io.Writer, now time.Time) error {
+	health, err := a.store.SourceHealth(ctx)
+	if err != nil {
+		return err
+	}
+	fmt.Fprintln(w, "\nSources:")
+	names := a.cfg.Sources()
+	if len(names) == 0 {
+		fmt.Fprintln(w, "  none configured")
+		return nil
+	}
+	t := table{header: []string{"SOURCE", "LAST SUCCESS", "LAST ERROR"}, flex: 2}
+	for _, name := range names {
+		ok, failed := "never", "-"
+		for _, h := range health {
+			if h.Source != name {
+				continue
+			}
+			if !h.LastOK.IsZero() {
+				ok = when(h.LastOK, now)
+			}
+			if !h.LastErrorAt.IsZero() {
+				failed = when(h.LastErrorAt, now) + ": " + h.LastError
+			}
+		}
+		t.add(name, ok, failed)
+	}
+	return t.write(w)
+}
+
+// when is "2026-11-20 14:05 UTC (3m ago)".
+func when(t, now time.Time) string {
+	ago := now.Sub(t).Round(time.Second)
+	s := t.UTC().Format("2006-01-02 15:04 MST")
+	switch {
+	case ago < 0:
+		return s
+	case ago < time.Minute:
+		return s + " (just now)"
+	case ago < 48*time.Hour:
+		return s + " (" + strings.TrimSuffix(strings.TrimSuffix(ago.Truncate(time.Minute).String(), "0s"), "h0m") + " ago)"
+	}
+	return fmt.Sprintf("%s (%d days ago)", s, int(ago.Hours()/24))
 }
 
 // printResults prints where each key result stands after a cycle.
 func (a *app) printResults(ctx context.Context, w io.Writer, processed int) error {
-	fmt.Fprintf(w, "processed %d new events\n\n", processed)
+	fmt.Fprintf(w, "\nprocessed %s\n\n", present.Count(processed, "new event"))
 	return writeResults(ctx, a.engine, w)
 }
 
@@ -160,61 +218,63 @@ func writeResults(ctx context.Context, eng *engine.Engine, w io.Writer) error {
 }
 
 func writeResultTable(results []rules.Result, w io.Writer) error {
-	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', 0)
-	fmt.Fprintln(tw, "KEY RESULT\tCURRENT / TARGET\tPROGRESS\tSTATUS\tEVIDENCE")
+	t := table{header: []string{"KEY RESULT", "TITLE", "CURRENT / TARGET", "PROGRESS", "STATUS", "EVIDENCE"}, flex: 1}
 	for _, r := range results {
-		fmt.Fprintf(tw, "%s\t%s / %s\t%s\t%s\t%s\n", r.KRKey, present.Value(r.Current, r.Unit), present.Value(r.Target, r.Unit),
-			progressBar(r.Progress), present.Status(r.Status), present.Count(max(r.EvidenceTotal, len(r.Evidence)), "item"))
+		t.add(r.KRKey, r.Title, present.Value(r.Current, r.Unit)+" / "+present.Value(r.Target, r.Unit), progressBar(r.Progress),
+			present.Status(r.Status), present.Count(max(r.EvidenceTotal, len(r.Evidence)), "item"))
 	}
-	return tw.Flush()
+	return t.write(w)
 }
 
 func progressBar(p float64) string {
-	n := int(p*10 + 0.5)
+	n := min(max(int(p*10+0.5), 0), 10)
 	return fmt.Sprintf("%s%s %4s", strings.Repeat("█", n), strings.Repeat("░", 10-n), present.Percent(p))
 }
 
 func cmdBaseline(ctx context.Context, env *cliEnv, args []string) error {
-	fs := newFlags("baseline", "", env)
+	fs := newFlags("baseline", env)
 	path := configFlag(fs, env)
-	weeks := fs.Int("weeks", 6, "how many weeks, ending with the current one")
-	if err := parse(fs, args); err != nil {
+	weeks := fs.Int("weeks", 6, "how many weeks, ending with the current one (1 to 104)")
+	if err := parse(fs, args, env); err != nil {
+		return err
+	}
+	if err := wantArgs(fs, ""); err != nil {
 		return err
 	}
 	if *weeks < 1 || *weeks > 104 {
 		return usageError{fmt.Errorf("--weeks: want 1 to 104, got %d", *weeks)}
 	}
-	o, err := openOffline(ctx, env, *path)
+	a, err := openReadOnly(ctx, env, *path)
 	if err != nil {
 		return err
 	}
-	defer o.close()
-	return o.engine.WriteBaseline(ctx, *weeks, env.stdout)
+	defer a.close()
+	return a.engine.WriteBaseline(ctx, *weeks, env.stdout)
 }
 
 func cmdSet(ctx context.Context, env *cliEnv, args []string) error {
-	fs := newFlags("set", "KR VALUE", env)
+	fs := newFlags("set", env)
 	path := configFlag(fs, env)
-	by := fs.String("by", env.getenv("USER"), "who sets the value (kept as its evidence)")
+	by := fs.String("by", env.getenv("USER"), "who sets the value (kept as its evidence; default $USER)")
 	note := fs.String("note", "", "why, or where the number comes from")
-	if err := parse(fs, args); err != nil {
+	if err := parse(fs, args, env); err != nil {
 		return err
 	}
-	if fs.NArg() != 2 {
-		return usageError{fmt.Errorf("set needs a manual key result and a value, e.g. goalpost set -c goalpost.toml nps 41 --note \"Q4 survey\"")}
+	if err := wantArgs(fs, "KR VALUE"); err != nil {
+		return err
 	}
 	value, err := strconv.ParseFloat(fs.Arg(1), 64)
 	if err != nil {
-		return usageError{fmt.Errorf("value: want a number, got %q", fs.Arg(1))}
+		return usageError{fmt.Errorf("VALUE: want a number, got %q", fs.Arg(1))}
 	}
-	o, err := openOffline(ctx, env, *path)
+	a, err := openReadOnly(ctx, env, *path)
 	if err != nil {
 		return err
 	}
-	defer o.close()
-	if err := o.engine.SetManual(ctx, fs.Arg(0), value, *by, *note); err != nil {
-		return usageError{err}
+	defer a.close()
+	if err := a.engine.SetManual(ctx, fs.Arg(0), value, *by, *note); err != nil {
+		return inputError(err)
 	}
 	fmt.Fprintf(env.stdout, "%s set to %s; a running daemon writes it back with its next write round\n", fs.Arg(0), present.Number(value))
-	return writeResults(ctx, o.engine, env.stdout)
+	return writeResults(ctx, a.engine, env.stdout)
 }

@@ -22,28 +22,19 @@ func newLogger(level string, w io.Writer) *slog.Logger {
 	return slog.New(slog.NewTextHandler(w, &slog.HandlerOptions{Level: l}))
 }
 
-// openApp loads the configuration at path, applies key results kept in
-// Notion, and builds the components: the start of run and sync.
-func openApp(ctx context.Context, env *cliEnv, path string, dryRun bool) (*app, error) {
-	cfg, err := loadConfig(path, env)
-	if err != nil {
-		return nil, err
-	}
-	log := newLogger(cfg.LogLevel, env.stderr)
-	if err := loadNotionGoals(ctx, cfg, log); err != nil {
-		return nil, err
-	}
-	return build(ctx, cfg, log, buildOptions{dryRun: dryRun, out: env})
-}
-
 func cmdRun(ctx context.Context, env *cliEnv, args []string) error {
-	fs := newFlags("run", "", env)
+	fs := newFlags("run", env)
 	path := configFlag(fs, env)
 	dryRun := fs.Bool("dry-run", false, "print the writes that would be made; make none")
-	if err := parse(fs, args); err != nil {
+	if err := parse(fs, args, env); err != nil {
 		return err
 	}
-	a, err := openApp(ctx, env, *path, *dryRun)
+	if err := wantArgs(fs, ""); err != nil {
+		return err
+	}
+	opt := daemon(env)
+	opt.dryRun = *dryRun
+	a, err := openApp(ctx, env, *path, opt)
 	if err != nil {
 		return err
 	}
@@ -68,18 +59,16 @@ func (a *app) run(ctx context.Context, extra map[string]func(context.Context) er
 			return a.tick(ctx, a.cfg.Engine.TickInterval.Duration)
 		},
 	}
-	for name, p := range a.pollers {
-		parts["poll "+name] = p.Run
+	for name := range a.pollers {
+		parts["poll "+name] = func(ctx context.Context) error { return a.pollEvery(ctx, name) }
 	}
-	if a.reports != nil {
-		parts["report"] = a.reports.Run
+	if a.schedule != nil {
+		parts["report"] = a.schedule.Run
 	}
 	if a.wins != nil {
 		parts["wins"] = a.wins.Run
 	}
-	for name, p := range extra {
-		parts[name] = p
-	}
+	maps.Copy(parts, extra)
 	for name, run := range parts {
 		g.Go(func() error {
 			if err := run(gctx); err != nil && gctx.Err() == nil {
@@ -97,12 +86,15 @@ func (a *app) run(ctx context.Context, extra map[string]func(context.Context) er
 }
 
 func cmdSync(ctx context.Context, env *cliEnv, args []string) error {
-	fs := newFlags("sync", "", env)
+	fs := newFlags("sync", env)
 	path := configFlag(fs, env)
 	once := fs.Bool("once", false, "run one poll → evaluate → write cycle and exit")
 	dryRun := fs.Bool("dry-run", false, "print the writes that would be made; make none")
-	since := fs.String("since", "", "backfill history from this date (YYYY-MM-DD) before the cycle")
-	if err := parse(fs, args); err != nil {
+	since := fs.String("since", "", "backfill history from this `DATE` (YYYY-MM-DD) before the cycle")
+	if err := parse(fs, args, env); err != nil {
+		return err
+	}
+	if err := wantArgs(fs, ""); err != nil {
 		return err
 	}
 	if !*once && *since == "" {
@@ -116,7 +108,7 @@ func cmdSync(ctx context.Context, env *cliEnv, args []string) error {
 		}
 		from = t
 	}
-	a, err := openApp(ctx, env, *path, *dryRun)
+	a, err := openApp(ctx, env, *path, buildOptions{online: true, dryRun: *dryRun, out: env})
 	if err != nil {
 		return err
 	}
@@ -128,23 +120,26 @@ func cmdSync(ctx context.Context, env *cliEnv, args []string) error {
 	}
 	// A failing source does not hide the others' results: they are printed
 	// (its key results show as stale) and the failure is the exit status.
-	n, err := a.cycle(ctx)
-	if perr := a.printResults(ctx, env.stdout, n); perr != nil && err == nil {
-		err = perr
+	n, err := a.cycle(ctx, env.stdout)
+	if perr := a.printResults(ctx, env.stdout, n); perr != nil {
+		err = errors.Join(err, perr)
 	}
 	return err
 }
 
 func cmdCheck(_ context.Context, env *cliEnv, args []string) error {
-	fs := newFlags("check", "", env)
+	fs := newFlags("check", env)
 	path := configFlag(fs, env)
 	show := fs.Bool("print", false, "print the configuration with defaults applied and secrets redacted")
 	strictEnv := fs.Bool("require-env", false, "fail when a ${VAR} a secret refers to is not set (as run and sync do)")
-	if err := parse(fs, args); err != nil {
+	if err := parse(fs, args, env); err != nil {
+		return err
+	}
+	if err := wantArgs(fs, ""); err != nil {
 		return err
 	}
 	if *path == "" {
-		return usageError{fmt.Errorf("no configuration file: pass -c FILE or set GOALPOST_CONFIG")}
+		return usageError{errors.New("no configuration file: pass -c FILE or set GOALPOST_CONFIG")}
 	}
 	cfg, warnings, err := config.LoadForCheck(*path, env.lookupEnv)
 	if err != nil {
@@ -171,20 +166,17 @@ func cmdCheck(_ context.Context, env *cliEnv, args []string) error {
 }
 
 func sections(cfg *config.Config) string {
-	s := ""
+	var on []string
 	for _, x := range []struct {
 		name string
 		on   bool
 	}{{"github", cfg.GitHub != nil}, {"gitlab", cfg.GitLab != nil}, {"pagerduty", cfg.PagerDuty != nil}, {"incidentio", cfg.IncidentIO != nil}, {"deploy", cfg.Deploy != nil}, {"jira", cfg.Jira != nil}, {"linear", cfg.Linear != nil}, {"asana", cfg.Asana != nil}, {"trello", cfg.Trello != nil}, {"notion", cfg.Notion != nil}} {
 		if x.on {
-			if s != "" {
-				s += ", "
-			}
-			s += x.name
+			on = append(on, x.name)
 		}
 	}
-	if s == "" {
+	if len(on) == 0 {
 		return "no connectors"
 	}
-	return "connectors: " + s
+	return "connectors: " + strings.Join(on, ", ")
 }

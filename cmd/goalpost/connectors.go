@@ -30,7 +30,7 @@ func (a *app) buildConnectors() error {
 		if err != nil {
 			return err
 		}
-		a.pollers["github"], a.github = src, src
+		a.pollers["github"], a.github = scheduled{src, c.PollInterval.Or(github.DefaultPollInterval)}, src
 		deploys = src.Attribution()
 		if c.WebhookSecret.IsSet() {
 			wh, err := github.NewWebhook(c, a.pub, log, github.WithSource(src))
@@ -46,7 +46,7 @@ func (a *app) buildConnectors() error {
 		if err != nil {
 			return fmt.Errorf("gitlab: %w", err)
 		}
-		if err := a.addSource("gitlab", c.WebhookSecret.IsSet(),
+		if err := a.addSource("gitlab", c.PollInterval.Or(gitlab.DefaultPollInterval), c.WebhookSecret.IsSet(),
 			func() (connector.Poller, error) { return src, nil },
 			// The webhook shares the poller's attribution and API client.
 			func() (http.Handler, error) { return gitlab.NewWebhook(c, a.pub, log, gitlab.WithSource(src)) }); err != nil {
@@ -72,7 +72,7 @@ func (a *app) buildConnectors() error {
 		if err != nil {
 			return err
 		}
-		if err := a.addSource("jira", c.WebhookSecret.IsSet(),
+		if err := a.addSource("jira", c.PollInterval.Or(jira.DefaultPollInterval), c.WebhookSecret.IsSet(),
 			func() (connector.Poller, error) { return src, nil },
 			func() (http.Handler, error) {
 				// The poller's status list tells the webhook which category a status change left.
@@ -82,7 +82,7 @@ func (a *app) buildConnectors() error {
 		}
 	}
 	if c := a.cfg.Linear; c != nil {
-		if err := a.addSource("linear", c.WebhookSecret.IsSet(),
+		if err := a.addSource("linear", c.PollInterval.Or(linear.DefaultPollInterval), c.WebhookSecret.IsSet(),
 			func() (connector.Poller, error) {
 				return linear.NewSource(c, a.pub, a.store, a.log.With("source", "linear"))
 			},
@@ -103,7 +103,7 @@ func (a *app) buildTaskConnectors() error {
 		if err != nil {
 			return err
 		}
-		a.pollers["asana"] = src
+		a.pollers["asana"] = scheduled{src, c.PollInterval.Or(asana.DefaultPollInterval)}
 		if c.Webhooks {
 			if a.webhooks["asana"], err = asana.NewWebhook(c, src.Client(), a.store, a.pub, log); err != nil {
 				return err
@@ -116,7 +116,7 @@ func (a *app) buildTaskConnectors() error {
 		if err != nil {
 			return err
 		}
-		a.pollers["trello"] = src
+		a.pollers["trello"] = scheduled{src, c.PollInterval.Or(trello.DefaultPollInterval)}
 		if c.Secret.IsSet() {
 			if a.webhooks["trello"], err = trello.NewWebhook(c, src.Client(), a.pub, log); err != nil {
 				return err
@@ -133,7 +133,7 @@ func (a *app) buildIncidentSources() error {
 	if c := a.cfg.PagerDuty; c != nil {
 		log := a.log.With("source", "pagerduty")
 		client := pagerduty.NewClient(c)
-		if err := a.addSource("pagerduty", c.WebhookSecret.IsSet(),
+		if err := a.addSource("pagerduty", c.PollInterval.Or(pagerduty.DefaultPollInterval), c.WebhookSecret.IsSet(),
 			func() (connector.Poller, error) {
 				return pagerduty.NewSource(c, services, a.pub, a.store, log, pagerduty.WithClient(client))
 			},
@@ -144,7 +144,7 @@ func (a *app) buildIncidentSources() error {
 	if c := a.cfg.IncidentIO; c != nil {
 		log := a.log.With("source", "incidentio")
 		client := incidentio.NewClient(c, nil, nil, nil)
-		if err := a.addSource("incidentio", c.WebhookSecret.IsSet(),
+		if err := a.addSource("incidentio", c.PollInterval.Or(incidentio.DefaultPollInterval), c.WebhookSecret.IsSet(),
 			func() (connector.Poller, error) {
 				return incidentio.NewSource(c, services, client, a.pub, a.store, log, nil)
 			},
@@ -155,12 +155,12 @@ func (a *app) buildIncidentSources() error {
 	return nil
 }
 
-func (a *app) addSource(name string, hook bool, newPoller func() (connector.Poller, error), newHook func() (http.Handler, error)) error {
+func (a *app) addSource(name string, every time.Duration, hook bool, newPoller func() (connector.Poller, error), newHook func() (http.Handler, error)) error {
 	p, err := newPoller()
 	if err != nil {
 		return fmt.Errorf("%s: %w", name, err)
 	}
-	a.pollers[name] = p
+	a.pollers[name] = scheduled{p, every}
 	if !hook {
 		return nil
 	}

@@ -70,7 +70,7 @@ func median(v []float64) float64 {
 	return (v[len(v)/2-1] + v[len(v)/2]) / 2
 }
 
-var resultLine = regexp.MustCompile(`(?m)^(\S+)\s+([0-9.]+)%?(?: \S+)? / ([0-9.]+)`)
+var resultLine = regexp.MustCompile(`(?m)^(\S+)\s+.*?\s([0-9.]+)%?(?: \S+)? / ([0-9.]+)`)
 
 func parseResults(t *testing.T, out string) map[string]float64 {
 	t.Helper()

@@ -1,20 +1,19 @@
 package main
 
 import (
+	"errors"
 	"flag"
 	"fmt"
-
-	"github.com/goalpost/goalpost/internal/config"
+	"io"
+	"strings"
 )
 
-// newFlags returns a flag set for a command that prints its usage to stderr.
-func newFlags(name, synopsis string, env *cliEnv) *flag.FlagSet {
+// newFlags returns the flag set of command name. Errors and --help are
+// handled by parse, which prints the command's help to stdout.
+func newFlags(name string, env *cliEnv) *flag.FlagSet {
 	fs := flag.NewFlagSet(name, flag.ContinueOnError)
-	fs.SetOutput(env.stderr)
-	fs.Usage = func() {
-		fmt.Fprintf(env.stderr, "usage: goalpost %s [flags] %s\n\nflags:\n", name, synopsis)
-		fs.PrintDefaults()
-	}
+	fs.SetOutput(io.Discard)
+	fs.Usage = func() {}
 	return fs
 }
 
@@ -22,22 +21,20 @@ func newFlags(name, synopsis string, env *cliEnv) *flag.FlagSet {
 func configFlag(fs *flag.FlagSet, env *cliEnv) *string {
 	p := new(string)
 	def := env.getenv("GOALPOST_CONFIG")
-	fs.StringVar(p, "c", def, "configuration file (default $GOALPOST_CONFIG)")
+	fs.StringVar(p, "c", def, "configuration `FILE` (default $GOALPOST_CONFIG)")
 	fs.StringVar(p, "config", def, "same as -c")
 	return p
 }
 
 // parse parses args, flags before, between or after the positional
-// arguments (goalpost explain KR --item URL), turning flag errors into usage
-// errors (exit 2).
-func parse(fs *flag.FlagSet, args []string) error {
+// arguments (goalpost explain KR --item URL). --help prints the command's
+// help to env.stdout and returns flag.ErrHelp (exit 0); a bad flag is a
+// usage error (exit 2) that suggests the flag meant and lists the others.
+func parse(fs *flag.FlagSet, args []string, env *cliEnv) error {
 	var positional []string
 	for {
 		if err := fs.Parse(args); err != nil {
-			if err == flag.ErrHelp {
-				return err
-			}
-			return usageError{err}
+			return flagError(fs, err, env)
 		}
 		rest := fs.Args()
 		if len(rest) == 0 {
@@ -48,15 +45,94 @@ func parse(fs *flag.FlagSet, args []string) error {
 	return fs.Parse(append([]string{"--"}, positional...))
 }
 
-// loadConfig loads the file named by -c, with usage errors for a missing
-// flag and for any problem in the file.
-func loadConfig(path string, env *cliEnv) (*config.Config, error) {
-	if path == "" {
-		return nil, usageError{fmt.Errorf("no configuration file: pass -c FILE or set GOALPOST_CONFIG")}
+func flagError(fs *flag.FlagSet, err error, env *cliEnv) error {
+	if errors.Is(err, flag.ErrHelp) {
+		writeHelp(env.stdout, lookup(fs.Name()), fs)
+		return err
 	}
-	cfg, err := config.Load(path, env.lookupEnv)
-	if err != nil {
-		return nil, usageError{err}
+	hint := fmt.Sprintf("run 'goalpost %s --help' for its flags and examples", fs.Name())
+	if name, ok := strings.CutPrefix(err.Error(), "flag provided but not defined: "); ok {
+		name = strings.TrimLeft(name, "-")
+		flags := []string{"help"}
+		fs.VisitAll(func(f *flag.Flag) { flags = append(flags, f.Name) })
+		msg := fmt.Sprintf("unknown flag --%s for %s", name, fs.Name())
+		if s := suggest(name, flags); s != "" {
+			msg += fmt.Sprintf("; did you mean --%s?", s)
+		}
+		return usageError{fmt.Errorf("%s\nflags: %s\n%s", msg, flagList(fs), hint)}
 	}
-	return cfg, nil
+	return usageError{fmt.Errorf("%w\n%s", err, hint)}
+}
+
+// flagList is "-c/--config, --item, -h/--help".
+func flagList(fs *flag.FlagSet) string {
+	var out []string
+	fs.VisitAll(func(f *flag.Flag) {
+		if f.Name != "config" && f.Name != "c" {
+			out = append(out, "--"+f.Name)
+		}
+	})
+	if fs.Lookup("c") != nil {
+		out = append([]string{"-c/--config"}, out...)
+	}
+	return strings.Join(append(out, "-h/--help"), ", ")
+}
+
+// args checks the number of positional arguments: want names them ("KR
+// VALUE", "" for none). Stray or missing arguments are usage errors.
+func wantArgs(fs *flag.FlagSet, want string) error {
+	names := strings.Fields(want)
+	if fs.NArg() == len(names) {
+		return nil
+	}
+	switch {
+	case len(names) == 0:
+		return usageError{fmt.Errorf("%s takes no arguments, got %q\nrun 'goalpost %[1]s --help' for its flags and examples", fs.Name(), strings.Join(fs.Args(), " "))}
+	case fs.NArg() < len(names):
+		return usageError{fmt.Errorf("%s needs %s\nrun 'goalpost %[1]s --help' for its flags and examples", fs.Name(), want)}
+	}
+	return usageError{fmt.Errorf("%s takes %s, got %q\nrun 'goalpost %[1]s --help' for its flags and examples", fs.Name(), want, strings.Join(fs.Args(), " "))}
+}
+
+// suggest returns the choice closest to s when it is close enough to be a
+// typo (at most a third of its letters off, or a prefix), else "".
+func suggest(s string, choices []string) string {
+	best, bestD := "", max(1, len(s)/3)+1
+	for _, c := range choices {
+		d := editDistance(s, c)
+		if len(s) >= 2 && strings.HasPrefix(c, s) {
+			d = min(d, 1)
+		}
+		if d < bestD {
+			best, bestD = c, d
+		}
+	}
+	return best
+}
+
+// editDistance is the optimal string alignment distance between a and b:
+// insertions, deletions, substitutions and swaps of two neighbours ("hepl"
+// for "help") each count one.
+func editDistance(a, b string) int {
+	d := make([][]int, len(a)+1)
+	for i := range d {
+		d[i] = make([]int, len(b)+1)
+		d[i][0] = i
+	}
+	for j := range d[0] {
+		d[0][j] = j
+	}
+	for i := 1; i <= len(a); i++ {
+		for j := 1; j <= len(b); j++ {
+			cost := 1
+			if a[i-1] == b[j-1] {
+				cost = 0
+			}
+			d[i][j] = min(d[i-1][j]+1, d[i][j-1]+1, d[i-1][j-1]+cost)
+			if i > 1 && j > 1 && a[i-1] == b[j-2] && a[i-2] == b[j-1] {
+				d[i][j] = min(d[i][j], d[i-2][j-2]+1)
+			}
+		}
+	}
+	return d[len(a)][len(b)]
 }

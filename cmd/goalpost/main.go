@@ -14,6 +14,7 @@ import (
 	"os"
 	"os/signal"
 	"syscall"
+	"time"
 )
 
 // Exit codes.
@@ -23,43 +24,18 @@ const (
 	exitUsage   = 2 // usage or configuration error
 )
 
-// version is set at build time with -ldflags "-X main.version=...".
-var version = "dev"
-
 // usageError marks an error as the user's (bad flags, bad config): exit 2.
 type usageError struct{ err error }
 
 func (e usageError) Error() string { return e.err.Error() }
 func (e usageError) Unwrap() error { return e.err }
 
-// command is one subcommand.
-type command struct {
-	name, summary string
-	run           func(ctx context.Context, env *cliEnv, args []string) error
-}
-
 // cliEnv is what commands read and write besides their arguments.
 type cliEnv struct {
 	stdout, stderr io.Writer
 	getenv         func(string) string
 	lookupEnv      func(string) (string, bool)
-}
-
-func commands() []command {
-	return []command{
-		{"run", "run the daemon: pollers, webhook receiver, processor, writers", cmdRun},
-		{"sync", "one poll → evaluate → write cycle (for cron), or a backfill with --since", cmdSync},
-		{"check", "validate the configuration and rules (no network)", cmdCheck},
-		{"doctor", "check every configured connection, read-only, with a fix per failure", cmdDoctor},
-		{"demo", "run the whole loop against the built-in sandbox (no accounts, no tokens)", cmdDemo},
-		{"status", "show key results, sources and pending or parked writes", cmdStatus},
-		{"explain", "explain a key result's value: formula and evidence", cmdExplain},
-		{"rebuild", "recompute key results from stored events after a rule change", cmdRebuild},
-		{"baseline", "print the weekly shipped-to-production grid per person", cmdBaseline},
-		{"set", "set a manual key result's value", cmdSet},
-		{"report", "print or write the weekly check-in report", cmdReport},
-		{"version", "print the version", cmdVersion},
-	}
+	now            func() time.Time // nil: time.Now
 }
 
 func main() {
@@ -70,22 +46,46 @@ func main() {
 }
 
 func runMain(ctx context.Context, args []string, env *cliEnv) int {
-	if len(args) == 0 || args[0] == "-h" || args[0] == "--help" || args[0] == "help" {
+	if len(args) == 0 {
 		usage(env.stderr)
-		if len(args) == 0 {
-			return exitUsage
-		}
+		return exitUsage
+	}
+	switch args[0] {
+	case "-h", "--help":
+		usage(env.stdout)
+		return exitOK
+	case "help":
+		return help(env, args[1:])
+	case "--version", "-version":
+		args = []string{"version"}
+	}
+	c := lookup(args[0])
+	if c == nil {
+		return unknownCommand(env.stderr, args[0])
+	}
+	return exitCode(env.stderr, c.run(ctx, env, args[1:]))
+}
+
+// help is `goalpost help [COMMAND]`.
+func help(env *cliEnv, args []string) int {
+	if len(args) == 0 {
+		usage(env.stdout)
 		return exitOK
 	}
-	for _, c := range commands() {
-		if c.name != args[0] {
-			continue
-		}
-		err := c.run(ctx, env, args[1:])
-		return exitCode(env.stderr, err)
+	c := lookup(args[0])
+	if c == nil {
+		return unknownCommand(env.stderr, args[0])
 	}
-	fmt.Fprintf(env.stderr, "goalpost: unknown command %q\n\n", args[0])
-	usage(env.stderr)
+	return exitCode(env.stderr, c.run(context.Background(), env, []string{"--help"}))
+}
+
+func unknownCommand(w io.Writer, name string) int {
+	fmt.Fprintf(w, "goalpost: unknown command %q", name)
+	if s := suggest(name, commandNames()); s != "" {
+		fmt.Fprintf(w, "; did you mean %q?", s)
+	}
+	fmt.Fprint(w, "\n\n")
+	usage(w)
 	return exitUsage
 }
 
@@ -104,18 +104,10 @@ func exitCode(stderr io.Writer, err error) int {
 }
 
 func usage(w io.Writer) {
-	fmt.Fprintln(w, "usage: goalpost <command> [flags]\n\ncommands:")
+	fmt.Fprint(w, "goalpost links the work trackers a team uses to the goals it wrote down.\n\nUsage:\n  goalpost <command> [flags]\n\nCommands:\n")
 	for _, c := range commands() {
 		fmt.Fprintf(w, "  %-9s %s\n", c.name, c.summary)
 	}
-	fmt.Fprintln(w, "\nRun 'goalpost <command> --help' for a command's flags. The config file defaults to $GOALPOST_CONFIG.")
-}
-
-func cmdVersion(_ context.Context, env *cliEnv, args []string) error {
-	fs := newFlags("version", "", env)
-	if err := parse(fs, args); err != nil {
-		return err
-	}
-	fmt.Fprintln(env.stdout, "goalpost", version)
-	return nil
+	fmt.Fprint(w, "\nRun 'goalpost help <command>' for a command's flags and examples. The configuration file (-c)\n"+
+		"defaults to $GOALPOST_CONFIG. Exit codes: 0 ok, 1 runtime failure, 2 usage or configuration error.\n")
 }

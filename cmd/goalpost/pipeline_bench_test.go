@@ -31,7 +31,7 @@ func BenchmarkDaemonPipeline(b *testing.B) {
 		b.Fatal(err)
 	}
 	ctx := context.Background()
-	a, err := build(ctx, cfg, slog.New(slog.DiscardHandler), buildOptions{out: &cliEnv{stdout: io.Discard, stderr: io.Discard}})
+	a, err := build(ctx, cfg, slog.New(slog.DiscardHandler), daemon(&cliEnv{stdout: io.Discard, stderr: io.Discard}))
 	if err != nil {
 		b.Fatal(err)
 	}

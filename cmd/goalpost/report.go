@@ -23,7 +23,7 @@ func newReportBuilder(cfg *config.Config, eng *engine.Engine, st *store.Store) (
 
 // buildScheduler wires the weekly check-in's schedule and destinations;
 // nil when there is no [report] section.
-func (a *app) buildScheduler(b *report.Builder, dir *people.Directory, env *cliEnv) (*report.Scheduler, error) {
+func (a *app) buildScheduler(dir *people.Directory, env *cliEnv) (*report.Scheduler, error) {
 	if a.cfg.Report == nil {
 		return nil, nil
 	}
@@ -36,20 +36,20 @@ func (a *app) buildScheduler(b *report.Builder, dir *people.Directory, env *cliE
 	if err != nil {
 		return nil, err
 	}
-	if a.wins, err = report.NewWins(a.cfg.Report, report.NewEngineSource(a.engine), deps, time.Now); err != nil {
+	if a.wins, err = report.NewWins(a.cfg.Report, report.NewEngineSource(a.engine), deps, a.now); err != nil {
 		return nil, err
 	}
-	return report.NewScheduler(a.cfg.Report, a.cfg.Teams, b.Report, dests, a.store, a.log.With("component", "report"), time.Now)
+	return report.NewScheduler(a.cfg.Report, a.cfg.Teams, a.reports.Report, dests, a.store, a.log.With("component", "report"), a.now)
 }
 
 // dashboard serves the weekly check-in as a live HTML page at /: the
 // current week by default, ?week=2026-W47 and ?team=NAME to choose. It
 // shows what the report shows (numbers, evidence links, the baseline grid),
 // never configuration or secrets.
-func dashboard(b *report.Builder) http.Handler {
+func dashboard(b *report.Builder, now func() time.Time) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		q := r.URL.Query()
-		req := report.Request{Team: q.Get("team"), Week: q.Get("week"), Format: "html", Now: time.Now()}
+		req := report.Request{Team: q.Get("team"), Week: q.Get("week"), Format: "html", Now: now()}
 		if err := checkReportRequest(b, req); err != nil {
 			http.Error(w, err.Error(), http.StatusBadRequest)
 			return
@@ -66,29 +66,28 @@ func dashboard(b *report.Builder) http.Handler {
 }
 
 func cmdReport(ctx context.Context, env *cliEnv, args []string) error {
-	fs := newFlags("report", "", env)
+	fs := newFlags("report", env)
 	path := configFlag(fs, env)
-	week := fs.String("week", "", "ISO week, e.g. 2026-W47 (default: the current week; a finished week comes from its frozen snapshot)")
-	team := fs.String("team", "", "team (required when there are several)")
-	format := fs.String("format", "", "md | html | json | slack (default: from --out's extension, else md)")
-	out := fs.String("out", "", "write to this file instead of stdout")
-	if err := parse(fs, args); err != nil {
+	week := fs.String("week", "", "ISO `WEEK`, e.g. 2026-W47 (default: the current week; a finished week comes from its frozen snapshot)")
+	team := fs.String("team", "", "`TEAM` (required when there are several)")
+	format := fs.String("format", "", "md, html, json or slack (default: from --out's extension, else md)")
+	out := fs.String("out", "", "write to this `FILE` instead of stdout")
+	if err := parse(fs, args, env); err != nil {
 		return err
 	}
-	o, err := openOffline(ctx, env, *path)
+	if err := wantArgs(fs, ""); err != nil {
+		return err
+	}
+	a, err := openReadOnly(ctx, env, *path)
 	if err != nil {
 		return err
 	}
-	defer o.close()
-	b, err := newReportBuilder(o.cfg, o.engine, o.store)
-	if err != nil {
+	defer a.close()
+	req := report.Request{Team: *team, Week: *week, Format: *format, Out: *out, Now: a.now()}
+	if err := checkReportRequest(a.reports, req); err != nil {
 		return usageError{err}
 	}
-	req := report.Request{Team: *team, Week: *week, Format: *format, Out: *out, Now: time.Now()}
-	if err := checkReportRequest(b, req); err != nil {
-		return usageError{err}
-	}
-	if err := report.Write(ctx, b, req, env.stdout); err != nil {
+	if err := report.Write(ctx, a.reports, req, env.stdout); err != nil {
 		return fmt.Errorf("report: %w", err)
 	}
 	return nil

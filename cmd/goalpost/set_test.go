@@ -29,6 +29,11 @@ target = 45
 		{"sets a manual key result", []string{"set", "-c", path, "nps", "41", "--note", "Q4 survey"}, exitOK, "41 / 45"},
 		{"the value is stored", []string{"status", "-c", path}, exitOK, "41 / 45"},
 		{"explain shows who set it", []string{"explain", "-c", path, "nps"}, exitOK, "Q4 survey"},
+		{"sets it again", []string{"set", "-c", path, "nps", "43", "--by", "ana", "--note", "re-count"}, exitOK, "43 / 45"},
+		{"every value is kept as evidence", []string{"status", "-c", path}, exitOK, "2 items"},
+		{"explain shows the latest value", []string{"explain", "-c", path, "nps"}, exitOK, "set by ana: re-count"},
+		{"explain keeps the earlier value", []string{"explain", "-c", path, "nps"}, exitOK, "Q4 survey"},
+		{"unknown key result", []string{"set", "-c", path, "npz", "3"}, exitUsage, `unknown manual key result "npz"; choose one of: nps`},
 		{"not a manual key result", []string{"set", "-c", path, "merged-10", "3"}, exitUsage, "not manual"},
 		{"not a number", []string{"set", "-c", path, "nps", "lots"}, exitUsage, "want a number"},
 	}

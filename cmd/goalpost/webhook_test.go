@@ -97,7 +97,7 @@ func startDaemon(t testing.TB, cfgText string) (*app, string) {
 		t.Fatal(err)
 	}
 	ctx, cancel := context.WithCancel(context.Background())
-	a, err := build(ctx, cfg, slog.New(slog.DiscardHandler), buildOptions{out: &cliEnv{stdout: io.Discard, stderr: io.Discard}})
+	a, err := build(ctx, cfg, slog.New(slog.DiscardHandler), daemon(&cliEnv{stdout: io.Discard, stderr: io.Discard}))
 	if err != nil {
 		t.Fatal(err)
 	}

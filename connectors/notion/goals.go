@@ -6,6 +6,8 @@ import (
 	"fmt"
 	"slices"
 	"strings"
+
+	"github.com/goalpost/goalpost/rules"
 )
 
 // Goal is one key result kept as a row of a Notion database. People edit
@@ -119,4 +121,39 @@ func optNumber(p *page, name string) (*float64, error) {
 		return nil, fmt.Errorf("property %q is a %s, want number", name, prop.Type)
 	}
 	return nil, nil
+}
+
+// ApplyGoals overrides the key results of objs with the goals edited in
+// Notion, row by row (tied by Key): a row's title, owner, target and
+// baseline replace the configuration's, and its page becomes the key
+// result's writeback page unless notion_page is set. Match rules stay the
+// configuration's. It returns how many key results a row applied to.
+func ApplyGoals(objs []rules.Objective, goals map[string]Goal) int {
+	applied := 0
+	for i := range objs {
+		for j := range objs[i].KeyResults {
+			kr := &objs[i].KeyResults[j]
+			g, ok := goals[kr.Key]
+			if !ok {
+				continue
+			}
+			applied++
+			if g.Title != "" {
+				kr.Title = g.Title
+			}
+			if g.Owner != "" {
+				kr.Owner = g.Owner
+			}
+			if g.Target != nil {
+				kr.Target = *g.Target
+			}
+			if g.Baseline != nil {
+				kr.Baseline = *g.Baseline
+			}
+			if kr.NotionPage == "" {
+				kr.NotionPage = g.PageID
+			}
+		}
+	}
+	return applied
 }

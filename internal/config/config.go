@@ -68,6 +68,7 @@ type Config struct {
 	// path is the file the config was read from, for error messages.
 	path  string
 	lines lineIndex
+	unset []*Error // secrets whose ${VAR} is not set (LoadLenient)
 }
 
 // ServerConfig is the [server] section: the webhook receiver, health and metrics.
@@ -101,6 +102,35 @@ type EngineConfig struct {
 	// TickInterval is how often every key result is re-evaluated so that
 	// time-based status (pace, stale) moves without new events (default 5m).
 	TickInterval confval.Duration `toml:"tick_interval"`
+}
+
+// Sources are the configured sources that goalpost polls, in a stable
+// order (the deploy document is received, never polled).
+func (c *Config) Sources() []string {
+	return names([]named{{"github", c.GitHub != nil}, {"gitlab", c.GitLab != nil}, {"jira", c.Jira != nil}, {"linear", c.Linear != nil},
+		{"asana", c.Asana != nil}, {"trello", c.Trello != nil}, {"pagerduty", c.PagerDuty != nil}, {"incidentio", c.IncidentIO != nil}})
+}
+
+// WritebackServices are the configured services goalpost writes to (the
+// outbox's services), in a stable order.
+func (c *Config) WritebackServices() []string {
+	return names([]named{{"notion", c.Notion != nil}, {"linear", c.Linear != nil}, {"asana", c.Asana != nil},
+		{"report", c.Report != nil}})
+}
+
+type named struct {
+	name string
+	on   bool
+}
+
+func names(all []named) []string {
+	var out []string
+	for _, n := range all {
+		if n.on {
+			out = append(out, n.name)
+		}
+	}
+	return out
 }
 
 // Path returns the file the configuration was loaded from.

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"os"
 	"reflect"
+	"slices"
 	"strings"
 
 	toml "github.com/pelletier/go-toml/v2"
@@ -51,6 +52,23 @@ func Load(path string, lookup func(string) (string, bool)) (*Config, error) {
 // but a warning naming file, line and key, and the secret is checked as if it
 // held a placeholder. Everything else fails as in Load.
 func LoadForCheck(path string, lookup func(string) (string, bool)) (*Config, []string, error) {
+	cfg, err := LoadLenient(path, lookup)
+	if err != nil {
+		return nil, nil, err
+	}
+	var warnings []string
+	for _, e := range cfg.unset {
+		warnings = append(warnings, e.Error())
+	}
+	return cfg, warnings, nil
+}
+
+// LoadLenient is Load where an unset ${VAR} is not an error: the secret is
+// validated as if it held a placeholder and then left empty, and
+// RequireSecrets reports it. Commands load with it and require the secrets
+// of the services they talk to, so that reading the store (status, explain)
+// needs no secret at all.
+func LoadLenient(path string, lookup func(string) (string, bool)) (*Config, error) {
 	if lookup == nil {
 		lookup = os.LookupEnv
 	}
@@ -64,19 +82,34 @@ func LoadForCheck(path string, lookup func(string) (string, bool)) (*Config, []s
 	}
 	cfg, err := Load(path, tolerant)
 	if err != nil {
-		return nil, nil, err
+		return nil, err
 	}
-	var warnings []string
 	walk(reflect.ValueOf(cfg).Elem(), "", func(v reflect.Value, key string) {
 		for _, name := range unset {
 			if v.String() == "https://env.invalid/"+name {
-				e := &Error{File: path, Line: cfg.lines.line(key), Key: key, Err: fmt.Errorf("environment variable %s is not set here (run and sync need it)", name)}
-				warnings = append(warnings, e.Error())
+				cfg.unset = append(cfg.unset, &Error{File: path, Line: cfg.lines.line(key), Key: key,
+					Err: fmt.Errorf("environment variable %s is not set here (run and sync need it)", name)})
 				v.SetString("")
 			}
 		}
 	})
-	return cfg, warnings, nil
+	return cfg, nil
+}
+
+// RequireSecrets fails, naming file, line, key and variable, when a secret
+// left empty by LoadLenient (its ${VAR} is not set) is in one of sections
+// ("github", "report", …), or with except, in any section but those.
+func (c *Config) RequireSecrets(except bool, sections ...string) error {
+	var errs []error
+	for _, e := range c.unset {
+		in := slices.ContainsFunc(sections, func(s string) bool {
+			return e.Key == s || strings.HasPrefix(e.Key, s+".")
+		})
+		if in != except {
+			errs = append(errs, e)
+		}
+	}
+	return errors.Join(errs...)
 }
 
 // Parse is Load for a file already in memory; path is used in messages.

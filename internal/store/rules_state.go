@@ -103,5 +103,20 @@ func (v KRView) Manual(ctx context.Context, krKey string, t time.Time) (ManualVa
 	return m, nil
 }
 
+// ManualHistory returns every manual value of krKey set at or before t,
+// newest first (empty when none).
+func (v KRView) ManualHistory(ctx context.Context, krKey string, t time.Time) ([]ManualValue, error) {
+	var ms []ManualValue
+	err := v.q.SelectContext(ctx, &ms, `SELECT kr_key, set_at, value, set_by, note FROM manual_values
+		WHERE kr_key = ? AND set_at <= ? ORDER BY set_at DESC`, krKey, t.UnixMilli())
+	if err != nil {
+		return nil, fmt.Errorf("manual values %s: %w", krKey, err)
+	}
+	for i := range ms {
+		ms[i].SetAt = time.UnixMilli(ms[i].At).UTC()
+	}
+	return ms, nil
+}
+
 // IsNotFound reports whether err means a lookup found nothing.
 func IsNotFound(err error) bool { return errors.Is(err, ErrNotFound) }
