@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/goalpost/goalpost/internal/store"
+	"github.com/goalpost/goalpost/internal/transport"
 	"github.com/goalpost/goalpost/rules/calendar"
 	"github.com/goalpost/goalpost/rules/people"
 )
@@ -81,7 +82,7 @@ func NewScheduler(cfg *Config, teams []people.Team, build BuildFunc, dests []Des
 	if len(teams) == 0 {
 		teams = []people.Team{{}}
 	}
-	s := &Scheduler{build: build, dests: dests, st: st, log: log, now: now, sleep: sleepCtx}
+	s := &Scheduler{build: build, dests: dests, st: st, log: log, now: now, sleep: transport.Sleep}
 	c := withDefaults(cfg)
 	s.day, s.clock, s.catchUp = c.schedule()
 	known := map[string]bool{}
@@ -313,15 +314,4 @@ func earlier(a, b time.Time) time.Time {
 		return b
 	}
 	return a
-}
-
-func sleepCtx(ctx context.Context, d time.Duration) error {
-	t := time.NewTimer(d)
-	defer t.Stop()
-	select {
-	case <-ctx.Done():
-		return ctx.Err()
-	case <-t.C:
-		return nil
-	}
 }

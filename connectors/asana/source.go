@@ -59,11 +59,8 @@ type Source struct {
 
 // NewSource returns a poller for cfg. It does no I/O.
 func NewSource(cfg *Config, pub connector.Publisher, cursors connector.CursorStore, log *slog.Logger, opts ...Option) (*Source, error) {
-	if cfg == nil || pub == nil || cursors == nil || log == nil {
-		return nil, errors.New("asana source: config, publisher, cursor store and logger are required")
-	}
-	if err := cfg.Validate(); err != nil {
-		return nil, fmt.Errorf("asana source: %w", err)
+	if err := connector.CheckSource("asana", cfg, pub, cursors, log); err != nil {
+		return nil, err
 	}
 	o := newOptions(opts)
 	s := cfg.settings()

@@ -7,6 +7,7 @@ package connector
 
 import (
 	"context"
+	"fmt"
 	"log/slog"
 	"sync"
 	"time"
@@ -44,6 +45,22 @@ type Poller interface {
 	// LastError is the last poll's error, nil when it succeeded (the engine
 	// marks key results fed by a failing source stale).
 	LastError() error
+}
+
+// CheckSource is the first thing a source's constructor does: it fails,
+// naming the connector, when the config, the publisher, the cursor store or
+// the logger is missing, or when the config does not validate.
+func CheckSource[T any, C interface {
+	*T
+	Validate() error
+}](name string, cfg C, pub Publisher, cursors CursorStore, log *slog.Logger) error {
+	if cfg == nil || pub == nil || cursors == nil || log == nil {
+		return fmt.Errorf("%s source: config, publisher, cursor store and logger are required", name)
+	}
+	if err := cfg.Validate(); err != nil {
+		return fmt.Errorf("%s source: %w", name, err)
+	}
+	return nil
 }
 
 // Health remembers the outcome of a poller's last poll. Embed it in a

@@ -8,6 +8,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/goalpost/goalpost/pipeline/event"
 )
 
 // TestRun: the loop polls at once and again at each tick, logs a failed
@@ -63,5 +65,45 @@ func TestHealth(t *testing.T) {
 	h.Set(nil)
 	if h.LastError() != nil {
 		t.Error("a good poll did not clear the error")
+	}
+}
+
+type cfg struct{ bad bool }
+
+func (c *cfg) Validate() error {
+	if c.bad {
+		return errors.New("token: required")
+	}
+	return nil
+}
+
+type nopStore struct{}
+
+func (nopStore) Cursor(context.Context, string, string) (string, error)  { return "", nil }
+func (nopStore) SetCursor(context.Context, string, string, string) error { return nil }
+
+type nopPub struct{}
+
+func (nopPub) Publish(context.Context, ...event.Event) error { return nil }
+
+func TestCheckSource(t *testing.T) {
+	log := slog.New(slog.DiscardHandler)
+	for _, tc := range []struct {
+		name string
+		cfg  *cfg
+		pub  Publisher
+		want string
+	}{
+		{name: "complete", cfg: &cfg{}, pub: nopPub{}},
+		{name: "no config", pub: nopPub{}, want: "jira source: config, publisher"},
+		{name: "no publisher", cfg: &cfg{}, want: "jira source: config, publisher"},
+		{name: "invalid config", cfg: &cfg{bad: true}, pub: nopPub{}, want: "jira source: token: required"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			err := CheckSource("jira", tc.cfg, tc.pub, nopStore{}, log)
+			if (tc.want == "") != (err == nil) || (err != nil && !strings.Contains(err.Error(), tc.want)) {
+				t.Errorf("err = %v, want %q", err, tc.want)
+			}
+		})
 	}
 }

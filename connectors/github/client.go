@@ -77,7 +77,7 @@ func WithClientLog(log *slog.Logger) ClientOption {
 // is read here). httpClient supplies the base transport and the timeout of
 // each attempt; nil means http.DefaultTransport and 30 seconds.
 func NewClient(cfg *Config, httpClient *http.Client, opts ...ClientOption) (*Client, error) {
-	o := clientOptions{now: time.Now, sleep: sleepCtx}
+	o := clientOptions{now: time.Now, sleep: transport.Sleep}
 	for _, opt := range opts {
 		opt(&o)
 	}
@@ -199,15 +199,4 @@ func (c cancelOnClose) Close() error {
 	err := c.ReadCloser.Close()
 	c.cancel()
 	return err
-}
-
-func sleepCtx(ctx context.Context, d time.Duration) error {
-	t := time.NewTimer(d)
-	defer t.Stop()
-	select {
-	case <-ctx.Done():
-		return ctx.Err()
-	case <-t.C:
-		return nil
-	}
 }

@@ -1,8 +1,10 @@
 package github
 
 import (
+	"bytes"
 	"cmp"
 	"context"
+	"encoding/json"
 	"fmt"
 	"slices"
 	"strconv"
@@ -36,19 +38,45 @@ type pendingDeploy struct {
 	Created time.Time `json:"created"`
 }
 
+// pollDeploys is one cursor-backed read of a repository's deploys: it
+// loads the cursor under key, lets read return the finished deploys and the
+// next cursor, publishes the deploys (attributing the successful ones,
+// oldest first) and only then saves the cursor, unless it did not change.
+func pollDeploys[C any](ctx context.Context, s *Source, key string, m pollMode, read func(cur C) ([]attribution.Deploy, C, error)) error {
+	var cur C
+	if err := s.loadJSON(ctx, key, &cur); err != nil {
+		return err
+	}
+	ready, next, err := read(cur)
+	if err != nil {
+		return err
+	}
+	if err := s.publishDeploys(ctx, ready, m); err != nil {
+		return err
+	}
+	was, _ := json.Marshal(cur)
+	if now, err := json.Marshal(next); err == nil && bytes.Equal(was, now) {
+		return nil
+	}
+	return s.saveJSON(ctx, key, next)
+}
+
 // pollDeployments reads the deployments created since the cursor, keeps the
 // production ones, reads the statuses of those and of the ones still
 // pending, and publishes every finished deploy in the order it finished
 // (attributing the successful ones). The cursor advances after all of them.
 func (s *Source) pollDeployments(ctx context.Context, t target, m pollMode) error {
-	key := "deployments:" + t.FullName
-	var cur deployCursor
-	if err := s.loadJSON(ctx, key, &cur); err != nil {
-		return err
-	}
+	return pollDeploys(ctx, s, "deployments:"+t.FullName, m, func(cur deployCursor) ([]attribution.Deploy, deployCursor, error) {
+		return s.readDeployments(ctx, t, m, cur)
+	})
+}
+
+// readDeployments returns the finished deploys among the new and the
+// pending deployments, and the next cursor.
+func (s *Source) readDeployments(ctx context.Context, t target, m pollMode, cur deployCursor) ([]attribution.Deploy, deployCursor, error) {
 	fresh, lastID, err := s.newDeployments(ctx, t, m, cur)
 	if err != nil {
-		return err
+		return nil, cur, err
 	}
 	candidates := append(slices.Clone(cur.Pending), fresh...)
 	slices.SortFunc(candidates, func(a, b pendingDeploy) int { return cmp.Compare(a.ID, b.ID) })
@@ -58,21 +86,14 @@ func (s *Source) pollDeployments(ctx context.Context, t target, m pollMode) erro
 	for _, d := range candidates {
 		outs, final, err := s.deploymentOutcome(ctx, t, d)
 		if err != nil {
-			return err
+			return nil, cur, err
 		}
 		ready = append(ready, outs...)
 		if !final && s.now().Sub(d.Created) < pendingMaxAge {
 			pending = append(pending, d)
 		}
 	}
-	if err := s.publishDeploys(ctx, ready, m); err != nil {
-		return err
-	}
-	next := deployCursor{LastID: max(lastID, cur.LastID), Pending: pending, Init: true}
-	if cur.Init && next.LastID == cur.LastID && slices.Equal(next.Pending, cur.Pending) {
-		return nil
-	}
-	return s.saveJSON(ctx, key, next)
+	return ready, deployCursor{LastID: max(lastID, cur.LastID), Pending: pending, Init: true}, nil
 }
 
 // publishDeploys attributes and publishes finished deploys, oldest first.
@@ -193,5 +214,103 @@ func statusDeploy(base attribution.Deploy, st *gh.DeploymentStatus) (attribution
 	}
 	d.At = st.GetCreatedAt().Time
 	d.URL = cmp.Or(st.GetLogURL(), st.GetTargetURL(), st.GetEnvironmentURL())
+	return d, true
+}
+
+// runCursor is the newest deploy-workflow run read and the runs not yet
+// completed.
+type runCursor struct {
+	LastID  int64   `json:"last_id"`
+	Pending []int64 `json:"pending,omitempty"`
+	Init    bool    `json:"init"` // a poll has read the listing
+	// Rerun is the newest updated_at of a re-run (run_attempt > 1) read: a
+	// re-run keeps its id, so only its update time tells it is new.
+	Rerun time.Time `json:"rerun,omitzero"`
+}
+
+// pollRuns reads the deploy workflow's runs on the default branch, newest
+// first, down to the oldest run still pending or the cursor, and publishes
+// each completed run as a production deploy (success) or a failed one
+// (failure, timed out, startup failure); cancelled and skipped runs are no
+// deploys.
+func (s *Source) pollRuns(ctx context.Context, t target, m pollMode) error {
+	return pollDeploys(ctx, s, "runs:"+t.FullName, m, func(cur runCursor) ([]attribution.Deploy, runCursor, error) {
+		return s.readRuns(ctx, t, m, cur)
+	})
+}
+
+// readRuns lists the runs newer than the cursor or still pending; it returns
+// the finished deploys and the next cursor. Re-runs of older runs are found
+// on the pages read (the newest one at least).
+func (s *Source) readRuns(ctx context.Context, t target, m pollMode, cur runCursor) ([]attribution.Deploy, runCursor, error) {
+	floor := cur.LastID
+	for _, id := range cur.Pending {
+		floor = min(floor, id-1)
+	}
+	owner, name, _ := strings.Cut(t.FullName, "/")
+	opt := &gh.ListWorkflowRunsOptions{Branch: t.DefaultBranch, ListOptions: gh.ListOptions{PerPage: 100}}
+	if !m.since.IsZero() && (m.backfill || !cur.Init) {
+		opt.Created = ">=" + m.since.Format(time.DateOnly)
+	}
+	var ready []attribution.Deploy
+	next := runCursor{LastID: cur.LastID, Init: true, Rerun: cur.Rerun}
+	for {
+		runs, resp, err := s.api.Actions.ListWorkflowRunsByFileName(ctx, owner, name, t.settings.DeployWorkflow, opt)
+		if err != nil {
+			return nil, cur, fmt.Errorf("list runs of %s: %w", t.settings.DeployWorkflow, err)
+		}
+		done := !cur.Init && m.since.IsZero() // first poll: the newest page only
+		for _, r := range runs.WorkflowRuns {
+			id := r.GetID()
+			rerun := r.GetRunAttempt() > 1 && r.GetUpdatedAt().After(cur.Rerun)
+			if !m.backfill && id <= floor {
+				done = true
+				if !rerun {
+					continue
+				}
+			}
+			next.LastID = max(next.LastID, id)
+			if rerun {
+				next.Rerun = maxTime(next.Rerun, r.GetUpdatedAt().Time)
+			}
+			switch {
+			case !m.backfill && id <= cur.LastID && !slices.Contains(cur.Pending, id) && !rerun, r.GetHeadBranch() != t.DefaultBranch:
+			case r.GetStatus() != "completed":
+				if s.now().Sub(r.GetCreatedAt().Time) < pendingMaxAge {
+					next.Pending = append(next.Pending, id)
+				}
+			default:
+				if d, ok := runDeploy(t, r); ok {
+					ready = append(ready, d)
+				}
+			}
+		}
+		if done || resp.NextPage == 0 {
+			return ready, next, nil
+		}
+		opt.Page = resp.NextPage
+	}
+}
+
+// runDeploy is the deploy a completed deploy-workflow run stands for.
+// Reruns are separate deploys (the key carries the attempt).
+func runDeploy(t target, r *gh.WorkflowRun) (attribution.Deploy, bool) {
+	d := attribution.Deploy{
+		Source: event.SourceGitHub, Repo: t.FullName, Environment: t.settings.primaryEnvironment(),
+		Key: fmt.Sprintf("run-%d.%d", r.GetID(), max(r.GetRunAttempt(), 1)),
+		SHA: r.GetHeadSHA(), At: r.GetUpdatedAt().Time, URL: r.GetHTMLURL(),
+		Actor: r.GetTriggeringActor().GetLogin(),
+		Attrs: map[string]string{"workflow": r.GetName(), "run_id": strconv.FormatInt(r.GetID(), 10)},
+	}
+	if d.Actor == "" {
+		d.Actor = r.GetActor().GetLogin()
+	}
+	switch r.GetConclusion() {
+	case "success":
+		d.Succeeded = true
+	case "failure", "timed_out", "startup_failure":
+	default:
+		return attribution.Deploy{}, false
+	}
 	return d, true
 }

@@ -4,7 +4,6 @@ import (
 	"context"
 	"crypto/sha256"
 	"encoding/hex"
-	"errors"
 	"fmt"
 	"log/slog"
 	"net/http"
@@ -65,11 +64,8 @@ type Source struct {
 
 // NewSource returns a poller for cfg. It does no I/O.
 func NewSource(cfg *Config, pub connector.Publisher, cursors connector.CursorStore, log *slog.Logger, opts ...Option) (*Source, error) {
-	if cfg == nil || pub == nil || cursors == nil || log == nil {
-		return nil, errors.New("jira source: config, publisher, cursor store and logger are required")
-	}
-	if err := cfg.Validate(); err != nil {
-		return nil, fmt.Errorf("jira source: %w", err)
+	if err := connector.CheckSource("jira", cfg, pub, cursors, log); err != nil {
+		return nil, err
 	}
 	o := options{timeout: 2 * time.Minute, now: time.Now}
 	for _, opt := range opts {

@@ -109,19 +109,9 @@ func (w *Webhook) ServeHTTP(rw http.ResponseWriter, r *http.Request) {
 	if !hook.ReadJSON(rw, r, maxWebhookBody, verify, &p) {
 		return
 	}
-	evs := w.events(&p)
-	if len(evs) == 0 {
-		rw.WriteHeader(http.StatusOK)
-		return
-	}
 	ctx, cancel := context.WithTimeout(r.Context(), hook.Deadline)
 	defer cancel()
-	if err := w.pub.Publish(ctx, evs...); err != nil {
-		w.log.Warn("jira webhook: publish failed", "delivery", r.Header.Get("X-Atlassian-Webhook-Identifier"), "err", err)
-		http.Error(rw, "not stored, retry", http.StatusServiceUnavailable)
-		return
-	}
-	rw.WriteHeader(http.StatusOK)
+	hook.Publish(ctx, rw, w.pub, w.events(&p), w.log, "jira", r.Header.Get("X-Atlassian-Webhook-Identifier"))
 }
 
 // validSignature checks "sha256=<hex HMAC-SHA256(secret, body)>".

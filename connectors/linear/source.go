@@ -4,7 +4,6 @@ import (
 	"context"
 	"crypto/sha256"
 	"encoding/hex"
-	"errors"
 	"fmt"
 	"log/slog"
 	"strings"
@@ -52,11 +51,8 @@ type Source struct {
 
 // NewSource returns a poller for cfg. It does no I/O.
 func NewSource(cfg *Config, pub connector.Publisher, cursors connector.CursorStore, log *slog.Logger, opts ...Option) (*Source, error) {
-	if cfg == nil || pub == nil || cursors == nil || log == nil {
-		return nil, errors.New("linear source: config, publisher, cursor store and logger are required")
-	}
-	if err := cfg.Validate(); err != nil {
-		return nil, fmt.Errorf("linear source: %w", err)
+	if err := connector.CheckSource("linear", cfg, pub, cursors, log); err != nil {
+		return nil, err
 	}
 	o := sourceOptions{now: time.Now}
 	for _, opt := range opts {

@@ -102,14 +102,7 @@ func (w *Webhook) ServeHTTP(rw http.ResponseWriter, r *http.Request) {
 		http.Error(rw, "malformed data", http.StatusBadRequest)
 		return
 	}
-	if len(evs) > 0 {
-		if err := w.pub.Publish(ctx, evs...); err != nil {
-			w.log.Warn("linear webhook: publish failed", "delivery", r.Header.Get("Linear-Delivery"), "err", err)
-			http.Error(rw, "not stored, retry", http.StatusServiceUnavailable)
-			return
-		}
-	}
-	rw.WriteHeader(http.StatusOK)
+	hook.Publish(ctx, rw, w.pub, evs, w.log, "linear", r.Header.Get("Linear-Delivery"))
 }
 
 // validSignature compares the lowercase hex HMAC-SHA256 of body with the

@@ -51,11 +51,8 @@ type Source struct {
 
 // NewSource returns a poller for cfg. It does no I/O.
 func NewSource(cfg *Config, pub connector.Publisher, cursors connector.CursorStore, log *slog.Logger, opts ...Option) (*Source, error) {
-	if cfg == nil || pub == nil || cursors == nil || log == nil {
-		return nil, errors.New("trello source: config, publisher, cursor store and logger are required")
-	}
-	if err := cfg.Validate(); err != nil {
-		return nil, fmt.Errorf("trello source: %w", err)
+	if err := connector.CheckSource("trello", cfg, pub, cursors, log); err != nil {
+		return nil, err
 	}
 	o := options{now: time.Now}
 	for _, opt := range opts {

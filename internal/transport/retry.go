@@ -88,7 +88,7 @@ func New(base http.RoundTripper, opt Options) *Transport {
 		opt.Classify = Default
 	}
 	if opt.Sleep == nil {
-		opt.Sleep = sleep
+		opt.Sleep = Sleep
 	}
 	if opt.Now == nil {
 		opt.Now = time.Now
@@ -215,7 +215,10 @@ func HintedWait(h http.Header, now time.Time) time.Duration {
 // years: far above any MaxWait, far below an overflow).
 const maxHintSeconds = 1 << 31
 
-func sleep(ctx context.Context, d time.Duration) error {
+// Sleep waits for d or until ctx ends, returning ctx's error then. It is
+// the one context-aware wait (the retrying transport, the GitHub rate-limit
+// gate and the report scheduler use it).
+func Sleep(ctx context.Context, d time.Duration) error {
 	t := time.NewTimer(d)
 	defer t.Stop()
 	select {

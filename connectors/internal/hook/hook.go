@@ -1,19 +1,25 @@
 // Package hook holds what every webhook receiver does the same way: read
-// the raw body once within a size limit, and check an HMAC-SHA256 signature
-// over it in constant time. What each service signs and how it answers stay
-// in its own connector.
+// the raw body once within a size limit, check an HMAC-SHA256 signature
+// over it in constant time, decode it (ReadJSON), and store its events
+// before answering (Publish). What each service signs and which events a
+// delivery means stay in its own connector.
 package hook
 
 import (
+	"context"
 	"crypto/hmac"
 	"crypto/sha256"
 	"encoding/hex"
 	"encoding/json"
 	"errors"
 	"io"
+	"log/slog"
 	"net/http"
 	"strings"
 	"time"
+
+	"github.com/goalpost/goalpost/connectors/connector"
+	"github.com/goalpost/goalpost/pipeline/event"
 )
 
 // Deadline bounds how long a receiver of a service with a short answer
@@ -22,6 +28,21 @@ import (
 // retries instead of timing out. GitHub's receiver has its own 8 s budget
 // (GitHub allows 10 s), which attribution API calls share.
 const Deadline = 4 * time.Second
+
+// Publish stores a delivery's events and answers 200, or 503 "not stored,
+// retry" (logged as "<service> webhook: publish failed" with the delivery
+// id) when the stream did not store them within ctx, which the caller
+// bounds by Deadline. No events: 200 at once.
+func Publish(ctx context.Context, w http.ResponseWriter, pub connector.Publisher, evs []event.Event, log *slog.Logger, service, delivery string) {
+	if len(evs) > 0 {
+		if err := pub.Publish(ctx, evs...); err != nil {
+			log.Warn(service+" webhook: publish failed", "delivery", delivery, "err", err)
+			http.Error(w, "not stored, retry", http.StatusServiceUnavailable)
+			return
+		}
+	}
+	w.WriteHeader(http.StatusOK)
+}
 
 // ReadBody reads a delivery's raw body. It answers 405 to anything but POST,
 // 413 when the body exceeds max (or the server's own limit), and 400 when

@@ -1,10 +1,15 @@
 package hook
 
 import (
+	"context"
 	"encoding/hex"
+	"errors"
+	"log/slog"
 	"net/http/httptest"
 	"strings"
 	"testing"
+
+	"github.com/goalpost/goalpost/pipeline/event"
 )
 
 func TestVerify(t *testing.T) {
@@ -79,6 +84,35 @@ func TestReadJSON(t *testing.T) {
 			ok := ReadJSON(rec, httptest.NewRequest("POST", "/", strings.NewReader(tt.body)), 100, verify, &v)
 			if ok != tt.wantOK || rec.Code != tt.wantStatus || (ok && v.A != 1) {
 				t.Fatalf("ok=%v status=%d v=%+v", ok, rec.Code, v)
+			}
+		})
+	}
+}
+
+type fakePub struct{ err error }
+
+func (p fakePub) Publish(context.Context, ...event.Event) error { return p.err }
+
+func TestPublish(t *testing.T) {
+	ev := event.Event{ID: "x"}
+	tests := []struct {
+		name       string
+		evs        []event.Event
+		err        error
+		wantStatus int
+		wantLog    string
+	}{
+		{"stored", []event.Event{ev}, nil, 200, ""},
+		{"nothing to store", nil, errors.New("not called"), 200, ""},
+		{"stream down", []event.Event{ev}, errors.New("no stream"), 503, "jira webhook: publish failed"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			rec := httptest.NewRecorder()
+			var logs strings.Builder
+			Publish(t.Context(), rec, fakePub{tt.err}, tt.evs, slog.New(slog.NewTextHandler(&logs, nil)), "jira", "d-1")
+			if rec.Code != tt.wantStatus || !strings.Contains(logs.String(), tt.wantLog) {
+				t.Fatalf("status %d, log %q", rec.Code, logs.String())
 			}
 		})
 	}
