@@ -106,6 +106,9 @@ type DestinationConfig struct {
 	// Slack message after two misses in a row (type slack_app). Default
 	// nobody; a nudge is never posted in a channel.
 	Nudge []string `toml:"nudge"`
+	// BaseURL is the Slack Web API base for type slack_app ("": Slack's,
+	// https://slack.com/api); the sandbox points it at its fake.
+	BaseURL string `toml:"base_url"`
 }
 
 var (
@@ -170,7 +173,10 @@ func (d *DestinationConfig) validate() error {
 		errs = append(errs, d.only("webhook_url")...)
 		errs = append(errs, validateWebhookURL(d.WebhookURL)...)
 	case DestSlackApp:
-		errs = append(errs, d.only("token", "channel", "nudge")...)
+		errs = append(errs, d.only("token", "channel", "nudge", "base_url")...)
+		if u, err := url.Parse(d.BaseURL); d.BaseURL != "" && (err != nil || (u.Scheme != "https" && u.Scheme != "http") || u.Host == "") {
+			errs = append(errs, confval.Fieldf("base_url", "want an http(s) URL such as https://slack.com/api, got %q", d.BaseURL))
+		}
 		if !d.Token.IsSet() {
 			errs = append(errs, confval.Fieldf("token", "a bot token (xoxb-…) is required for type slack_app"))
 		}
@@ -193,12 +199,13 @@ func (d *DestinationConfig) only(allowed ...string) []error {
 	set := map[string]bool{
 		"format": d.Format != "", "path": d.Path != "", "webhook_url": d.WebhookURL.IsSet(),
 		"parent_page_id": d.ParentPageID != "", "token": d.Token.IsSet(), "channel": d.Channel != "", "nudge": len(d.Nudge) > 0,
+		"base_url": d.BaseURL != "",
 	}
 	for _, a := range allowed {
 		delete(set, a)
 	}
 	var errs []error
-	for _, k := range []string{"format", "path", "webhook_url", "parent_page_id", "token", "channel", "nudge"} {
+	for _, k := range []string{"format", "path", "webhook_url", "parent_page_id", "token", "channel", "nudge", "base_url"} {
 		if set[k] {
 			errs = append(errs, confval.Fieldf(k, "not used by type %s", d.Type))
 		}

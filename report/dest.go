@@ -110,7 +110,7 @@ func newSender(dc DestinationConfig, deps Deps) (Sender, error) {
 	case DestSlack:
 		return NewSlackWebhook(slack.NewWebhook(dc.WebhookURL, deps.HTTP), log), nil
 	case DestSlackApp:
-		return NewSlackApp(slack.NewAPI(dc.Token, deps.SlackAPIBase, deps.HTTP), dc.Channel, dc.Nudge, deps.Person, log), nil
+		return NewSlackApp(slack.NewAPI(dc.Token, firstNonEmpty(dc.BaseURL, deps.SlackAPIBase), deps.HTTP), dc.Channel, dc.Nudge, deps.Person, log), nil
 	case DestNotion:
 		c, err := newNotionClient(dc, deps, log)
 		if err != nil {

@@ -74,7 +74,7 @@ func NewWins(cfg *Config, src Source, deps Deps, now func() time.Time) (*Wins, e
 	if log == nil {
 		log = slog.New(slog.DiscardHandler)
 	}
-	api := slack.NewAPI(d.Token, deps.SlackAPIBase, deps.HTTP)
+	api := slack.NewAPI(d.Token, firstNonEmpty(d.BaseURL, deps.SlackAPIBase), deps.HTTP)
 	return newWins(src, api, channel, cfg.Wins.Interval.Duration, now, log), nil
 }
 

@@ -22,6 +22,7 @@ func cmdDemo(ctx context.Context, env *cliEnv, args []string) error {
 	dataDir := fs.String("data", filepath.Join("data", "demo"), "where the demo keeps its SQLite file, stream and configuration")
 	listen := fs.String("listen", "127.0.0.1:0", "webhook receiver address (port 0: any free port)")
 	every := fs.Duration("every", 10*time.Second, "while running, how often the sandbox ships a change")
+	slackChannel := fs.String("slack-channel", "", "post the demo's Slack messages to this real channel id with the bot token in $SLACK_BOT_TOKEN (default: print them)")
 	if err := parse(fs, args, env); err != nil {
 		return err
 	}
@@ -33,6 +34,9 @@ func cmdDemo(ctx context.Context, env *cliEnv, args []string) error {
 		return fmt.Errorf("sandbox: %w", err)
 	}
 	defer sb.Close()
+	if *slackChannel != "" {
+		sb.UseRealSlack(*slackChannel)
+	}
 	cfg, err := writeDemoConfig(sb, *dataDir, *listen, env)
 	if err != nil {
 		return err
@@ -46,8 +50,8 @@ func cmdDemo(ctx context.Context, env *cliEnv, args []string) error {
 	if _, err := a.store.RequeueAll(ctx, outbox.ServiceNotion); err != nil {
 		return err
 	}
-	fmt.Fprintf(env.stdout, "goalpost demo: sandbox GitHub at %s and Notion at %s; data and config in %s\n\n",
-		sb.GitHubURL(), sb.NotionURL(), cfg.DataDir)
+	fmt.Fprintf(env.stdout, "goalpost demo: sandbox GitHub at %s, Notion at %s, Trello at %s; data and config in %s\n\n",
+		sb.GitHubURL(), sb.NotionURL(), sb.TrelloURL(), cfg.DataDir)
 	n, err := a.cycle(ctx, env.stdout)
 	if err != nil {
 		return err
@@ -56,12 +60,17 @@ func cmdDemo(ctx context.Context, env *cliEnv, args []string) error {
 		return err
 	}
 	printNotionPages(env.stdout, sb)
+	if err := a.sendSlack(ctx); err != nil {
+		return err
+	}
+	slackSeen := map[string]int{}
+	printSlack(env.stdout, sb, slackSeen)
 	fmt.Fprintf(env.stdout, "\nThe demo's data stays in %s; try:\n  goalpost explain -c %[2]s ship-80\n  goalpost baseline -c %[2]s --weeks 6\n  goalpost report -c %[2]s\n",
 		cfg.DataDir, filepath.Join(cfg.DataDir, "goalpost.toml"))
 	if *once {
 		return nil
 	}
-	return a.runDemo(ctx, sb, *every, env.stdout)
+	return a.runDemo(ctx, sb, *every, env.stdout, slackSeen)
 }
 
 // writeDemoConfig writes the sandbox's configuration under dataDir and loads
@@ -87,7 +96,7 @@ func writeDemoConfig(sb *sandbox.Sandbox, dataDir, listen string, env *cliEnv) (
 
 // runDemo keeps goalpost running as a daemon while the sandbox ships a change
 // every interval and delivers its webhooks, printing each change's effect.
-func (a *app) runDemo(ctx context.Context, sb *sandbox.Sandbox, every time.Duration, out io.Writer) error {
+func (a *app) runDemo(ctx context.Context, sb *sandbox.Sandbox, every time.Duration, out io.Writer, slackSeen map[string]int) error {
 	simulate := func(ctx context.Context) error {
 		addr, err := a.server.Addr(ctx)
 		if err != nil {
@@ -103,8 +112,12 @@ func (a *app) runDemo(ctx context.Context, sb *sandbox.Sandbox, every time.Durat
 			case <-time.After(time.Second):
 			}
 			fmt.Fprintf(out, "\n%s merged and deployed %s#%d %q\n", ch.Author, ch.Repo, ch.Number, ch.Title)
+			if ch.Card != "" {
+				fmt.Fprintf(out, "The Trello card %q reached Done (goalpost polls the board every 30s)\n", ch.Card)
+			}
 			_ = writeResults(ctx, a.engine, out)
 			fmt.Fprintf(out, "Notion pages now show Current: %s\n", notionCurrents(sb))
+			printSlack(out, sb, slackSeen)
 		})
 	}
 	return a.run(ctx, map[string]func(context.Context) error{"sandbox": simulate})

@@ -7,6 +7,7 @@ import (
 	"regexp"
 	"slices"
 	"strconv"
+	"strings"
 	"testing"
 	"time"
 
@@ -18,7 +19,8 @@ import (
 // request ships with the first successful production deploy after its merge
 // (the first deploy ships what was merged since the backfill start, a week
 // before the period); values count inside the objectives' period, which
-// starts at midnight in Lisbon.
+// starts at midnight in Lisbon. The Trello launch board's ratio is the
+// share of its cards that reached the Done list.
 func expectedDemo(c *sandbox.Company) map[string]float64 {
 	start := c.Anchor.AddDate(0, 0, -7*c.Weeks)
 	since := start.AddDate(0, 0, -7)
@@ -42,7 +44,14 @@ func expectedDemo(c *sandbox.Company) map[string]float64 {
 			passkeys = 1
 		}
 	}
-	return map[string]float64{"ship-80": shipped, "perf-20": perf, "passkeys-live": passkeys, "lead-time": median(leads)}
+	var done float64
+	for _, c := range c.Cards { // the launch board: the share of its cards in Done
+		if !c.Done.IsZero() {
+			done++
+		}
+	}
+	return map[string]float64{"ship-80": shipped, "perf-20": perf, "passkeys-live": passkeys, "lead-time": median(leads),
+		"launch-board": 100 * done / float64(len(c.Cards))}
 }
 
 func shipTime(c *sandbox.Company, pr sandbox.PR, since time.Time) (time.Time, bool) {
@@ -114,10 +123,20 @@ func TestDemoOnceMatchesSandboxAndIsIdempotent(t *testing.T) {
 		if run == 2 && !regexp.MustCompile(`processed 0 new events`).MatchString(out) {
 			t.Errorf("second run processed new events; the same facts must be stored once:\n%s", out)
 		}
-		for _, page := range []string{"Ship 80 changes to production", "Passkeys deployed to production"} {
+		for _, page := range []string{"Ship 80 changes to production", "Passkeys deployed to production", "80% of the passwordless launch board done"} {
 			if !bytes.Contains([]byte(out), []byte(page)) {
 				t.Errorf("run %d: the Notion page %q was not written:\n%s", run, page, out)
 			}
+		}
+		// The first run prints the Slack messages the demo sends to the fake
+		// Slack: the weekly report in the channel, Bo's opt-in nudge in a DM.
+		// The second sends nothing again: the deliveries are recorded.
+		posted := regexp.MustCompile(`Slack message posted to ([^:]+):`).FindAllStringSubmatch(out, -1)
+		if run == 1 && (len(posted) < 2 || posted[0][1] != "#"+sandbox.SlackChannel || !strings.Contains(out, "What got in the way?")) {
+			t.Errorf("run 1: want the weekly report in #%s and the nudge in a DM, got %v:\n%s", sandbox.SlackChannel, posted, out)
+		}
+		if run == 2 && len(posted) != 0 {
+			t.Errorf("run 2 posted again: %v", posted)
 		}
 	}
 }

@@ -49,6 +49,7 @@ type Company struct {
 	Engineers []Engineer
 	PRs       []PR
 	Deploys   []Deploy
+	Cards     []Card // the passwordless launch board on Trello
 }
 
 const (
@@ -92,6 +93,7 @@ func NewCompany(now time.Time) *Company {
 		monday := c.Anchor.AddDate(0, 0, 7*(w-c.Weeks))
 		c.seedWeek(w, monday, numbers)
 	}
+	c.seedCards()
 	return c
 }
 

@@ -24,6 +24,8 @@ func keyResults() []sandboxKR {
 			match: `kind == "pull_request.merged" && has_label("perf")`, target: 20},
 		{objective: "passwordless", key: "passkeys-live", title: "Passkeys deployed to production", typ: "milestone",
 			match: `kind == "change.shipped" && title contains "Passkeys"`, target: 1},
+		{objective: "passwordless", key: "launch-board", title: "80% of the passwordless launch board done", typ: "ratio",
+			match: `source == "trello"`, target: 80, extra: "scope = \"board:" + trelloBoardID + "\"\nunit = \"%\""},
 	}
 }
 
@@ -55,6 +57,34 @@ production_environments = ["production"]
 name = "acme/web"
 ship_on_merge = true
 
+[trello]
+base_url = "{{.TrelloURL}}"
+key = "{{.TrelloKey}}"
+token = "{{.TrelloToken}}"
+poll_interval = "30s"
+backfill = "1200h"
+
+[[trello.boards]]
+id = "{{.BoardID}}"
+done_lists = ["{{.DoneList}}"]
+
+[report]
+day = "monday"
+time = "09:00"
+catch_up = "168h"
+
+[[report.destinations]]
+name = "slack"
+type = "slack_app"
+{{if .SlackURL}}base_url = "{{.SlackURL}}"
+token = "{{.SlackToken}}"{{else}}token = "${SLACK_BOT_TOKEN}"{{end}}
+channel = "{{.SlackChannel}}"
+nudge = ["bo"]
+
+[report.wins]
+destination = "slack"
+interval = "5m"
+
 [notion]
 base_url = "{{.NotionURL}}"
 token = "{{.NotionToken}}"
@@ -68,6 +98,7 @@ time_zone = "Europe/Lisbon"
 key = "{{.Key}}"
 name = "{{.Name}}"
 github = "{{.GitHub}}"
+email = "{{.Key}}@acme.example"
 time_zone = "{{.TimeZone}}"
 team = "platform"
 {{end}}
@@ -124,6 +155,8 @@ func (s *Sandbox) Config(dataDir, listen string) string {
 		"GitHubToken": GitHubToken, "NotionToken": NotionToken, "WebhookSecret": WebhookSecret,
 		"Since": start.AddDate(0, 0, -7).Format(time.DateOnly), "Start": start.Format(time.DateOnly),
 		"End": start.AddDate(0, 0, 7*13-1).Format(time.DateOnly), "People": s.Company.Engineers, "KRs": krs,
+		"TrelloURL": s.TrelloURL(), "TrelloKey": TrelloKey, "TrelloToken": TrelloToken, "BoardID": trelloBoardID,
+		"DoneList": s.board.done, "SlackURL": s.slackURL(), "SlackToken": SlackToken, "SlackChannel": s.slackChannel(),
 	})
 	if err != nil {
 		panic(fmt.Sprintf("sandbox config template: %v", err)) // the template is fixed at build time

@@ -8,6 +8,7 @@ import (
 
 	"github.com/goalpost/goalpost/internal/sandbox/githubfake"
 	"github.com/goalpost/goalpost/internal/sandbox/notionfake"
+	"github.com/goalpost/goalpost/internal/sandbox/slackfake"
 )
 
 // The sandbox's credentials. They open nothing but the in-process fakes.
@@ -18,14 +19,19 @@ const (
 	goalsDBID     = "5a0d1e00-0000-4000-8000-000000000001"
 )
 
-// Sandbox is the running demo world: fake GitHub and Notion APIs listening
-// on 127.0.0.1, seeded with the sample company.
+// Sandbox is the running demo world: fake GitHub, Notion, Trello and Slack
+// APIs listening on 127.0.0.1, seeded with the sample company.
 type Sandbox struct {
 	Company *Company
 	GitHub  *githubfake.Fake
 	Notion  *notionfake.Server
+	// Slack is the fake Slack Web API the demo's Slack app posts to.
+	Slack *slackfake.Fake
 	// Pages maps each key result to its Notion page id.
 	Pages map[string]string
+
+	board     board  // the fake Trello board
+	realSlack string // a real Slack channel to post to instead of the fake
 
 	githubSrv *httptest.Server
 	notionSrv *httptest.Server
@@ -47,6 +53,7 @@ func Start(now time.Time) (*Sandbox, error) {
 	}
 	s.githubSrv = httptest.NewServer(s.GitHub.Handler())
 	s.notionSrv = httptest.NewServer(s.Notion)
+	s.startBoardAndSlack()
 	return s, nil
 }
 
@@ -54,6 +61,8 @@ func Start(now time.Time) (*Sandbox, error) {
 func (s *Sandbox) Close() {
 	s.githubSrv.Close()
 	s.notionSrv.Close()
+	s.board.srv.Close()
+	s.board.slack.Close()
 }
 
 // GitHubURL and NotionURL are the fakes' base URLs.

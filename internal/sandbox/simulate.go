@@ -17,10 +17,12 @@ import (
 	"github.com/goalpost/goalpost/internal/sandbox/githubfake"
 )
 
-// Change is one change the simulator shipped.
+// Change is one change the simulator shipped, and the Trello card it
+// moved to Done ("" when the board has none left).
 type Change struct {
 	Author, Repo, Title string
 	Number              int
+	Card                string
 }
 
 // Simulate ships a change every interval until ctx ends, the way a team
@@ -43,6 +45,7 @@ func (s *Sandbox) Simulate(ctx context.Context, webhookURL string, every time.Du
 			}
 			return fmt.Errorf("simulate: %w", err)
 		}
+		ch.Card = s.finishCard()
 		after(ctx, ch)
 	}
 }

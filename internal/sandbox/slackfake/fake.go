@@ -96,6 +96,17 @@ func (f *Fake) Calls(method string) int {
 	return f.calls[method]
 }
 
+// All returns copies of every channel's messages, oldest first.
+func (f *Fake) All() []Message {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	out := make([]Message, 0, len(f.messages))
+	for _, m := range f.messages {
+		out = append(out, *m)
+	}
+	return out
+}
+
 // Messages returns copies of the messages of channel, oldest first.
 func (f *Fake) Messages(channel string) []Message {
 	f.mu.Lock()
