@@ -68,6 +68,9 @@ type Deps struct {
 	// Person finds a person's email and display name by key (slack_app
 	// destinations map people to Slack users by email); nil: nobody.
 	Person func(key string) (email, name string, ok bool)
+	// Manager finds a person's manager's key ("": none); slack_app nudges
+	// go to the manager too. nil: nobody has one.
+	Manager func(key string) string
 	// SlackAPIBase is the Slack Web API base ("": Slack's).
 	SlackAPIBase string
 }
@@ -110,7 +113,11 @@ func newSender(dc DestinationConfig, deps Deps) (Sender, error) {
 	case DestSlack:
 		return NewSlackWebhook(slack.NewWebhook(dc.WebhookURL, deps.HTTP), log), nil
 	case DestSlackApp:
-		return NewSlackApp(slack.NewAPI(dc.Token, firstNonEmpty(dc.BaseURL, deps.SlackAPIBase), deps.HTTP), dc.Channel, dc.Nudge, deps.Person, log), nil
+		a := NewSlackApp(slack.NewAPI(dc.Token, firstNonEmpty(dc.BaseURL, deps.SlackAPIBase), deps.HTTP), dc.Channel, dc.Nudge, deps.Person, log)
+		if deps.Manager != nil {
+			a.manager = deps.Manager
+		}
+		return a, nil
 	case DestNotion:
 		c, err := newNotionClient(dc, deps, log)
 		if err != nil {

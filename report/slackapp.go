@@ -39,6 +39,7 @@ type SlackApp struct {
 	channel string
 	nudge   []string
 	person  func(key string) (email, name string, ok bool)
+	manager func(key string) string // a person's manager's key, "" for none
 	log     *slog.Logger
 }
 
@@ -54,7 +55,8 @@ func NewSlackApp(api SlackAppAPI, channel string, nudge []string, person func(st
 	if person == nil {
 		person = func(string) (string, string, bool) { return "", "", false }
 	}
-	return &SlackApp{api: api, channel: channel, nudge: nudge, person: person, log: log}
+	return &SlackApp{api: api, channel: channel, nudge: nudge, person: person, log: log,
+		manager: func(string) string { return "" }}
 }
 
 // part is one message to upsert: where, its key, and what it says.
@@ -118,6 +120,9 @@ func (s *SlackApp) parts(ctx context.Context, r *Report) ([]part, error) {
 			continue
 		}
 		out = append(out, part{key: fmt.Sprintf("nudge:%s:%s", p.Person, r.Week), msg: nudgeMessage(p), dmTo: p.Person})
+		if m := s.manager(p.Person); m != "" && m != p.Person {
+			out = append(out, part{key: fmt.Sprintf("nudge:%s:%s:manager", p.Person, r.Week), msg: managerNudgeMessage(p), dmTo: m})
+		}
 	}
 	return out, nil
 }
@@ -178,6 +183,15 @@ func (s *SlackApp) dm(ctx context.Context, person string) (string, error) {
 func nudgeMessage(p Person) slack.Message {
 	text := fmt.Sprintf("Hi %s, nothing of yours reached production in the last two weeks. "+
 		"What got in the way? Reply here if something is blocking you; only you get this message.", slack.Escape(firstNonEmpty(p.Name, p.Person)))
+	return slack.Message{Text: text, Blocks: []slack.Block{slack.Section(text)}}
+}
+
+// managerNudgeMessage is the manager's copy of a nudge: the same question,
+// to ask in their next one-on-one, never a judgement.
+func managerNudgeMessage(p Person) slack.Message {
+	text := fmt.Sprintf("%s has had nothing reach production in the last two weeks and got a private "+
+		"\"what got in the way?\" note from goalpost. Worth asking in your next one-on-one; only you and they get these messages.",
+		slack.Escape(firstNonEmpty(p.Name, p.Person)))
 	return slack.Message{Text: text, Blocks: []slack.Block{slack.Section(text)}}
 }
 

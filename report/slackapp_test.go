@@ -82,3 +82,41 @@ func TestSlackAppMentionsNudgesAndEdits(t *testing.T) {
 		t.Fatalf("re-send posted again: posts %d → %d", posts, fake.Calls("chat.postMessage"))
 	}
 }
+
+// A nudge goes to the person's manager too, when one is configured: a
+// direct message to the manager only, for opted-in people only, sent once.
+func TestSlackAppNudgeReachesManagerByDM(t *testing.T) {
+	cases := []struct {
+		name     string
+		managers map[string]string
+		wantDMs  map[string]int // DM channel → messages
+	}{
+		{"no manager configured", nil, map[string]int{"DU_CAROL": 1, "DU_ADA": 0}},
+		{"manager of the opted-in person", map[string]string{"carol": "ada"}, map[string]int{"DU_CAROL": 1, "DU_ADA": 1}},
+		{"manager of someone not opted in", map[string]string{"dan": "ada"}, map[string]int{"DU_CAROL": 1, "DU_ADA": 0}},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			fake, app, r := slackAppHarness(t)
+			app.manager = func(k string) string { return tc.managers[k] }
+			for range 2 { // a re-send edits, never posts again
+				if err := app.Deliver(t.Context(), r, Progress{}, func(context.Context, Progress) error { return nil }); err != nil {
+					t.Fatal(err)
+				}
+			}
+			for dm, n := range tc.wantDMs {
+				if got := len(fake.Messages(dm)); got != n {
+					t.Errorf("%s: %d messages, want %d", dm, got, n)
+				}
+			}
+			if m := fake.Messages("DU_ADA"); len(m) == 1 && !strings.Contains(m[0].Text, "Carol") {
+				t.Errorf("manager's message does not name the person: %q", m[0].Text)
+			}
+			for _, m := range fake.Messages("C0TEAM01") {
+				if strings.Contains(m.Blocks, "one-on-one") || strings.Contains(m.Blocks, "What got in the way") {
+					t.Errorf("a nudge reached the channel: %s", m.Blocks)
+				}
+			}
+		})
+	}
+}

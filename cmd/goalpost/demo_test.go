@@ -129,10 +129,12 @@ func TestDemoOnceMatchesSandboxAndIsIdempotent(t *testing.T) {
 			}
 		}
 		// The first run prints the Slack messages the demo sends to the fake
-		// Slack: the weekly report in the channel, Bo's opt-in nudge in a DM.
+		// Slack: the weekly report in the channel, Bo's opt-in nudge in a DM
+		// to Bo and one to Ana, his manager.
 		// The second sends nothing again: the deliveries are recorded.
 		posted := regexp.MustCompile(`Slack message posted to ([^:]+):`).FindAllStringSubmatch(out, -1)
-		if run == 1 && (len(posted) < 2 || posted[0][1] != "#"+sandbox.SlackChannel || !strings.Contains(out, "What got in the way?")) {
+		if run == 1 && (len(posted) < 3 || posted[0][1] != "#"+sandbox.SlackChannel ||
+			!strings.Contains(out, "What got in the way?") || !strings.Contains(out, "one-on-one")) {
 			t.Errorf("run 1: want the weekly report in #%s and the nudge in a DM, got %v:\n%s", sandbox.SlackChannel, posted, out)
 		}
 		if run == 2 && len(posted) != 0 {

@@ -31,6 +31,10 @@ func (a *app) buildScheduler(dir *people.Directory, env *cliEnv) (*report.Schedu
 		Person: func(key string) (string, string, bool) {
 			p, ok := dir.Person(key)
 			return p.Email, p.Name, ok
+		},
+		Manager: func(key string) string {
+			p, _ := dir.Person(key)
+			return p.Manager
 		}}
 	dests, err := report.NewDestinations(a.cfg.Report, deps)
 	if err != nil {

@@ -100,7 +100,8 @@ name = "{{.Name}}"
 github = "{{.GitHub}}"
 email = "{{.Key}}@acme.example"
 time_zone = "{{.TimeZone}}"
-team = "platform"
+team = "platform"{{if eq .Key "bo"}}
+manager = "ana"                # Bo opted in to nudges; Ana gets a copy{{end}}
 {{end}}
 [[people]]                 # the CI bot that creates deployments: known, not held to the baseline
 key = "deploy-bot"

@@ -51,6 +51,7 @@ func New(persons []Person, teams []Team, opts ...Option) (*Directory, error) {
 	for i, p := range persons {
 		errs = append(errs, d.addPerson(i, p, len(teams) > 0)...)
 	}
+	errs = append(errs, checkManagers(persons)...)
 	if err := errors.Join(errs...); err != nil {
 		return nil, err
 	}
@@ -257,4 +258,20 @@ func (d *Directory) weekStart(team string) time.Weekday {
 		return wd
 	}
 	return time.Monday
+}
+
+// checkManagers reports managers that are no person's key, or the person
+// themself.
+func checkManagers(persons []Person) []error {
+	keys := map[string]bool{}
+	for _, p := range persons {
+		keys[p.Key] = true
+	}
+	var errs []error
+	for i, p := range persons {
+		if p.Manager != "" && (!keys[p.Manager] || p.Manager == p.Key) {
+			errs = append(errs, confval.Fieldf(fmt.Sprintf("people[%d].manager", i), "want another person's key, got %q", p.Manager))
+		}
+	}
+	return errs
 }

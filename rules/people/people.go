@@ -26,6 +26,9 @@ type Person struct {
 	// Handles are further identities as "source:handle" (e.g.
 	// "github:old-login", "deploy:alice-bot").
 	Handles []string `toml:"handles"`
+	// Manager is the key of the person's manager: a Slack app nudge this
+	// person opted in to also goes to the manager, privately (default none).
+	Manager string `toml:"manager"`
 }
 
 // Engineer reports whether p is held to the weekly shipping baseline.

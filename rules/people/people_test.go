@@ -90,6 +90,8 @@ func TestValidate(t *testing.T) {
 		{"duplicate key", []Person{{Key: "a"}, {Key: "a"}}, nil, "people[1].key", "unique"},
 		{"bad time zone", []Person{{Key: "a", TimeZone: "Moon/Base"}}, nil, "people[0].time_zone", "Moon/Base"},
 		{"unknown team", []Person{{Key: "a", Team: "x"}}, []Team{{Name: "y"}}, "people[0].team", `unknown team "x"`},
+		{"unknown manager", []Person{{Key: "a", Manager: "boss"}}, nil, "people[0].manager", `another person`},
+		{"own manager", []Person{{Key: "a", Manager: "a"}}, nil, "people[0].manager", `another person`},
 		{"handle claimed twice", []Person{{Key: "a", GitHub: "Sam"}, {Key: "b", GitHub: "sam"}}, nil, "people[1].github", "already a's"},
 		{"bad alias", []Person{{Key: "a", Handles: []string{"nocolon"}}}, nil, "people[0].handles", "source:handle"},
 		{"bad week start", nil, []Team{{Name: "t", WeekStart: "funday"}}, "teams[0].week_start", "funday"},
