@@ -33,6 +33,8 @@ func (e usageError) Unwrap() error { return e.err }
 // cliEnv is what commands read and write besides their arguments.
 type cliEnv struct {
 	stdout, stderr io.Writer
+	stdin          io.Reader
+	interactive    bool // stdin is a terminal: init may ask what it cannot discover
 	getenv         func(string) string
 	lookupEnv      func(string) (string, bool)
 	now            func() time.Time // nil: time.Now
@@ -40,7 +42,9 @@ type cliEnv struct {
 
 func main() {
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
-	code := runMain(ctx, os.Args[1:], &cliEnv{stdout: os.Stdout, stderr: os.Stderr, getenv: os.Getenv, lookupEnv: os.LookupEnv})
+	fi, err := os.Stdin.Stat()
+	tty := err == nil && fi.Mode()&os.ModeCharDevice != 0
+	code := runMain(ctx, os.Args[1:], &cliEnv{stdout: os.Stdout, stderr: os.Stderr, stdin: os.Stdin, interactive: tty, getenv: os.Getenv, lookupEnv: os.LookupEnv})
 	stop()
 	os.Exit(code)
 }

@@ -103,6 +103,17 @@ func (f *fakeJira) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 			out = append(out, map[string]any{"id": id, "name": s[0], "statusCategory": map[string]any{"key": s[1]}})
 		}
 		writeJSON(w, 200, out)
+	case p == "/rest/api/2/project": // every project the user can browse (no pagination)
+		writeJSON(w, 200, []map[string]any{{"id": "10000", "key": "AUTH", "name": "Auth"}})
+	case p == "/rest/api/2/user/assignable/multiProjectSearch":
+		if r.URL.Query().Get("projectKeys") == "" {
+			writeJSON(w, 400, map[string]any{"errorMessages": []string{"The projectKeys parameter is required."}})
+			return
+		}
+		writeJSON(w, 200, []map[string]any{
+			{"accountId": "5b10ac8d82e05b22cc7d4ef5", "displayName": "Ana Lima", "emailAddress": "ana@acme.test", "accountType": "atlassian", "active": true},
+			{"accountId": "557058:automation", "displayName": "Automation for Jira", "accountType": "app", "active": true},
+		})
 	case strings.HasPrefix(p, "/rest/api/2/project/"):
 		key := strings.TrimPrefix(p, "/rest/api/2/project/")
 		if key != "AUTH" {

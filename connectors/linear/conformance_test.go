@@ -71,7 +71,7 @@ func TestConformanceLinearWebhooks(t *testing.T) {
 
 // sentDocuments is every GraphQL document goalpost sends to Linear.
 func sentDocuments() map[string]string {
-	docs := map[string]string{"issues": issuesQuery, "issue": issueQuery, "projects": projectsQuery, "viewer": viewerQuery}
+	docs := map[string]string{"issues": issuesQuery, "issue": issueQuery, "projects": projectsQuery, "viewer": viewerQuery, "discover": discoverQuery}
 	for kind, k := range updateKinds {
 		docs[kind+" create"], docs[kind+" by id"], docs[kind+" latest"] = k.mutation, k.query, k.latest
 	}

@@ -7,6 +7,8 @@ func (f *Fake) routes(mux *http.ServeMux) {
 	const repo = "/repos/{owner}/{repo}"
 	mux.HandleFunc("GET "+repo, f.getRepo)
 	mux.HandleFunc("GET /orgs/{org}/repos", f.orgRepos)
+	mux.HandleFunc("GET /user/repos", f.userRepos)
+	mux.HandleFunc("GET "+repo+"/environments", f.listEnvironments)
 	mux.HandleFunc("GET "+repo+"/pulls", f.listPulls)
 	mux.HandleFunc("GET "+repo+"/pulls/{number}", f.getPull)
 	mux.HandleFunc("GET "+repo+"/commits", f.listCommits)

@@ -24,8 +24,10 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
+	"maps"
 	"net/http"
 	"regexp"
+	"slices"
 	"strconv"
 	"sync"
 	"time"
@@ -41,7 +43,8 @@ type Server struct {
 	mu          sync.Mutex
 	projects    map[string]string // id → name
 	initiatives map[string]string
-	teams       []string           // team keys the key can see (viewer query)
+	teams       []string // team keys the key can see (viewer query)
+	users       []User
 	updates     map[string]*Update // by update id, both kinds
 	order       []string
 	counts      map[string]int
@@ -100,6 +103,16 @@ func (s *Server) AddTeam(key string) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	s.teams = append(s.teams, key)
+}
+
+// User is a workspace member the key can see.
+type User struct{ ID, Name, Email string }
+
+// AddUser adds an active user.
+func (s *Server) AddUser(u User) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.users = append(s.users, u)
 }
 
 // AddInitiative adds an initiative the key can write to.
@@ -186,7 +199,7 @@ func (s *Server) RateLimitNext(n int, resetIn time.Duration) {
 	s.Inject(Fault{Kind: "ratelimited", ResetIn: resetIn, Times: n})
 }
 
-var rootField = regexp.MustCompile(`\b(projectUpdateCreate|initiativeUpdateCreate|projectUpdate|initiativeUpdate|project|initiative)\s*\(|\b(viewer)\s*\{`)
+var rootField = regexp.MustCompile(`\b(projectUpdateCreate|initiativeUpdateCreate|projectUpdate|initiativeUpdate|project|initiative)\s*\(|\b(viewer)\s*\{|\b(teams)\s*\(`)
 
 type request struct {
 	Query     string                     `json:"query"`
@@ -223,7 +236,7 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 			"graphql error", "GRAPHQL_VALIDATION_FAILED", ""))
 		return
 	}
-	op := m[1] + m[2]
+	op := m[1] + m[2] + m[3]
 	s.counts[op]++
 	f := s.takeFault(op)
 	if f != nil && f.Kind != "lost" {
@@ -258,7 +271,25 @@ func (s *Server) dispatch(a *answer, op string, req request) {
 			nodes = append(nodes, map[string]any{"key": k})
 		}
 		a.data(map[string]any{"viewer": map[string]any{"id": "user-goalpost"}, "teams": map[string]any{"nodes": nodes}})
+	case "teams": // goalpost init's discovery: teams, projects and users
+		s.discovery(a)
 	}
+}
+
+// discovery answers the teams, projects (by id) and users the key sees.
+func (s *Server) discovery(a *answer) {
+	teams, projects, users := []any{}, []any{}, []any{}
+	for _, k := range s.teams {
+		teams = append(teams, map[string]any{"key": k, "name": k})
+	}
+	for _, id := range slices.Sorted(maps.Keys(s.projects)) {
+		projects = append(projects, map[string]any{"id": id, "name": s.projects[id]})
+	}
+	for _, u := range s.users {
+		users = append(users, map[string]any{"id": u.ID, "name": u.Name, "email": u.Email, "active": true})
+	}
+	a.data(map[string]any{"teams": map[string]any{"nodes": teams}, "projects": map[string]any{"nodes": projects},
+		"users": map[string]any{"nodes": users}})
 }
 
 func (s *Server) takeFault(op string) *Fault {

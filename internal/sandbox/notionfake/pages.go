@@ -2,6 +2,8 @@ package notionfake
 
 import (
 	"encoding/json"
+	"maps"
+	"slices"
 	"strings"
 	"time"
 )
@@ -213,12 +215,40 @@ func (s *Server) getDatabase(c *call) {
 		c.failErr(e)
 		return
 	}
-	c.ok(map[string]any{
+	c.ok(d.render())
+}
+
+// render is the database object of Notion-Version 2022-06-28.
+func (d *database) render() map[string]any {
+	return map[string]any{
 		"object": "database", "id": d.id, "title": renderRichText(textRich(d.title)),
 		"created_time": stamp(d.created), "last_edited_time": stamp(d.created),
 		"properties": d.schema(), "archived": false, "in_trash": false, "is_inline": false,
 		"parent": map[string]any{"type": "workspace", "workspace": true},
-	})
+	}
+}
+
+// searchDatabases serves POST /v1/search with the 2022-06-28 filter
+// {"property":"object","value":"database"}: every single-source database,
+// by id, in one page. Other filters are a 400, as Notion answers an
+// unknown filter value.
+func (s *Server) searchDatabases(c *call) {
+	var body struct {
+		Filter struct{ Property, Value string } `json:"filter"`
+	}
+	if err := json.Unmarshal(c.body, &body); err != nil || body.Filter.Property != "object" || body.Filter.Value != "database" {
+		c.fail(400, "validation_error", `body.filter.value should be "page" or "database" (the fake serves databases only).`)
+		return
+	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	results := []any{}
+	for _, id := range slices.Sorted(maps.Keys(s.databases)) {
+		if d := s.databases[id]; d.singleSource() == nil {
+			results = append(results, d.render())
+		}
+	}
+	c.ok(map[string]any{"object": "list", "results": results, "next_cursor": nil, "has_more": false})
 }
 
 // schema renders the database's properties with their options.

@@ -85,6 +85,7 @@ func (s *Server) routes() {
 	handle("GET /v1/pages/{id}", s.getPage)
 	handle("PATCH /v1/pages/{id}", s.patchPage)
 	handle("GET /v1/databases/{id}", s.getDatabase)
+	handle("POST /v1/search", s.searchDatabases)
 	handle("POST /v1/databases/{id}/query", s.queryDatabase)
 	handle("GET /v1/data_sources/{id}", s.getDataSource)
 	handle("GET /v1/users/me", func(c *call) {

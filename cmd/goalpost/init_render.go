@@ -1,0 +1,122 @@
+package main
+
+import (
+	"strconv"
+	"strings"
+	"text/template"
+)
+
+// initPerson is one [[people]] entry, merged from the trackers' users by
+// email (Jira, Linear) and by a GitHub login equal to an email's local part.
+type initPerson struct {
+	Key, Name, Email, GitHub, Jira, Linear string
+}
+
+// people merges the discovered identities into m.People.
+func (m *initModel) people() {
+	byEmail := map[string]*initPerson{}
+	var list []*initPerson
+	add := func(name, email string) *initPerson {
+		if p := byEmail[strings.ToLower(email)]; email != "" && p != nil {
+			return p
+		}
+		p := &initPerson{Name: name, Email: email}
+		if email != "" {
+			byEmail[strings.ToLower(email)] = p
+		}
+		list = append(list, p)
+		return p
+	}
+	if m.Jira != nil {
+		for _, u := range m.Jira.People {
+			add(u.Name, u.Email).Jira = u.Account
+		}
+	}
+	if m.Linear != nil {
+		for _, u := range m.Linear.People {
+			add(u.Name, u.Email).Linear = u.ID
+		}
+	}
+	if m.GitHub != nil {
+	logins:
+		for _, login := range m.GitHub.Logins {
+			for _, p := range list {
+				if local, _, _ := strings.Cut(p.Email, "@"); p.GitHub == "" && strings.EqualFold(local, login) {
+					p.GitHub = login
+					continue logins
+				}
+			}
+			add(login, "").GitHub = login
+		}
+	}
+	used := map[string]int{}
+	for _, p := range list {
+		base := personKey(p)
+		used[base]++
+		p.Key = base
+		if n := used[base]; n > 1 {
+			p.Key = base + "-" + strconv.Itoa(n)
+		}
+		m.People = append(m.People, *p)
+	}
+}
+
+// personKey is a lowercase key from the email's local part, else the name.
+func personKey(p *initPerson) string {
+	src := p.Name
+	if local, _, ok := strings.Cut(p.Email, "@"); ok {
+		src = local
+	}
+	var b strings.Builder
+	for _, r := range strings.ToLower(src) {
+		switch {
+		case r >= 'a' && r <= 'z', r >= '0' && r <= '9':
+			b.WriteRune(r)
+		case b.Len() > 0 && !strings.HasSuffix(b.String(), "-"):
+			b.WriteByte('-')
+		}
+	}
+	if k := strings.Trim(b.String(), "-"); k != "" {
+		return k
+	}
+	return "person"
+}
+
+// examples picks the worked examples' expressions from what was found.
+func (m *initModel) examples() {
+	m.ShipExample = `kind == "change.shipped"`
+	if m.GitHub != nil && len(m.GitHub.Repos) > 0 {
+		m.ShipExample += ` && repo == "` + m.GitHub.Repos[0].Name + `"`
+	}
+	if m.Jira != nil && len(m.Jira.Projects) > 0 {
+		m.RatioScope, m.RatioSourceDoc = "project:"+m.Jira.Projects[0], "jira"
+	}
+}
+
+// tomlString quotes s as a TOML basic string (control characters dropped).
+func tomlString(s string) string {
+	var b strings.Builder
+	b.WriteByte('"')
+	for _, r := range s {
+		switch {
+		case r == '"' || r == '\\':
+			b.WriteByte('\\')
+			b.WriteRune(r)
+		case r >= 0x20 && r != 0x7f:
+			b.WriteRune(r)
+		}
+	}
+	b.WriteByte('"')
+	return b.String()
+}
+
+// tomlList quotes each string of a TOML array.
+func tomlList(list []string) string {
+	q := make([]string, len(list))
+	for i, s := range list {
+		q[i] = tomlString(s)
+	}
+	return "[" + strings.Join(q, ", ") + "]"
+}
+
+var initTmpl = template.Must(template.New("init").Funcs(template.FuncMap{"q": tomlString, "list": tomlList}).Parse(initTemplate))
