@@ -40,6 +40,9 @@ func cmdInit(ctx context.Context, env *cliEnv, args []string) error {
 	if err := parse(fs, args, env); err != nil {
 		return err
 	}
+	if err := wantArgs(fs, ""); err != nil {
+		return err
+	}
 	if f.out != "" && !f.force {
 		if _, err := os.Stat(f.out); err == nil {
 			return usageError{fmt.Errorf("%s exists: pass --force to overwrite it", f.out)}
