@@ -93,7 +93,7 @@ func (h *Health) Set(err error) {
 func Run(ctx context.Context, name string, interval time.Duration, poll func(context.Context) error, log *slog.Logger) error {
 	t := time.NewTicker(interval)
 	defer t.Stop()
-	for {
+	for ctx.Err() == nil { // a tick and the stop can be ready together: stop wins
 		if err := poll(ctx); err != nil && ctx.Err() == nil {
 			log.Warn(name+" poll failed", "err", err)
 		}
@@ -103,4 +103,5 @@ func Run(ctx context.Context, name string, interval time.Duration, poll func(con
 		case <-t.C:
 		}
 	}
+	return nil
 }
