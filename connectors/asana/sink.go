@@ -2,8 +2,6 @@ package asana
 
 import (
 	"context"
-	"crypto/sha256"
-	"encoding/hex"
 	"errors"
 	"fmt"
 	"github.com/goalpost/goalpost/writeback/outbox"
@@ -192,24 +190,10 @@ func (s *Sink) Describe(target outbox.Target, r outbox.Update) (string, error) {
 // Fingerprint identifies the sink's configuration (endpoint and token, the
 // token only through a hash) so parked writes are retried when it changes.
 func (s *Sink) Fingerprint() string {
-	tok := sha256.Sum256([]byte(s.c.token.Reveal()))
-	sum := sha256.Sum256(fmt.Appendf(nil, "%s|%x", s.c.base, tok))
-	return hex.EncodeToString(sum[:8])
+	return outbox.Fingerprint(s.c.base, s.c.token.Reveal())
 }
 
-// sinkError classifies a failure for the outbox.
-type sinkError struct {
-	err       error
-	permanent bool
-	wait      time.Duration
-}
-
-func (e *sinkError) Error() string       { return e.err.Error() }
-func (e *sinkError) Unwrap() error       { return e.err }
-func (e *sinkError) Permanent() bool     { return e.permanent }
-func (e *sinkError) Wait() time.Duration { return e.wait }
-
-func permanent(err error) error { return &sinkError{err: err, permanent: true} }
+func permanent(err error) error { return outbox.Permanent(err) }
 
 // sinkErr marks Asana answers permanent (4xx but 408/429) or retryable
 // after Asana's wait; a wait longer than the transport allows is retried
@@ -219,9 +203,9 @@ func sinkErr(err error) error {
 	var tl *transport.WaitTooLongError
 	switch {
 	case errors.As(err, &ae):
-		return &sinkError{err: err, permanent: ae.Permanent(), wait: ae.RetryAfter}
+		return &outbox.SendError{Err: err, Perm: ae.Permanent(), After: ae.RetryAfter}
 	case errors.As(err, &tl):
-		return &sinkError{err: err, wait: tl.Wait}
+		return &outbox.SendError{Err: err, After: tl.Wait}
 	}
-	return &sinkError{err: err}
+	return &outbox.SendError{Err: err}
 }

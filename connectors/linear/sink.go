@@ -2,8 +2,6 @@ package linear
 
 import (
 	"context"
-	"crypto/sha256"
-	"encoding/hex"
 	"errors"
 	"fmt"
 	"log/slog"
@@ -309,24 +307,10 @@ func updFirstLine(s string) string {
 // Fingerprint identifies the sink's configuration (endpoint and key, the
 // key only through a hash) so parked writes are retried when it changes.
 func (s *Sink) Fingerprint() string {
-	key := sha256.Sum256([]byte(s.c.key.Reveal()))
-	sum := sha256.Sum256(fmt.Appendf(nil, "%s|%x", s.c.endpoint, key))
-	return hex.EncodeToString(sum[:8])
+	return outbox.Fingerprint(s.c.endpoint, s.c.key.Reveal())
 }
 
-// sinkError classifies a Linear failure for the outbox.
-type sinkError struct {
-	err       error
-	permanent bool
-	wait      time.Duration
-}
-
-func (e *sinkError) Error() string       { return e.err.Error() }
-func (e *sinkError) Unwrap() error       { return e.err }
-func (e *sinkError) Permanent() bool     { return e.permanent }
-func (e *sinkError) Wait() time.Duration { return e.wait }
-
-func sinkPermanent(err error) error { return &sinkError{err: err, permanent: true} }
+func sinkPermanent(err error) error { return outbox.Permanent(err) }
 
 // classify marks *Error answers permanent or retryable (with Linear's
 // requested wait) and a rate limit longer than the transport would wait as
@@ -336,9 +320,9 @@ func classifySinkErr(err error) error {
 	var tl *transport.WaitTooLongError
 	switch {
 	case errors.As(err, &le):
-		return &sinkError{err: err, permanent: le.IsPermanent(), wait: le.RetryAfter}
+		return &outbox.SendError{Err: err, Perm: le.IsPermanent(), After: le.RetryAfter}
 	case errors.As(err, &tl):
-		return &sinkError{err: err, wait: tl.Wait}
+		return &outbox.SendError{Err: err, After: tl.Wait}
 	}
-	return &sinkError{err: err}
+	return &outbox.SendError{Err: err}
 }
