@@ -53,7 +53,8 @@ type app struct {
 	webhooks map[string]http.Handler // by source, mounted at /webhooks/<source>
 	github   *github.Source          // nil without a [github] section (backfill)
 	writer   writer
-	server   *server.Server
+	server   *server.Server // public: webhooks and health
+	admin    *server.Admin  // admin_listen: dashboard, API, metrics
 	schedule *report.Scheduler // nil without a [report] section
 	wins     *report.Wins      // nil without [report.wins]
 }
@@ -211,16 +212,21 @@ func (a *app) buildOnline(opt buildOptions) error {
 		return usageError{err}
 	}
 	a.writer, a.consumer.AfterCommit = sender, sender.Notify
-	a.server = server.New(serverOptions(a.cfg.Server), a.webhooks, map[string]server.ReadyCheck{
+	a.server = server.New(serverOptions(a.cfg.Server, a.cfg.Server.Listen), a.webhooks, map[string]server.ReadyCheck{
 		"nats": a.conn.Ready, "store": a.store.Ping,
 	}, a.metrics, a.log.With("component", "http"))
-	a.server.Handle("GET /{$}", dashboard(a.reports, a.now))
+	a.admin = server.NewAdmin(serverOptions(a.cfg.Server, a.cfg.Server.AdminListen), adminAuth(a.cfg.Server), a.metrics, a.log.With("component", "admin"))
+	a.admin.Page("GET /{$}", dashboard(a.reports, a.now))
 	return nil
 }
 
-func serverOptions(c config.ServerConfig) server.Options {
-	return server.Options{Listen: c.Listen, MaxBodyBytes: c.MaxBodyBytes,
+func serverOptions(c config.ServerConfig, listen string) server.Options {
+	return server.Options{Listen: listen, MaxBodyBytes: c.MaxBodyBytes,
 		ReadTimeout: c.ReadTimeout.Duration, WriteTimeout: c.WriteTimeout.Duration, ShutdownTimeout: c.ShutdownTimeout.Duration}
+}
+
+func adminAuth(c config.ServerConfig) server.Auth {
+	return server.Auth{Token: c.AdminToken, User: c.AdminUser, Password: c.AdminPassword, TrustedHeader: c.TrustedHeader}
 }
 
 func (a *app) lastErrorers() map[string]engine.LastErrorer {

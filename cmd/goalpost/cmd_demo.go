@@ -102,8 +102,12 @@ func (a *app) runDemo(ctx context.Context, sb *sandbox.Sandbox, every time.Durat
 		if err != nil {
 			return nil
 		}
+		admin, err := a.admin.Addr(ctx)
+		if err != nil {
+			return nil
+		}
 		url := "http://" + addr + "/webhooks/github"
-		fmt.Fprintf(out, "\nRunning as a daemon: dashboard at http://%s/, webhooks at %s, metrics at http://%[1]s/metrics.\n", addr, url)
+		fmt.Fprintf(out, "\nRunning as a daemon: dashboard at http://%s/, webhooks at %s, metrics at http://%[1]s/metrics.\n", admin, url)
 		fmt.Fprintf(out, "The sandbox ships a change every %s and delivers its signed webhooks. Ctrl-C to stop.\n", every)
 		return sb.Simulate(ctx, url, every, func(ctx context.Context, ch sandbox.Change) {
 			select { // let the engine and the writer catch up

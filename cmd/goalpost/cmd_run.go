@@ -53,6 +53,7 @@ func (a *app) run(ctx context.Context, extra map[string]func(context.Context) er
 	g, gctx := errgroup.WithContext(ctx)
 	parts := map[string]func(context.Context) error{
 		"http":     a.server.Run,
+		"admin":    a.admin.Run,
 		"consumer": a.consumer.Run,
 		"writer":   a.writer.Run,
 		"tick": func(ctx context.Context) error {
@@ -78,7 +79,8 @@ func (a *app) run(ctx context.Context, extra map[string]func(context.Context) er
 		})
 	}
 	if addr, err := a.server.Addr(gctx); err == nil {
-		a.log.Info("goalpost running", "listen", addr, "webhooks", slices.Sorted(maps.Keys(a.webhooks)), "pollers", slices.Sorted(maps.Keys(a.pollers)))
+		admin, _ := a.admin.Addr(gctx)
+		a.log.Info("goalpost running", "listen", addr, "admin", admin, "webhooks", slices.Sorted(maps.Keys(a.webhooks)), "pollers", slices.Sorted(maps.Keys(a.pollers)))
 	}
 	err := g.Wait()
 	a.log.Info("goalpost stopped")

@@ -19,8 +19,14 @@ func TestDashboard(t *testing.T) {
 	defer srv.Close()
 	cfg := daemonConfig(t.TempDir(), srv.URL+"/", 4096) + "[[teams]]\nname = \"platform\"\ntime_zone = \"Europe/Berlin\"\n"
 	cfg = strings.Replace(cfg, "key = \"ship\"\n", "key = \"ship\"\nteam = \"platform\"\n", 1)
-	_, hook := startDaemon(t, cfg)
-	base := strings.TrimSuffix(hook, "/webhooks/github")
+	a, hook := startDaemon(t, cfg)
+	base := adminURL(t, a)
+	public := strings.TrimSuffix(hook, "/webhooks/github")
+	for _, path := range []string{"/", "/?week=2026-W40", "/metrics"} {
+		if code := get(t, public+path); code != http.StatusNotFound {
+			t.Fatalf("GET %s on the webhook listener: %d, want 404", path, code)
+		}
+	}
 	tests := []struct {
 		name, query string
 		want        int
@@ -47,4 +53,23 @@ func TestDashboard(t *testing.T) {
 			}
 		})
 	}
+}
+
+func adminURL(t *testing.T, a *app) string {
+	t.Helper()
+	addr, err := a.admin.Addr(t.Context())
+	if err != nil {
+		t.Fatal(err)
+	}
+	return "http://" + addr
+}
+
+func get(t *testing.T, url string) int {
+	t.Helper()
+	resp, err := http.Get(url)
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	return resp.StatusCode
 }

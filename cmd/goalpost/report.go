@@ -54,6 +54,9 @@ func dashboard(b *report.Builder, now func() time.Time) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		q := r.URL.Query()
 		req := report.Request{Team: q.Get("team"), Week: q.Get("week"), Format: "html", Now: now()}
+		if req.Team == "" {
+			req.Team = b.Teams()[0] // the first team until one is picked
+		}
 		if err := checkReportRequest(b, req); err != nil {
 			http.Error(w, err.Error(), http.StatusBadRequest)
 			return

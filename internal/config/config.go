@@ -44,6 +44,8 @@ type Config struct {
 	NATS   pipeline.Config `toml:"nats"`
 	Store  StoreConfig     `toml:"store"`
 	Engine EngineConfig    `toml:"engine"`
+	// Dashboard is the [dashboard] section (pages served on server.admin_listen).
+	Dashboard DashboardConfig `toml:"dashboard"`
 
 	GitHub *github.Config `toml:"github"`
 	GitLab *gitlab.Config `toml:"gitlab"`
@@ -69,15 +71,6 @@ type Config struct {
 	path  string
 	lines lineIndex
 	unset []*Error // secrets whose ${VAR} is not set (LoadLenient)
-}
-
-// ServerConfig is the [server] section: the webhook receiver, health and metrics.
-type ServerConfig struct {
-	Listen          string           `toml:"listen"`           // default 127.0.0.1:8080
-	MaxBodyBytes    int64            `toml:"max_body_bytes"`   // default 25 MiB (GitHub's cap)
-	ReadTimeout     confval.Duration `toml:"read_timeout"`     // default 10s
-	WriteTimeout    confval.Duration `toml:"write_timeout"`    // default 10s
-	ShutdownTimeout confval.Duration `toml:"shutdown_timeout"` // default 10s
 }
 
 // Defaults of the sections this package owns. Connector, [nats],
@@ -144,6 +137,8 @@ func (c *Config) ApplyDefaults() {
 	c.LogLevel = cmp.Or(c.LogLevel, DefaultLogLevel)
 	s := &c.Server
 	s.Listen = cmp.Or(s.Listen, DefaultListen)
+	s.AdminListen = cmp.Or(s.AdminListen, defaultAdminListen(s.Listen))
+	c.Dashboard.People = cmp.Or(c.Dashboard.People, PeopleNamed)
 	s.MaxBodyBytes = cmp.Or(s.MaxBodyBytes, DefaultMaxBodyBytes)
 	for _, d := range []*confval.Duration{&s.ReadTimeout, &s.WriteTimeout, &s.ShutdownTimeout} {
 		d.Duration = cmp.Or(d.Duration, DefaultServerTimeout)
@@ -169,6 +164,8 @@ func (c *Config) Validate() error {
 	if _, _, err := net.SplitHostPort(c.Server.Listen); err != nil {
 		errs = append(errs, confval.Fieldf("server.listen", "want host:port, got %q", c.Server.Listen))
 	}
+	errs = append(errs, c.Server.validateAdmin()...)
+	errs = append(errs, c.Dashboard.validate()...)
 	if c.Server.MaxBodyBytes < 1024 {
 		errs = append(errs, confval.Fieldf("server.max_body_bytes", "must be at least 1024"))
 	}

@@ -140,3 +140,34 @@ func TestExampleConfigParses(t *testing.T) {
 		t.Fatalf("config.example.toml: %v", err)
 	}
 }
+
+func TestAdminListener(t *testing.T) {
+	tests := []struct {
+		name, server string
+		want, err    string
+	}{
+		{"default is the next port on loopback", "listen = \"0.0.0.0:9000\"\n", "127.0.0.1:9001", ""},
+		{"any free port stays any free port", "listen = \"127.0.0.1:0\"\n", "127.0.0.1:0", ""},
+		{"set explicitly", "admin_listen = \"10.0.0.5:9100\"\n", "10.0.0.5:9100", ""},
+		{"same as the webhook listener", "listen = \"127.0.0.1:9000\"\nadmin_listen = \"127.0.0.1:9000\"\n", "", "server.admin_listen"},
+		{"user without password", "admin_user = \"ana\"\n", "", "server.admin_user"},
+		{"not host:port", "admin_listen = \"9100\"\n", "", "server.admin_listen"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			cfg, err := Parse("c.toml", []byte("[server]\n"+tt.server), env(nil))
+			if tt.err != "" {
+				if err == nil || !strings.Contains(err.Error(), tt.err) {
+					t.Fatalf("err = %v, want one naming %s", err, tt.err)
+				}
+				return
+			}
+			if err != nil {
+				t.Fatal(err)
+			}
+			if cfg.Server.AdminListen != tt.want {
+				t.Fatalf("admin_listen = %q, want %q", cfg.Server.AdminListen, tt.want)
+			}
+		})
+	}
+}

@@ -1,7 +1,10 @@
-// Package server is goalpost's HTTP listener: webhook receivers mounted at
-// /webhooks/<source>, /healthz (process up), /readyz (stream and store
-// ready) and /metrics (Prometheus). It bounds request bodies and times and
-// shuts down within a bounded time.
+// Package server is goalpost's two HTTP listeners. The public one (New)
+// serves webhook receivers mounted at /webhooks/<source>, /healthz (process
+// up) and /readyz (stream and store ready), and nothing else: a page asked
+// of it is 404. The admin one (NewAdmin) serves /metrics (Prometheus), the
+// dashboard and the JSON API, each behind its optional credentials (see
+// Auth). Both bound request bodies and times and shut down within a bounded
+// time.
 package server
 
 import (
@@ -42,7 +45,8 @@ type Server struct {
 	up   chan struct{}
 }
 
-// New builds the routes. webhooks maps a source name to its receiver.
+// New builds the public routes. webhooks maps a source name to its
+// receiver.
 func New(opt Options, webhooks map[string]http.Handler, ready map[string]ReadyCheck, m *metrics.Metrics, log *slog.Logger) *Server {
 	mux := http.NewServeMux()
 	for source, h := range webhooks {
@@ -52,15 +56,11 @@ func New(opt Options, webhooks map[string]http.Handler, ready map[string]ReadyCh
 		fmt.Fprintln(w, "ok")
 	})
 	mux.Handle("GET /readyz", readyz(ready))
-	if m != nil {
-		mux.Handle("GET /metrics", m.Handler())
-	}
-	return &Server{opt: opt, mux: mux, handler: mux, log: log, up: make(chan struct{})}
+	return newServer(opt, mux, log)
 }
 
-// Handle adds a route (the dashboard); call it before Run.
-func (s *Server) Handle(pattern string, h http.Handler) {
-	s.mux.Handle(pattern, h)
+func newServer(opt Options, mux *http.ServeMux, log *slog.Logger) *Server {
+	return &Server{opt: opt, mux: mux, handler: mux, log: log, up: make(chan struct{})}
 }
 
 // Handler returns the routes (for tests with httptest).
