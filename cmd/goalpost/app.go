@@ -53,8 +53,8 @@ type app struct {
 	webhooks map[string]http.Handler // by source, mounted at /webhooks/<source>
 	github   *github.Source          // nil without a [github] section (backfill)
 	writer   writer
-	server   *server.Server // public: webhooks and health
-	admin    *server.Admin  // admin_listen: dashboard, API, metrics
+	server   *server.Server    // public: webhooks and health
+	admin    *server.Admin     // admin_listen: dashboard, API, metrics
 	schedule *report.Scheduler // nil without a [report] section
 	wins     *report.Wins      // nil without [report.wins]
 }
