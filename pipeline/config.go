@@ -8,7 +8,9 @@ import (
 	"github.com/goalpost/goalpost/internal/secret"
 )
 
-// Config is the [nats] section. An empty URL runs an embedded server.
+// Config is the [nats] section. An empty URL runs an embedded server; a
+// comma-separated list names the servers of a cluster (the client connects
+// to any and fails over to the others).
 type Config struct {
 	URL       string        `toml:"url"`
 	CredsFile string        `toml:"creds_file"`
@@ -33,6 +35,13 @@ type Config struct {
 	// it is delivered again (default 30s): after a crash, the batch that was
 	// in flight is processed again this long after the restart.
 	AckWait confval.Duration `toml:"ack_wait"`
+	// Replicas is how many servers of a cluster keep each stream and the
+	// lease bucket (default 1; 3 on a cluster of 3 survives one node down).
+	Replicas int `toml:"replicas"`
+	// LeaseTTL is how long a replica's lease on singleton work (polling a
+	// source, the weekly report) outlives its last renewal (default 15s):
+	// a dead replica's work moves to another within about 4/3 of it.
+	LeaseTTL confval.Duration `toml:"lease_ttl"`
 }
 
 // Defaults of the [nats] section (ADR 12). The store is the dedupe of
@@ -46,6 +55,7 @@ const (
 	DefaultDuplicateWindow = 2 * time.Minute
 	DefaultRetention       = 7 * 24 * time.Hour
 	DefaultAckWait         = 30 * time.Second
+	DefaultReplicas        = 1
 )
 
 // ApplyDefaults fills the unset keys of the section: the one place its
@@ -66,12 +76,18 @@ func (c *Config) ApplyDefaults() {
 	if c.AckWait.Duration == 0 {
 		c.AckWait.Duration = DefaultAckWait
 	}
+	if c.Replicas == 0 {
+		c.Replicas = DefaultReplicas
+	}
+	if c.LeaseTTL.Duration == 0 {
+		c.LeaseTTL.Duration = DefaultLeaseTTL
+	}
 }
 
 // Streams returns the stream settings of the section (after ApplyDefaults).
 func (c Config) Streams() StreamConfig {
 	return StreamConfig{Name: c.Stream, MaxDeliver: c.MaxDeliver, DuplicateWindow: c.DuplicateWindow.Duration,
-		MaxAge: c.Retention.Duration, AckWait: c.AckWait.Duration}
+		MaxAge: c.Retention.Duration, AckWait: c.AckWait.Duration, Replicas: c.Replicas}
 }
 
 // DefaultStreams returns the stream settings of an empty [nats] section.
@@ -92,6 +108,15 @@ func (c Config) Validate() error {
 	}
 	if c.MaxDeliver < 0 {
 		errs = append(errs, confval.Fieldf("max_deliver", "must not be negative"))
+	}
+	if c.Replicas < 0 || c.Replicas > 5 {
+		errs = append(errs, confval.Fieldf("replicas", "want 1 to 5 (JetStream's limit), got %d", c.Replicas))
+	}
+	if t := c.LeaseTTL.Duration; t < 0 || (t > 0 && (t < time.Second || t > time.Minute)) {
+		errs = append(errs, confval.Fieldf("lease_ttl", "want 1s to 1m (a dead replica's sources move after about this long)"))
+	}
+	if c.URL == "" && c.Replicas > 1 {
+		errs = append(errs, confval.Fieldf("replicas", "the embedded server is one node: replicas > 1 needs url to name a cluster"))
 	}
 	if (c.TLSCert == "") != (c.TLSKey == "") {
 		errs = append(errs, confval.Fieldf("tls_cert", "tls_cert and tls_key go together"))

@@ -24,6 +24,7 @@ type StreamConfig struct {
 	MaxAge          time.Duration // how long the events stream keeps a message
 	MaxDeliver      int           // tries before a message is dead-lettered
 	AckWait         time.Duration // redelivery if not acked in this time
+	Replicas        int           // servers of the cluster that keep each stream (0: 1)
 }
 
 // EnsureStreams creates or updates the events stream and the dead-letter
@@ -36,6 +37,7 @@ func EnsureStreams(ctx context.Context, js jetstream.JetStream, cfg StreamConfig
 		Retention:  jetstream.LimitsPolicy,
 		MaxAge:     cfg.MaxAge, // the store keeps events for replay; the stream is the buffer
 		Duplicates: cfg.DuplicateWindow,
+		Replicas:   cfg.Replicas,
 	})
 	if err != nil {
 		return fmt.Errorf("ensure stream %s: %w", cfg.Name, err)
@@ -45,6 +47,7 @@ func EnsureStreams(ctx context.Context, js jetstream.JetStream, cfg StreamConfig
 		Subjects: []string{DeadLetterPrefix + ".>"},
 		Storage:  jetstream.FileStorage,
 		MaxAge:   90 * 24 * time.Hour,
+		Replicas: cfg.Replicas,
 	})
 	if err != nil {
 		return fmt.Errorf("ensure dead-letter stream: %w", err)

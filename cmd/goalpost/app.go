@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"log/slog"
 	"net/http"
+	"os"
 	"time"
 
 	"github.com/nats-io/nats.go/jetstream"
@@ -37,6 +38,7 @@ type scheduled struct {
 // configured.
 type app struct {
 	cfg     *config.Config
+	replica string // [server] replica_id or the host name
 	log     *slog.Logger
 	now     func() time.Time
 	metrics *metrics.Metrics
@@ -47,6 +49,7 @@ type app struct {
 	// online parts
 	conn     *pipeline.Conn
 	js       jetstream.JetStream
+	leases   *pipeline.Leases // singleton work: polls, reports, ticks (ADR 34)
 	pub      *pipeline.Publisher
 	consumer *pipeline.Consumer
 	pollers  map[string]scheduled    // by source
@@ -97,7 +100,7 @@ func openApp(ctx context.Context, env *cliEnv, path string, opt buildOptions) (*
 	if err != nil {
 		return nil, usageError{err}
 	}
-	log := newLogger(cfg.LogLevel, env.stderr)
+	log := newLogger(cfg.LogLevel, env.stderr).With("replica", replicaID(cfg))
 	if opt.online {
 		// Every service but the report's destinations, which only the schedule talks to.
 		if err := cfg.RequireSecrets(true, "report"); err != nil {
@@ -132,8 +135,9 @@ func loadNotionGoals(ctx context.Context, cfg *config.Config, log *slog.Logger) 
 // store and, online, the stream (local I/O only); no component talks to an
 // upstream service until it runs.
 func build(ctx context.Context, cfg *config.Config, log *slog.Logger, opt buildOptions) (_ *app, err error) {
-	a := &app{cfg: cfg, log: log, now: time.Now, metrics: metrics.New(),
+	a := &app{cfg: cfg, replica: replicaID(cfg), log: log, now: time.Now,
 		pollers: map[string]scheduled{}, webhooks: map[string]http.Handler{}}
+	a.metrics = metrics.ForReplica(a.replica)
 	if opt.out != nil && opt.out.now != nil {
 		a.now = opt.out.now
 	}
@@ -193,6 +197,12 @@ func (a *app) buildStream(ctx context.Context) error {
 	if err := pipeline.EnsureStreams(ctx, a.js, a.cfg.NATS.Streams()); err != nil {
 		return err
 	}
+	ttl := a.cfg.NATS.LeaseTTL.Duration
+	kv, err := pipeline.EnsureLeaseBucket(ctx, a.js, ttl, a.cfg.NATS.Replicas)
+	if err != nil {
+		return err
+	}
+	a.leases = pipeline.NewLeases(kv, a.replica, ttl, a.log.With("component", "lease"), a.metrics)
 	a.pub = pipeline.NewPublisher(a.js, a.metrics)
 	if err := a.buildConnectors(); err != nil {
 		return usageError{err}
@@ -214,6 +224,7 @@ func (a *app) buildOnline(opt buildOptions) error {
 	a.writer, a.consumer.AfterCommit = sender, sender.Notify
 	a.server = server.New(serverOptions(a.cfg.Server, a.cfg.Server.Listen), a.webhooks, map[string]server.ReadyCheck{
 		"nats": a.conn.Ready, "store": a.store.Ping,
+		"stream": pipeline.StreamReady(a.js, a.cfg.NATS.Stream),
 	}, a.metrics, a.log.With("component", "http"))
 	a.admin = server.NewAdmin(serverOptions(a.cfg.Server, a.cfg.Server.AdminListen), adminAuth(a.cfg.Server), a.metrics, a.log.With("component", "admin"))
 	a.admin.Page("GET /{$}", dashboard(a.reports, a.now))
@@ -235,6 +246,18 @@ func (a *app) lastErrorers() map[string]engine.LastErrorer {
 		m[name] = p
 	}
 	return m
+}
+
+// replicaID is the id this replica carries in logs, metrics and leases:
+// [server] replica_id, else the host name (a pod's name on Kubernetes).
+func replicaID(cfg *config.Config) string {
+	if cfg.Server.ReplicaID != "" {
+		return cfg.Server.ReplicaID
+	}
+	if h, err := os.Hostname(); err == nil && h != "" {
+		return h
+	}
+	return "goalpost"
 }
 
 // close releases what build opened, in reverse order.

@@ -48,7 +48,9 @@ func cmdRun(ctx context.Context, env *cliEnv, args []string) error {
 
 // run runs every long-running part until ctx ends or one of them fails, then
 // stops them all and waits for them. extra parts (the demo's simulator) run
-// in the same group.
+// in the same group. Every replica receives webhooks, consumes and writes
+// back; polls, ticks and reports run on one replica at a time, whichever
+// holds their lease (ADR 34).
 func (a *app) run(ctx context.Context, extra map[string]func(context.Context) error) error {
 	g, gctx := errgroup.WithContext(ctx)
 	parts := map[string]func(context.Context) error{
@@ -56,18 +58,18 @@ func (a *app) run(ctx context.Context, extra map[string]func(context.Context) er
 		"admin":    a.admin.Run,
 		"consumer": a.consumer.Run,
 		"writer":   a.writer.Run,
-		"tick": func(ctx context.Context) error {
+		"tick": a.leased("tick", func(ctx context.Context) error {
 			return a.tick(ctx, a.cfg.Engine.TickInterval.Duration)
-		},
+		}),
 	}
 	for name := range a.pollers {
-		parts["poll "+name] = func(ctx context.Context) error { return a.pollEvery(ctx, name) }
+		parts["poll "+name] = a.leased("poll."+name, func(ctx context.Context) error { return a.pollEvery(ctx, name) })
 	}
 	if a.schedule != nil {
-		parts["report"] = a.schedule.Run
+		parts["report"] = a.leased("report", a.schedule.Run)
 	}
 	if a.wins != nil {
-		parts["wins"] = a.wins.Run
+		parts["wins"] = a.leased("wins", a.wins.Run)
 	}
 	maps.Copy(parts, extra)
 	for name, run := range parts {
@@ -85,6 +87,11 @@ func (a *app) run(ctx context.Context, extra map[string]func(context.Context) er
 	err := g.Wait()
 	a.log.Info("goalpost stopped")
 	return err
+}
+
+// leased runs fn whenever this replica holds the lease name.
+func (a *app) leased(name string, fn func(context.Context) error) func(context.Context) error {
+	return func(ctx context.Context) error { return a.leases.Hold(ctx, name, fn) }
 }
 
 func cmdSync(ctx context.Context, env *cliEnv, args []string) error {

@@ -31,6 +31,10 @@ type ServerConfig struct {
 	// X-Forwarded-User); pages require it. Only safe when nothing but the
 	// proxy can reach admin_listen.
 	TrustedHeader string `toml:"trusted_header"`
+
+	// ReplicaID names this replica of goalpost in every log line, metric
+	// and lease (default: the host name). Replicas must have distinct ids.
+	ReplicaID string `toml:"replica_id"`
 }
 
 // DashboardConfig is the [dashboard] section.

@@ -15,6 +15,8 @@ import (
 // Metrics is the set of goalpost's collectors.
 type Metrics struct {
 	reg          *prometheus.Registry
+	registerer   prometheus.Registerer // reg, labelled with the replica
+	leases       *prometheus.GaugeVec
 	eventsIn     *prometheus.CounterVec
 	processed    *prometheus.CounterVec
 	duplicates   *prometheus.CounterVec
@@ -27,8 +29,13 @@ type Metrics struct {
 	webhooks     *prometheus.CounterVec
 }
 
-// New creates the collectors on a fresh registry (with Go and process collectors).
-func New() *Metrics {
+// New creates the collectors on a fresh registry (with Go and process
+// collectors), without a replica label.
+func New() *Metrics { return ForReplica("") }
+
+// ForReplica is New with every series labelled replica=<id>, so the
+// metrics of several replicas of goalpost stay apart when aggregated.
+func ForReplica(id string) *Metrics {
 	m := &Metrics{
 		reg:          prometheus.NewRegistry(),
 		eventsIn:     counter("events_in_total", "Events published to the stream, by source.", "source"),
@@ -42,7 +49,12 @@ func New() *Metrics {
 		warnings:     counter("source_warnings_total", "Trouble that does not fail a poll (e.g. kind=redelivery: webhook deliveries could not be checked), by source and kind.", "source", "kind"),
 		webhooks:     counter("webhook_requests_total", "Webhook requests, by source and status code.", "source", "code"),
 	}
-	m.reg.MustRegister(m.eventsIn, m.processed, m.duplicates, m.deadLettered, m.writesSent,
+	m.leases = prometheus.NewGaugeVec(prometheus.GaugeOpts{Namespace: "goalpost", Name: "lease_held", Help: "1 while this replica holds the lease (poll.<source>, report, wins, tick)."}, []string{"lease"})
+	m.registerer = m.reg
+	if id != "" {
+		m.registerer = prometheus.WrapRegistererWith(prometheus.Labels{"replica": id}, m.reg)
+	}
+	m.registerer.MustRegister(m.leases, m.eventsIn, m.processed, m.duplicates, m.deadLettered, m.writesSent,
 		m.writesFailed, m.writesParked, m.pollErrors, m.warnings, m.webhooks,
 		collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
 	return m
@@ -140,7 +152,7 @@ func (m *Metrics) WatchSource(source string, failing func() bool) {
 	if m == nil {
 		return
 	}
-	m.reg.MustRegister(prometheus.NewGaugeFunc(prometheus.GaugeOpts{
+	m.registerer.MustRegister(prometheus.NewGaugeFunc(prometheus.GaugeOpts{
 		Namespace: "goalpost", Name: "source_failing", Help: "1 while the source's last poll failed.",
 		ConstLabels: prometheus.Labels{"source": source},
 	}, func() float64 {
@@ -149,4 +161,15 @@ func (m *Metrics) WatchSource(source string, failing func() bool) {
 		}
 		return 0
 	}))
+}
+
+// LeaseHeld sets goalpost_lease_held{lease} to whether this replica holds it.
+func (m *Metrics) LeaseHeld(lease string, held bool) {
+	if m != nil {
+		v := 0.0
+		if held {
+			v = 1
+		}
+		m.leases.WithLabelValues(lease).Set(v)
+	}
 }
