@@ -80,6 +80,9 @@ func explainHeader(p *printer, r *rules.Rule, res rules.Result) {
 }
 
 func typeDetail(r *rules.Rule) string {
+	if r.Type == rules.TypeCount && !r.Window.IsPeriod() {
+		return " (" + present.Window(r.Window) + ")"
+	}
 	if r.Type != rules.TypeMetric {
 		return ""
 	}

@@ -72,6 +72,7 @@ type = "ratio"
 scope = "epic:E-2"
 target = 80
 `
+	src += calendarWindowObjective
 	for _, agg := range []string{"median", "p95", "avg", "sum", "min", "max", "last"} {
 		for _, w := range []string{"", "6d"} {
 			src += fmt.Sprintf(`[[objectives.key_results]]
@@ -89,6 +90,29 @@ match = 'kind == "change.shipped" || kind == "pull_request.merged"'
 	}
 	return []byte(src)
 }
+
+// calendarWindowObjective has key results over calendar windows in Los
+// Angeles (the stream crosses weeks, the end of October and the November
+// daylight-saving change) and in Kolkata, on a team's Sunday week start.
+var calendarWindowObjective = func() string {
+	src := "[[teams]]\nname = \"in\"\ntime_zone = \"Asia/Kolkata\"\nweek_start = \"sunday\"\n"
+	kr := func(key, w, body string) string {
+		return fmt.Sprintf("[[objectives.key_results]]\nkey = %q\nwindow = %q\n%s\n", key+"_"+w, w, body)
+	}
+	const count = "type = \"count\"\ntarget = 10\nmatch = 'kind == \"change.shipped\" || kind == \"issue.completed\"'"
+	const perWeek = "type = \"metric\"\naggregate = \"count_per_week\"\ntarget = 5\nmatch = 'kind == \"change.shipped\"'"
+	const median = "type = \"metric\"\naggregate = \"median\"\nfield = \"lead_time_seconds\"\nbaseline = 100\ntarget = 10\n" +
+		"match = 'kind == \"change.shipped\" || kind == \"pull_request.merged\"'"
+	for _, obj := range []struct{ key, where string }{{"LA", "time_zone = \"America/Los_Angeles\""}, {"IN", "team = \"in\""}} {
+		src += fmt.Sprintf("[[objectives]]\nkey = %q\nperiod = \"2026-Q4\"\n%s\n", obj.key, obj.where)
+		for _, w := range []string{"week", "last_week", "month", "last_month", "quarter", "last_quarter"} {
+			src += kr(obj.key+"_count", w, count)
+		}
+		src += kr(obj.key+"_per_week", "last_week", perWeek) + kr(obj.key+"_per_week", "month", perWeek)
+		src += kr(obj.key+"_median", "last_month", median) + kr(obj.key+"_median", "week", median)
+	}
+	return src
+}()
 
 // streamGen makes random events: merged and shipped PRs that link issues,
 // deploys, issue states over two epics (done, reopened, canceled, blocked,

@@ -4,6 +4,8 @@ import (
 	"fmt"
 	"strings"
 	"time"
+
+	"github.com/goalpost/goalpost/rules/calendar"
 )
 
 // Aggregate computes a metric aggregate over values (oldest first) and
@@ -53,18 +55,40 @@ func AggregateSample(agg string, s Sample) (float64, string) {
 	return 0, "unknown aggregate " + agg
 }
 
-// perPeriod is count_per_week / count_per_month: units in the trailing
-// window divided by the window's length in weeks (7 days) or months (30
-// days).
-func perPeriod(agg string, count int, window time.Duration) (float64, string) {
-	unit, per := "week", 7*24*time.Hour
+// perPeriod is count_per_week / count_per_month: units in the window
+// divided by the window's length in weeks or months. A trailing window (and
+// the default) is measured in 7-day weeks or 30-day months; a calendar
+// window in the calendar's own weeks and months (last_week is 1 week,
+// last_month 1 month whatever its days, last_quarter 3 months, a month to
+// date the share of the month elapsed).
+// (A rule's per-period window is never the period: it defaults to trailing.)
+func perPeriod(agg string, count int, w calendar.Window, c calendar.Calendar, span calendar.Span) (float64, string) {
+	unit, cu, per := "week", calendar.UnitWeek, 7*24*time.Hour
 	if agg == AggCountPerMonth {
-		unit, per = "month", 30*24*time.Hour
+		unit, cu, per = "month", calendar.UnitMonth, 30*24*time.Hour
 	}
-	spans := float64(window) / float64(per)
+	spans, in := float64(w.Trailing)/float64(per), "the last "+days(w.Trailing)
+	if w.IsCalendar() {
+		spans, in = c.Units(cu, span), present(w)
+	}
+	if spans <= 0 {
+		return 0, fmt.Sprintf("%s = %d units in %s, an empty window", agg, count, in)
+	}
 	v := float64(count) / spans
-	return v, fmt.Sprintf("%s = %d units in the last %s / %s %ss = %s per %s",
-		agg, count, days(window), num(round(spans, 4)), unit, num(round(v, 4)), unit)
+	return v, fmt.Sprintf("%s = %d units in %s / %s %ss = %s per %s",
+		agg, count, in, num(round(spans, 4)), unit, num(round(v, 4)), unit)
+}
+
+// present names a window in a formula: "the period so far", "the last
+// 28 days", "the month so far", "the last full quarter".
+func present(w calendar.Window) string {
+	switch w.Kind {
+	case calendar.WindowTrailing:
+		return "the last " + days(w.Trailing)
+	case calendar.WindowPeriod:
+		return "the period"
+	}
+	return w.Describe()
 }
 
 func days(d time.Duration) string {

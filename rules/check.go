@@ -41,6 +41,10 @@ func (c *checker) objective(i int, obj Objective) []*Rule {
 		c.objKeys[obj.Key] = i
 	}
 	loc := c.location(p, obj)
+	weekStart := time.Monday
+	if t, ok := c.opts.teams[obj.Team]; ok {
+		weekStart, _ = calendar.ParseWeekday(t.WeekStart) // people.Directory reports a bad one
+	}
 	start, end, ok := c.period(p, obj, loc)
 	if len(obj.KeyResults) > 5 {
 		c.warnf("objective %q has %d key results (3–5 is the norm)", obj.Key, len(obj.KeyResults))
@@ -51,7 +55,7 @@ func (c *checker) objective(i int, obj Objective) []*Rule {
 		if r == nil || !ok {
 			continue
 		}
-		r.Start, r.End, r.Location = start, end, loc
+		r.Start, r.End, r.Location, r.WeekStart = start, end, loc, weekStart
 		norm := r.KR
 		norm.DivideBy = r.DivideBy
 		r.Version = version(norm, start, end)
@@ -173,8 +177,13 @@ func (c *checker) byType(p string, r *Rule) {
 		c.errf(p+".type", "key result %q: unknown type %q (want %s)", kr.Key, kr.Type, strings.Join(types, ", "))
 		return
 	}
-	if kr.Type != TypeMetric && (kr.Aggregate != "" || kr.Field != "" || kr.Window != "") {
-		c.errf(p+".aggregate", "key result %q: aggregate, field and window apply to metric key results only", kr.Key)
+	if kr.Type != TypeMetric && (kr.Aggregate != "" || kr.Field != "") {
+		c.errf(p+".aggregate", "key result %q: aggregate and field apply to metric key results only", kr.Key)
+	}
+	if kr.Type == TypeCount {
+		r.Window = c.window(p, kr)
+	} else if kr.Type != TypeMetric && kr.Window != "" {
+		c.errf(p+".window", "key result %q: window applies to count and metric key results only", kr.Key)
 	}
 	if kr.Type != TypeRatio && kr.Scope != "" {
 		c.errf(p+".scope", "key result %q: scope applies to ratio key results only", kr.Key)
@@ -203,10 +212,7 @@ func (c *checker) metric(p string, r *Rule) {
 	case kr.Field == "" && kr.Aggregate != AggCountPerWeek && kr.Aggregate != AggCountPerMonth:
 		c.errf(p+".field", "key result %q: the numeric field to aggregate is required (e.g. lead_time_seconds)", kr.Key)
 	}
-	w, err := calendar.ParseWindow(kr.Window)
-	if err != nil {
-		c.errf(p+".window", "key result %q: %v", kr.Key, err)
-	}
+	w := c.window(p, kr)
 	if w.IsPeriod() {
 		switch kr.Aggregate {
 		case AggCountPerWeek:
@@ -216,6 +222,14 @@ func (c *checker) metric(p string, r *Rule) {
 		}
 	}
 	r.Window = w
+}
+
+func (c *checker) window(p string, kr KeyResult) calendar.Window {
+	w, err := calendar.ParseWindow(kr.Window)
+	if err != nil {
+		c.errf(p+".window", "key result %q: %v", kr.Key, err)
+	}
+	return w
 }
 
 func (c *checker) match(p string, r *Rule) {

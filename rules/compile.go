@@ -40,6 +40,7 @@ type Rule struct {
 	Tolerance      float64
 	Start, End     time.Time // the period, [Start, End)
 	Location       *time.Location
+	WeekStart      time.Weekday // the team's week start; Monday by default
 	// Version is a short hash of everything that decides which events count
 	// and how (type, match, scope, aggregate, field, divide_by, window,
 	// period): evidence records it, so a changed rule is visible.

@@ -51,9 +51,11 @@ type Inputs struct {
 	Rate *Rate
 }
 
-// WindowAt is the span of events a key result reads at now: a trailing window
-// ending at now (or at the period's end once it is over) when the rule has
-// one, else the period so far. Milestones look back without limit.
+// WindowAt is the span of events a key result reads at now: its window (a
+// trailing length, a calendar week, month or quarter so far, or the last full
+// one, in the key result's calendar) placed at now, or at the period's end
+// once it is over; else the period so far. Milestones look back without
+// limit.
 //
 // Events at now itself are in (the store keeps milliseconds, so the window
 // ends one millisecond after now).
@@ -70,8 +72,8 @@ func (r *Rule) WindowAt(now time.Time) (from, to time.Time) {
 }
 
 // Calendar is the calendar of the key result's objective: its time zone,
-// with ISO (Monday) weeks.
-func (r *Rule) Calendar() calendar.Calendar { return calendar.New(r.Location, time.Monday) }
+// with its team's week start (default Monday).
+func (r *Rule) Calendar() calendar.Calendar { return calendar.New(r.Location, r.WeekStart) }
 
 // Evaluate computes the Result for in at now: the current value, progress
 // = clamp((current − baseline) / (target − baseline), 0, 1) (which also
@@ -174,7 +176,7 @@ func (r *Rule) displayUnit() string {
 func (r *Rule) current(in Inputs) (cur float64, formula string, noData bool) {
 	switch r.Type {
 	case TypeCount:
-		return float64(in.Count), fmt.Sprintf("count = %d distinct units matched in the period", in.Count), false
+		return float64(in.Count), fmt.Sprintf("count = %d distinct units matched in %s", in.Count, present(r.Window)), false
 	case TypeMilestone:
 		if in.Count == 0 {
 			return 0, "milestone not reached: no matching event yet", false
@@ -209,7 +211,7 @@ func (r *Rule) current(in Inputs) (cur float64, formula string, noData bool) {
 		return v, fmt.Sprintf("time_to_restore = %s of restore_seconds%s", f, r.scaleNote()), false
 	}
 	if r.Aggregate == AggCountPerWeek || r.Aggregate == AggCountPerMonth {
-		v, f := perPeriod(r.Aggregate, in.Count, r.Window.Trailing)
+		v, f := perPeriod(r.Aggregate, in.Count, r.Window, r.Calendar(), calendar.Span{Start: in.From, End: in.To})
 		return v, f, false
 	}
 	s := in.Sample

@@ -72,9 +72,11 @@ type KeyResult struct {
 	// DivideBy scales the field before aggregating (60 turns seconds into
 	// minutes). Default 1.
 	DivideBy float64 `toml:"divide_by"`
-	// Window is a trailing window ("28d", "4w", "12h") for metric key
-	// results. Default: the period so far; count_per_week defaults to 4w and
-	// count_per_month to 30d.
+	// Window is the span a count or metric key result reads, placed in the
+	// objective's time zone: a trailing length ("28d", "4w", "12h"), a
+	// calendar unit so far ("week", "month", "quarter") or the previous full
+	// one ("last_week", "last_month", "last_quarter"). Default: the period
+	// so far; count_per_week defaults to 4w and count_per_month to 30d.
 	Window string `toml:"window"`
 	// Per is deploy_frequency's unit: "week" (default) or "day".
 	Per string `toml:"per"`

@@ -90,10 +90,13 @@ func Count(n int, noun string) string {
 }
 
 // Window writes the span a key result aggregates over: "the period so far",
-// "trailing 28d".
+// "trailing 28d", "the month so far", "the last full week".
 func Window(w calendar.Window) string {
-	if w.Kind == calendar.WindowTrailing {
+	switch w.Kind {
+	case calendar.WindowTrailing:
 		return "trailing " + Duration(w.Trailing)
+	case calendar.WindowToDate, calendar.WindowPrevious:
+		return w.Describe()
 	}
 	return "the period so far"
 }

@@ -55,6 +55,8 @@ func TestValueDeltaPercent(t *testing.T) {
 		{"count many", Count(3, "unit"), "3 units"},
 		{"period window", Window(calendar.Window{}), "the period so far"},
 		{"trailing window", Window(calendar.Trailing(28 * 24 * time.Hour)), "trailing 28d"},
+		{"month so far", Window(calendar.Window{Kind: calendar.WindowToDate, Unit: calendar.UnitMonth}), "the month so far"},
+		{"last full quarter", Window(calendar.Window{Kind: calendar.WindowPrevious, Unit: calendar.UnitQuarter}), "the last full quarter"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
