@@ -104,8 +104,16 @@ func matchRow(r *rules.Rule, ev *event.Event, value *float64) store.MatchRow {
 	return store.MatchRow{
 		KRKey: r.Key, EventID: ev.ID, Unit: unitOf(ev), Source: ev.Source, Kind: ev.Kind,
 		OccurredAt: ev.OccurredAt, Value: value, Title: ev.Title, URL: ev.URL,
-		Actor: actorOf(ev), RuleVersion: r.Version,
+		ActorHandle: ev.ActorHandle, RuleVersion: r.Version,
 	}
+}
+
+// actorKey is the person behind a source's actor handle, or the handle.
+func (e *Engine) actorKey(source, handle string) string {
+	if p, ok := e.dir.Lookup(source, handle); ok {
+		return p.Key
+	}
+	return handle
 }
 
 func actorOf(ev *event.Event) string {

@@ -217,7 +217,7 @@ func (e *Engine) countInputs(ctx context.Context, view store.KRView, r *rules.Ru
 		return err
 	}
 	in.Count, in.ReachedAt, in.EvidenceTotal = n, first, n
-	in.Evidence = unitEvidence(rows)
+	in.Evidence = e.unitEvidence(rows)
 	return nil
 }
 
@@ -235,7 +235,7 @@ func (e *Engine) metricInputs(ctx context.Context, view store.KRView, r *rules.R
 	if len(newest) > e.evidenceLimit {
 		newest = newest[:e.evidenceLimit]
 	}
-	in.Evidence, in.EvidenceTotal = unitEvidence(newest), len(rows)
+	in.Evidence, in.EvidenceTotal = e.unitEvidence(newest), len(rows)
 	return nil
 }
 
@@ -403,12 +403,14 @@ func sourceNames() []string {
 		event.SourceJira, event.SourceLinear, event.SourcePagerDuty, event.SourceTrello}
 }
 
-func unitEvidence(rows []store.UnitRow) []rules.Evidence {
+// unitEvidence shows matched units as evidence; each actor handle is
+// mapped to its person, as the directory stands now.
+func (e *Engine) unitEvidence(rows []store.UnitRow) []rules.Evidence {
 	out := make([]rules.Evidence, 0, len(rows))
 	for _, row := range rows {
 		out = append(out, rules.Evidence{
 			EventID: row.EventID, Unit: row.Unit, Kind: row.Kind, Title: row.Title, URL: row.URL,
-			Actor: row.Actor, OccurredAt: row.OccurredAt, Value: row.Value, RuleVersion: row.RuleVersion,
+			Actor: e.actorKey(row.Source, row.ActorHandle), OccurredAt: row.OccurredAt, Value: row.Value, RuleVersion: row.RuleVersion,
 		})
 	}
 	return out

@@ -146,7 +146,7 @@ func (e *Engine) explainUnits(ctx context.Context, p *printer, view store.KRView
 	}
 	p.f("evidence (%s):\n", present.Count(len(reps), "unit"))
 	for _, u := range reps {
-		p.f("  %s\n", evidenceLine(unitEvidence([]store.UnitRow{u})[0], r.Location))
+		p.f("  %s\n", evidenceLine(e.unitEvidence([]store.UnitRow{u})[0], r.Location))
 		for _, m := range members[u.Group] {
 			if m.EventID != u.EventID {
 				p.f("      same unit: %s %s %s (event %s)\n", stamp(m.OccurredAt, r.Location), m.Kind, m.Unit, m.EventID)

@@ -53,7 +53,7 @@ func (e *Engine) countState(ctx context.Context, k *store.KRTx, r *rules.Rule, i
 	if err != nil {
 		return err
 	}
-	in.Count, in.EvidenceTotal, in.Evidence = n, n, unitEvidence(rows)
+	in.Count, in.EvidenceTotal, in.Evidence = n, n, e.unitEvidence(rows)
 	return nil
 }
 
@@ -66,7 +66,7 @@ func (e *Engine) metricState(ctx context.Context, k *store.KRTx, r *rules.Rule, 
 	if err != nil {
 		return err
 	}
-	in.Evidence, in.EvidenceTotal = unitEvidence(newest), n
+	in.Evidence, in.EvidenceTotal = e.unitEvidence(newest), n
 	if !rules.SampleAggregate(r.Aggregate) {
 		in.Values, err = k.WindowValues(ctx, r.Key, false, -1)
 		return err

@@ -130,7 +130,7 @@ func (e *Engine) movedEvidence(ctx context.Context, view store.KRView, r *rules.
 	if err != nil {
 		return nil, err
 	}
-	return unitEvidence(rows), nil
+	return e.unitEvidence(rows), nil
 }
 
 func round4(v float64) float64 {

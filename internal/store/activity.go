@@ -22,7 +22,7 @@ type Activity struct {
 // occurred in [from, to), oldest first. Only change.shipped events are
 // decoded in full.
 func (s *Store) ScanActivity(ctx context.Context, from, to time.Time, fn func(Activity) error) error {
-	rows, err := s.db.QueryxContext(ctx, `SELECT id, source, kind, actor_handle, occurred_at, repo, unit,
+	rows, err := s.db.QueryxContext(ctx, `SELECT id, source, kind, actor_handle, occurred_at, repo, unit, title, url,
 		CASE WHEN kind = ? THEN body ELSE '' END AS body
 		FROM events WHERE occurred_at >= ? AND occurred_at < ? AND actor_handle != ''
 		ORDER BY occurred_at, id`, event.KindChangeShipped, from.UnixMilli(), to.UnixMilli())
@@ -55,7 +55,7 @@ func (s *Store) ScanActivity(ctx context.Context, from, to time.Time, fn func(Ac
 func (s *Store) EventsByItem(ctx context.Context, item string) ([]event.Event, error) {
 	var rows []storedEvent
 	err := s.db.SelectContext(ctx, &rows, `SELECT `+eventCols+` FROM events
-		WHERE unit = ? OR json_extract(body, '$.url') = ? ORDER BY occurred_at, id`, item, item)
+		WHERE unit = ? OR url = ? ORDER BY occurred_at, id`, item, item)
 	if err != nil {
 		return nil, fmt.Errorf("events for %s: %w", item, err)
 	}

@@ -20,13 +20,13 @@ func (t *Tx) InsertEvent(ctx context.Context, ev event.Event) (bool, error) {
 		return false, fmt.Errorf("encode event %s: %w", ev.ID, err)
 	}
 	stmt, err := t.stmt(ctx, `INSERT INTO events
-		(id, source, kind, occurred_at, actor_handle, repo, unit, body, stored_seq)
-		VALUES (?, ?, ?, ?, ?, ?, ?, ?, (SELECT COALESCE(MAX(stored_seq), 0) + 1 FROM events))
+		(id, source, kind, occurred_at, actor_handle, repo, unit, title, url, body, stored_seq)
+		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, (SELECT COALESCE(MAX(stored_seq), 0) + 1 FROM events))
 		ON CONFLICT (id) DO NOTHING`)
 	if err != nil {
 		return false, err
 	}
-	res, err := stmt.ExecContext(ctx, ev.ID, ev.Source, ev.Kind, ev.OccurredAt.UnixMilli(), ev.ActorHandle, ev.Repo, ev.Unit, string(body))
+	res, err := stmt.ExecContext(ctx, ev.ID, ev.Source, ev.Kind, ev.OccurredAt.UnixMilli(), ev.ActorHandle, ev.Repo, ev.Unit, ev.Title, ev.URL, string(body))
 	if err != nil {
 		return false, fmt.Errorf("insert event %s: %w", ev.ID, err)
 	}
@@ -51,8 +51,8 @@ func (s *Store) Event(ctx context.Context, id string) (event.Event, error) {
 }
 
 // storedBody is what the body column keeps of an event: everything but the
-// fields stored in columns (ID, source, kind, actor handle, repo, unit, and
-// the time unless it has more than milliseconds).
+// fields stored in columns (ID, source, kind, actor handle, repo, unit,
+// title, URL, and the time unless it has more than milliseconds).
 type storedBody struct {
 	event.Event
 	ID          string    `json:"id,omitzero"`
@@ -62,6 +62,8 @@ type storedBody struct {
 	ActorHandle string    `json:"actor_handle,omitzero"`
 	Repo        string    `json:"repo,omitzero"`
 	Unit        string    `json:"unit,omitzero"`
+	Title       string    `json:"title,omitzero"`
+	URL         string    `json:"url,omitzero"`
 }
 
 func bodyOf(ev event.Event) storedBody {
@@ -73,7 +75,7 @@ func bodyOf(ev event.Event) storedBody {
 }
 
 // eventCols are the columns storedEvent reads.
-const eventCols = `id, source, kind, occurred_at, actor_handle, repo, unit, body`
+const eventCols = `id, source, kind, occurred_at, actor_handle, repo, unit, title, url, body`
 
 // storedEvent is one row of the events table.
 type storedEvent struct {
@@ -84,17 +86,20 @@ type storedEvent struct {
 	ActorHandle string `db:"actor_handle"`
 	Repo        string `db:"repo"`
 	Unit        string `db:"unit"`
+	Title       string `db:"title"`
+	URL         string `db:"url"`
 	Body        string `db:"body"`
 }
 
 // event decodes the row: the body, with the columns over it (older rows
-// repeat them in the body too).
+// repeat some of them in the body too).
 func (r storedEvent) event() (event.Event, error) {
 	var ev event.Event
 	if err := json.Unmarshal([]byte(r.Body), &ev); err != nil {
 		return ev, fmt.Errorf("decode stored event %s: %w", r.ID, err)
 	}
 	ev.ID, ev.Source, ev.Kind, ev.ActorHandle, ev.Repo, ev.Unit = r.ID, r.Source, r.Kind, r.ActorHandle, r.Repo, r.Unit
+	ev.Title, ev.URL = r.Title, r.URL
 	if ev.OccurredAt.IsZero() || ev.OccurredAt.UnixMilli() != r.OccurredAt {
 		ev.OccurredAt = time.UnixMilli(r.OccurredAt).UTC()
 	}

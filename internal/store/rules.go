@@ -65,7 +65,10 @@ func (k *KRTx) QueryxContext(ctx context.Context, q string, args ...any) (*sqlx.
 // View reads key-result data inside the transaction (seeing its writes).
 func (k *KRTx) View() KRView { return KRView{q: k} }
 
-// MatchRow is one event matched by one key result's rule.
+// MatchRow is one event matched by one key result's rule. A match row
+// stores the key, the event id, the unit, the time, the value and the rule
+// version; the other fields are the event's, read from it (ActorHandle is
+// the handle, which the engine maps to a person when it shows the row).
 type MatchRow struct {
 	KRKey       string
 	EventID     string
@@ -76,7 +79,7 @@ type MatchRow struct {
 	Value       *float64
 	Title       string
 	URL         string
-	Actor       string
+	ActorHandle string
 	RuleVersion string
 }
 
@@ -85,15 +88,16 @@ type MatchRow struct {
 // result's incremental state. It reports whether the match is new (the same
 // event matched twice is recorded once).
 func (k *KRTx) AddMatch(ctx context.Context, m MatchRow, links []string) (bool, error) {
-	res, err := k.exec(ctx, `INSERT INTO kr_matches
-		(kr_key, event_id, unit, source, kind, occurred_at, value, title, url, actor, rule_version)
-		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT DO NOTHING`,
-		m.KRKey, m.EventID, m.Unit, m.Source, m.Kind, m.OccurredAt.UnixMilli(), m.Value,
-		m.Title, m.URL, m.Actor, m.RuleVersion)
+	res, err := k.exec(ctx, `INSERT INTO kr_matches (kr_key, event_id, unit, occurred_at, value, rule_version)
+		VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT DO NOTHING`,
+		m.KRKey, m.EventID, m.Unit, m.OccurredAt.UnixMilli(), m.Value, m.RuleVersion)
 	if err != nil {
 		return false, fmt.Errorf("insert match %s/%s: %w", m.KRKey, m.EventID, err)
 	}
 	if n, err := res.RowsAffected(); err != nil || n == 0 {
+		return false, err
+	}
+	if err := k.addSource(ctx, m.KRKey, m.Source); err != nil {
 		return false, err
 	}
 	grp, newGroup, err := k.groupUnits(ctx, m.KRKey, m.Unit, links)
@@ -101,6 +105,23 @@ func (k *KRTx) AddMatch(ctx context.Context, m MatchRow, links []string) (bool, 
 		return false, err
 	}
 	return true, k.track(ctx, m.KRKey, grp, newGroup, m)
+}
+
+// addSource records that krKey has a match from source, once per
+// transaction.
+func (k *KRTx) addSource(ctx context.Context, krKey, source string) error {
+	key := [2]string{krKey, source}
+	if k.tx.sources[key] {
+		return nil
+	}
+	if _, err := k.exec(ctx, `INSERT INTO kr_sources (kr_key, source) VALUES (?, ?) ON CONFLICT DO NOTHING`, krKey, source); err != nil {
+		return fmt.Errorf("sources of %s: %w", krKey, err)
+	}
+	if k.tx.sources == nil {
+		k.tx.sources = map[[2]string]bool{}
+	}
+	k.tx.sources[key] = true
+	return nil
 }
 
 // groupUnits records that unit was matched for krKey and that it links the
@@ -111,6 +132,19 @@ func (k *KRTx) AddMatch(ctx context.Context, m MatchRow, links []string) (bool, 
 // the same issue stay two units unless the issue itself matched.
 func (k *KRTx) groupUnits(ctx context.Context, krKey, unit string, links []string) (string, bool, error) {
 	links = slices.DeleteFunc(uniq(links), func(l string) bool { return l == unit })
+	if len(links) == 0 {
+		// The common case, one statement: a unit new to the key result
+		// that no matched unit links to is a group of its own.
+		res, err := k.exec(ctx, `INSERT INTO kr_nodes (kr_key, node, grp) SELECT ?, ?, ?
+			WHERE NOT EXISTS (SELECT 1 FROM kr_links WHERE kr_key = ? AND b = ?) ON CONFLICT DO NOTHING`,
+			krKey, unit, unit, krKey, unit)
+		if err != nil {
+			return "", false, fmt.Errorf("add unit %s/%s: %w", krKey, unit, err)
+		}
+		if n, err := res.RowsAffected(); err != nil || n == 1 {
+			return unit, true, err
+		}
+	}
 	for _, l := range links {
 		if _, err := k.exec(ctx, `INSERT INTO kr_links (kr_key, a, b) VALUES (?, ?, ?) ON CONFLICT DO NOTHING`, krKey, unit, l); err != nil {
 			return "", false, fmt.Errorf("link %s → %s: %w", unit, l, err)
@@ -353,8 +387,8 @@ func (k *KRTx) BigCache(ctx context.Context) (restore func(), err error) {
 // issue state, scopes) so that a replay can rebuild it. Key-result state,
 // snapshots and manual values are kept.
 func (k *KRTx) ResetDerived(ctx context.Context) error {
-	k.tx.windows = nil
-	for _, table := range []string{"kr_matches", "kr_nodes", "kr_links", "issue_state", "kr_issues",
+	k.tx.windows, k.tx.sources = nil, nil
+	for _, table := range []string{"kr_matches", "kr_sources", "kr_nodes", "kr_links", "issue_state", "kr_issues",
 		"kr_window", "kr_points", "kr_ratio"} {
 		if _, err := k.tx.tx.ExecContext(ctx, `DELETE FROM `+table); err != nil {
 			return fmt.Errorf("reset %s: %w", table, err)

@@ -374,9 +374,9 @@ func (k *KRTx) WindowUnits(ctx context.Context, krKey string, oldest bool, limit
 		limit = -1
 	}
 	var rows []matchRow
-	err := k.SelectContext(ctx, &rows, `SELECT p.grp, m.event_id, m.unit, m.source, m.kind, m.occurred_at, m.value,
-		m.title, m.url, m.actor, m.rule_version
+	err := k.SelectContext(ctx, &rows, `SELECT p.grp, `+matchCols+`
 		FROM kr_points p JOIN kr_matches m ON m.kr_key = p.kr_key AND m.event_id = p.event_id
+		JOIN events e ON e.id = m.event_id
 		WHERE p.kr_key = ? ORDER BY p.at `+order+`, p.event_id `+order+` LIMIT ?`, krKey, limit)
 	if err != nil {
 		return nil, fmt.Errorf("units of %s: %w", krKey, err)

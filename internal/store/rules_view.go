@@ -23,6 +23,12 @@ type KRView struct{ q querier }
 // KRView reads committed key-result data.
 func (s *Store) KRView() KRView { return KRView{q: s.db} }
 
+// matchCols are the columns matchRow reads but the group, from kr_matches m
+// joined with its event e. Actor is the event's actor handle: the engine
+// maps it to a person when it shows the row.
+const matchCols = `m.event_id, m.unit, e.source, e.kind, m.occurred_at, m.value, e.title, e.url,
+	e.actor_handle AS actor, m.rule_version`
+
 type matchRow struct {
 	Grp         string   `db:"grp"`
 	EventID     string   `db:"event_id"`
@@ -40,7 +46,7 @@ type matchRow struct {
 func (r matchRow) row(krKey string) UnitRow {
 	return UnitRow{Group: r.Grp, MatchRow: MatchRow{KRKey: krKey, EventID: r.EventID, Unit: r.Unit,
 		Source: r.Source, Kind: r.Kind, OccurredAt: time.UnixMilli(r.OccurredAt).UTC(), Value: r.Value,
-		Title: r.Title, URL: r.URL, Actor: r.Actor, RuleVersion: r.RuleVersion}}
+		Title: r.Title, URL: r.URL, ActorHandle: r.Actor, RuleVersion: r.RuleVersion}}
 }
 
 // UnitRow is one counted unit of a key result: its group and the match
@@ -75,11 +81,13 @@ func (v KRView) Units(ctx context.Context, uq UnitQuery) ([]UnitRow, error) {
 	if uq.Oldest {
 		order = "ASC"
 	}
-	q := `SELECT grp, event_id, unit, source, kind, occurred_at, value, title, url, actor, rule_version FROM (
-		SELECT n.grp, m.*, ROW_NUMBER() OVER (PARTITION BY n.grp ORDER BY m.occurred_at DESC, m.event_id DESC) AS rn
+	q := `SELECT m.grp, ` + matchCols + ` FROM (
+		SELECT n.grp, m.event_id, m.unit, m.occurred_at, m.value, m.rule_version,
+			ROW_NUMBER() OVER (PARTITION BY n.grp ORDER BY m.occurred_at DESC, m.event_id DESC) AS rn
 		FROM kr_matches m JOIN kr_nodes n ON n.kr_key = m.kr_key AND n.node = m.unit
 		WHERE m.kr_key = ? AND m.occurred_at >= ? AND m.occurred_at < ?` + valueCond(uq.WithValue) + `
-	) WHERE rn = 1 ORDER BY occurred_at ` + order + `, event_id ` + order + ` LIMIT ?`
+	) m JOIN events e ON e.id = m.event_id
+	WHERE m.rn = 1 ORDER BY m.occurred_at ` + order + `, m.event_id ` + order + ` LIMIT ?`
 	limit := uq.Limit
 	if limit <= 0 {
 		limit = -1
@@ -100,9 +108,8 @@ func (v KRView) unitsFirst(ctx context.Context, uq UnitQuery) ([]UnitRow, error)
 	if uq.Oldest {
 		order = "ASC"
 	}
-	rows, err := v.q.QueryxContext(ctx, `SELECT n.grp, m.event_id, m.unit, m.source, m.kind, m.occurred_at, m.value,
-		m.title, m.url, m.actor, m.rule_version
-		FROM kr_matches m JOIN kr_nodes n ON n.kr_key = m.kr_key AND n.node = m.unit
+	rows, err := v.q.QueryxContext(ctx, `SELECT n.grp, `+matchCols+`
+		FROM kr_matches m JOIN kr_nodes n ON n.kr_key = m.kr_key AND n.node = m.unit JOIN events e ON e.id = m.event_id
 		WHERE m.kr_key = ? AND m.occurred_at >= ? AND m.occurred_at < ?`+valueCond(uq.WithValue)+`
 		ORDER BY m.occurred_at `+order+`, m.event_id `+order, uq.KRKey, fromMS(uq.From), uq.To.UnixMilli())
 	if err != nil {
@@ -161,9 +168,8 @@ func (v KRView) CountUnits(ctx context.Context, krKey string, from, to time.Time
 // Matches returns every match of krKey, oldest first (for explain).
 func (v KRView) Matches(ctx context.Context, krKey string) ([]UnitRow, error) {
 	var rows []matchRow
-	err := v.q.SelectContext(ctx, &rows, `SELECT COALESCE(n.grp, m.unit) AS grp, m.event_id, m.unit, m.source, m.kind,
-		m.occurred_at, m.value, m.title, m.url, m.actor, m.rule_version
-		FROM kr_matches m LEFT JOIN kr_nodes n ON n.kr_key = m.kr_key AND n.node = m.unit
+	err := v.q.SelectContext(ctx, &rows, `SELECT COALESCE(n.grp, m.unit) AS grp, `+matchCols+`
+		FROM kr_matches m JOIN events e ON e.id = m.event_id LEFT JOIN kr_nodes n ON n.kr_key = m.kr_key AND n.node = m.unit
 		WHERE m.kr_key = ? ORDER BY m.occurred_at, m.event_id`, krKey)
 	if err != nil {
 		return nil, fmt.Errorf("matches of %s: %w", krKey, err)
@@ -178,7 +184,7 @@ func (v KRView) Matches(ctx context.Context, krKey string) ([]UnitRow, error) {
 // MatchesHaveSource reports whether any of krKey's matches came from source.
 func (v KRView) MatchesHaveSource(ctx context.Context, krKey, source string) (bool, error) {
 	var n int
-	err := v.q.GetContext(ctx, &n, `SELECT EXISTS (SELECT 1 FROM kr_matches WHERE kr_key = ? AND source = ?)`, krKey, source)
+	err := v.q.GetContext(ctx, &n, `SELECT EXISTS (SELECT 1 FROM kr_sources WHERE kr_key = ? AND source = ?)`, krKey, source)
 	if err != nil {
 		return false, fmt.Errorf("sources of %s: %w", krKey, err)
 	}
@@ -321,7 +327,7 @@ func (v KRView) ScopeHasSource(ctx context.Context, krKey, source string) (bool,
 // reverts on fields a match row does not keep).
 func (v KRView) MatchedEvents(ctx context.Context, krKey string, from, to time.Time) ([]event.Event, error) {
 	var rows []storedEvent
-	err := v.q.SelectContext(ctx, &rows, `SELECT e.id, e.source, e.kind, e.occurred_at, e.actor_handle, e.repo, e.unit, e.body
+	err := v.q.SelectContext(ctx, &rows, `SELECT e.id, e.source, e.kind, e.occurred_at, e.actor_handle, e.repo, e.unit, e.title, e.url, e.body
 		FROM kr_matches m JOIN events e ON e.id = m.event_id
 		WHERE m.kr_key = ? AND m.occurred_at >= ? AND m.occurred_at < ? ORDER BY m.occurred_at, m.event_id`,
 		krKey, fromMS(from), to.UnixMilli())
