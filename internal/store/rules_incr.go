@@ -375,7 +375,7 @@ func (k *KRTx) WindowUnits(ctx context.Context, krKey string, oldest bool, limit
 	}
 	var rows []matchRow
 	err := k.SelectContext(ctx, &rows, `SELECT p.grp, `+matchCols+`
-		FROM kr_points p JOIN kr_matches m ON m.kr_key = p.kr_key AND m.event_id = p.event_id
+		FROM kr_points p JOIN kr_matches m ON m.kr_key = p.kr_key AND m.occurred_at = p.at AND m.event_id = p.event_id
 		JOIN events e ON e.id = m.event_id
 		WHERE p.kr_key = ? ORDER BY p.at `+order+`, p.event_id `+order+` LIMIT ?`, krKey, limit)
 	if err != nil {

@@ -6,6 +6,13 @@
 -- table keeps title and URL in columns (no longer in the JSON body), and
 -- kr_sources says which sources each key result's matches came from (what
 -- the (kr_key, source) index answered), one row per pair.
+--
+-- Fewer B-trees per row as well: a match's key is (kr_key, occurred_at,
+-- event_id), the order windows read it in (an event's time never changes,
+-- so the key is as unique as (kr_key, event_id) and the separate time index
+-- goes); kr_points is stored by its key (no rowid table beside it); links
+-- are found by the unit linked through one index (b), which holds kr_key
+-- too; the events' time index no longer repeats the id.
 ALTER TABLE events ADD COLUMN title TEXT NOT NULL DEFAULT '';
 ALTER TABLE events ADD COLUMN url TEXT NOT NULL DEFAULT '';
 UPDATE events SET title = COALESCE(json_extract(body, '$.title'), ''), url = COALESCE(json_extract(body, '$.url'), ''),
@@ -26,15 +33,49 @@ CREATE TABLE kr_matches_narrow (
     occurred_at  INTEGER NOT NULL, -- unix ms
     value        REAL,             -- the rule's numeric field, NULL when none
     rule_version TEXT NOT NULL,
-    PRIMARY KEY (kr_key, event_id)
+    PRIMARY KEY (kr_key, occurred_at, event_id)
 ) WITHOUT ROWID;
 INSERT INTO kr_matches_narrow (kr_key, event_id, unit, occurred_at, value, rule_version)
     SELECT kr_key, event_id, unit, occurred_at, value, rule_version FROM kr_matches;
 DROP TABLE kr_matches;
 ALTER TABLE kr_matches_narrow RENAME TO kr_matches;
-CREATE INDEX kr_matches_time ON kr_matches (kr_key, occurred_at);
+
+CREATE TABLE kr_points_keyed (
+    kr_key   TEXT NOT NULL,
+    grp      TEXT NOT NULL,
+    at       BIGINT NOT NULL,
+    event_id TEXT NOT NULL,
+    value    DOUBLE PRECISION,
+    PRIMARY KEY (kr_key, grp)
+) WITHOUT ROWID;
+INSERT INTO kr_points_keyed (kr_key, grp, at, event_id, value) SELECT kr_key, grp, at, event_id, value FROM kr_points;
+DROP TABLE kr_points;
+ALTER TABLE kr_points_keyed RENAME TO kr_points;
+CREATE INDEX kr_points_at ON kr_points (kr_key, at, event_id);
+CREATE INDEX kr_points_value ON kr_points (kr_key, value) WHERE value IS NOT NULL;
+
+DROP INDEX kr_links_b;
+DROP INDEX events_occurred;
+CREATE INDEX events_occurred ON events (occurred_at);
 
 -- +goose Down
+DROP INDEX events_occurred;
+CREATE INDEX events_occurred ON events (occurred_at, id);
+CREATE INDEX kr_links_b ON kr_links (kr_key, b);
+CREATE TABLE kr_points_rowid (
+    kr_key   TEXT NOT NULL,
+    grp      TEXT NOT NULL,
+    at       BIGINT NOT NULL,
+    event_id TEXT NOT NULL,
+    value    DOUBLE PRECISION,
+    PRIMARY KEY (kr_key, grp)
+);
+INSERT INTO kr_points_rowid SELECT kr_key, grp, at, event_id, value FROM kr_points;
+DROP TABLE kr_points;
+ALTER TABLE kr_points_rowid RENAME TO kr_points;
+CREATE INDEX kr_points_at ON kr_points (kr_key, at, event_id);
+CREATE INDEX kr_points_value ON kr_points (kr_key, value) WHERE value IS NOT NULL;
+
 CREATE TABLE kr_matches_wide (
     kr_key       TEXT NOT NULL,
     event_id     TEXT NOT NULL,
