@@ -80,7 +80,7 @@ type WinsConfig struct {
 
 // DestinationConfig is one [[report.destinations]] entry.
 type DestinationConfig struct {
-	// Name identifies the destination in delivery records; renaming it sends
+	// Name identifies the destination in the outbox (report:NAME:WEEK/TEAM); renaming it sends
 	// that week's report again.
 	Name string `toml:"name"`
 	Type string `toml:"type"` // stdout | file | slack | notion

@@ -13,6 +13,7 @@ import (
 
 	"github.com/goalpost/goalpost/connectors/notion"
 	"github.com/goalpost/goalpost/connectors/slack"
+	"github.com/goalpost/goalpost/writeback/outbox"
 )
 
 // Sender delivers one team's weekly report to one place.
@@ -26,8 +27,8 @@ import (
 // confirmed progress, so Deliver must be safe to call again for the same
 // (frozen) report: it never resends a confirmed part; a part in flight when
 // the process stopped may be sent twice unless the destination can detect
-// it (Notion and file destinations do). Errors marked with Permanent are not
-// worth retrying (a revoked webhook, an unshared page). Errors never contain
+// it (Notion and file destinations do). Errors marked with outbox.Permanent
+// (or whose Permanent() reports true) are not worth retrying (a revoked webhook, an unshared page). Errors never contain
 // secrets.
 type Sender interface {
 	Deliver(ctx context.Context, r *Report, done Progress, confirm func(context.Context, Progress) error) error
@@ -35,11 +36,8 @@ type Sender interface {
 
 // Progress is how far a delivery got: the parts confirmed delivered (Slack
 // messages, Notion blocks) and the destination's reference (a Notion page
-// id, a file path).
-type Progress struct {
-	Parts int
-	Ref   string
-}
+// id, a file path). The outbox row keeps it (outbox.Progress).
+type Progress = outbox.Progress
 
 // Destination is a named Sender and the teams it serves.
 type Destination struct {
@@ -145,30 +143,6 @@ func newNotionClient(dc DestinationConfig, deps Deps, log *slog.Logger) (*notion
 		hc = &http.Client{Transport: deps.HTTP}
 	}
 	return notion.NewClient(&cfg, hc, log)
-}
-
-// PermanentError marks a delivery error that retrying will not fix.
-type PermanentError struct{ Err error }
-
-func (e *PermanentError) Error() string { return e.Err.Error() }
-func (e *PermanentError) Unwrap() error { return e.Err }
-
-// Permanent reports true: see IsPermanent.
-func (e *PermanentError) Permanent() bool { return true }
-
-// Permanent marks err as not worth retrying.
-func Permanent(err error) error {
-	if err == nil {
-		return nil
-	}
-	return &PermanentError{Err: err}
-}
-
-// IsPermanent reports whether err was marked with Permanent, or carries an
-// error whose Permanent() reports true (the Slack and Notion clients').
-func IsPermanent(err error) bool {
-	var p interface{ Permanent() bool }
-	return errors.As(err, &p) && p.Permanent()
 }
 
 // Writer writes the rendered report to W (stdout). It is one part and is

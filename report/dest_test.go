@@ -2,7 +2,6 @@ package report
 
 import (
 	"bytes"
-	"context"
 	"os"
 	"path/filepath"
 	"strings"
@@ -68,11 +67,5 @@ func TestWriterAndFile(t *testing.T) {
 	r2.Team = "../../etc"
 	if got := f.path(&r2); !strings.HasPrefix(filepath.Clean(got), filepath.Join(dir, "reports")+string(filepath.Separator)) {
 		t.Errorf("path = %s", got)
-	}
-}
-
-func TestPermanent(t *testing.T) {
-	if Permanent(nil) != nil || IsPermanent(context.Canceled) || !IsPermanent(Permanent(context.Canceled)) {
-		t.Error("Permanent/IsPermanent")
 	}
 }

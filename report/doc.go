@@ -11,12 +11,13 @@
 //	engine ──Source──> Build ──> Report ──Render──> md | html | json | slack
 //	                     │                    └──Sender──> stdout, file, Slack, Notion
 //	        Builder: frozen snapshot per (team, week) once the week has ended
-//	        Scheduler: day/time per team, delivery record per (team, week, destination)
+//	        Scheduler: day/time per team, one outbox row per (team, week, destination)
 //
 // Build is pure; Builder adds the frozen snapshots (store.Store), so a past
 // week's report never changes; Scheduler sends each team's report for the
-// week that just ended at the configured local day and time, resuming after
-// restarts from its delivery records (see Scheduler for the exact
-// guarantee). Output is deterministic: every list is sorted, so golden files
+// week that just ended at the configured local day and time by queueing it
+// in the outbox, which the writeback sender drains with the key-result
+// writes, resuming after restarts from the progress kept in the row (see
+// Scheduler for the exact guarantee, ADR 0009). Output is deterministic: every list is sorted, so golden files
 // hold.
 package report

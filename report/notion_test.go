@@ -9,6 +9,7 @@ import (
 
 	"github.com/goalpost/goalpost/connectors/notion"
 	"github.com/goalpost/goalpost/internal/secret"
+	"github.com/goalpost/goalpost/writeback"
 )
 
 const (
@@ -124,7 +125,7 @@ func TestNotionPagesResumeAfterLostAnswer(t *testing.T) {
 			n := newTestNotion(t, f, notionToken, nil)
 			var p progressLog
 			err := n.Deliver(t.Context(), big, Progress{}, p.confirm)
-			if err == nil || IsPermanent(err) {
+			if err == nil || writeback.IsPermanent(err) {
 				t.Fatalf("first attempt: err = %v, want a retryable error", err)
 			}
 			resume := Progress{}
@@ -167,8 +168,8 @@ func TestNotionPagesErrors(t *testing.T) {
 			}
 			n := newTestNotion(t, f, tc.token, nil)
 			err := n.Deliver(t.Context(), buildFixed(t), Progress{}, func(context.Context, Progress) error { return nil })
-			if err == nil || !strings.Contains(err.Error(), tc.want) || IsPermanent(err) != tc.permanent {
-				t.Fatalf("err = %v (permanent %v), want %q permanent %v", err, IsPermanent(err), tc.want, tc.permanent)
+			if err == nil || !strings.Contains(err.Error(), tc.want) || writeback.IsPermanent(err) != tc.permanent {
+				t.Fatalf("err = %v (permanent %v), want %q permanent %v", err, writeback.IsPermanent(err), tc.want, tc.permanent)
 			}
 			if strings.Contains(err.Error(), "NOTIONTOKEN") || strings.Contains(err.Error(), "WRONG") {
 				t.Errorf("error reveals the token: %v", err)

@@ -2,7 +2,6 @@ package report
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"log/slog"
 	"time"
@@ -11,17 +10,14 @@ import (
 	"github.com/goalpost/goalpost/internal/transport"
 	"github.com/goalpost/goalpost/rules/calendar"
 	"github.com/goalpost/goalpost/rules/people"
+	"github.com/goalpost/goalpost/writeback/outbox"
 )
 
-// Deliveries records report deliveries; *store.Store implements it. Every
-// method is one small write or read, safe to repeat.
-type Deliveries interface {
-	ReportDelivery(ctx context.Context, k store.DeliveryKey) (store.ReportDelivery, error)
-	StartReportDelivery(ctx context.Context, k store.DeliveryKey, now time.Time) (store.ReportDelivery, error)
-	ReportDeliveryProgress(ctx context.Context, k store.DeliveryKey, parts int, ref string, now time.Time) error
-	FinishReportDelivery(ctx context.Context, k store.DeliveryKey, now time.Time) error
-	FailReportDelivery(ctx context.Context, k store.DeliveryKey, msg string, next time.Time, permanent bool, now time.Time) error
-	PendingReportDeliveries(ctx context.Context) ([]store.ReportDelivery, error)
+// Queue is where the scheduler queues deliveries; *store.Store implements
+// it. EnqueueOnce inserts a row unless its target has one (in any state),
+// reporting whether it did; it is one small write, safe to repeat.
+type Queue interface {
+	EnqueueOnce(ctx context.Context, w store.Write, now time.Time) (bool, error)
 }
 
 // BuildFunc returns team's report for a finished week; (*Builder).Report,
@@ -29,37 +25,41 @@ type Deliveries interface {
 // the same report as the first attempt.
 type BuildFunc func(ctx context.Context, team string, week calendar.Week, now time.Time) (*Report, error)
 
-// Retry backoff for failed deliveries: 1m, 2m, 4m … capped at 1h.
-const (
-	retryBase = time.Minute
-	retryMax  = time.Hour
-	maxSleep  = 15 * time.Minute // re-check the clock at least this often
-)
+const maxSleep = 15 * time.Minute // re-check the clock at least this often
 
-// Scheduler sends each team's report for the week that just ended, at the
-// configured day and time in the team's time zone (default Monday 09:00).
+// Scheduler queues each team's report for the week that just ended, at the
+// configured day and time in the team's time zone (default Monday 09:00),
+// and delivers what the outbox hands it (it is the writeback sender's
+// report sink; ADR 0009).
 //
 // Guarantee: for every (team, week, destination) the report is delivered
 // once. The firing is keyed by the ISO week, not by elapsed time, so DST
-// changes neither skip nor repeat it. A delivery record is written before
-// the first part is sent and updated after each part is confirmed: after a
-// restart (or a failure, retried with backoff) the delivery resumes after
-// the last confirmed part, so nothing is skipped and no confirmed part is
-// sent again. Only a part in flight when the process died (sent, not yet
-// confirmed) can be sent a second time, and only by destinations that cannot
-// detect it: a Slack message; Notion pages and files are checked or
-// replaced, so they are exactly-once in effect. A missed firing (daemon
-// down) is sent late within catch_up; a started delivery is always
-// finished. Permanent errors (a revoked webhook) mark the delivery failed.
+// changes neither skip nor repeat it. Each firing queues one outbox row per
+// destination (target report:<destination>:<week>/<team>), once: the row is
+// never queued again, whatever its state. The writeback sender sends it like
+// a key-result write (same classification, backoff and parking) and stores
+// the progress after each confirmed part: after a restart or a retry the
+// delivery resumes after the last confirmed part, so nothing is skipped and
+// no confirmed part is sent again. Only a part in flight when the process
+// died (sent, not yet confirmed) can be sent a second time, and only by
+// destinations that cannot detect it: a Slack message; Notion pages and
+// files are checked or replaced, so they are exactly-once in effect. A
+// missed firing (daemon down) is queued late within catch_up; a queued
+// delivery is always finished or parked with its reason.
 type Scheduler struct {
 	build BuildFunc
 	dests []Destination
-	st    Deliveries
+	q     Queue
 	log   *slog.Logger
 	now   func() time.Time
 	sleep func(ctx context.Context, d time.Duration) error
 
+	// AfterEnqueue, when set, is called after a firing queued deliveries
+	// (the writeback sender's Notify). It must not block.
+	AfterEnqueue func()
+
 	teams   []schedTeam
+	queued  map[string]string // team → the last week whose firing Tick queued
 	day     time.Weekday
 	clock   calendar.Clock
 	catchUp time.Duration
@@ -72,7 +72,7 @@ type schedTeam struct {
 
 // NewScheduler returns a scheduler for teams (none: the implicit team "" in
 // UTC). It checks that every destination's teams exist; it does no I/O.
-func NewScheduler(cfg *Config, teams []people.Team, build BuildFunc, dests []Destination, st Deliveries, log *slog.Logger, now func() time.Time) (*Scheduler, error) {
+func NewScheduler(cfg *Config, teams []people.Team, build BuildFunc, dests []Destination, q Queue, log *slog.Logger, now func() time.Time) (*Scheduler, error) {
 	if log == nil {
 		log = slog.New(slog.DiscardHandler)
 	}
@@ -82,7 +82,7 @@ func NewScheduler(cfg *Config, teams []people.Team, build BuildFunc, dests []Des
 	if len(teams) == 0 {
 		teams = []people.Team{{}}
 	}
-	s := &Scheduler{build: build, dests: dests, st: st, log: log, now: now, sleep: transport.Sleep}
+	s := &Scheduler{build: build, dests: dests, q: q, log: log, now: now, sleep: transport.Sleep, queued: map[string]string{}}
 	c := withDefaults(cfg)
 	s.day, s.clock, s.catchUp = c.schedule()
 	known := map[string]bool{}
@@ -104,7 +104,7 @@ func NewScheduler(cfg *Config, teams []people.Team, build BuildFunc, dests []Des
 	return s, nil
 }
 
-// Run sends reports as they fall due until ctx ends, then returns nil. It
+// Run queues reports as they fall due until ctx ends, then returns nil. It
 // sleeps between firings, waking at least every 15 minutes to re-read the
 // clock (a suspended machine, a changed clock).
 func (s *Scheduler) Run(ctx context.Context) error {
@@ -116,7 +116,7 @@ func (s *Scheduler) Run(ctx context.Context) error {
 		now := s.now()
 		if err != nil {
 			s.log.Warn("report scheduler", "err", err)
-			next = now.Add(retryBase)
+			next = now.Add(time.Minute)
 		}
 		wait := min(max(next.Sub(now), time.Second), maxSleep)
 		if err := s.sleep(ctx, wait); err != nil {
@@ -125,90 +125,85 @@ func (s *Scheduler) Run(ctx context.Context) error {
 	}
 }
 
-// Tick does everything due at the current time: it resumes started
-// deliveries whose retry time has come, and starts the deliveries of every
-// firing that is due and not yet recorded. It returns when it should run
-// next. Errors are only about reading the delivery records; delivery
-// failures are recorded and retried. Tick is not safe for concurrent use.
+// Tick queues the deliveries of every firing that is due (within catch_up)
+// and not queued yet, and returns when it should run next (the next firing,
+// at most 15 minutes away). Errors are about writing the queue. Tick is
+// safe to call again at any time: a delivery is queued once (the store
+// keeps one row per delivery; the scheduler remembers each team's last
+// queued week so that it does not ask again on every tick). Tick is not
+// safe for concurrent use.
 func (s *Scheduler) Tick(ctx context.Context) (time.Time, error) {
 	now := s.now()
-	reports := map[store.DeliveryKey]*Report{} // by team and week, destination ""
-	next, err := s.resume(ctx, now, reports)
-	if err != nil {
-		return next, err
-	}
+	next := now.Add(maxSleep)
+	queued := 0
+	defer func() {
+		if queued > 0 && s.AfterEnqueue != nil {
+			s.AfterEnqueue()
+		}
+	}()
 	for _, t := range s.teams {
 		if ctx.Err() != nil {
 			return next, ctx.Err()
 		}
 		week, at, upcoming := s.firing(t, now)
 		next = earlier(next, upcoming)
-		if now.Sub(at) > s.catchUp {
+		if now.Sub(at) > s.catchUp || s.queued[t.name] == week.String() {
 			continue
 		}
-		due, err := s.startFiring(ctx, t.name, week.String(), now)
+		n, err := s.enqueue(ctx, t.name, week.String(), now)
+		queued += n
 		if err != nil {
 			return next, err
 		}
-		for _, d := range due {
-			if r := s.deliver(ctx, d, t.name, week.String(), reports); !r.IsZero() {
-				next = earlier(next, r)
-			}
-		}
-	}
-	return next, ctx.Err()
-}
-
-// resume continues every started delivery whose retry time has come and
-// returns the earliest time one is due next.
-func (s *Scheduler) resume(ctx context.Context, now time.Time, reports map[store.DeliveryKey]*Report) (time.Time, error) {
-	next := now.Add(maxSleep)
-	pending, err := s.st.PendingReportDeliveries(ctx)
-	if err != nil {
-		return next, err
-	}
-	for _, p := range pending {
-		if ctx.Err() != nil {
-			return next, ctx.Err()
-		}
-		d, ok := s.destination(p.Destination, p.Team)
-		if !ok || !s.hasTeam(p.Team) {
-			continue // removed from the config since
-		}
-		if p.NextAttempt.After(now) {
-			next = earlier(next, p.NextAttempt)
-			continue
-		}
-		if t := s.deliver(ctx, d, p.Team, p.Week, reports); !t.IsZero() {
-			next = earlier(next, t)
-		}
+		s.queued[t.name] = week.String()
 	}
 	return next, nil
 }
 
-// startFiring records a pending delivery for every destination of team
-// that has no record for week yet, before sending anything, so that a crash
-// while sending to the first destination still leaves the others to resume.
-// It returns the destinations it started.
-func (s *Scheduler) startFiring(ctx context.Context, team, week string, now time.Time) ([]Destination, error) {
-	var started []Destination
+// enqueue queues team's report for week to each of its destinations that
+// has no row yet and returns how many it queued.
+func (s *Scheduler) enqueue(ctx context.Context, team, week string, now time.Time) (int, error) {
+	n := 0
 	for _, d := range s.dests {
 		if !d.forTeam(team) {
 			continue
 		}
-		k := store.DeliveryKey{Team: team, Week: week, Destination: d.Name}
-		if _, err := s.st.ReportDelivery(ctx, k); !errors.Is(err, store.ErrNotFound) {
-			if err != nil {
-				return nil, err
-			}
-			continue // started or done: the pending pass handles it
+		r := outbox.Report{Team: team, Week: week, Destination: d.Name}
+		payload, err := r.Encode()
+		if err != nil {
+			return n, err
 		}
-		if _, err := s.st.StartReportDelivery(ctx, k, now); err != nil {
-			return nil, err
+		ok, err := s.q.EnqueueOnce(ctx, store.Write{Target: r.Target(), Payload: payload}, now)
+		if err != nil {
+			return n, err
 		}
-		started = append(started, d)
+		if ok {
+			n++
+			s.log.Debug("weekly report queued", "team", team, "week", week, "destination", d.Name)
+		}
 	}
-	return started, nil
+	return n, nil
+}
+
+// Deliver sends one queued delivery: the team's frozen report for the week,
+// to the destination, resuming after done. It implements the writeback
+// sender's report sink (see writeback.ReportSink for the contract). A
+// destination or team no longer in the configuration, or a bad week, is a
+// permanent error: the delivery is parked with the reason.
+func (s *Scheduler) Deliver(ctx context.Context, r outbox.Report, done Progress, confirm func(context.Context, Progress) error) error {
+	d, ok := s.destination(r.Destination, r.Team)
+	if !ok || !s.hasTeam(r.Team) {
+		return outbox.Permanent(fmt.Errorf("report destination %q for team %q is no longer configured", r.Destination, r.Team))
+	}
+	w, err := calendar.ParseWeek(r.Week)
+	if err != nil {
+		return outbox.Permanent(err)
+	}
+	rep, err := s.build(ctx, r.Team, w, s.now())
+	if err != nil {
+		return fmt.Errorf("build report: %w", err)
+	}
+	return d.Sender.Deliver(ctx, rep, done, confirm)
 }
 
 // firing returns, for team at now, the week whose report is due at the most
@@ -224,66 +219,6 @@ func (s *Scheduler) firing(t schedTeam, now time.Time) (week calendar.Week, at, 
 		upcoming = t.cal.At(x.Add(1), s.day, s.clock)
 	}
 	return x.Add(-1), at, upcoming
-}
-
-// deliver runs one delivery: record, build (frozen), send, record. It
-// returns when to retry, or the zero time when it is done.
-func (s *Scheduler) deliver(ctx context.Context, d Destination, team, week string, reports map[store.DeliveryKey]*Report) time.Time {
-	k := store.DeliveryKey{Team: team, Week: week, Destination: d.Name}
-	log := s.log.With("team", team, "week", week, "destination", d.Name)
-	rec, err := s.st.StartReportDelivery(ctx, k, s.now())
-	if err != nil {
-		log.Warn("report delivery not recorded", "err", err)
-		return s.now().Add(retryBase)
-	}
-	if rec.State != store.DeliveryPending {
-		return time.Time{}
-	}
-	err = s.send(ctx, d, k, rec, reports)
-	if err != nil && ctx.Err() != nil {
-		return time.Time{} // shutting down: the record stays pending and resumes
-	}
-	now := s.now()
-	if err == nil {
-		if err := s.st.FinishReportDelivery(context.WithoutCancel(ctx), k, now); err != nil {
-			log.Warn("report delivery not recorded", "err", err)
-			return now.Add(retryBase)
-		}
-		log.Info("weekly report sent")
-		return time.Time{}
-	}
-	permanent := IsPermanent(err)
-	retry := now.Add(backoff(rec.Attempts))
-	if rerr := s.st.FailReportDelivery(ctx, k, err.Error(), retry, permanent, now); rerr != nil {
-		log.Warn("report delivery not recorded", "err", rerr)
-	}
-	if permanent {
-		log.Error("weekly report not delivered; giving up", "err", err)
-		return time.Time{}
-	}
-	log.Warn("weekly report not delivered; will retry", "err", err, "retry_at", retry)
-	return retry
-}
-
-func (s *Scheduler) send(ctx context.Context, d Destination, k store.DeliveryKey, rec store.ReportDelivery, reports map[store.DeliveryKey]*Report) error {
-	rk := store.DeliveryKey{Team: k.Team, Week: k.Week}
-	r := reports[rk]
-	if r == nil {
-		w, err := calendar.ParseWeek(k.Week)
-		if err != nil {
-			return Permanent(err)
-		}
-		if r, err = s.build(ctx, k.Team, w, s.now()); err != nil {
-			return fmt.Errorf("build report: %w", err)
-		}
-		reports[rk] = r
-	}
-	// A confirmed part is recorded even when ctx ends right after it was
-	// sent, so that shutting down does not turn it into a resend.
-	confirm := func(ctx context.Context, p Progress) error {
-		return s.st.ReportDeliveryProgress(context.WithoutCancel(ctx), k, p.Parts, p.Ref, s.now())
-	}
-	return d.Sender.Deliver(ctx, r, Progress{Parts: rec.PartsSent, Ref: rec.Ref}, confirm)
 }
 
 func (s *Scheduler) destination(name, team string) (Destination, bool) {
@@ -302,11 +237,6 @@ func (s *Scheduler) hasTeam(name string) bool {
 		}
 	}
 	return false
-}
-
-func backoff(attempts int) time.Duration {
-	d := retryBase << min(attempts, 10)
-	return min(d, retryMax)
 }
 
 func earlier(a, b time.Time) time.Time {

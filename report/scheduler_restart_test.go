@@ -26,7 +26,7 @@ import (
 type restartRig struct {
 	dir   string
 	st    *store.Store
-	sched *Scheduler
+	sched *sending
 	clk   *clock
 }
 
@@ -46,11 +46,7 @@ func newRig(t *testing.T, dir string, clk *clock, slackURL string, rt http.Round
 		{Name: "slack", Sender: NewSlackWebhook(slack.NewWebhook(secret.String(slackURL), rt, slack.WithSleep(noSleep), slack.WithLimiter(nil)), nil)},
 		{Name: "archive", Sender: &File{Path: filepath.Join(dir, "out", "{team}-{week}.md"), Format: FormatMarkdown}},
 	}
-	s, err := NewScheduler(&Config{}, teams, b.Report, dests, st, nil, clk.Now)
-	if err != nil {
-		t.Fatal(err)
-	}
-	return &restartRig{dir: dir, st: st, sched: s, clk: clk}
+	return &restartRig{dir: dir, st: st, sched: newSending(t, &Config{}, teams, b.Report, dests, st, nil, clk.Now), clk: clk}
 }
 
 // cutRT fails the n-th request. Before it reaches the server ("cut before")
@@ -109,7 +105,7 @@ func TestSchedulerRestartMidSend(t *testing.T) {
 
 			ctx, cancel := context.WithCancel(t.Context())
 			rig := newRig(t, dir, clk, srv.URL+secretPath, &cutRT{n: 2, after: tc.after, cancel: cancel})
-			if _, err := rig.sched.Tick(ctx); !errors.Is(err, context.Canceled) {
+			if _, err := rig.sched.tick(ctx); !errors.Is(err, context.Canceled) {
 				t.Fatalf("first run: %v, want the crash", err)
 			}
 			_ = rig.st.Close()
@@ -118,10 +114,10 @@ func TestSchedulerRestartMidSend(t *testing.T) {
 			clk.Add(3 * 24 * time.Hour)
 			rig = newRig(t, dir, clk, srv.URL+secretPath, nil)
 			defer rig.st.Close()
-			if _, err := rig.sched.Tick(t.Context()); err != nil {
+			if _, err := rig.sched.tick(t.Context()); err != nil {
 				t.Fatal(err)
 			}
-			if _, err := rig.sched.Tick(t.Context()); err != nil { // nothing left to do
+			if _, err := rig.sched.tick(t.Context()); err != nil { // nothing left to do
 				t.Fatal(err)
 			}
 
@@ -149,9 +145,8 @@ func TestSchedulerRestartMidSend(t *testing.T) {
 				t.Errorf("the crash came after %d of %d messages", before, len(want))
 			}
 			for _, dest := range []string{"slack", "archive"} {
-				d, err := rig.st.ReportDelivery(t.Context(), store.DeliveryKey{Team: "platform", Week: "2026-W47", Destination: dest})
-				if err != nil || d.State != store.DeliverySent {
-					t.Errorf("%s: %+v %v", dest, d, err)
+				if d := delivery(t, rig.st, "platform", "2026-W47", dest); d.State != store.WriteSent {
+					t.Errorf("%s: %+v", dest, d)
 				}
 			}
 			md, err := os.ReadFile(filepath.Join(dir, "out", "platform-2026-W47.md"))
@@ -163,7 +158,7 @@ func TestSchedulerRestartMidSend(t *testing.T) {
 }
 
 // The webhook URL is a secret: a failing delivery names the error in the
-// log and the delivery record, never the URL.
+// log and the outbox row, never the URL.
 func TestSchedulerNeverLogsTheWebhookURL(t *testing.T) {
 	f := &fakeSlack{script: []int{500, 500, 500, 500, 500, 404}}
 	srv := httptest.NewServer(f)
@@ -177,15 +172,15 @@ func TestSchedulerNeverLogsTheWebhookURL(t *testing.T) {
 	noSleep := func(context.Context, time.Duration) error { return nil }
 	dests := []Destination{{Name: "slack", Sender: NewSlackWebhook(slack.NewWebhook(secret.String(srv.URL+secretPath), nil, slack.WithSleep(noSleep), slack.WithLimiter(nil)), log)}}
 	clk := &clock{t: time.Date(2026, 11, 23, 8, 0, 0, 0, time.UTC)}
-	s, _ := NewScheduler(&Config{}, teams, b.Report, dests, st, log, clk.Now)
+	s := newSending(t, &Config{}, teams, b.Report, dests, st, log, clk.Now)
 	for range 2 { // a retryable failure, then a permanent one
-		if _, err := s.Tick(t.Context()); err != nil {
+		if _, err := s.tick(t.Context()); err != nil {
 			t.Fatal(err)
 		}
 		clk.Add(time.Hour)
 	}
-	d, _ := st.ReportDelivery(t.Context(), store.DeliveryKey{Team: "platform", Week: "2026-W47", Destination: "slack"})
-	if d.State != store.DeliveryFailed || !strings.Contains(d.LastError, "no_service") {
+	d := delivery(t, st, "platform", "2026-W47", "slack")
+	if d.State != store.WriteParked || !strings.Contains(d.LastError, "no_service") {
 		t.Errorf("record = %+v", d)
 	}
 	for _, where := range []string{logs.String(), d.LastError} {
@@ -193,7 +188,7 @@ func TestSchedulerNeverLogsTheWebhookURL(t *testing.T) {
 			t.Errorf("secret URL leaked: %s", where)
 		}
 	}
-	if !strings.Contains(logs.String(), "giving up") {
+	if !strings.Contains(logs.String(), "write parked") {
 		t.Errorf("log lacks the failure:\n%s", logs.String())
 	}
 }

@@ -4,6 +4,8 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"log/slog"
+	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -11,6 +13,8 @@ import (
 	"github.com/goalpost/goalpost/internal/store"
 	"github.com/goalpost/goalpost/rules/calendar"
 	"github.com/goalpost/goalpost/rules/people"
+	"github.com/goalpost/goalpost/writeback"
+	"github.com/goalpost/goalpost/writeback/outbox"
 )
 
 // clock is a settable time source.
@@ -44,6 +48,58 @@ func (r *recorder) Deliver(ctx context.Context, rep *Report, done Progress, conf
 	}
 	r.sent = append(r.sent, sentReport{team: rep.Team, week: rep.Week.String(), at: r.now()})
 	return confirm(ctx, Progress{Parts: 1})
+}
+
+// sending is a daemon's report delivery: the scheduler queues, the
+// writeback sender (with the scheduler as its report sink) sends.
+type sending struct {
+	s   *Scheduler
+	w   *writeback.Sender
+	st  *store.Store
+	now func() time.Time
+}
+
+func newSending(t testing.TB, cfg *Config, teams []people.Team, build BuildFunc, dests []Destination, st *store.Store, log *slog.Logger, now func() time.Time) *sending {
+	t.Helper()
+	s, err := NewScheduler(cfg, teams, build, dests, st, log, now)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return &sending{s: s, w: writeback.New(st, nil, log, writeback.WithReports(s), writeback.WithClock(now)), st: st, now: now}
+}
+
+// tick queues what is due and sends what the outbox has due, as Run and
+// the sender's Run would at that moment. Failed sends stay in the outbox.
+func (d *sending) tick(ctx context.Context) (time.Time, error) {
+	next, err := d.s.Tick(ctx)
+	if err != nil {
+		return next, err
+	}
+	if at, ok, err := d.st.NextWriteDue(ctx); err != nil || !ok || at.After(d.now()) {
+		return next, err // nothing due: skip the write transaction of a claim
+	}
+	var failed *writeback.FailedError
+	if err := d.w.Flush(ctx); err != nil && !errors.As(err, &failed) {
+		return next, err
+	}
+	return next, nil
+}
+
+// delivery is the outbox row of team's report for week to dest.
+func delivery(t testing.TB, st *store.Store, team, week, dest string) store.QueuedWrite {
+	t.Helper()
+	ws, err := st.ListWrites(t.Context())
+	if err != nil {
+		t.Fatal(err)
+	}
+	target := outbox.Report{Team: team, Week: week, Destination: dest}.Target()
+	for _, w := range ws {
+		if w.Target == target {
+			return w
+		}
+	}
+	t.Fatalf("no outbox row for %s", target)
+	return store.QueuedWrite{}
 }
 
 // stubBuild drafts a minimal report for any team and week.
@@ -84,12 +140,9 @@ func TestSchedulerOncePerWeekAcrossDST(t *testing.T) {
 			st := openStore(t, t.TempDir())
 			clk := &clock{t: from}
 			rec := &recorder{now: clk.Now}
-			s, err := NewScheduler(&Config{}, dstTeams, stubBuild(dstTeams), []Destination{{Name: "rec", Sender: rec}}, st, nil, clk.Now)
-			if err != nil {
-				t.Fatal(err)
-			}
+			s := newSending(t, &Config{}, dstTeams, stubBuild(dstTeams), []Destination{{Name: "rec", Sender: rec}}, st, nil, clk.Now)
 			for clk.Now().Before(to) {
-				next, err := s.Tick(t.Context())
+				next, err := s.tick(t.Context())
 				if err != nil {
 					t.Fatal(err)
 				}
@@ -166,12 +219,9 @@ func TestSchedulerSkippedAndRepeatedLocalTimes(t *testing.T) {
 			st := openStore(t, t.TempDir())
 			clk := &clock{t: tc.from}
 			rec := &recorder{now: clk.Now}
-			s, err := NewScheduler(cfg, berlin, stubBuild(berlin), []Destination{{Name: "rec", Sender: rec}}, st, nil, clk.Now)
-			if err != nil {
-				t.Fatal(err)
-			}
+			s := newSending(t, cfg, berlin, stubBuild(berlin), []Destination{{Name: "rec", Sender: rec}}, st, nil, clk.Now)
 			for clk.Now().Before(tc.to) {
-				if _, err := s.Tick(t.Context()); err != nil {
+				if _, err := s.tick(t.Context()); err != nil {
 					t.Fatal(err)
 				}
 				clk.Add(10 * time.Minute)
@@ -201,8 +251,8 @@ func TestSchedulerCatchUp(t *testing.T) {
 			st := openStore(t, t.TempDir())
 			clk := &clock{t: fire.Add(tc.start)}
 			rec := &recorder{now: clk.Now}
-			s, _ := NewScheduler(&Config{}, berlin, stubBuild(berlin), []Destination{{Name: "rec", Sender: rec}}, st, nil, clk.Now)
-			if _, err := s.Tick(t.Context()); err != nil {
+			s := newSending(t, &Config{}, berlin, stubBuild(berlin), []Destination{{Name: "rec", Sender: rec}}, st, nil, clk.Now)
+			if _, err := s.tick(t.Context()); err != nil {
 				t.Fatal(err)
 			}
 			if len(rec.sent) != tc.sent {
@@ -215,50 +265,92 @@ func TestSchedulerCatchUp(t *testing.T) {
 	}
 }
 
-func TestSchedulerRetriesAndGivesUp(t *testing.T) {
+// A delivery that fails is retried by the writeback sender with its
+// backoff (30 s first), and parked with its reason after a permanent
+// error, never sent again by the schedule; a parked delivery goes out
+// when retried (status --retry-parked report).
+func TestSchedulerRetriesAndParks(t *testing.T) {
 	berlin := []people.Team{{Name: "berlin", TimeZone: "Europe/Berlin"}}
 	fire := time.Date(2026, 11, 23, 8, 0, 0, 0, time.UTC)
-	k := store.DeliveryKey{Team: "berlin", Week: "2026-W47", Destination: "rec"}
-	t.Run("retryable error: retried after a backoff", func(t *testing.T) {
+	t.Run("retryable error: retried after the outbox backoff", func(t *testing.T) {
 		st := openStore(t, t.TempDir())
 		clk := &clock{t: fire}
 		rec := &recorder{now: clk.Now, fail: errors.New("slack webhook: status 500: rollup_error")}
-		s, _ := NewScheduler(&Config{}, berlin, stubBuild(berlin), []Destination{{Name: "rec", Sender: rec}}, st, nil, clk.Now)
-		next, _ := s.Tick(t.Context())
-		if want := fire.Add(time.Minute); !next.Equal(want) {
-			t.Errorf("next = %s, want the retry at %s", next, want)
+		s := newSending(t, &Config{}, berlin, stubBuild(berlin), []Destination{{Name: "rec", Sender: rec}}, st, nil, clk.Now)
+		_, _ = s.tick(t.Context())
+		d := delivery(t, st, "berlin", "2026-W47", "rec")
+		if want := fire.Add(30 * time.Second); d.State != store.WritePending || d.Attempts != 1 || d.LastError == "" || !d.NextAttempt.Equal(want) {
+			t.Errorf("row = %+v, want pending, retry at %s", d, want)
 		}
-		d, _ := st.ReportDelivery(t.Context(), k)
-		if d.State != store.DeliveryPending || d.Attempts != 1 || d.LastError == "" {
-			t.Errorf("record = %+v", d)
-		}
-		clk.Add(30 * time.Second)
-		_, _ = s.Tick(t.Context()) // not yet due
+		clk.Add(20 * time.Second)
 		rec.fail = nil
-		_, _ = s.Tick(t.Context())
+		_, _ = s.tick(t.Context()) // not yet due
 		if len(rec.sent) != 0 {
 			t.Fatal("retried before the backoff")
 		}
-		clk.Add(31 * time.Second)
-		_, _ = s.Tick(t.Context())
-		if d, _ := st.ReportDelivery(t.Context(), k); len(rec.sent) != 1 || d.State != store.DeliverySent {
-			t.Errorf("sent %d, record %+v", len(rec.sent), d)
+		clk.Add(11 * time.Second)
+		_, _ = s.tick(t.Context())
+		if d := delivery(t, st, "berlin", "2026-W47", "rec"); len(rec.sent) != 1 || d.State != store.WriteSent {
+			t.Errorf("sent %d, row %+v", len(rec.sent), d)
 		}
 	})
-	t.Run("permanent error: marked failed, not retried", func(t *testing.T) {
+	t.Run("permanent error: parked, not retried", func(t *testing.T) {
 		st := openStore(t, t.TempDir())
 		clk := &clock{t: fire}
-		rec := &recorder{now: clk.Now, fail: Permanent(errors.New("slack webhook: status 404: no_service"))}
-		s, _ := NewScheduler(&Config{}, berlin, stubBuild(berlin), []Destination{{Name: "rec", Sender: rec}}, st, nil, clk.Now)
-		_, _ = s.Tick(t.Context())
+		rec := &recorder{now: clk.Now, fail: outbox.Permanent(errors.New("slack webhook: status 404: no_service"))}
+		s := newSending(t, &Config{}, berlin, stubBuild(berlin), []Destination{{Name: "rec", Sender: rec}}, st, nil, clk.Now)
+		_, _ = s.tick(t.Context())
 		rec.fail = nil
 		clk.Add(2 * time.Hour)
-		_, _ = s.Tick(t.Context())
-		d, _ := st.ReportDelivery(t.Context(), k)
-		if len(rec.sent) != 0 || d.State != store.DeliveryFailed {
-			t.Errorf("sent %d, record %+v", len(rec.sent), d)
+		_, _ = s.tick(t.Context())
+		d := delivery(t, st, "berlin", "2026-W47", "rec")
+		if len(rec.sent) != 0 || d.State != store.WriteParked || !strings.Contains(d.LastError, "no_service") {
+			t.Fatalf("sent %d, row %+v", len(rec.sent), d)
+		}
+		if n, err := s.w.RetryParked(t.Context(), outbox.Target{Service: outbox.ServiceReport}); err != nil || n != 1 {
+			t.Fatalf("retry parked: %d %v", n, err)
+		}
+		_, _ = s.tick(t.Context())
+		if d := delivery(t, st, "berlin", "2026-W47", "rec"); len(rec.sent) != 1 || d.State != store.WriteSent {
+			t.Errorf("after retry: sent %d, row %+v", len(rec.sent), d)
 		}
 	})
+	t.Run("destination removed from the config: parked with the reason", func(t *testing.T) {
+		st := openStore(t, t.TempDir())
+		clk := &clock{t: fire}
+		s := newSending(t, &Config{}, berlin, stubBuild(berlin), []Destination{{Name: "rec", Sender: &recorder{now: clk.Now}}}, st, nil, clk.Now)
+		if _, err := s.s.Tick(t.Context()); err != nil {
+			t.Fatal(err)
+		}
+		s = newSending(t, &Config{}, berlin, stubBuild(berlin), nil, st, nil, clk.Now)
+		_, _ = s.tick(t.Context())
+		if d := delivery(t, st, "berlin", "2026-W47", "rec"); d.State != store.WriteParked || !strings.Contains(d.LastError, "no longer configured") {
+			t.Errorf("row %+v", d)
+		}
+	})
+}
+
+// A sender without the report sink (sync) neither sends nor parks the
+// queued reports: they wait for the daemon's sender.
+func TestReportsWaitForTheDaemonsSender(t *testing.T) {
+	berlin := []people.Team{{Name: "berlin", TimeZone: "Europe/Berlin"}}
+	st := openStore(t, t.TempDir())
+	clk := &clock{t: time.Date(2026, 11, 23, 8, 0, 0, 0, time.UTC)}
+	rec := &recorder{now: clk.Now}
+	s := newSending(t, &Config{}, berlin, stubBuild(berlin), []Destination{{Name: "rec", Sender: rec}}, st, nil, clk.Now)
+	if _, err := s.s.Tick(t.Context()); err != nil {
+		t.Fatal(err)
+	}
+	if err := writeback.New(st, nil, nil, writeback.WithClock(clk.Now)).Flush(t.Context()); err != nil {
+		t.Fatal(err)
+	}
+	if d := delivery(t, st, "berlin", "2026-W47", "rec"); d.State != store.WritePending || d.Attempts != 0 {
+		t.Fatalf("row after sync = %+v, want pending, untouched", d)
+	}
+	_, _ = s.tick(t.Context())
+	if len(rec.sent) != 1 {
+		t.Errorf("sent %d", len(rec.sent))
+	}
 }
 
 func TestSchedulerRunStopsOnCancel(t *testing.T) {
@@ -266,8 +358,10 @@ func TestSchedulerRunStopsOnCancel(t *testing.T) {
 	st := openStore(t, t.TempDir())
 	clk := &clock{t: time.Date(2026, 11, 1, 0, 0, 0, 0, time.UTC)}
 	rec := &recorder{now: clk.Now}
-	s, _ := NewScheduler(&Config{}, berlin, stubBuild(berlin), []Destination{{Name: "rec", Sender: rec}}, st, nil, clk.Now)
+	d := newSending(t, &Config{}, berlin, stubBuild(berlin), []Destination{{Name: "rec", Sender: rec}}, st, nil, clk.Now)
+	s := d.s
 	ctx, cancel := context.WithCancel(t.Context())
+	s.AfterEnqueue = func() { _ = d.w.Flush(ctx) }
 	var waits []time.Duration
 	s.sleep = func(ctx context.Context, d time.Duration) error {
 		waits = append(waits, d)

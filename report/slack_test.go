@@ -16,6 +16,7 @@ import (
 	"github.com/goalpost/goalpost/connectors/slack"
 	"github.com/goalpost/goalpost/internal/secret"
 	"github.com/goalpost/goalpost/rules"
+	"github.com/goalpost/goalpost/writeback"
 )
 
 // bigSource is a dataset with many KRs, evidence items and people.
@@ -285,8 +286,8 @@ func TestSlackWebhookErrors(t *testing.T) {
 			var waits []time.Duration
 			s := newTestSlack(t, f, &waits)
 			err := s.Deliver(t.Context(), buildFixed(t), Progress{}, func(context.Context, Progress) error { return nil })
-			if err == nil || !strings.Contains(err.Error(), tc.want) || IsPermanent(err) != tc.permanent {
-				t.Fatalf("err = %v (permanent %v), want %q permanent %v", err, IsPermanent(err), tc.want, tc.permanent)
+			if err == nil || !strings.Contains(err.Error(), tc.want) || writeback.IsPermanent(err) != tc.permanent {
+				t.Fatalf("err = %v (permanent %v), want %q permanent %v", err, writeback.IsPermanent(err), tc.want, tc.permanent)
 			}
 			if strings.Contains(err.Error(), "XXXXSECRETXXXX") {
 				t.Errorf("error reveals the webhook URL: %v", err)

@@ -10,6 +10,7 @@ import (
 
 	"github.com/goalpost/goalpost/connectors/slack"
 	"github.com/goalpost/goalpost/rules"
+	"github.com/goalpost/goalpost/writeback/outbox"
 )
 
 // SlackAppAPI is the part of the Slack Web API client (connectors/slack.API)
@@ -111,7 +112,7 @@ func (s *SlackApp) parts(ctx context.Context, r *Report) ([]part, error) {
 	out := make([]part, 0, len(msgs)+len(r.TwoInARow))
 	for i, m := range msgs {
 		if err := slack.Validate(m); err != nil {
-			return nil, Permanent(fmt.Errorf("message %d: %w", i+1, err))
+			return nil, outbox.Permanent(fmt.Errorf("message %d: %w", i+1, err))
 		}
 		out = append(out, part{channel: s.channel, key: fmt.Sprintf("report:%s:%s:%d", r.Team, r.Week, i), msg: m})
 	}

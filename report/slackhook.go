@@ -6,6 +6,7 @@ import (
 	"log/slog"
 
 	"github.com/goalpost/goalpost/connectors/slack"
+	"github.com/goalpost/goalpost/writeback/outbox"
 )
 
 // SlackPoster sends one Slack message (connectors/slack.Webhook). Post
@@ -39,7 +40,7 @@ func NewSlackWebhook(p SlackPoster, log *slog.Logger) *SlackWebhook {
 func (s *SlackWebhook) Deliver(ctx context.Context, r *Report, done Progress, confirm func(context.Context, Progress) error) error {
 	msgs, err := Slack(r)
 	if err != nil {
-		return Permanent(err)
+		return outbox.Permanent(err)
 	}
 	for i := done.Parts; i < len(msgs); i++ {
 		if err := s.poster.Post(ctx, msgs[i]); err != nil {

@@ -2,6 +2,7 @@ package writeback
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"maps"
 	"slices"
@@ -93,7 +94,7 @@ func (s *Sender) start(ctx context.Context) {
 		return
 	}
 	for service, states := range counts {
-		if states[store.WriteParked] == 0 {
+		if states[store.WriteParked] == 0 || slices.Contains(s.unsent(), service) {
 			continue
 		}
 		n, err := s.st.UnparkWrites(ctx, service, s.fingerprint(service))
@@ -105,11 +106,23 @@ func (s *Sender) start(ctx context.Context) {
 	}
 }
 
+// unsent are the services this Sender leaves to another: weekly reports
+// when it has no report sink (sync delivers no reports; the daemon does).
+func (s *Sender) unsent() []string {
+	if s.reports == nil {
+		return []string{outbox.ServiceReport}
+	}
+	return nil
+}
+
 // fingerprint is the configuration fingerprint of service's sink: "" when
 // there is no sink, "configured" when it cannot say more.
 func (s *Sender) fingerprint(service string) string {
-	sink, ok := s.sinks[service]
-	if !ok {
+	var sink any = s.reports
+	if service != outbox.ServiceReport {
+		sink = s.sinks[service]
+	}
+	if sink == nil {
 		return ""
 	}
 	if f, ok := sink.(Fingerprinter); ok {
@@ -143,7 +156,7 @@ func (s *Sender) drain(ctx context.Context) (tally, error) {
 	var total tally
 	defer s.updateParked(ctx)
 	for ctx.Err() == nil {
-		ws, err := s.st.ClaimWrites(ctx, s.now(), s.lease, s.batch)
+		ws, err := s.st.ClaimWrites(ctx, s.now(), s.lease, s.batch, s.unsent()...)
 		if err != nil || len(ws) == 0 {
 			return total, err
 		}
@@ -184,14 +197,9 @@ func (s *Sender) sendOne(ctx context.Context, w store.QueuedWrite) tally {
 		s.release(ctx, w)
 		return tally{}
 	}
-	service := w.Target.Service
-	sink, ok := s.sinks[service]
-	if !ok {
-		return s.park(ctx, w, fmt.Errorf("no writeback sink is configured for %q", service))
-	}
-	r, err := outbox.DecodeUpdate(w.Payload)
+	send, err := s.sendFor(w)
 	if err != nil {
-		return s.park(ctx, w, fmt.Errorf("bad payload: %w", err))
+		return s.park(ctx, w, err)
 	}
 	// The lease was taken for the whole batch; if the writes before this
 	// one used up so much of it that the send (at most lease/2) could
@@ -206,7 +214,7 @@ func (s *Sender) sendOne(ctx context.Context, w store.QueuedWrite) tally {
 		w.NextAttempt = until
 	}
 	sendCtx, cancel := context.WithTimeout(ctx, s.lease/2)
-	err = sink.Write(sendCtx, w.Target, r)
+	err = send(sendCtx)
 	cancel()
 	switch {
 	case err == nil:
@@ -218,6 +226,46 @@ func (s *Sender) sendOne(ctx context.Context, w store.QueuedWrite) tally {
 		return s.park(ctx, w, err)
 	}
 	return s.retry(ctx, w, err)
+}
+
+// sendFor returns the send of w through its service's sink, or why w can
+// never be sent as it is (it is parked).
+func (s *Sender) sendFor(w store.QueuedWrite) (func(context.Context) error, error) {
+	service := w.Target.Service
+	if service == outbox.ServiceReport && s.reports != nil {
+		r, err := outbox.DecodeReport(w.Payload)
+		if err != nil {
+			return nil, fmt.Errorf("bad payload: %w", err)
+		}
+		return func(ctx context.Context) error {
+			return s.reports.Deliver(ctx, r, w.Progress, s.confirm(w))
+		}, nil
+	}
+	sink, ok := s.sinks[service]
+	if !ok {
+		return nil, fmt.Errorf("no writeback sink is configured for %q", service)
+	}
+	u, err := outbox.DecodeUpdate(w.Payload)
+	if err != nil {
+		return nil, fmt.Errorf("bad payload: %w", err)
+	}
+	return func(ctx context.Context) error { return sink.Write(ctx, w.Target, u) }, nil
+}
+
+// confirm records a send's progress in w's row. It records even when ctx
+// ends right after a part was sent, so that stopping does not turn a
+// confirmed part into a resend.
+func (s *Sender) confirm(w store.QueuedWrite) func(context.Context, outbox.Progress) error {
+	return func(ctx context.Context, p outbox.Progress) error {
+		ok, err := s.st.RecordWriteProgress(context.WithoutCancel(ctx), w.Target, w.Seq, p)
+		if err == nil && !ok {
+			err = errors.New("the send was taken over (its row changed)")
+		}
+		if err != nil {
+			return fmt.Errorf("record progress: %w", err)
+		}
+		return nil
+	}
 }
 
 func (s *Sender) sent(ctx context.Context, w store.QueuedWrite) tally {

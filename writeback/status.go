@@ -3,7 +3,6 @@ package writeback
 import (
 	"context"
 	"fmt"
-	"github.com/goalpost/goalpost/writeback/outbox"
 	"io"
 	"strings"
 	"text/tabwriter"
@@ -11,11 +10,13 @@ import (
 
 	"github.com/goalpost/goalpost/internal/store"
 	"github.com/goalpost/goalpost/report/present"
+	"github.com/goalpost/goalpost/writeback/outbox"
 )
 
-// WriteStatus prints the outbox for `goalpost status`: counts per service
-// and state, then every pending write (attempts, next attempt, last error)
-// and every parked write with its reason. It contains no secrets (reasons
+// WriteStatus prints the outbox for `goalpost status`: counts of the
+// key-result writes and of the weekly report deliveries by state, then
+// every pending send (attempts, next attempt, last error) and every parked
+// one with its reason. It contains no secrets (reasons
 // are sink errors, which never carry tokens).
 func (s *Sender) WriteStatus(ctx context.Context, w io.Writer) error {
 	return WriteStatus(ctx, s.st, s.now(), w)
@@ -32,13 +33,18 @@ func WriteStatus(ctx context.Context, st *store.Store, now time.Time, w io.Write
 	if err != nil {
 		return err
 	}
-	var total [3]int
-	for _, states := range counts {
-		total[0] += states[store.WritePending]
-		total[1] += states[store.WriteParked]
-		total[2] += states[store.WriteSent]
+	var writes, reports [3]int
+	for service, states := range counts {
+		t := &writes
+		if service == outbox.ServiceReport {
+			t = &reports
+		}
+		t[0] += states[store.WritePending]
+		t[1] += states[store.WriteParked]
+		t[2] += states[store.WriteSent]
 	}
-	fmt.Fprintf(w, "writeback: %d pending, %d parked, %d sent\n", total[0], total[1], total[2])
+	fmt.Fprintf(w, "Key-result writes: %d pending, %d parked, %d sent\n", writes[0], writes[1], writes[2])
+	fmt.Fprintf(w, "Report deliveries: %d pending, %d parked, %d sent\n", reports[0], reports[1], reports[2])
 	if len(ws) == 0 {
 		return nil
 	}
@@ -52,7 +58,7 @@ func WriteStatus(ctx context.Context, st *store.Store, now time.Time, w io.Write
 		case q.NextAttempt.After(now):
 			when = "retry in " + present.Duration(q.NextAttempt.Sub(now))
 		}
-		fmt.Fprintf(tw, "%s\t%s\t%s\t%d\t%s\t%s\n", q.State, q.Target, q.KRKey, q.Attempts, when, oneLine(q.LastError, 300))
+		fmt.Fprintf(tw, "%s\t%s\t%s\t%d\t%s\t%s\n", q.State, q.Target, oneLine(q.KRKey, 40), q.Attempts, when, oneLine(q.LastError, 300))
 	}
 	return tw.Flush()
 }
@@ -101,6 +107,13 @@ func (s *Sender) dryRound(ctx context.Context, onlyNew bool) error {
 
 // describe says what sending w would do.
 func (s *Sender) describe(w store.QueuedWrite) string {
+	if w.Target.Service == outbox.ServiceReport {
+		r, err := outbox.DecodeReport(w.Payload)
+		if err != nil {
+			return "would be parked: bad payload: " + err.Error()
+		}
+		return fmt.Sprintf("deliver team %q's weekly report for %s to %s", r.Team, r.Week, r.Destination)
+	}
 	r, err := outbox.DecodeUpdate(w.Payload)
 	if err != nil {
 		return "would be parked: bad payload: " + err.Error()

@@ -1,7 +1,8 @@
 // Package writeback is the outbox sender. The engine queues writes in the
 // store (store.Tx.EnqueueWrite) in the same transaction as the key-result
 // change that caused them, one row per target holding only the latest
-// payload; the Sender claims the writes that are due, sends each through its
+// payload; the report scheduler queues each team's weekly report once per
+// destination (store.EnqueueOnce); the Sender claims the writes that are due, sends each through its
 // service's Sink, and records the outcome: sent (only if no newer payload
 // arrived meanwhile), retried later with capped exponential backoff
 // (honouring the service's Retry-After), or parked with its reason after a
@@ -44,6 +45,21 @@ type Sink interface {
 	Write(ctx context.Context, target outbox.Target, r outbox.Update) error
 }
 
+// ReportSink delivers weekly reports, the outbox's "report" service
+// (report.Scheduler implements it).
+//
+// Deliver sends r (one team's report for one week to one destination),
+// starting after the parts already confirmed in done. After each part is
+// confirmed delivered it calls confirm with the progress so far (which the
+// Sender stores in the outbox row) and stops with confirm's error if that
+// fails. It blocks until every part is delivered, ctx ends, or an attempt
+// fails. Errors are classified as for Sink.Write: Permanent() parks the
+// delivery, anything else is retried with the same backoff, resuming after
+// the last confirmed part. It must never resend a confirmed part.
+type ReportSink interface {
+	Deliver(ctx context.Context, r outbox.Report, done outbox.Progress, confirm func(context.Context, outbox.Progress) error) error
+}
+
 // Describer is implemented by sinks that can say what Write would send
 // without sending it, for dry runs. Describe does no I/O.
 type Describer interface {
@@ -81,6 +97,7 @@ func waitHint(err error) time.Duration {
 type Sender struct {
 	st      *store.Store
 	sinks   map[string]Sink
+	reports ReportSink // nil: report rows are left to a sender that has one
 	log     *slog.Logger
 	now     func() time.Time
 	metrics *metrics.Metrics
@@ -122,6 +139,11 @@ func WithBackoff(base, max time.Duration) Option {
 // WithLease sets how long a claimed write is reserved for one send (default
 // 2m); a sender that crashes mid-send delays that write by at most this.
 func WithLease(d time.Duration) Option { return func(s *Sender) { s.lease = d } }
+
+// WithReports makes the Sender deliver the weekly reports queued in the
+// outbox through rs. Without it, report rows are neither sent nor parked:
+// they wait for a Sender that has it (the daemon's).
+func WithReports(rs ReportSink) Option { return func(s *Sender) { s.reports = rs } }
 
 // WithDryRun makes the Sender print the writes it would make to w and make
 // none, leaving the outbox unchanged.

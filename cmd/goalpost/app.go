@@ -58,7 +58,7 @@ type app struct {
 	writer   writer
 	server   *server.Server    // public: webhooks and health
 	admin    *server.Admin     // admin_listen: dashboard, API, metrics
-	schedule *report.Scheduler // nil without a [report] section
+	schedule *report.Scheduler // nil without a [report] section; the writer delivers what it queues
 	wins     *report.Wins      // nil without [report.wins]
 }
 
@@ -171,14 +171,14 @@ func build(ctx context.Context, cfg *config.Config, log *slog.Logger, opt buildO
 	if a.reports, err = newReportBuilder(cfg, a.engine, a.store); err != nil {
 		return nil, usageError{err}
 	}
-	if opt.online {
-		if err := a.buildOnline(opt); err != nil {
-			return nil, err
-		}
-	}
 	if opt.schedule {
 		if a.schedule, err = a.buildScheduler(dir, opt.out); err != nil {
 			return nil, usageError{err}
+		}
+	}
+	if opt.online {
+		if err := a.buildOnline(opt); err != nil {
+			return nil, err
 		}
 	}
 	return a, nil
@@ -222,6 +222,9 @@ func (a *app) buildOnline(opt buildOptions) error {
 		return usageError{err}
 	}
 	a.writer, a.consumer.AfterCommit = sender, sender.Notify
+	if a.schedule != nil {
+		a.schedule.AfterEnqueue = sender.Notify
+	}
 	a.server = server.New(serverOptions(a.cfg.Server, a.cfg.Server.Listen), a.webhooks, map[string]server.ReadyCheck{
 		"nats": a.conn.Ready, "store": a.store.Ping,
 		"stream": pipeline.StreamReady(a.js, a.cfg.NATS.Stream),

@@ -3,19 +3,26 @@ package main
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"io"
 	"strings"
 
 	"github.com/goalpost/goalpost/internal/sandbox"
+	"github.com/goalpost/goalpost/writeback"
 )
 
 // sendSlack sends, once, what the daemon would send to Slack by now: the
-// weekly report of the week that just ended (each team's, recorded as
-// delivered so it is never sent twice) and the current wins message.
+// weekly report of the week that just ended (each team's, queued in the
+// outbox once and sent through it, so it is never sent twice) and the current wins message.
 func (a *app) sendSlack(ctx context.Context) error {
 	if a.schedule != nil {
 		if _, err := a.schedule.Tick(ctx); err != nil {
+			return fmt.Errorf("weekly report: %w", err)
+		}
+		// A failed delivery stays in the outbox (status shows it).
+		var failed *writeback.FailedError
+		if err := a.writer.Flush(ctx); err != nil && !errors.As(err, &failed) {
 			return fmt.Errorf("weekly report: %w", err)
 		}
 	}

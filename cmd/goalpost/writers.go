@@ -19,8 +19,8 @@ type writer interface {
 	Notify()
 }
 
-// buildWriter wires the sinks of the configured services into the outbox
-// sender. With dry-run the sender prints the writes and sends none.
+// buildWriter wires the sinks of the configured services, and the report
+// schedule's destinations when it runs, into the outbox sender. With dry-run the sender prints the writes and sends none.
 func (a *app) buildWriter(opt buildOptions) (*writeback.Sender, error) {
 	sinks := map[string]writeback.Sink{}
 	if a.cfg.Notion != nil {
@@ -39,6 +39,9 @@ func (a *app) buildWriter(opt buildOptions) (*writeback.Sender, error) {
 		sinks["asana"] = asana.NewSink(asana.NewClient(c.BaseURL, c.Token, c.RequestsPerMinute), a.log.With("sink", "asana"))
 	}
 	opts := append(a.cfg.Writeback.Options(), writeback.WithMetrics(a.metrics))
+	if a.schedule != nil { // the weekly reports go out through the same outbox
+		opts = append(opts, writeback.WithReports(a.schedule))
+	}
 	if opt.dryRun {
 		opts = append(opts, writeback.WithDryRun(opt.out.stdout))
 	}

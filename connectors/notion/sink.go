@@ -64,16 +64,10 @@ func NewSink(cfg *Config, hc *http.Client, log *slog.Logger, opts ...Option) (*S
 // Client returns the sink's client, to share its rate limit (LoadGoals).
 func (s *Sink) Client() *Client { return s.c }
 
-// permanentError marks an error retrying cannot fix; the outbox parks the
-// write with its message as the reason.
-type permanentError struct{ err error }
-
-func (e *permanentError) Error() string   { return e.err.Error() }
-func (e *permanentError) Unwrap() error   { return e.err }
-func (e *permanentError) Permanent() bool { return true }
-
+// permanent is an error retrying cannot fix (outbox.Permanent); the outbox
+// parks the write with its message as the reason.
 func permanent(format string, args ...any) error {
-	return &permanentError{fmt.Errorf(format, args...)}
+	return outbox.Permanent(fmt.Errorf(format, args...))
 }
 
 // idPattern finds a Notion id at the end of an id or a page URL.

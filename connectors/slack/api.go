@@ -16,6 +16,7 @@ import (
 
 	"github.com/goalpost/goalpost/internal/secret"
 	"github.com/goalpost/goalpost/internal/transport"
+	"github.com/goalpost/goalpost/writeback/outbox"
 )
 
 // DefaultAPIBase is Slack's Web API.
@@ -171,11 +172,11 @@ func (a *API) call(ctx context.Context, method, limitKey string, params map[stri
 	}
 	form, err := formOf(params)
 	if err != nil {
-		return permanentError{fmt.Errorf("slack %s: encode: %w", method, err)}
+		return outbox.Permanent(fmt.Errorf("slack %s: encode: %w", method, err))
 	}
 	req, err := http.NewRequestWithContext(ctx, http.MethodPost, a.base+"/"+method, strings.NewReader(form.Encode()))
 	if err != nil {
-		return permanentError{fmt.Errorf("slack %s: bad base url", method)}
+		return outbox.Permanent(fmt.Errorf("slack %s: bad base url", method))
 	}
 	req.Header.Set("Authorization", "Bearer "+a.token.Reveal())
 	req.Header.Set("Content-Type", "application/x-www-form-urlencoded")

@@ -16,6 +16,7 @@ import (
 
 	"github.com/goalpost/goalpost/internal/secret"
 	"github.com/goalpost/goalpost/internal/transport"
+	"github.com/goalpost/goalpost/writeback/outbox"
 )
 
 // Webhook posts messages to one Slack incoming webhook. Requests go through
@@ -77,23 +78,17 @@ func (e *Error) Permanent() bool {
 	return false
 }
 
-// permanentError marks an error that no retry can fix (a message that does
-// not encode, a malformed URL).
-type permanentError struct{ error }
-
-func (permanentError) Permanent() bool { return true }
-
 // Post sends one message. It blocks until Slack accepted it, ctx ended, or
 // the transport's bounded retries ran out. Errors whose Permanent() reports
 // true are not worth retrying.
 func (w *Webhook) Post(ctx context.Context, m Message) error {
 	body, err := json.Marshal(m)
 	if err != nil {
-		return permanentError{fmt.Errorf("encode slack message: %w", err)}
+		return outbox.Permanent(fmt.Errorf("encode slack message: %w", err))
 	}
 	req, err := http.NewRequestWithContext(ctx, http.MethodPost, w.url.Reveal(), bytes.NewReader(body))
 	if err != nil {
-		return permanentError{errors.New("bad slack webhook url (value not shown)")}
+		return outbox.Permanent(errors.New("bad slack webhook url (value not shown)"))
 	}
 	req.Header.Set("Content-Type", "application/json; charset=utf-8")
 	resp, err := w.hc.Do(req)

@@ -54,6 +54,38 @@ func (t *Tx) EnqueueWrite(ctx context.Context, w Write, now time.Time) error {
 	return nil
 }
 
+// EnqueueOnce queues w unless its target has a row already, in whatever
+// state: a send that must happen once (a team's weekly report to one
+// destination) is queued once, and sent, retried or parked from there. It
+// reports whether w was queued.
+func (s *Store) EnqueueOnce(ctx context.Context, w Write, now time.Time) (bool, error) {
+	res, err := s.db.ExecContext(ctx, `INSERT INTO outbox (target, service, kr_key, payload, seq, state, attempts, next_attempt, enqueued_at)
+		VALUES (?, ?, ?, ?, 1, 'pending', 0, 0, ?) ON CONFLICT (target) DO NOTHING`,
+		w.Target.String(), w.Target.Service, w.KRKey, string(w.Payload), now.UnixMilli())
+	if err != nil {
+		return false, fmt.Errorf("enqueue %s: %w", w.Target, err)
+	}
+	n, err := res.RowsAffected()
+	if err != nil {
+		return false, fmt.Errorf("enqueue %s: %w", w.Target, err)
+	}
+	return n == 1, nil
+}
+
+// RecordWriteProgress records how far the send of the payload with seq got
+// (the parts confirmed delivered), so that the next attempt, after a failure
+// or a restart, resumes after them. False when seq is stale or no longer
+// pending.
+func (s *Store) RecordWriteProgress(ctx context.Context, target outbox.Target, seq int64, p outbox.Progress) (bool, error) {
+	res, err := s.db.ExecContext(ctx, `UPDATE outbox SET parts_sent = ?, ref = ?
+		WHERE target = ? AND seq = ? AND state = 'pending'`, p.Parts, p.Ref, target.String(), seq)
+	if err != nil {
+		return false, fmt.Errorf("record progress %s: %w", target, err)
+	}
+	n, err := res.RowsAffected()
+	return n == 1, err
+}
+
 // busy is true, in EnqueueWrite's upsert, for a row whose payload is being
 // sent (claimed, lease running) or waits for its retry.
 const busy = `(outbox.state = 'pending' AND outbox.attempts > 0 AND outbox.next_attempt > excluded.enqueued_at)`
@@ -72,6 +104,9 @@ type QueuedWrite struct {
 	SentAt      time.Time
 	ParkedAt    time.Time
 	ParkedFP    string
+	// Progress is how far a send in parts got (weekly reports); see
+	// RecordWriteProgress.
+	Progress outbox.Progress
 }
 
 type outboxRow struct {
@@ -85,11 +120,13 @@ type outboxRow struct {
 	LastError   string `db:"last_error"`
 	EnqueuedAt  int64  `db:"enqueued_at"`
 	SentAt      int64  `db:"sent_at"`
+	PartsSent   int    `db:"parts_sent"`
+	Ref         string `db:"ref"`
 	ParkedAt    int64  `db:"parked_at"`
 	ParkedFP    string `db:"parked_fp"`
 }
 
-const outboxCols = `target, kr_key, payload, seq, state, attempts, next_attempt, last_error, enqueued_at, sent_at, parked_at, parked_fp`
+const outboxCols = `target, kr_key, payload, seq, state, attempts, next_attempt, last_error, enqueued_at, sent_at, parked_at, parked_fp, parts_sent, ref`
 
 func (r outboxRow) write() (QueuedWrite, error) {
 	t, err := outbox.ParseTarget(r.Target)
@@ -100,6 +137,7 @@ func (r outboxRow) write() (QueuedWrite, error) {
 		Target: t, KRKey: r.KRKey, Payload: []byte(r.Payload), Seq: r.Seq, State: r.State,
 		Attempts: r.Attempts, NextAttempt: outboxTime(r.NextAttempt), LastError: r.LastError,
 		EnqueuedAt: outboxTime(r.EnqueuedAt), SentAt: outboxTime(r.SentAt), ParkedAt: outboxTime(r.ParkedAt), ParkedFP: r.ParkedFP,
+		Progress: outbox.Progress{Parts: r.PartsSent, Ref: r.Ref},
 	}, nil
 }
 
@@ -125,13 +163,22 @@ func toWrites(rows []outboxRow) ([]QueuedWrite, error) {
 // leases them until now+lease (their next_attempt moves there and attempts
 // grows by one) so another sender does not send them meanwhile. A sender
 // that crashes loses nothing: its claimed writes are due again when the
-// lease ends.
-func (s *Store) ClaimWrites(ctx context.Context, now time.Time, lease time.Duration, limit int) ([]QueuedWrite, error) {
+// lease ends. Writes to the services in except are left alone (a sender
+// without the report sink leaves the weekly reports to one that has it).
+func (s *Store) ClaimWrites(ctx context.Context, now time.Time, lease time.Duration, limit int, except ...string) ([]QueuedWrite, error) {
+	args := []any{now.Add(lease).UnixMilli(), now.UnixMilli()}
+	skip := ""
+	if len(except) > 0 {
+		skip = ` AND service NOT IN (?` + strings.Repeat(",?", len(except)-1) + `)`
+		for _, e := range except {
+			args = append(args, e)
+		}
+	}
 	var rows []outboxRow
 	err := s.db.SelectContext(ctx, &rows, `UPDATE outbox SET next_attempt = ?, attempts = attempts + 1
-		WHERE target IN (SELECT target FROM outbox WHERE state = 'pending' AND next_attempt <= ?
+		WHERE target IN (SELECT target FROM outbox WHERE state = 'pending' AND next_attempt <= ?`+skip+`
 			ORDER BY next_attempt, enqueued_at, target LIMIT ?)
-		RETURNING `+outboxCols, now.Add(lease).UnixMilli(), now.UnixMilli(), limit)
+		RETURNING `+outboxCols, append(args, limit)...)
 	if err != nil {
 		return nil, fmt.Errorf("claim writes: %w", err)
 	}
