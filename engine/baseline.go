@@ -53,9 +53,13 @@ type BaselineCell struct {
 	Items      []ShippedItem
 	Activity   int  // events of any kind by the person
 	InProgress bool // the week has not ended: no miss yet
-	Miss       bool // a finished week with nothing shipped
-	TwoInARow  bool // a miss right after a miss
-	Silent     bool // a finished week with no activity at all
+	// NoData is set for a week before the shipping history starts, or
+	// outside the person's start and end dates: never a miss.
+	NoData    bool
+	Away      bool // the person was away: neither a miss nor silent
+	Miss      bool // a finished week with nothing shipped
+	TwoInARow bool // a miss right after a miss
+	Silent    bool // a finished week with no activity at all
 }
 
 // ShippedItem is one change that reached production.
@@ -111,8 +115,15 @@ func (e *Engine) BaselineWeeks(ctx context.Context, team string, last calendar.W
 	g := BaselineGrid{Team: team, At: asOf, Weeks: last.Range(n)}
 	keys := last.Range(n + 1) // one extra, older week first, to tell a second miss in a row in the first column
 	rows, from, to := e.baselineRows(keys, team)
+	fair, err := e.fairness(ctx)
+	if err != nil {
+		return BaselineGrid{}, fmt.Errorf("baseline: %w", err)
+	}
 	unmapped := map[[2]string]*UnmappedHandle{}
-	err := e.st.ScanActivity(ctx, from, to, func(a store.Activity) error {
+	err = e.st.ScanActivity(ctx, from, to, func(a store.Activity) error {
+		if !a.OccurredAt.Before(asOf) {
+			return nil // not known as of asOf: a past week's grid is built again the same
+		}
 		p, ok := e.dir.Lookup(a.Source, a.ActorHandle)
 		if !ok {
 			noteUnmapped(unmapped, a)
@@ -129,7 +140,7 @@ func (e *Engine) BaselineWeeks(ctx context.Context, team string, last calendar.W
 	teamCal := e.dir.TeamCalendar(team)
 	for _, p := range e.dir.People() {
 		if b, ok := rows[p.Key]; ok {
-			g.Rows = append(g.Rows, b.finish(asOf, teamCal))
+			g.Rows = append(g.Rows, b.finish(asOf, teamCal, fair))
 		}
 	}
 	g.Coverage = coverage(g)
@@ -190,12 +201,15 @@ func (b *rowBuilder) add(a store.Activity) {
 	}
 }
 
-func (b *rowBuilder) finish(asOf time.Time, team calendar.Calendar) BaselineRow {
+func (b *rowBuilder) finish(asOf time.Time, team calendar.Calendar, fair fairness) BaselineRow {
 	for i := range b.cells {
 		c := &b.cells[i]
 		c.InProgress = asOf.Before(c.End) && asOf.Before(team.Week(c.Week).End)
-		c.Miss = !c.InProgress && c.Shipped == 0
-		c.Silent = !c.InProgress && c.Activity == 0
+		c.NoData = c.Shipped == 0 && !fair.covers(b.row.Person, calendar.Span{Start: c.Start, End: c.End})
+		c.Away = c.Shipped == 0 && !c.NoData && fair.away(b.row.Person, c.Week)
+		counts := !c.InProgress && !c.NoData && !c.Away
+		c.Miss = counts && c.Shipped == 0
+		c.Silent = counts && c.Activity == 0
 		c.TwoInARow = c.Miss && i > 0 && b.cells[i-1].Miss
 	}
 	row := b.row
@@ -212,8 +226,11 @@ func (b *rowBuilder) finish(asOf time.Time, team calendar.Calendar) BaselineRow 
 func coverage(g BaselineGrid) []Coverage {
 	out := make([]Coverage, len(g.Weeks))
 	for i, w := range g.Weeks {
-		out[i] = Coverage{Week: w, Engineers: len(g.Rows)}
+		out[i] = Coverage{Week: w}
 		for _, r := range g.Rows {
+			if c := r.Cells[i]; c.Shipped > 0 || (!c.NoData && !c.Away) {
+				out[i].Engineers++
+			}
 			if r.Cells[i].Shipped > 0 {
 				out[i].Met++
 			}

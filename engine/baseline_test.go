@@ -108,7 +108,7 @@ func TestBaselineGrid(t *testing.T) {
 	want := map[string][]cell{
 		"alice": {{1, false, false, false, false}, {1, false, false, false, false}, {0, false, false, false, true}},
 		"bob":   {{0, true, false, false, false}, {0, true, true, true, false}, {1, false, false, false, true}},
-		"carol": {{0, true, true, true, false}, {0, true, true, true, false}, {0, false, false, false, true}},
+		"carol": {{0, true, false, true, false}, {0, true, true, true, false}, {0, false, false, false, true}},
 	}
 	if len(g.Rows) != len(want) {
 		t.Fatalf("rows %d, want %d (managers and other teams excluded)", len(g.Rows), len(want))

@@ -30,7 +30,8 @@ func WriteGrid(w io.Writer, g BaselineGrid) error {
 		scope = "team " + g.Team
 	}
 	p.f("Weekly shipping baseline, %s: changes shipped to production per person and local week\n", scope)
-	p.f("(✗ missed · ✗✗ second miss in a row · silent: no activity at all · … week in progress)\n\n")
+	p.f("(✗ missed · ✗✗ second miss in a row · silent: no activity at all · … week in progress ·\n")
+	p.f(" – no data: before the history or the person's start · away)\n\n")
 	tw := tabwriter.NewWriter(w, 2, 4, 2, ' ', 0)
 	weeks := make([]string, len(g.Weeks))
 	for i, wk := range g.Weeks {
@@ -59,6 +60,10 @@ func WriteGrid(w io.Writer, g BaselineGrid) error {
 func cellText(c BaselineCell) string {
 	s := fmt.Sprintf("%d", c.Shipped)
 	switch {
+	case c.NoData:
+		return "–"
+	case c.Away:
+		return "away"
 	case c.InProgress:
 		s += " …"
 	case c.TwoInARow:

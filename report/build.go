@@ -187,6 +187,9 @@ func baseline(r *Report, g Grid, names map[string]string, loc *time.Location) (B
 		row := BaselineRow{Person: p.Person, Name: names[p.Person]}
 		for i, c := range p.Cells {
 			row.Cells = append(row.Cells, Cell{Shipped: len(c.Shipped), State: cellState(c)})
+			if len(c.Shipped) == 0 && (c.NoData || c.Away) {
+				continue // could not have shipped: not counted in the coverage
+			}
 			b.Coverage[i].People++
 			if len(c.Shipped) > 0 {
 				b.Coverage[i].Met++
@@ -210,6 +213,10 @@ func cellState(c GridCell) string {
 	switch {
 	case len(c.Shipped) > 0:
 		return CellShipped
+	case c.NoData:
+		return CellNoData
+	case c.Away:
+		return CellAway
 	case c.InProgress:
 		return CellOpen
 	case c.Silent:

@@ -66,7 +66,7 @@ func (s *EngineSource) Baseline(ctx context.Context, team string, last calendar.
 }
 
 func gridCell(person string, c engine.BaselineCell) GridCell {
-	gc := GridCell{Miss: c.Miss, TwoInARow: c.TwoInARow, Silent: c.Silent, InProgress: c.InProgress}
+	gc := GridCell{Miss: c.Miss, TwoInARow: c.TwoInARow, Silent: c.Silent, InProgress: c.InProgress, NoData: c.NoData, Away: c.Away}
 	for _, it := range c.Items {
 		gc.Shipped = append(gc.Shipped, rules.Evidence{
 			EventID: it.EventID, Unit: it.Unit, Kind: event.KindChangeShipped, Title: it.Title,

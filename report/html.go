@@ -148,7 +148,7 @@ func statusClass(s string) string {
 
 func cellClass(state string) string {
 	switch state {
-	case CellShipped, CellMiss, CellTwoInARow, CellSilent, CellOpen:
+	case CellShipped, CellMiss, CellTwoInARow, CellSilent, CellOpen, CellNoData, CellAway:
 		return state
 	}
 	return CellMiss

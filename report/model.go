@@ -118,7 +118,9 @@ const (
 	CellMiss      = "miss"
 	CellTwoInARow = "two_in_a_row"
 	CellSilent    = "silent"
-	CellOpen      = "open" // the week has not ended and nothing shipped yet
+	CellOpen      = "open"    // the week has not ended and nothing shipped yet
+	CellNoData    = "no_data" // before the history or the person's start, after their end
+	CellAway      = "away"
 )
 
 // Cell is one person × week: how many changes shipped and the cell's state.

@@ -81,7 +81,7 @@ func (r *Report) generated() string {
 }
 
 // gridLegend explains the baseline cells.
-const gridLegend = "Numbers are changes that reached production; ✗ no change that week, ✗✗ a second miss in a row, – silent: no activity at all, “so far”: the week is not over."
+const gridLegend = "Numbers are changes that reached production; ✗ no change that week, ✗✗ a second miss in a row, – silent: no activity at all, “so far”: the week is not over; no data: before the history, the person's start or after their end; away: neither a miss nor silent."
 
 const narrativePlaceholder = "KR owners: add the story behind the numbers here — context, decisions, asks."
 
@@ -108,6 +108,10 @@ func cellText(c Cell) string {
 		return "– silent"
 	case CellOpen:
 		return "0 so far"
+	case CellNoData:
+		return "no data"
+	case CellAway:
+		return "away"
 	}
 	return "0 ✗"
 }

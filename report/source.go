@@ -69,6 +69,11 @@ type GridCell struct {
 	Silent bool `json:"silent,omitempty"`
 	// InProgress is set while the week has not ended: no miss yet.
 	InProgress bool `json:"in_progress,omitempty"`
+	// NoData is set for a week before the history or outside the person's
+	// start and end dates; Away for a week the person was away. Neither is
+	// a miss.
+	NoData bool `json:"no_data,omitempty"`
+	Away   bool `json:"away,omitempty"`
 }
 
 // Unmapped is a handle seen in events that maps to no person.

@@ -278,3 +278,24 @@ func cmdSet(ctx context.Context, env *cliEnv, args []string) error {
 	fmt.Fprintf(env.stdout, "%s set to %s; a running daemon writes it back with its next write round\n", fs.Arg(0), present.Number(value))
 	return writeResults(ctx, a.engine, env.stdout)
 }
+
+func cmdAway(ctx context.Context, env *cliEnv, args []string) error {
+	fs := newFlags("away", env)
+	path := configFlag(fs, env)
+	if err := parse(fs, args, env); err != nil {
+		return err
+	}
+	if err := wantArgs(fs, "PERSON WEEK"); err != nil {
+		return err
+	}
+	a, err := openReadOnly(ctx, env, *path)
+	if err != nil {
+		return err
+	}
+	defer a.close()
+	if err := a.engine.SetAway(ctx, fs.Arg(0), fs.Arg(1)); err != nil {
+		return inputError(err)
+	}
+	fmt.Fprintf(env.stdout, "%s is away in %s: that week is neither a miss nor silent\n", fs.Arg(0), fs.Arg(1))
+	return nil
+}

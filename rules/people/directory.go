@@ -24,6 +24,7 @@ type Directory struct {
 	locs       map[string]*time.Location // person key → location
 	teamLocs   map[string]*time.Location
 	starts     map[string]time.Weekday // team name → week start
+	tenures    map[string]tenure       // person key → start, end and away weeks
 	defaultLoc *time.Location
 }
 
@@ -42,7 +43,7 @@ func New(persons []Person, teams []Team, opts ...Option) (*Directory, error) {
 	d := &Directory{
 		byKey: map[string]int{}, handles: map[string]string{}, emails: map[string]string{},
 		teams: map[string]Team{}, locs: map[string]*time.Location{}, teamLocs: map[string]*time.Location{},
-		starts: map[string]time.Weekday{}, defaultLoc: time.UTC,
+		starts: map[string]time.Weekday{}, tenures: map[string]tenure{}, defaultLoc: time.UTC,
 	}
 	for _, o := range opts {
 		o(d)
@@ -104,6 +105,9 @@ func (d *Directory) addPerson(i int, p Person, teamsDefined bool) []error {
 		}
 	}
 	d.locs[p.Key] = loc
+	t, terrs := parseTenure(path, p, loc)
+	d.tenures[p.Key] = t
+	errs = append(errs, terrs...)
 	errs = append(errs, d.claimHandles(path, p)...)
 	d.people = append(d.people, p)
 	return errs

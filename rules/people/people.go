@@ -29,6 +29,14 @@ type Person struct {
 	// Manager is the key of the person's manager: a Slack app nudge this
 	// person opted in to also goes to the manager, privately (default none).
 	Manager string `toml:"manager"`
+	// Start and End ("2026-10-12") bound the person's time on the team, in
+	// their time zone: a week that starts before Start, or ends after End,
+	// is "no data" in the weekly baseline, never a miss (default: always).
+	Start string `toml:"start"`
+	End   string `toml:"end"`
+	// Away are ISO weeks ("2026-W47") the person was away: neither misses
+	// nor silent (`goalpost away PERSON WEEK` records more in the store).
+	Away []string `toml:"away"`
 }
 
 // Engineer reports whether p is held to the weekly shipping baseline.
