@@ -37,7 +37,7 @@ func TestCLIUsage(t *testing.T) {
 		{"--version", []string{"--version"}, exitOK, "goalpost dev"},
 	}
 	// Positional arguments each command takes, so that a stray one is one more.
-	needs := map[string][]string{"explain": {"merged-10"}, "set": {"nps", "41"}}
+	needs := map[string][]string{"explain": {"merged-10"}, "set": {"nps", "41"}, "away": {"ana", "2026-W47"}}
 	for _, c := range commands() {
 		tests = append(tests,
 			tc{c.name + " --help", []string{c.name, "--help"}, exitOK, c.summary},
@@ -47,7 +47,7 @@ func TestCLIUsage(t *testing.T) {
 		args := append([]string{c.name}, needs[c.name]...)
 		want := "goalpost: " + c.name + " takes no arguments, got \"stray\""
 		if len(needs[c.name]) > 0 {
-			want = "goalpost: " + c.name + " takes " + map[string]string{"explain": "KR", "set": "KR VALUE"}[c.name] +
+			want = "goalpost: " + c.name + " takes " + map[string]string{"explain": "KR", "set": "KR VALUE", "away": "PERSON WEEK"}[c.name] +
 				", got \"" + strings.Join(append(needs[c.name], "stray"), " ") + "\""
 		}
 		tests = append(tests, tc{c.name + " stray argument", append(args, "stray"), exitUsage, want})
