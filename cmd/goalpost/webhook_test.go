@@ -92,6 +92,13 @@ func post(t testing.TB, url, event, delivery, signature string, body []byte) int
 // startDaemon builds the app from cfgText and runs it until the test ends.
 func startDaemon(t testing.TB, cfgText string) (*app, string) {
 	t.Helper()
+	return startDaemonWith(t, cfgText, nil)
+}
+
+// startDaemonWith is startDaemon with adjust applied to the built app
+// before it runs (nil: none).
+func startDaemonWith(t testing.TB, cfgText string, adjust func(*app)) (*app, string) {
+	t.Helper()
 	cfg, err := config.Parse("test.toml", []byte(cfgText), nil)
 	if err != nil {
 		t.Fatal(err)
@@ -100,6 +107,9 @@ func startDaemon(t testing.TB, cfgText string) (*app, string) {
 	a, err := build(ctx, cfg, slog.New(slog.DiscardHandler), daemon(&cliEnv{stdout: io.Discard, stderr: io.Discard}))
 	if err != nil {
 		t.Fatal(err)
+	}
+	if adjust != nil {
+		adjust(a)
 	}
 	done := make(chan error, 1)
 	go func() { done <- a.run(ctx, nil) }()

@@ -18,6 +18,12 @@ import (
 // maxWebhookBody bounds one delivery.
 const maxWebhookBody = 8 << 20
 
+// webhookBudget bounds reading back a delivery's tasks and storing their
+// events: Asana waits 10 s for an answer, so past 8 s the receiver answers
+// 503 (Asana retries) instead of letting the delivery time out, which also
+// covers the stream being down.
+const webhookBudget = 8 * time.Second
+
 // SecretStore keeps the signing secret Asana sends once, in a webhook's
 // handshake. HookSecret returns "" when none is kept. Both are idempotent.
 type SecretStore interface {
@@ -78,7 +84,7 @@ type delivery struct {
 // ServeHTTP handles a handshake or a delivery: 200 when stored (or a
 // heartbeat), 400 malformed, 401 unsigned or forged, 403 a handshake that
 // would replace a secret, 413 too large, 503 when a task could not be read
-// or the events not stored (Asana retries).
+// or the events not stored within webhookBudget (Asana retries).
 func (w *Webhook) ServeHTTP(rw http.ResponseWriter, r *http.Request) {
 	body, ok := hook.ReadBody(rw, r, maxWebhookBody)
 	if !ok {
@@ -107,9 +113,11 @@ func (w *Webhook) ServeHTTP(rw http.ResponseWriter, r *http.Request) {
 		http.Error(rw, "malformed JSON", http.StatusBadRequest)
 		return
 	}
-	out, err := w.events(r.Context(), evs)
+	ctx, cancel := context.WithTimeout(r.Context(), webhookBudget)
+	defer cancel()
+	out, err := w.events(ctx, evs)
 	if err == nil && len(out) > 0 {
-		err = w.pub.Publish(r.Context(), out...)
+		err = w.pub.Publish(ctx, out...)
 	}
 	if err != nil {
 		w.log.Warn("asana webhook: not stored", "resource", resource, "err", err)

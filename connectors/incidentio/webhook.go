@@ -20,7 +20,7 @@ import (
 
 const (
 	maxWebhookBody = 4 << 20
-	webhookBudget  = 10 * time.Second
+	webhookBudget  = 8 * time.Second // below the HTTP server's write timeout (10 s by default)
 	// tolerance is how far webhook-timestamp may be from now (Svix's).
 	tolerance = 5 * time.Minute
 )

@@ -10,12 +10,18 @@ import (
 	"log/slog"
 	"net/http"
 	"net/url"
+	"time"
 
 	"github.com/goalpost/goalpost/connectors/connector"
 	"github.com/goalpost/goalpost/connectors/internal/hook"
 )
 
 const maxWebhookBody = 4 << 20
+
+// webhookBudget bounds reading the card and storing the event: past it the
+// receiver answers 503 (Trello retries) rather than hanging while the
+// stream is down.
+const webhookBudget = 8 * time.Second
 
 // Webhook receives Trello webhooks at /webhooks/trello. Trello checks the
 // callback URL with a HEAD before creating a webhook (answered 200); each
@@ -55,7 +61,8 @@ func Sign(secret, body []byte, callbackURL string) string {
 
 // ServeHTTP answers HEAD 200 (Trello's check); POST 200 when stored or
 // ignored, 400 malformed, 401 unsigned or forged, 413 too large, 503 when
-// the card could not be read or the event not stored (Trello retries).
+// the card could not be read or the event not stored within webhookBudget
+// (Trello retries).
 func (w *Webhook) ServeHTTP(rw http.ResponseWriter, r *http.Request) {
 	if r.Method == http.MethodHead {
 		rw.WriteHeader(http.StatusOK)
@@ -76,7 +83,9 @@ func (w *Webhook) ServeHTTP(rw http.ResponseWriter, r *http.Request) {
 		http.Error(rw, "malformed JSON", http.StatusBadRequest)
 		return
 	}
-	if err := w.handle(r.Context(), a); err != nil {
+	ctx, cancel := context.WithTimeout(r.Context(), webhookBudget)
+	defer cancel()
+	if err := w.handle(ctx, a); err != nil {
 		w.log.Warn("trello webhook: not stored", "action", a.ID, "err", err)
 		http.Error(rw, "not stored, retry", http.StatusServiceUnavailable)
 		return
