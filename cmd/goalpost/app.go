@@ -18,6 +18,7 @@ import (
 	"github.com/goalpost/goalpost/internal/config"
 	"github.com/goalpost/goalpost/internal/metrics"
 	"github.com/goalpost/goalpost/internal/server"
+	"github.com/goalpost/goalpost/internal/server/dashboard"
 	"github.com/goalpost/goalpost/internal/store"
 	"github.com/goalpost/goalpost/pipeline"
 	"github.com/goalpost/goalpost/report"
@@ -56,8 +57,10 @@ type app struct {
 	webhooks map[string]http.Handler // by source, mounted at /webhooks/<source>
 	github   *github.Source          // nil without a [github] section (backfill)
 	writer   writer
+	people   *people.Directory
 	server   *server.Server    // public: webhooks and health
 	admin    *server.Admin     // admin_listen: dashboard, API, metrics
+	hub      *dashboard.Hub    // tells open pages that key results changed
 	schedule *report.Scheduler // nil without a [report] section; the writer delivers what it queues
 	wins     *report.Wins      // nil without [report.wins]
 }
@@ -150,6 +153,7 @@ func build(ctx context.Context, cfg *config.Config, log *slog.Logger, opt buildO
 	if err != nil {
 		return nil, usageError{err}
 	}
+	a.people = dir
 	if opt.schedule {
 		if err := cfg.RequireSecrets(false, "report"); err != nil {
 			return nil, usageError{err}
@@ -221,17 +225,41 @@ func (a *app) buildOnline(opt buildOptions) error {
 	if err != nil {
 		return usageError{err}
 	}
-	a.writer, a.consumer.AfterCommit = sender, sender.Notify
 	if a.schedule != nil {
 		a.schedule.AfterEnqueue = sender.Notify
 	}
-	a.server = server.New(serverOptions(a.cfg.Server, a.cfg.Server.Listen), a.webhooks, map[string]server.ReadyCheck{
+	deliveries := server.NewDeliveries(a.now)
+	public := serverOptions(a.cfg.Server, a.cfg.Server.Listen)
+	public.Deliveries = deliveries
+	a.server = server.New(public, a.webhooks, map[string]server.ReadyCheck{
 		"nats": a.conn.Ready, "store": a.store.Ping,
 		"stream": pipeline.StreamReady(a.js, a.cfg.NATS.Stream),
 	}, a.metrics, a.log.With("component", "http"))
 	a.admin = server.NewAdmin(serverOptions(a.cfg.Server, a.cfg.Server.AdminListen), adminAuth(a.cfg.Server), a.metrics, a.log.With("component", "admin"))
-	a.admin.Page("GET /{$}", dashboard(a.reports, a.now))
+	dash := a.dashboard(deliveries)
+	dash.Mount(a.admin)
+	a.hub = dash.Hub()
+	a.writer = sender
+	a.consumer.AfterCommit = func() {
+		sender.Notify()
+		a.hub.Notify()
+	}
 	return nil
+}
+
+// dashboard wires the dashboard's pages and API to the engine, the weekly
+// reports and the store.
+func (a *app) dashboard(deliveries *server.Deliveries) *dashboard.Dashboard {
+	return dashboard.New(dashboard.Deps{
+		Results: a.engine, Reports: a.reports, Health: a.store, Events: a.store, Deliveries: deliveries,
+		Sources:  a.cfg.Sources(),
+		TeamOnly: a.cfg.Dashboard.TeamOnly(),
+		TeamOf: func(person string) string {
+			p, _ := a.people.Person(person)
+			return p.Team
+		},
+		Now: a.now, Log: a.log.With("component", "dashboard"),
+	})
 }
 
 func serverOptions(c config.ServerConfig, listen string) server.Options {

@@ -56,6 +56,7 @@ func (a *app) run(ctx context.Context, extra map[string]func(context.Context) er
 	parts := map[string]func(context.Context) error{
 		"http":     a.server.Run,
 		"admin":    a.admin.Run,
+		"live":     a.hub.Run,
 		"consumer": a.consumer.Run,
 		"writer":   a.writer.Run,
 		"tick": a.leased("tick", func(ctx context.Context) error {

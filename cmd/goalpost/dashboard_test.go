@@ -34,8 +34,8 @@ func TestDashboard(t *testing.T) {
 	}{
 		{"current week", "/", 200, "merged-10"},
 		{"a given week", "/?week=2026-W40", 200, "2026-W40"},
-		{"a bad week", "/?week=soon", 400, "--week"},
-		{"an unknown team", "/?team=nope", 400, "--team"},
+		{"a bad week", "/?week=soon", 400, "bad week"},
+		{"an unknown team", "/?team=nope", 400, "unknown team"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

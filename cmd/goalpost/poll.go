@@ -110,6 +110,7 @@ func (a *app) tick(ctx context.Context, every time.Duration) error {
 				a.log.Warn("re-evaluate", "err", err)
 			}
 			a.writer.Notify()
+			a.hub.Notify()
 		}
 	}
 }

@@ -1,11 +1,8 @@
 package main
 
 import (
-	"bytes"
 	"context"
 	"fmt"
-	"net/http"
-	"time"
 
 	"github.com/goalpost/goalpost/engine"
 	"github.com/goalpost/goalpost/internal/config"
@@ -44,32 +41,6 @@ func (a *app) buildScheduler(dir *people.Directory, env *cliEnv) (*report.Schedu
 		return nil, err
 	}
 	return report.NewScheduler(a.cfg.Report, a.cfg.Teams, a.reports.Report, dests, a.store, a.log.With("component", "report"), a.now)
-}
-
-// dashboard serves the weekly check-in as a live HTML page at /: the
-// current week by default, ?week=2026-W47 and ?team=NAME to choose. It
-// shows what the report shows (numbers, evidence links, the baseline grid),
-// never configuration or secrets.
-func dashboard(b *report.Builder, now func() time.Time) http.Handler {
-	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		q := r.URL.Query()
-		req := report.Request{Team: q.Get("team"), Week: q.Get("week"), Format: "html", Now: now()}
-		if req.Team == "" {
-			req.Team = b.Teams()[0] // the first team until one is picked
-		}
-		if err := checkReportRequest(b, req); err != nil {
-			http.Error(w, err.Error(), http.StatusBadRequest)
-			return
-		}
-		var page bytes.Buffer
-		if err := report.Write(r.Context(), b, req, &page); err != nil {
-			http.Error(w, "cannot draft the report: "+err.Error(), http.StatusInternalServerError)
-			return
-		}
-		w.Header().Set("Content-Type", "text/html; charset=utf-8")
-		w.Header().Set("Cache-Control", "no-store")
-		_, _ = page.WriteTo(w)
-	})
 }
 
 func cmdReport(ctx context.Context, env *cliEnv, args []string) error {

@@ -31,6 +31,8 @@ type Options struct {
 	ReadTimeout     time.Duration
 	WriteTimeout    time.Duration
 	ShutdownTimeout time.Duration
+	// Deliveries, if set, records every accepted webhook delivery.
+	Deliveries *Deliveries
 }
 
 // Server is the HTTP server.
@@ -50,7 +52,7 @@ type Server struct {
 func New(opt Options, webhooks map[string]http.Handler, ready map[string]ReadyCheck, m *metrics.Metrics, log *slog.Logger) *Server {
 	mux := http.NewServeMux()
 	for source, h := range webhooks {
-		mux.Handle("/webhooks/"+source, webhook(source, h, opt.MaxBodyBytes, m))
+		mux.Handle("/webhooks/"+source, webhook(source, h, opt.MaxBodyBytes, m, opt.Deliveries))
 	}
 	mux.HandleFunc("GET /healthz", func(w http.ResponseWriter, _ *http.Request) {
 		fmt.Fprintln(w, "ok")
@@ -118,10 +120,15 @@ func (s *Server) Addr(ctx context.Context) (string, error) {
 // callback URL before creating a webhook; receivers answer it or refuse it),
 // body bounded (413 beyond the limit, enforced by http.MaxBytesReader as
 // the receiver reads), responses counted.
-func webhook(source string, h http.Handler, limit int64, m *metrics.Metrics) http.Handler {
+func webhook(source string, h http.Handler, limit int64, m *metrics.Metrics, d *Deliveries) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		rec := &statusRecorder{ResponseWriter: w, code: http.StatusOK}
-		defer func() { m.Webhook(source, rec.code) }()
+		defer func() {
+			m.Webhook(source, rec.code)
+			if r.Method == http.MethodPost && rec.code < 300 {
+				d.Record(source)
+			}
+		}()
 		if r.Method == http.MethodHead {
 			h.ServeHTTP(rec, r)
 			return

@@ -31,3 +31,29 @@ func (s *Store) SetCursor(ctx context.Context, source, key, value string) error 
 	}
 	return nil
 }
+
+// CursorRow is one saved poll cursor.
+type CursorRow struct {
+	Source    string
+	Key       string
+	Value     string
+	UpdatedAt time.Time
+}
+
+// Cursors returns every saved poll cursor, by source and key.
+func (s *Store) Cursors(ctx context.Context) ([]CursorRow, error) {
+	var rows []struct {
+		Source    string `db:"source"`
+		Key       string `db:"key"`
+		Value     string `db:"value"`
+		UpdatedAt int64  `db:"updated_at"`
+	}
+	if err := s.db.SelectContext(ctx, &rows, `SELECT source, key, value, updated_at FROM cursors ORDER BY source, key`); err != nil {
+		return nil, fmt.Errorf("cursors: %w", err)
+	}
+	out := make([]CursorRow, len(rows))
+	for i, r := range rows {
+		out[i] = CursorRow{Source: r.Source, Key: r.Key, Value: r.Value, UpdatedAt: fromMillis(r.UpdatedAt)}
+	}
+	return out, nil
+}
