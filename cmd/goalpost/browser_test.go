@@ -167,7 +167,7 @@ func checkAxe(t *testing.T, tab context.Context, page string) {
 	found, err := chromedp.Run(tab, chromedp.Evaluate[[]axeViolation](`axe.run(document, {resultTypes: ["violations"]}).then(r => r.violations
 			.filter(v => v.impact === "serious" || v.impact === "critical")
 			.map(v => ({id: v.id, impact: v.impact, help: v.help, nodes: v.nodes.slice(0, 3).map(n => n.html)})))`,
-			chromedp.EvalAwaitPromise))
+		chromedp.EvalAwaitPromise))
 	if err != nil {
 		t.Fatalf("%s: axe: %v", page, err)
 	}

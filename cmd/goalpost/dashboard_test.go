@@ -6,6 +6,7 @@ import (
 	"net/http/httptest"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/goalpost/goalpost/internal/sandbox/githubfake"
 )
@@ -72,4 +73,76 @@ func get(t *testing.T, url string) int {
 	}
 	resp.Body.Close()
 	return resp.StatusCode
+}
+
+// adminRoutes are every route of the admin listener, pages then machine
+// routes (the API and /metrics).
+var adminRoutes = []struct {
+	path    string
+	machine bool
+}{
+	{"/", false}, {"/?team=platform&week=2026-W40", false}, {"/kr/merged-10", false}, {"/baseline", false},
+	{"/delivery", false}, {"/sources", false},
+	{"/api/v1/objectives", true}, {"/api/v1/krs/merged-10", true}, {"/api/v1/baseline", true},
+	{"/api/v1/delivery", true}, {"/api/v1/sources", true}, {"/metrics", true},
+}
+
+// TestAdminRoutesNeedCredentialsAndNeverShowSecrets: with admin_token and
+// basic auth set, every machine route answers 401 without the token and
+// every page 401 without the password; with them, no answer of any route
+// contains a configured secret.
+func TestAdminRoutesNeedCredentialsAndNeverShowSecrets(t *testing.T) {
+	const token, password, ghToken = "adm1n-T0KEN-value", "pa55-W0RD-value", "ghp_D4SH_github_token"
+	gh := githubfake.New(githubfake.WithToken(ghToken))
+	if err := gh.AddRepo("acme/api", "main"); err != nil {
+		t.Fatal(err)
+	}
+	srv := httptest.NewServer(gh.Handler())
+	defer srv.Close()
+	cfg := daemonConfig(t.TempDir(), srv.URL+"/", 4096)
+	cfg = strings.Replace(cfg, `token = "test-token"`, `token = "`+ghToken+`"`, 1)
+	cfg = strings.Replace(cfg, "[server]\n", "[server]\nadmin_token = \""+token+"\"\nadmin_user = \"ana\"\nadmin_password = \""+password+"\"\n", 1)
+	cfg = strings.Replace(cfg, "key = \"ship\"\n", "key = \"ship\"\nteam = \"platform\"\n", 1)
+	cfg += "[[teams]]\nname = \"platform\"\ntime_zone = \"UTC\"\n"
+	a, hook := startDaemon(t, cfg)
+	body := mergedPRPayload(1, time.Now().Add(-time.Hour))
+	if code := post(t, hook, "pull_request", "d-1", sign(body), body); code/100 != 2 {
+		t.Fatalf("webhook: %d", code)
+	}
+	base := adminURL(t, a)
+	for _, r := range adminRoutes {
+		t.Run(r.path, func(t *testing.T) {
+			if code, _ := fetch(t, base+r.path, nil); code != http.StatusUnauthorized {
+				t.Fatalf("without credentials: %d, want 401", code)
+			}
+			auth := func(req *http.Request) { req.SetBasicAuth("ana", password) }
+			if r.machine {
+				auth = func(req *http.Request) { req.Header.Set("Authorization", "Bearer "+token) }
+			}
+			code, b := fetch(t, base+r.path, auth)
+			if code != http.StatusOK {
+				t.Fatalf("with credentials: %d %.300s", code, b)
+			}
+			for _, s := range []string{token, password, ghToken, hookSecret} {
+				if strings.Contains(b, s) {
+					t.Fatalf("the answer contains a secret")
+				}
+			}
+		})
+	}
+}
+
+func fetch(t *testing.T, url string, auth func(*http.Request)) (int, string) {
+	t.Helper()
+	req, _ := http.NewRequest(http.MethodGet, url, nil)
+	if auth != nil {
+		auth(req)
+	}
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	b, _ := io.ReadAll(resp.Body)
+	return resp.StatusCode, string(b)
 }

@@ -23,7 +23,9 @@ type builder[T any] func(ctx context.Context, r *http.Request, q query) (T, erro
 func (db *Dashboard) Mount(m Mux) {
 	pages := parsePages()
 	overview := func(ctx context.Context, _ *http.Request, q query) (*Overview, error) { return db.Overview(ctx, q) }
-	kr := func(ctx context.Context, r *http.Request, q query) (*KRDetail, error) { return db.KR(ctx, r.PathValue("key"), q) }
+	kr := func(ctx context.Context, r *http.Request, q query) (*KRDetail, error) {
+		return db.KR(ctx, r.PathValue("key"), q)
+	}
 	baseline := func(ctx context.Context, _ *http.Request, q query) (*BaselineView, error) { return db.Baseline(ctx, q) }
 	delivery := func(ctx context.Context, _ *http.Request, q query) (*Delivery, error) { return db.Delivery(ctx, q) }
 	sources := func(ctx context.Context, _ *http.Request, q query) (*Sources, error) { return db.Sources(ctx, q) }
