@@ -51,6 +51,7 @@ func (e *Engine) match(ev *event.Event) []rules.Match {
 // (kind == "issue.deleted") counts it like any other event.
 func (e *Engine) record(ctx context.Context, k *store.KRTx, ev *event.Event, matches []rules.Match, touched keySet) error {
 	var scoped []string
+	rows := make([]store.MatchRow, 0, len(matches))
 	for _, m := range matches {
 		r := m.Rule
 		if r.Type == rules.TypeRatio {
@@ -60,13 +61,14 @@ func (e *Engine) record(ctx context.Context, k *store.KRTx, ev *event.Event, mat
 		if r.Field != "" && m.Value == nil {
 			continue // no data point for this metric
 		}
-		ok, err := k.AddMatch(ctx, matchRow(r, ev, m.Value), unitLinks(ev))
-		if err != nil {
-			return err
-		}
-		if ok && touched != nil {
-			touched.add(r.Key)
-		}
+		rows = append(rows, matchRow(r, ev, m.Value))
+	}
+	added, err := k.AddMatches(ctx, rows, unitLinks(ev))
+	if err != nil {
+		return err
+	}
+	if touched != nil {
+		touched.add(added...)
 	}
 	if !isIssueState(ev) && !isIssueDeletion(ev) {
 		return nil

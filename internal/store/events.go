@@ -26,7 +26,7 @@ func (t *Tx) InsertEvent(ctx context.Context, ev event.Event) (bool, error) {
 	if err != nil {
 		return false, err
 	}
-	res, err := stmt.ExecContext(ctx, ev.ID, ev.Source, ev.Kind, ev.OccurredAt.UnixMilli(), ev.ActorHandle, ev.Repo, ev.Unit, ev.Title, ev.URL, string(body))
+	res, err := stmt.ExecContext(steady(ctx), ev.ID, ev.Source, ev.Kind, ev.OccurredAt.UnixMilli(), ev.ActorHandle, ev.Repo, ev.Unit, ev.Title, ev.URL, string(body))
 	if err != nil {
 		return false, fmt.Errorf("insert event %s: %w", ev.ID, err)
 	}

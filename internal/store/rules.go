@@ -32,7 +32,7 @@ func (k *KRTx) exec(ctx context.Context, q string, args ...any) (sql.Result, err
 	if err != nil {
 		return nil, err
 	}
-	return s.ExecContext(ctx, args...)
+	return s.ExecContext(steady(ctx), args...)
 }
 
 // GetContext implements querier with prepared statements.
@@ -41,7 +41,7 @@ func (k *KRTx) GetContext(ctx context.Context, dest any, q string, args ...any) 
 	if err != nil {
 		return err
 	}
-	return s.GetContext(ctx, dest, args...)
+	return s.GetContext(steady(ctx), dest, args...)
 }
 
 // SelectContext implements querier with prepared statements.
@@ -50,7 +50,7 @@ func (k *KRTx) SelectContext(ctx context.Context, dest any, q string, args ...an
 	if err != nil {
 		return err
 	}
-	return s.SelectContext(ctx, dest, args...)
+	return s.SelectContext(steady(ctx), dest, args...)
 }
 
 // QueryxContext implements querier with prepared statements.
@@ -59,7 +59,7 @@ func (k *KRTx) QueryxContext(ctx context.Context, q string, args ...any) (*sqlx.
 	if err != nil {
 		return nil, err
 	}
-	return s.QueryxContext(ctx, args...)
+	return s.QueryxContext(steady(ctx), args...)
 }
 
 // View reads key-result data inside the transaction (seeing its writes).
@@ -81,30 +81,6 @@ type MatchRow struct {
 	URL         string
 	ActorHandle string
 	RuleVersion string
-}
-
-// AddMatch records that m.KRKey's rule matched m.EventID, ties m.Unit to
-// the units it links (see groupUnits) and applies the match to the key
-// result's incremental state. It reports whether the match is new (the same
-// event matched twice is recorded once).
-func (k *KRTx) AddMatch(ctx context.Context, m MatchRow, links []string) (bool, error) {
-	res, err := k.exec(ctx, `INSERT INTO kr_matches (kr_key, event_id, unit, occurred_at, value, rule_version)
-		VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT DO NOTHING`,
-		m.KRKey, m.EventID, m.Unit, m.OccurredAt.UnixMilli(), m.Value, m.RuleVersion)
-	if err != nil {
-		return false, fmt.Errorf("insert match %s/%s: %w", m.KRKey, m.EventID, err)
-	}
-	if n, err := res.RowsAffected(); err != nil || n == 0 {
-		return false, err
-	}
-	if err := k.addSource(ctx, m.KRKey, m.Source); err != nil {
-		return false, err
-	}
-	grp, newGroup, err := k.groupUnits(ctx, m.KRKey, m.Unit, links)
-	if err != nil {
-		return false, err
-	}
-	return true, k.track(ctx, m.KRKey, grp, newGroup, m)
 }
 
 // addSource records that krKey has a match from source, once per
@@ -132,19 +108,6 @@ func (k *KRTx) addSource(ctx context.Context, krKey, source string) error {
 // the same issue stay two units unless the issue itself matched.
 func (k *KRTx) groupUnits(ctx context.Context, krKey, unit string, links []string) (string, bool, error) {
 	links = slices.DeleteFunc(uniq(links), func(l string) bool { return l == unit })
-	if len(links) == 0 {
-		// The common case, one statement: a unit new to the key result
-		// that no matched unit links to is a group of its own.
-		res, err := k.exec(ctx, `INSERT INTO kr_nodes (kr_key, node, grp) SELECT ?, ?, ?
-			WHERE NOT EXISTS (SELECT 1 FROM kr_links WHERE kr_key = ? AND b = ?) ON CONFLICT DO NOTHING`,
-			krKey, unit, unit, krKey, unit)
-		if err != nil {
-			return "", false, fmt.Errorf("add unit %s/%s: %w", krKey, unit, err)
-		}
-		if n, err := res.RowsAffected(); err != nil || n == 1 {
-			return unit, true, err
-		}
-	}
 	for _, l := range links {
 		if _, err := k.exec(ctx, `INSERT INTO kr_links (kr_key, a, b) VALUES (?, ?, ?) ON CONFLICT DO NOTHING`, krKey, unit, l); err != nil {
 			return "", false, fmt.Errorf("link %s → %s: %w", unit, l, err)

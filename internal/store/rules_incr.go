@@ -223,25 +223,23 @@ func (k *KRTx) insertPoint(ctx context.Context, krKey, grp string, p point) erro
 
 // track applies a new match of group grp to krKey's state: when the match
 // falls in the window, the group enters or its representative moves. A
-// match after the window's end enters when the window reaches it.
-func (k *KRTx) track(ctx context.Context, krKey, grp string, newGroup bool, m MatchRow) error {
+// match after the window's end enters when the window reaches it. A new
+// group's row is returned for the caller to insert (enters true).
+func (k *KRTx) track(ctx context.Context, krKey, grp string, newGroup bool, m MatchRow) (pointRow, bool, error) {
 	w, ok, err := k.window(ctx, krKey)
 	at := m.OccurredAt.UnixMilli()
 	if err != nil || !ok || at < w.From || at >= w.To {
-		return err
+		return pointRow{}, false, err
 	}
 	p := point{At: at, EventID: m.EventID, Value: m.Value}
 	added := 1
-	if newGroup {
-		err = k.insertPoint(ctx, krKey, grp, p)
-	} else {
-		added, err = k.upsertPoint(ctx, krKey, grp, p)
-	}
-	if err != nil || added == 0 {
-		return err
+	if !newGroup {
+		if added, err = k.upsertPoint(ctx, krKey, grp, p); err != nil || added == 0 {
+			return pointRow{}, false, err
+		}
 	}
 	w.Units += added
-	return k.saveWindow(ctx, krKey, w)
+	return pointRow{krKey: krKey, grp: grp, point: p}, newGroup, k.saveWindow(ctx, krKey, w)
 }
 
 // mergePoints moves group from's point into group into (the groups were
