@@ -2,12 +2,14 @@ package rules
 
 import (
 	"fmt"
+	"maps"
 	"reflect"
 	"slices"
 	"sort"
 	"strings"
 	"time"
 
+	"github.com/goalpost/goalpost/internal/confval"
 	"github.com/goalpost/goalpost/rules/calendar"
 	"github.com/goalpost/goalpost/rules/people"
 )
@@ -71,7 +73,7 @@ func (c *checker) location(p string, obj Objective) *time.Location {
 	}
 	if obj.Team != "" && len(c.opts.teams) > 0 {
 		if _, ok := c.opts.teams[obj.Team]; !ok {
-			c.errf(p+".team", "unknown team %q (define it under [[teams]])", obj.Team)
+			c.errf(p+".team", "unknown team %q (define it under [[teams]])%s", obj.Team, confval.DidYouMean(obj.Team, slices.Sorted(maps.Keys(c.opts.teams))))
 		}
 	}
 	if name == "" {
@@ -174,7 +176,7 @@ func (c *checker) byType(p string, r *Rule) {
 		c.targets(p, kr)
 		c.metric(p, r)
 	default:
-		c.errf(p+".type", "key result %q: unknown type %q (want %s)", kr.Key, kr.Type, strings.Join(types, ", "))
+		c.errf(p+".type", "key result %q: unknown type %q (want %s)%s", kr.Key, kr.Type, strings.Join(types, ", "), confval.DidYouMean(kr.Type, types))
 		return
 	}
 	if kr.Type != TypeMetric && (kr.Aggregate != "" || kr.Field != "") {
@@ -206,7 +208,8 @@ func (c *checker) metric(p string, r *Rule) {
 	case kr.Aggregate == "":
 		c.errf(p+".aggregate", "key result %q: required for a metric (want %s)", kr.Key, strings.Join(aggregates, ", "))
 	case !slices.Contains(aggregates, kr.Aggregate):
-		c.errf(p+".aggregate", "key result %q: unknown aggregate %q (want %s)", kr.Key, kr.Aggregate, strings.Join(aggregates, ", "))
+		c.errf(p+".aggregate", "key result %q: unknown aggregate %q (want %s)%s", kr.Key, kr.Aggregate, strings.Join(aggregates, ", "),
+			confval.DidYouMean(kr.Aggregate, aggregates))
 	case isDelivery(kr.Aggregate):
 		c.delivery(p, r)
 	case kr.Field == "" && kr.Aggregate != AggCountPerWeek && kr.Aggregate != AggCountPerMonth:
@@ -227,7 +230,7 @@ func (c *checker) metric(p string, r *Rule) {
 func (c *checker) window(p string, kr KeyResult) calendar.Window {
 	w, err := calendar.ParseWindow(kr.Window)
 	if err != nil {
-		c.errf(p+".window", "key result %q: %v", kr.Key, err)
+		c.errf(p+".window", "key result %q: %v%s", kr.Key, err, confval.DidYouMean(strings.ToLower(kr.Window), calendar.WindowNames))
 	}
 	return w
 }

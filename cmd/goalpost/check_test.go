@@ -1,6 +1,8 @@
 package main
 
 import (
+	"flag"
+	"os"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -55,5 +57,48 @@ target = 10
 	}
 	if strings.Contains(out+errOut, secretValue) {
 		t.Errorf("check --print shows the secret:\n%s", out)
+	}
+}
+
+var updateGolden = flag.Bool("update", false, "rewrite the golden files in testdata/")
+
+// TestCheckReportsEveryMistake: check on a file with five mistakes prints
+// five errors, each with its file, line and key, in words, with a "did you
+// mean" for each, and warns about what can only ever give 0 (an owner who is
+// not a person, a misspelt kind, a number no connector sets).
+func TestCheckReportsEveryMistake(t *testing.T) {
+	src, err := os.ReadFile(filepath.Join("testdata", "check", "five_mistakes.toml"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	path := filepath.Join(t.TempDir(), "five_mistakes.toml")
+	if err := writeFile(path, string(src)); err != nil {
+		t.Fatal(err)
+	}
+	code, out, errOut := runCLI(t, "check", "-c", path)
+	if code != exitUsage {
+		t.Fatalf("exit %d, want %d\n%s\n%s", code, exitUsage, out, errOut)
+	}
+	got := strings.ReplaceAll(errOut, path, "five_mistakes.toml")
+	golden := filepath.Join("testdata", "check", "five_mistakes.golden")
+	if *updateGolden {
+		if err := os.WriteFile(golden, []byte(got), 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	want, err := os.ReadFile(golden)
+	if err != nil {
+		t.Fatalf("%v (run with -update)", err)
+	}
+	if got != string(want) {
+		t.Errorf("check output differs from %s (run with -update to accept):\n%s", golden, got)
+	}
+	if n := strings.Count(got, "error: "); n != 5 || strings.Count(got, "did you mean") != 8 {
+		t.Errorf("%d errors and %d suggestions, want 5 and 8", n, strings.Count(got, "did you mean"))
+	}
+	for _, goType := range []string{"float64", "rules.", "struct"} {
+		if strings.Contains(got, goType) {
+			t.Errorf("output names a Go type (%s)", goType)
+		}
 	}
 }

@@ -137,44 +137,6 @@ func cmdSync(ctx context.Context, env *cliEnv, args []string) error {
 	return err
 }
 
-func cmdCheck(_ context.Context, env *cliEnv, args []string) error {
-	fs := newFlags("check", env)
-	path := configFlag(fs, env)
-	show := fs.Bool("print", false, "print the configuration with defaults applied and secrets redacted")
-	strictEnv := fs.Bool("require-env", false, "fail when a ${VAR} a secret refers to is not set (as run and sync do)")
-	if err := parse(fs, args, env); err != nil {
-		return err
-	}
-	if err := wantArgs(fs, ""); err != nil {
-		return err
-	}
-	if *path == "" {
-		return usageError{errors.New("no configuration file: pass -c FILE or set GOALPOST_CONFIG")}
-	}
-	cfg, warnings, err := config.LoadForCheck(*path, env.lookupEnv)
-	if err != nil {
-		return usageError{err}
-	}
-	if *strictEnv && len(warnings) > 0 {
-		return usageError{errors.New(strings.Join(warnings, "\n"))}
-	}
-	for _, w := range warnings {
-		fmt.Fprintf(env.stderr, "warning: %s\n", w)
-	}
-	set, dir, err := compileRules(cfg)
-	if err != nil {
-		return usageError{err}
-	}
-	for _, w := range set.Warnings() {
-		fmt.Fprintf(env.stderr, "warning: %s\n", w)
-	}
-	if *show {
-		fmt.Fprint(env.stdout, cfg.Redacted())
-	}
-	fmt.Fprintf(env.stdout, "%s: ok (%d key results, %d people, %s)\n", cfg.Path(), len(set.Rules()), len(dir.People()), sections(cfg))
-	return nil
-}
-
 func sections(cfg *config.Config) string {
 	var on []string
 	for _, x := range []struct {

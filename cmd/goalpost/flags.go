@@ -6,6 +6,8 @@ import (
 	"fmt"
 	"io"
 	"strings"
+
+	"github.com/goalpost/goalpost/internal/confval"
 )
 
 // newFlags returns the flag set of command name. Errors and --help are
@@ -56,7 +58,7 @@ func flagError(fs *flag.FlagSet, err error, env *cliEnv) error {
 		flags := []string{"help"}
 		fs.VisitAll(func(f *flag.Flag) { flags = append(flags, f.Name) })
 		msg := fmt.Sprintf("unknown flag --%s for %s", name, fs.Name())
-		if s := suggest(name, flags); s != "" {
+		if s := confval.Suggest(name, flags); s != "" {
 			msg += fmt.Sprintf("; did you mean --%s?", s)
 		}
 		return usageError{fmt.Errorf("%s\nflags: %s\n%s", msg, flagList(fs), hint)}
@@ -92,47 +94,4 @@ func wantArgs(fs *flag.FlagSet, want string) error {
 		return usageError{fmt.Errorf("%s needs %s\nrun 'goalpost %[1]s --help' for its flags and examples", fs.Name(), want)}
 	}
 	return usageError{fmt.Errorf("%s takes %s, got %q\nrun 'goalpost %[1]s --help' for its flags and examples", fs.Name(), want, strings.Join(fs.Args(), " "))}
-}
-
-// suggest returns the choice closest to s when it is close enough to be a
-// typo (at most a third of its letters off, or a prefix), else "".
-func suggest(s string, choices []string) string {
-	best, bestD := "", max(1, len(s)/3)+1
-	for _, c := range choices {
-		d := editDistance(s, c)
-		if len(s) >= 2 && strings.HasPrefix(c, s) {
-			d = min(d, 1)
-		}
-		if d < bestD {
-			best, bestD = c, d
-		}
-	}
-	return best
-}
-
-// editDistance is the optimal string alignment distance between a and b:
-// insertions, deletions, substitutions and swaps of two neighbours ("hepl"
-// for "help") each count one.
-func editDistance(a, b string) int {
-	d := make([][]int, len(a)+1)
-	for i := range d {
-		d[i] = make([]int, len(b)+1)
-		d[i][0] = i
-	}
-	for j := range d[0] {
-		d[0][j] = j
-	}
-	for i := 1; i <= len(a); i++ {
-		for j := 1; j <= len(b); j++ {
-			cost := 1
-			if a[i-1] == b[j-1] {
-				cost = 0
-			}
-			d[i][j] = min(d[i-1][j]+1, d[i][j-1]+1, d[i-1][j-1]+cost)
-			if i > 1 && j > 1 && a[i-1] == b[j-2] && a[i-2] == b[j-1] {
-				d[i][j] = min(d[i][j], d[i-2][j-2]+1)
-			}
-		}
-	}
-	return d[len(a)][len(b)]
 }

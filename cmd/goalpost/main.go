@@ -15,6 +15,8 @@ import (
 	"os/signal"
 	"syscall"
 	"time"
+
+	"github.com/goalpost/goalpost/internal/confval"
 )
 
 // Exit codes.
@@ -85,7 +87,7 @@ func help(env *cliEnv, args []string) int {
 
 func unknownCommand(w io.Writer, name string) int {
 	fmt.Fprintf(w, "goalpost: unknown command %q", name)
-	if s := suggest(name, commandNames()); s != "" {
+	if s := confval.Suggest(name, commandNames()); s != "" {
 		fmt.Fprintf(w, "; did you mean %q?", s)
 	}
 	fmt.Fprint(w, "\n\n")

@@ -37,7 +37,7 @@ func TestParseErrorsNameFileLineAndKey(t *testing.T) {
 		{
 			name:     "wrong type",
 			src:      "[server]\nmax_body_bytes = \"big\"\n",
-			wantLine: 2, wantKey: "server.max_body_bytes", wantMsg: "cannot decode",
+			wantLine: 2, wantKey: "server.max_body_bytes", wantMsg: "want a whole number, got text",
 		},
 		{
 			name:     "bad duration",
@@ -169,5 +169,29 @@ func TestAdminListener(t *testing.T) {
 				t.Fatalf("admin_listen = %q, want %q", cfg.Server.AdminListen, tt.want)
 			}
 		})
+	}
+}
+
+// Every problem at once: an unknown key (with the nearest known one), two
+// values of the wrong type, in words, and a validation error, each on its line.
+func TestParseReportsEveryError(t *testing.T) {
+	src := "[server]\nlisen = \"127.0.0.1:1\"\nmax_body_bytes = \"big\"\n[github]\ntoken = \"\"\n[[github.repos]]\nname = true\n"
+	_, err := Parse("g.toml", []byte(src), nil)
+	if err == nil {
+		t.Fatal("want errors")
+	}
+	got := err.Error()
+	for _, want := range []string{
+		`g.toml:2: server.lisen: unknown key; did you mean "listen"?`,
+		"g.toml:3: server.max_body_bytes: want a whole number, got text",
+		"g.toml:7: github.repos[0].name: want text in quotes, got true or false",
+		"g.toml:5: github.token:",
+	} {
+		if !strings.Contains(got, want) {
+			t.Errorf("errors lack %q:\n%s", want, got)
+		}
+	}
+	if strings.Contains(got, "int64") || strings.Contains(got, "confval.") {
+		t.Errorf("errors name Go types:\n%s", got)
 	}
 }

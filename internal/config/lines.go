@@ -103,3 +103,17 @@ func parentKey(k string) string {
 	}
 	return ""
 }
+
+var indexes = regexp.MustCompile(`\[\d+\]`)
+
+// keyAt returns the indexed key set on line n whose path without indexes is
+// key ("objectives.key_results.target" → "objectives[0].key_results[1].target"),
+// or key itself.
+func (idx lineIndex) keyAt(n int, key string) string {
+	for k, line := range idx {
+		if line == n && indexes.ReplaceAllString(k, "") == key {
+			return k
+		}
+	}
+	return key
+}

@@ -1,15 +1,12 @@
 package config
 
 import (
-	"bytes"
 	"errors"
 	"fmt"
 	"os"
 	"reflect"
 	"slices"
 	"strings"
-
-	toml "github.com/pelletier/go-toml/v2"
 
 	"github.com/goalpost/goalpost/internal/confval"
 )
@@ -20,6 +17,10 @@ type Error struct {
 	Line int // 0 when unknown
 	Key  string
 	Err  error
+	// Stands is the key a value of the wrong type or a misspelt key stands
+	// for (Key, or "…target" for "…tagret"): errors about that key found
+	// later, such as a missing target, follow from this one.
+	Stands string
 }
 
 func (e *Error) Error() string {
@@ -40,27 +41,38 @@ func (e *Error) Unwrap() error { return e.Err }
 // validates. Every error is a *Error (several are joined with errors.Join).
 // Error messages never contain secret values.
 func Load(path string, lookup func(string) (string, bool)) (*Config, error) {
+	src, err := read(path)
+	if err != nil {
+		return nil, err
+	}
+	return Parse(path, src, lookup)
+}
+
+func read(path string) ([]byte, error) {
 	src, err := os.ReadFile(path)
 	if err != nil {
 		return nil, &Error{File: path, Err: fmt.Errorf("read: %w", errors.Unwrap(err))}
 	}
-	return Parse(path, src, lookup)
+	return src, nil
 }
 
 // LoadForCheck is Load for `goalpost check`, which validates a file where its
 // secrets are not available (CI, a laptop): an unset ${VAR} is not an error
 // but a warning naming file, line and key, and the secret is checked as if it
-// held a placeholder. Everything else fails as in Load.
+// held a placeholder. Everything else fails as in Load, except that with
+// errors the configuration as far as it could be read comes back too (nil
+// only when the file cannot be read), so check can report the errors of its
+// rules at the same time.
 func LoadForCheck(path string, lookup func(string) (string, bool)) (*Config, []string, error) {
-	cfg, err := LoadLenient(path, lookup)
-	if err != nil {
+	cfg, err := loadLenient(path, lookup)
+	if cfg == nil {
 		return nil, nil, err
 	}
 	var warnings []string
 	for _, e := range cfg.unset {
 		warnings = append(warnings, e.Error())
 	}
-	return cfg, warnings, nil
+	return cfg, warnings, err
 }
 
 // LoadLenient is Load where an unset ${VAR} is not an error: the secret is
@@ -69,6 +81,16 @@ func LoadForCheck(path string, lookup func(string) (string, bool)) (*Config, []s
 // of the services they talk to, so that reading the store (status, explain)
 // needs no secret at all.
 func LoadLenient(path string, lookup func(string) (string, bool)) (*Config, error) {
+	cfg, err := loadLenient(path, lookup)
+	if err != nil {
+		return nil, err
+	}
+	return cfg, nil
+}
+
+// loadLenient is LoadLenient returning the configuration as far as it could
+// be read along with its errors (nil when the file cannot be read).
+func loadLenient(path string, lookup func(string) (string, bool)) (*Config, error) {
 	if lookup == nil {
 		lookup = os.LookupEnv
 	}
@@ -80,10 +102,11 @@ func LoadLenient(path string, lookup func(string) (string, bool)) (*Config, erro
 		unset = append(unset, name)
 		return "https://env.invalid/" + name, true // shaped to pass URL checks too
 	}
-	cfg, err := Load(path, tolerant)
+	src, err := read(path)
 	if err != nil {
 		return nil, err
 	}
+	cfg, err := parse(path, src, tolerant)
 	walk(reflect.ValueOf(cfg).Elem(), "", func(v reflect.Value, key string) {
 		for _, name := range unset {
 			if v.String() == "https://env.invalid/"+name {
@@ -93,7 +116,7 @@ func LoadLenient(path string, lookup func(string) (string, bool)) (*Config, erro
 			}
 		}
 	})
-	return cfg, nil
+	return cfg, err
 }
 
 // RequireSecrets fails, naming file, line, key and variable, when a secret
@@ -114,41 +137,27 @@ func (c *Config) RequireSecrets(except bool, sections ...string) error {
 
 // Parse is Load for a file already in memory; path is used in messages.
 func Parse(path string, src []byte, lookup func(string) (string, bool)) (*Config, error) {
-	c := &Config{path: path, lines: indexLines(src)}
-	dec := toml.NewDecoder(bytes.NewReader(src))
-	dec.DisallowUnknownFields()
-	if err := dec.Decode(c); err != nil {
-		return nil, c.decodeError(err)
-	}
-	if err := expandSecrets(c, lookup); err != nil {
-		return nil, c.locate(err)
-	}
-	c.ApplyDefaults()
-	if err := c.Validate(); err != nil {
-		return nil, c.locate(err)
+	c, err := parse(path, src, lookup)
+	if err != nil {
+		return nil, err
 	}
 	return c, nil
 }
 
-// decodeError turns go-toml's errors into *Error with line and key. The
-// decoder's messages quote key names and types, never values.
-func (c *Config) decodeError(err error) error {
-	var strict *toml.StrictMissingError
-	if errors.As(err, &strict) {
-		var errs []error
-		for _, e := range strict.Errors {
-			row, _ := e.Position()
-			errs = append(errs, &Error{File: c.path, Line: row, Key: strings.Join(e.Key(), "."), Err: errors.New("unknown key")})
-		}
-		return errors.Join(errs...)
+// parse is Parse that reports every error it finds (unknown keys, values
+// of the wrong type, failed validation) and returns the configuration as far
+// as it could be read, even with errors, for check to go on with.
+func parse(path string, src []byte, lookup func(string) (string, bool)) (*Config, error) {
+	c := &Config{path: path, lines: indexLines(src)}
+	errs := c.decode(src)
+	if err := expandSecrets(c, lookup); err != nil {
+		errs = append(errs, c.locate(err))
 	}
-	var de *toml.DecodeError
-	if errors.As(err, &de) {
-		row, _ := de.Position()
-		msg := strings.TrimPrefix(de.Error(), "toml: ")
-		return &Error{File: c.path, Line: row, Key: strings.Join(de.Key(), "."), Err: errors.New(msg)}
+	c.ApplyDefaults()
+	if err := c.Validate(); err != nil {
+		errs = append(errs, c.locate(err))
 	}
-	return &Error{File: c.path, Err: fmt.Errorf("decode: %w", err)}
+	return c, errors.Join(errs...)
 }
 
 // locate turns confval.FieldErrors into *Error with the line that sets the key.
