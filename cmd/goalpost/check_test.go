@@ -60,7 +60,7 @@ target = 10
 	}
 }
 
-var updateGolden = flag.Bool("update", false, "rewrite the golden files in testdata/")
+var updateGolden = flag.Bool("update-check", false, "rewrite the check golden files in testdata/check")
 
 // TestCheckReportsEveryMistake: check on a file with five mistakes prints
 // five errors, each with its file, line and key, in words, with a "did you
@@ -88,10 +88,10 @@ func TestCheckReportsEveryMistake(t *testing.T) {
 	}
 	want, err := os.ReadFile(golden)
 	if err != nil {
-		t.Fatalf("%v (run with -update)", err)
+		t.Fatalf("%v (run with -update-check)", err)
 	}
 	if got != string(want) {
-		t.Errorf("check output differs from %s (run with -update to accept):\n%s", golden, got)
+		t.Errorf("check output differs from %s (run with -update-check to accept):\n%s", golden, got)
 	}
 	if n := strings.Count(got, "error: "); n != 5 || strings.Count(got, "did you mean") != 8 {
 		t.Errorf("%d errors and %d suggestions, want 5 and 8", n, strings.Count(got, "did you mean"))
