@@ -46,7 +46,7 @@ func (a *app) buildConnectors() error {
 		if err != nil {
 			return fmt.Errorf("gitlab: %w", err)
 		}
-		if err := a.addSource("gitlab", c.PollInterval.Or(gitlab.DefaultPollInterval), c.WebhookSecret.IsSet(),
+		if err := a.addSource("gitlab", c.PollInterval.Or(gitlab.DefaultPollInterval), c.WebhookSecret.IsSet() || c.SigningToken.IsSet(),
 			func() (connector.Poller, error) { return src, nil },
 			// The webhook shares the poller's attribution and API client.
 			func() (http.Handler, error) { return gitlab.NewWebhook(c, a.pub, log, gitlab.WithSource(src)) }); err != nil {

@@ -13,6 +13,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/goalpost/goalpost/connectors/internal/hook"
 	"github.com/goalpost/goalpost/internal/confval"
 	"github.com/goalpost/goalpost/internal/secret"
 )
@@ -44,8 +45,12 @@ type Config struct {
 	Token     secret.String `toml:"token"`
 	TokenKind string        `toml:"token_kind"`
 	// WebhookSecret is the webhook's secret token (X-Gitlab-Token).
-	WebhookSecret secret.String    `toml:"webhook_secret"`
-	PollInterval  confval.Duration `toml:"poll_interval"`
+	WebhookSecret secret.String `toml:"webhook_secret"`
+	// SigningToken is the webhook's optional signing token ("whsec_…",
+	// GitLab's newer HMAC signature, the Standard Webhooks scheme): when
+	// set, every delivery must carry a valid webhook-signature.
+	SigningToken secret.String    `toml:"signing_token"`
+	PollInterval confval.Duration `toml:"poll_interval"`
 	// RequestsPerSecond spaces API requests.
 	RequestsPerSecond float64 `toml:"requests_per_second"`
 	// MaxWait is the longest goalpost waits on a rate limit before failing
@@ -115,6 +120,11 @@ func (c *Config) Validate() error {
 	if c.Since != "" {
 		if _, err := time.Parse(time.DateOnly, c.Since); err != nil {
 			errs = append(errs, confval.Fieldf("since", "want a date like 2026-07-01, got %q", c.Since))
+		}
+	}
+	if st := c.SigningToken.Reveal(); st != "" {
+		if k, err := hook.StandardKey(st); err != nil || !strings.HasPrefix(st, "whsec_") || len(k) < 16 {
+			errs = append(errs, confval.Fieldf("signing_token", "want the hook's signing token, whsec_ followed by base64"))
 		}
 	}
 	if len(c.Projects) == 0 && len(c.Groups) == 0 {

@@ -30,8 +30,16 @@ const webhookBudget = 8 * time.Second
 // the poller reads the same facts again, with the same ids. Idempotency-Key
 // (kept on retries and manual resends; X-Gitlab-Event-UUID on older
 // versions) dedupes deliveries already handled.
+//
+// With signing_token set, a delivery must also carry GitLab's signature
+// (webhook-id, webhook-timestamp within five minutes, webhook-signature:
+// "v1,<base64 HMAC-SHA256 of id.timestamp.body>", the Standard Webhooks
+// scheme): 401 otherwise. GitLab versions without signing tokens never
+// send it, so it is opt-in.
 type Webhook struct {
 	secret string
+	key    []byte // the signing token's key; nil when none is configured
+	now    func() time.Time
 	pub    connector.Publisher
 	log    *slog.Logger
 	cfg    *Config
@@ -49,10 +57,21 @@ type WebhookOption func(*Webhook)
 // Without it those are left to the poller.
 func WithSource(src *Source) WebhookOption { return func(h *Webhook) { h.src = src } }
 
-// NewWebhook builds the handler; it fails when webhook_secret is empty.
+// WithSignatureClock sets the clock signatures' timestamps are checked against.
+func WithSignatureClock(now func() time.Time) WebhookOption { return func(h *Webhook) { h.now = now } }
+
+// NewWebhook builds the handler; it fails when neither webhook_secret nor
+// signing_token is set, or the signing token is not one.
 func NewWebhook(cfg *Config, pub connector.Publisher, log *slog.Logger, opts ...WebhookOption) (*Webhook, error) {
-	if cfg == nil || !cfg.WebhookSecret.IsSet() {
-		return nil, errors.New("gitlab webhook: webhook_secret is required")
+	if cfg == nil || (!cfg.WebhookSecret.IsSet() && !cfg.SigningToken.IsSet()) {
+		return nil, errors.New("gitlab webhook: webhook_secret or signing_token is required")
+	}
+	var key []byte
+	if cfg.SigningToken.IsSet() {
+		var err error
+		if key, err = hook.StandardKey(cfg.SigningToken.Reveal()); err != nil || len(key) == 0 {
+			return nil, errors.New("gitlab webhook: signing_token is not a whsec_ signing token")
+		}
 	}
 	if pub == nil {
 		return nil, errors.New("gitlab webhook: a publisher is required")
@@ -60,7 +79,7 @@ func NewWebhook(cfg *Config, pub connector.Publisher, log *slog.Logger, opts ...
 	if log == nil {
 		log = slog.New(slog.DiscardHandler)
 	}
-	h := &Webhook{secret: cfg.WebhookSecret.Reveal(), pub: pub, log: log, cfg: cfg, recent: hook.NewRecent(10000), budget: webhookBudget}
+	h := &Webhook{secret: cfg.WebhookSecret.Reveal(), key: key, now: time.Now, pub: pub, log: log, cfg: cfg, recent: hook.NewRecent(10000), budget: webhookBudget}
 	for _, o := range opts {
 		o(h)
 	}
@@ -72,8 +91,13 @@ func (h *Webhook) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	if !ok {
 		return
 	}
-	if !hook.EqualToken(h.secret, r.Header.Get("X-Gitlab-Token")) {
+	if h.secret != "" && !hook.EqualToken(h.secret, r.Header.Get("X-Gitlab-Token")) {
 		hook.Reply(w, http.StatusUnauthorized, "bad token")
+		return
+	}
+	if h.key != nil && !hook.VerifyStandard(h.key, body, r.Header.Get("webhook-id"), r.Header.Get("webhook-timestamp"),
+		r.Header.Get("webhook-signature"), h.now()) {
+		hook.Reply(w, http.StatusUnauthorized, "bad, missing or stale signature")
 		return
 	}
 	delivery := r.Header.Get("Idempotency-Key")

@@ -5,12 +5,12 @@
 package incidentio
 
 import (
-	"encoding/base64"
 	"errors"
 	"net/url"
 	"strings"
 	"time"
 
+	"github.com/goalpost/goalpost/connectors/internal/hook"
 	"github.com/goalpost/goalpost/internal/confval"
 	"github.com/goalpost/goalpost/internal/secret"
 )
@@ -71,9 +71,7 @@ func (c *Config) Validate() error {
 }
 
 // signingKey decodes a Svix signing secret ("whsec_" + base64).
-func signingKey(s string) ([]byte, error) {
-	return base64.StdEncoding.DecodeString(strings.TrimPrefix(s, "whsec_"))
-}
+func signingKey(s string) ([]byte, error) { return hook.StandardKey(s) }
 
 func (c *Config) baseURL() string {
 	if c.BaseURL == "" {

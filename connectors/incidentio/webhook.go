@@ -2,14 +2,11 @@ package incidentio
 
 import (
 	"context"
-	"crypto/hmac"
-	"encoding/base64"
 	"encoding/json"
 	"errors"
 	"fmt"
 	"log/slog"
 	"net/http"
-	"strconv"
 	"strings"
 	"time"
 
@@ -21,8 +18,6 @@ import (
 const (
 	maxWebhookBody = 4 << 20
 	webhookBudget  = 8 * time.Second // below the HTTP server's write timeout (10 s by default)
-	// tolerance is how far webhook-timestamp may be from now (Svix's).
-	tolerance = 5 * time.Minute
 )
 
 // Webhook receives incident.io webhooks at /webhooks/incidentio, signed the
@@ -64,20 +59,10 @@ func NewWebhook(cfg *Config, services *incident.Config, client *Client, pub conn
 		recent: hook.NewRecent(10000)}, nil
 }
 
-// ValidSignature checks a Svix signature of body at now.
+// ValidSignature checks a Svix signature of body at now (the Standard
+// Webhooks scheme, see hook.VerifyStandard).
 func ValidSignature(key, body []byte, id, timestamp, signatures string, now time.Time) bool {
-	secs, err := strconv.ParseInt(timestamp, 10, 64)
-	if err != nil || id == "" || now.Sub(time.Unix(secs, 0)).Abs() > tolerance {
-		return false
-	}
-	want := hook.Sign(key, []byte(id+"."+timestamp+"."+string(body)))
-	for _, s := range strings.Fields(signatures) {
-		sig, ok := strings.CutPrefix(s, "v1,")
-		if got, err := base64.StdEncoding.DecodeString(sig); ok && err == nil && hmac.Equal(got, want) {
-			return true
-		}
-	}
-	return false
+	return hook.VerifyStandard(key, body, id, timestamp, signatures, now)
 }
 
 // header reads a Svix header under its webhook-* or svix-* name.
