@@ -78,12 +78,12 @@ type DataSourceRef struct {
 	Name string `json:"name"`
 }
 
-// resolveDataSource turns the configured goals id, a database id or a data
-// source id, into the data source to query and every source of its
-// database. A database with several sources is read from its first (the
-// one it was created with). It reads GET /v1/databases/{id}, then, when
-// Notion knows no such database, GET /v1/data_sources/{id}.
-func (c *Client) resolveDataSource(ctx context.Context, id string) (string, []DataSourceRef, error) {
+// resolveDataSources turns the configured goals id, a database id or a
+// data source id, into the data sources to read: every source of a
+// database (Notion 2025-09-03: a database is a container of sources), or
+// the one source named. It reads GET /v1/databases/{id}, then, when Notion
+// knows no such database, GET /v1/data_sources/{id}.
+func (c *Client) resolveDataSources(ctx context.Context, id string) ([]DataSourceRef, error) {
 	var db struct {
 		DataSources []DataSourceRef `json:"data_sources"`
 	}
@@ -91,16 +91,16 @@ func (c *Client) resolveDataSource(ctx context.Context, id string) (string, []Da
 	var ae *APIError
 	switch {
 	case err == nil && len(db.DataSources) == 0:
-		return "", nil, permanent("notion: database %s has no data source", id)
+		return nil, permanent("notion: database %s has no data source", id)
 	case err == nil:
-		return db.DataSources[0].ID, db.DataSources, nil
+		return db.DataSources, nil
 	case !errors.As(err, &ae) || ae.Code != "object_not_found":
-		return "", nil, err
+		return nil, err
 	}
 	if _, dsErr := c.getDataSource(ctx, id); dsErr != nil {
-		return "", nil, fmt.Errorf("%w (and not a data source either: %w)", err, dsErr)
+		return nil, fmt.Errorf("%w (and not a data source either: %w)", err, dsErr)
 	}
-	return id, []DataSourceRef{{ID: id}}, nil
+	return []DataSourceRef{{ID: id}}, nil
 }
 
 // queryDataSource calls fn for every page of a data source, following

@@ -84,10 +84,9 @@ func (s *Sink) schemaProblems(sch pageSchema) []string {
 func goalsCheck(ctx context.Context, c *Client, raw string) confval.Check {
 	ck := confval.Check{Name: "notion goals database " + raw, OK: true}
 	id, err := ParseID(raw)
-	var src string
 	var all []DataSourceRef
 	if err == nil {
-		src, all, err = c.resolveDataSource(ctx, id)
+		all, err = c.resolveDataSources(ctx, id)
 	}
 	if err != nil {
 		ck.OK, ck.Detail = false, err.Error()
@@ -98,7 +97,7 @@ func goalsCheck(ctx context.Context, c *Client, raw string) confval.Check {
 	for _, ds := range all {
 		names = append(names, fmt.Sprintf("%s %q", ds.ID, ds.Name))
 	}
-	ck.Detail = fmt.Sprintf("read from data source %s (sources: %s)", src, strings.Join(names, ", "))
+	ck.Detail = "read from data sources " + strings.Join(names, ", ")
 	return ck
 }
 

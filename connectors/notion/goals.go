@@ -25,26 +25,27 @@ type Goal struct {
 }
 
 // LoadGoals reads every row of the goals database (following pagination):
-// database_id may name the database (its first data source is read, so a
-// second source added in Notion changes nothing) or one data source,
-// and returns the goals by Key. Rows without a Key, and trashed rows, are
+// database_id may name the database (every one of its data sources is
+// read, so rows in a second source added in Notion count too) or one data
+// source (only its rows), and returns the goals by Key. Rows without a Key, and trashed rows, are
 // skipped. Two rows with the same Key, a missing Key property or a
 // non-numeric Target / Baseline property are errors that name the row, so
-// nothing is half-applied. It blocks for one query per 100 rows, within the
-// client's rate limit.
+// nothing is half-applied; a key on rows of two sources is a duplicate too.
+// It blocks for one query per 100 rows of each source, within the client's
+// rate limit.
 func LoadGoals(ctx context.Context, c *Client, g GoalsConfig) (map[string]Goal, error) {
 	db, err := ParseID(g.DatabaseID)
 	if err != nil {
 		return nil, fmt.Errorf("notion goals: database_id: %w", err)
 	}
 	names := goalNames(g)
-	src, _, err := c.resolveDataSource(ctx, db)
+	srcs, err := c.resolveDataSources(ctx, db)
 	if err != nil {
 		return nil, fmt.Errorf("notion goals: database %s: %w", db, err)
 	}
 	out := map[string]Goal{}
 	var problems []string
-	err = c.queryDataSource(ctx, src, func(p *page) error {
+	row := func(p *page) error {
 		if p.trashed() {
 			return nil
 		}
@@ -60,9 +61,11 @@ func LoadGoals(ctx context.Context, c *Client, g GoalsConfig) (map[string]Goal, 
 			out[goal.Key] = goal
 		}
 		return nil
-	})
-	if err != nil {
-		return nil, fmt.Errorf("notion goals: query data source %s of %s: %w", src, db, err)
+	}
+	for _, src := range srcs {
+		if err := c.queryDataSource(ctx, src.ID, row); err != nil {
+			return nil, fmt.Errorf("notion goals: query data source %s of %s: %w", src.ID, db, err)
+		}
 	}
 	if len(problems) > 0 {
 		slices.Sort(problems)

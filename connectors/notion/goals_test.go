@@ -49,12 +49,17 @@ func TestLoadGoals(t *testing.T) {
 }
 
 // A goals database someone added a second data source to: the 2022-06-28
-// query gets Notion's 400, goalpost reads the rows through the data source
-// (by database id or by data source id).
+// query gets Notion's 400; goalpost reads the rows of every source by
+// database id, and of one source by its data source id. A key on rows of
+// two sources is a duplicate.
 func TestLoadGoalsMultiSourceDatabase(t *testing.T) {
 	e := newEnv(t, nil)
 	e.page(t, map[string]any{"Name": "KR 1", "Key": "kr-1", "Target": 10})
-	if _, err := e.fake.AddDataSource(e.db, "Archive"); err != nil {
+	second, err := e.fake.AddDataSource(e.db, "Platform team")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := e.fake.AddPageToSource(e.db, second, map[string]any{"Name": "KR 2", "Key": "kr-2", "Target": 20}); err != nil {
 		t.Fatal(err)
 	}
 	old := httptest.NewRequest("POST", "/v1/databases/"+e.db+"/query", strings.NewReader("{}"))
@@ -65,14 +70,36 @@ func TestLoadGoalsMultiSourceDatabase(t *testing.T) {
 	if rec.Code != 400 || !strings.Contains(rec.Body.String(), "validation_error") {
 		t.Fatalf("2022-06-28 query of a multi-source database: %d %s, want Notion's 400", rec.Code, rec.Body)
 	}
-	for _, id := range []string{e.db, e.fake.DataSources(e.db)[0]} {
-		goals, err := notion.LoadGoals(t.Context(), e.sink.Client(), notion.GoalsConfig{DatabaseID: id})
-		if err != nil {
-			t.Fatalf("goals from %s: %v", id, err)
-		}
-		if g := goals["kr-1"]; g.Title != "KR 1" || *g.Target != 10 {
-			t.Errorf("goals from %s: %+v", id, goals)
-		}
+	tests := []struct {
+		name, id string
+		want     map[string]float64 // key → target
+	}{
+		{"database: every source", e.db, map[string]float64{"kr-1": 10, "kr-2": 20}},
+		{"first data source", e.fake.DataSources(e.db)[0], map[string]float64{"kr-1": 10}},
+		{"second data source", second, map[string]float64{"kr-2": 20}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			goals, err := notion.LoadGoals(t.Context(), e.sink.Client(), notion.GoalsConfig{DatabaseID: tt.id})
+			if err != nil {
+				t.Fatal(err)
+			}
+			if len(goals) != len(tt.want) {
+				t.Fatalf("goals %+v, want %v", goals, tt.want)
+			}
+			for key, target := range tt.want {
+				if g := goals[key]; g.Target == nil || *g.Target != target || g.PageID == "" {
+					t.Errorf("%s = %+v, want target %v", key, g, target)
+				}
+			}
+		})
+	}
+	if _, err := e.fake.AddPageToSource(e.db, second, map[string]any{"Name": "KR 1 again", "Key": "kr-1"}); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := notion.LoadGoals(t.Context(), e.sink.Client(), notion.GoalsConfig{DatabaseID: e.db}); err == nil ||
+		!strings.Contains(err.Error(), `key "kr-1" is on two rows`) {
+		t.Fatalf("a key in two sources: %v", err)
 	}
 }
 

@@ -44,8 +44,27 @@ func (s *Server) AddDataSource(dbID, name string) (string, error) {
 	return id, nil
 }
 
+// AddPageToSource is AddPage for a row of data source sourceID of
+// database dbID (see AddDataSource); AddPage adds rows to the first.
+func (s *Server) AddPageToSource(dbID, sourceID string, props map[string]any) (string, error) {
+	id, err := s.AddPage(dbID, props)
+	if err != nil {
+		return "", err
+	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	p := s.pages[id]
+	for i, src := range p.db.sources {
+		if src.id == sourceID {
+			p.source = i
+			return id, nil
+		}
+	}
+	return "", fmt.Errorf("database %s has no data source %s", dbID, sourceID)
+}
+
 // DataSources returns the ids of database dbID's data sources, the first
-// (holding the rows) first.
+// (holding the rows AddPage adds) first.
 func (s *Server) DataSources(dbID string) []string {
 	s.mu.Lock()
 	defer s.mu.Unlock()
@@ -121,5 +140,5 @@ func (s *Server) queryDataSource(c *call) {
 		c.failErr(e)
 		return
 	}
-	s.query(c, d, i == 0)
+	s.query(c, d, i)
 }

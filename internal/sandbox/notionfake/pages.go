@@ -35,6 +35,7 @@ type page struct {
 	id      string
 	db      *database // the parent database, or a one-column schema for standalone pages
 	parent  string    // database id, or "" for a workspace page
+	source  int       // the index of its data source in the parent database
 	shared  bool
 	trashed bool
 	created time.Time
@@ -170,7 +171,7 @@ func (s *Server) renderPage(p *page, dataSources bool) map[string]any {
 	parent := map[string]any{"type": "workspace", "workspace": true}
 	switch {
 	case p.parent != "" && dataSources:
-		parent = map[string]any{"type": "data_source_id", "data_source_id": p.db.sources[0].id, "database_id": p.parent}
+		parent = map[string]any{"type": "data_source_id", "data_source_id": p.db.sources[p.source].id, "database_id": p.parent}
 	case p.parent != "":
 		parent = map[string]any{"type": "database_id", "database_id": p.parent}
 	}
@@ -287,12 +288,11 @@ func (s *Server) queryDatabase(c *call) {
 		c.failErr(e)
 		return
 	}
-	s.query(c, d, true)
+	s.query(c, d, 0)
 }
 
-// query answers one page of a query of d's rows (none when rows is false:
-// a data source other than the first).
-func (s *Server) query(c *call, d *database, rows bool) {
+// query answers one page of a query of the rows of d's src-th data source.
+func (s *Server) query(c *call, d *database, src int) {
 	var q queryBody
 	if len(c.body) > 0 {
 		if err := json.Unmarshal(c.body, &q); err != nil {
@@ -306,7 +306,7 @@ func (s *Server) query(c *call, d *database, rows bool) {
 	}
 	list := []*page{}
 	for _, id := range s.order {
-		if p := s.pages[id]; rows && p.parent == d.id && p.shared && !p.trashed {
+		if p := s.pages[id]; p.source == src && p.parent == d.id && p.shared && !p.trashed {
 			list = append(list, p)
 		}
 	}
