@@ -41,8 +41,8 @@ type SecretStore interface {
 // and refused (403) otherwise, so that nobody can swap the secret of a
 // working webhook. A delivery must carry X-Hook-Signature, the hex
 // HMAC-SHA256 of the raw body under that secret (else 401). Its events are
-// compact: the tasks they name are read back (one request per distinct
-// task) and their events published, so poll and webhook give the same IDs.
+// compact: the tasks they name are read back (through the batch API, one
+// request per ten distinct tasks) and their events published, so poll and webhook give the same IDs.
 type Webhook struct {
 	client  *Client
 	secrets SecretStore
@@ -156,9 +156,9 @@ func (w *Webhook) handshake(ctx context.Context, rw http.ResponseWriter, resourc
 	rw.WriteHeader(http.StatusOK)
 }
 
-// events reads back the tasks the compact events name, once each, in
-// order of first mention. A task Asana deleted (action "deleted", or 404
-// on read) gives issue.deleted; a task whose completion changed and is now
+// events reads back the tasks the compact events name, once each, ten to
+// a batch request (fetchTasks), and maps them in order of first mention. A
+// task Asana deleted (action "deleted", or 404 on read) gives issue.deleted; a task whose completion changed and is now
 // incomplete also gives issue.reopened.
 func (w *Webhook) events(ctx context.Context, in []compactEvent) ([]event.Event, error) {
 	var order []string
@@ -179,6 +179,16 @@ func (w *Webhook) events(ctx context.Context, in []compactEvent) ([]event.Event,
 			reopen[e.Resource.GID] = true
 		}
 	}
+	var read []string
+	for _, g := range order {
+		if seen[g].Action != "deleted" {
+			read = append(read, g)
+		}
+	}
+	tasks, err := w.client.fetchTasks(ctx, read)
+	if err != nil {
+		return nil, err
+	}
 	var out []event.Event
 	for _, g := range order {
 		e := seen[g]
@@ -186,10 +196,7 @@ func (w *Webhook) events(ctx context.Context, in []compactEvent) ([]event.Event,
 			out = append(out, deleted(g, e.CreatedAt, e.User.handle()))
 			continue
 		}
-		t, found, err := w.client.fetch(ctx, g)
-		if err != nil {
-			return nil, err
-		}
+		t, found := tasks[g]
 		if !found {
 			out = append(out, deleted(g, e.CreatedAt, e.User.handle()))
 			continue

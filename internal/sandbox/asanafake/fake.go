@@ -107,6 +107,7 @@ func (f *Fake) routes() {
 	m.HandleFunc("POST /goals/{gid}/setMetricCurrentValue", f.setMetricCurrent)
 	m.HandleFunc("POST /status_updates", f.postStatus)
 	m.HandleFunc("POST /webhooks", f.createWebhook)
+	m.HandleFunc("POST /batch", f.batch)
 	f.mux = m
 }
 
