@@ -348,3 +348,21 @@ func (e *Engine) allKeys() []string {
 	}
 	return keys
 }
+
+// StoredResults returns the last stored result of every key result that
+// has one, in config order, without evaluating anything (a cheap read for
+// the metrics scrape).
+func (e *Engine) StoredResults(ctx context.Context) ([]rules.Result, error) {
+	view := e.st.KRView()
+	var out []rules.Result
+	for _, r := range e.set.Rules() {
+		last, err := lastResult(ctx, view, r.Key)
+		if err != nil {
+			return nil, err
+		}
+		if last != nil {
+			out = append(out, *last)
+		}
+	}
+	return out, nil
+}

@@ -22,6 +22,7 @@ import (
 	"github.com/goalpost/goalpost/internal/store"
 	"github.com/goalpost/goalpost/pipeline"
 	"github.com/goalpost/goalpost/report"
+	"github.com/goalpost/goalpost/report/present"
 	"github.com/goalpost/goalpost/rules"
 	"github.com/goalpost/goalpost/rules/people"
 )
@@ -184,6 +185,7 @@ func build(ctx context.Context, cfg *config.Config, log *slog.Logger, opt buildO
 		if err := a.buildOnline(opt); err != nil {
 			return nil, err
 		}
+		a.watchMetrics(ctx)
 	}
 	return a, nil
 }
@@ -245,6 +247,20 @@ func (a *app) buildOnline(opt buildOptions) error {
 		a.hub.Notify()
 	}
 	return nil
+}
+
+// watchMetrics creates every counter at 0 and exports the key results'
+// stored values as gauges, read at each scrape while ctx lasts.
+func (a *app) watchMetrics(ctx context.Context) {
+	a.metrics.Init(a.cfg.Sources(), a.cfg.WritebackServices())
+	a.metrics.WatchKeyResults(ctx, present.Statuses(), func(ctx context.Context) ([]metrics.KRSample, error) {
+		rs, err := a.engine.StoredResults(ctx)
+		out := make([]metrics.KRSample, len(rs))
+		for i, r := range rs {
+			out[i] = metrics.KRSample{Key: r.KRKey, Objective: r.ObjectiveKey, Team: r.Team, Value: r.Current, Progress: r.Progress, Status: r.Status}
+		}
+		return out, err
+	})
 }
 
 // dashboard wires the dashboard's pages and API to the engine, the weekly

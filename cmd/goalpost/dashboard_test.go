@@ -4,6 +4,7 @@ import (
 	"io"
 	"net/http"
 	"net/http/httptest"
+	"regexp"
 	"strings"
 	"testing"
 	"time"
@@ -145,4 +146,61 @@ func fetch(t *testing.T, url string, auth func(*http.Request)) (int, string) {
 	defer resp.Body.Close()
 	b, _ := io.ReadAll(resp.Body)
 	return resp.StatusCode, string(b)
+}
+
+// TestMetricsFromStart: every counter of a configured source is exported
+// at 0 before anything happened; after a webhook the key result's gauges
+// and the source's last success are there.
+func TestMetricsFromStart(t *testing.T) {
+	gh := githubfake.New(githubfake.WithToken("test-token"))
+	if err := gh.AddRepo("acme/api", "main"); err != nil {
+		t.Fatal(err)
+	}
+	srv := httptest.NewServer(gh.Handler())
+	defer srv.Close()
+	a, hook := startDaemon(t, daemonConfig(t.TempDir(), srv.URL+"/", 4096))
+	base := adminURL(t, a)
+	m := scrape(t, base+"/metrics")
+	for _, want := range []string{`goalpost_poll_errors_total{source="github"} 0`, `goalpost_events_in_total{source="github"} 0`,
+		`goalpost_events_dead_lettered_total{source="github"} 0`} {
+		if !strings.Contains(m, want) {
+			t.Errorf("/metrics lacks %s at start:\n%s", want, grepGoalpost(m))
+		}
+	}
+	body := mergedPRPayload(1, time.Now().Add(-time.Hour))
+	if code := post(t, hook, "pull_request", "d-1", sign(body), body); code/100 != 2 {
+		t.Fatalf("webhook: %d", code)
+	}
+	wants := []string{`goalpost_kr_value{kr="merged-10",objective="ship",team=""} 1`,
+		`goalpost_kr_progress{kr="merged-10",objective="ship",team=""} 0.1`,
+		`goalpost_kr_status{kr="merged-10",objective="ship",status="off_track",team=""} 1`,
+		`goalpost_kr_status{kr="merged-10",objective="ship",status="stale",team=""} 0`,
+		`goalpost_source_last_success_timestamp_seconds{source="github"} `}
+	waitFor(t, "the key result's gauges", func() bool { // 1 of 10 halfway through: off track
+		m = scrape(t, base+"/metrics")
+		for _, w := range wants {
+			if !strings.Contains(m, w) {
+				return false
+			}
+		}
+		return true
+	})
+}
+
+var replicaLabel = regexp.MustCompile(`replica="[^"]*",?`)
+
+// scrape reads /metrics without the replica label.
+func scrape(t *testing.T, url string) string {
+	_, m := fetch(t, url, nil)
+	return strings.ReplaceAll(replicaLabel.ReplaceAllString(m, ""), "{}", "")
+}
+
+func grepGoalpost(m string) string {
+	var out []string
+	for _, l := range strings.Split(m, "\n") {
+		if strings.HasPrefix(l, "goalpost_") {
+			out = append(out, l)
+		}
+	}
+	return strings.Join(out, "\n")
 }

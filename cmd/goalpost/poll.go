@@ -22,6 +22,8 @@ func (a *app) poll(ctx context.Context, name string) error {
 	}
 	if err != nil {
 		a.metrics.PollError(name)
+	} else {
+		a.metrics.PollOK(name, a.now())
 	}
 	if rerr := a.store.RecordPoll(ctx, name, a.now(), err); rerr != nil {
 		a.log.Warn("record poll", "source", name, "err", rerr)

@@ -27,6 +27,8 @@ type Metrics struct {
 	pollErrors   *prometheus.CounterVec
 	warnings     *prometheus.CounterVec
 	webhooks     *prometheus.CounterVec
+	lastSuccess  *prometheus.GaugeVec
+	krReadErrors prometheus.Counter
 }
 
 // New creates the collectors on a fresh registry (with Go and process
@@ -49,13 +51,15 @@ func ForReplica(id string) *Metrics {
 		warnings:     counter("source_warnings_total", "Trouble that does not fail a poll (e.g. kind=redelivery: webhook deliveries could not be checked), by source and kind.", "source", "kind"),
 		webhooks:     counter("webhook_requests_total", "Webhook requests, by source and status code.", "source", "code"),
 	}
+	m.lastSuccess = prometheus.NewGaugeVec(prometheus.GaugeOpts{Namespace: "goalpost", Name: "source_last_success_timestamp_seconds", Help: "When the source's last successful poll ended (Unix seconds)."}, []string{"source"})
+	m.krReadErrors = prometheus.NewCounter(prometheus.CounterOpts{Namespace: "goalpost", Name: "kr_read_errors_total", Help: "Scrapes whose key-result gauges could not be read from the store."})
 	m.leases = prometheus.NewGaugeVec(prometheus.GaugeOpts{Namespace: "goalpost", Name: "lease_held", Help: "1 while this replica holds the lease (poll.<source>, report, wins, tick)."}, []string{"lease"})
 	m.registerer = m.reg
 	if id != "" {
 		m.registerer = prometheus.WrapRegistererWith(prometheus.Labels{"replica": id}, m.reg)
 	}
 	m.registerer.MustRegister(m.leases, m.eventsIn, m.processed, m.duplicates, m.deadLettered, m.writesSent,
-		m.writesFailed, m.writesParked, m.pollErrors, m.warnings, m.webhooks,
+		m.writesFailed, m.writesParked, m.pollErrors, m.warnings, m.webhooks, m.lastSuccess, m.krReadErrors,
 		collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
 	return m
 }
