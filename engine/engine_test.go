@@ -8,7 +8,6 @@ import (
 	"testing"
 	"time"
 
-	"github.com/jmoiron/sqlx"
 
 	"github.com/goalpost/goalpost/pipeline/event"
 	"github.com/goalpost/goalpost/rules"
@@ -36,24 +35,16 @@ func countUnits(t *testing.T, now time.Time) (*harness, testConfig) {
 	return loadCase(t, "count_units", now)
 }
 
-// outboxRows reads the writeback outbox straight from the database file.
+// outboxRows reads every row of the writeback outbox: its seq by target.
 func outboxRows(t *testing.T, h *harness) map[string]int {
 	t.Helper()
-	db, err := sqlx.Open("sqlite3", "file:"+h.path+"?mode=ro")
+	ws, err := h.st.ListWrites(t.Context())
 	if err != nil {
 		t.Fatal(err)
 	}
-	defer db.Close()
-	var rows []struct {
-		Target string `db:"target"`
-		Seq    int    `db:"seq"`
-	}
-	if err := db.Select(&rows, `SELECT target, seq FROM outbox`); err != nil {
-		t.Fatal(err)
-	}
 	out := map[string]int{}
-	for _, r := range rows {
-		out[r.Target] = r.Seq
+	for _, w := range ws {
+		out[w.Target.String()] = int(w.Seq)
 	}
 	return out
 }

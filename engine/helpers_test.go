@@ -4,7 +4,6 @@ import (
 	"bufio"
 	"bytes"
 	"encoding/json"
-	"log/slog"
 	"os"
 	"path/filepath"
 	"sync"
@@ -14,6 +13,7 @@ import (
 	"github.com/pelletier/go-toml/v2"
 
 	"github.com/goalpost/goalpost/internal/store"
+	"github.com/goalpost/goalpost/internal/store/storetest"
 	"github.com/goalpost/goalpost/pipeline/event"
 	"github.com/goalpost/goalpost/rules"
 	"github.com/goalpost/goalpost/rules/people"
@@ -90,11 +90,7 @@ func decodeConfig(t testing.TB, src []byte) testConfig {
 func newHarness(t testing.TB, cfg testConfig, now time.Time) *harness {
 	t.Helper()
 	path := filepath.Join(t.TempDir(), "goalpost.db")
-	st, err := store.Open(t.Context(), path, slog.New(slog.DiscardHandler))
-	if err != nil {
-		t.Fatalf("open store: %v", err)
-	}
-	t.Cleanup(func() { _ = st.Close() })
+	st := storetest.Open(t, path)
 	h := &harness{st: st, clock: &clock{t: now}, health: &failing{}, path: path}
 	h.compile(t, cfg)
 	return h

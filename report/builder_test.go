@@ -2,24 +2,19 @@ package report
 
 import (
 	"bytes"
-	"log/slog"
 	"path/filepath"
 	"sync"
 	"testing"
 	"time"
 
 	"github.com/goalpost/goalpost/internal/store"
+	"github.com/goalpost/goalpost/internal/store/storetest"
 	"github.com/goalpost/goalpost/rules/people"
 )
 
 func openStore(t testing.TB, dir string) *store.Store {
 	t.Helper()
-	st, err := store.Open(t.Context(), filepath.Join(dir, "goalpost.db"), slog.New(slog.DiscardHandler))
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { _ = st.Close() })
-	return st
+	return storetest.Open(t, filepath.Join(dir, "goalpost.db"))
 }
 
 func render(t testing.TB, r *Report, format string) string {

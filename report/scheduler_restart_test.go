@@ -17,6 +17,7 @@ import (
 	"github.com/goalpost/goalpost/connectors/slack"
 	"github.com/goalpost/goalpost/internal/secret"
 	"github.com/goalpost/goalpost/internal/store"
+	"github.com/goalpost/goalpost/internal/store/storetest"
 	"github.com/goalpost/goalpost/rules/people"
 )
 
@@ -32,10 +33,7 @@ type restartRig struct {
 
 func newRig(t *testing.T, dir string, clk *clock, slackURL string, rt http.RoundTripper) *restartRig {
 	t.Helper()
-	st, err := store.Open(t.Context(), filepath.Join(dir, "goalpost.db"), slog.New(slog.DiscardHandler))
-	if err != nil {
-		t.Fatal(err)
-	}
+	st := storetest.Open(t, filepath.Join(dir, "goalpost.db"))
 	teams := []people.Team{platform}
 	b, err := NewBuilder(bigSource(t, 80, 2, 5), st, teams, nil)
 	if err != nil {

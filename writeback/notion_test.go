@@ -17,6 +17,7 @@ import (
 	"github.com/goalpost/goalpost/internal/sandbox/notionfake"
 	"github.com/goalpost/goalpost/internal/secret"
 	"github.com/goalpost/goalpost/internal/store"
+	"github.com/goalpost/goalpost/internal/store/storetest"
 	"github.com/goalpost/goalpost/rules"
 	"github.com/goalpost/goalpost/writeback"
 )
@@ -293,10 +294,7 @@ func TestNotionCrashRecovery(t *testing.T) {
 		t.Run(tt.name, func(t *testing.T) {
 			co, clk := newCompany(t, 1), newClock()
 			path := filepath.Join(t.TempDir(), "goalpost.db")
-			st, err := store.Open(t.Context(), path, slog.New(slog.DiscardHandler))
-			if err != nil {
-				t.Fatal(err)
-			}
+			st := storetest.Open(t, path)
 			co.enqueueKR(t, st, 0, krResult(0, 7, clk.Now()), clk.Now())
 			tt.crash(t, co, st, clk)
 			_ = st.Close() // the process dies here

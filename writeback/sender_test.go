@@ -6,7 +6,6 @@ import (
 	"errors"
 	"fmt"
 	"github.com/goalpost/goalpost/writeback/outbox"
-	"log/slog"
 	"path/filepath"
 	"strings"
 	"sync"
@@ -15,6 +14,7 @@ import (
 
 	"github.com/goalpost/goalpost/internal/metrics"
 	"github.com/goalpost/goalpost/internal/store"
+	"github.com/goalpost/goalpost/internal/store/storetest"
 	"github.com/goalpost/goalpost/rules"
 	"github.com/goalpost/goalpost/writeback"
 )
@@ -86,12 +86,7 @@ func openStore(t *testing.T, path string) *store.Store {
 	if path == "" {
 		path = filepath.Join(t.TempDir(), "goalpost.db")
 	}
-	st, err := store.Open(t.Context(), path, slog.New(slog.DiscardHandler))
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { _ = st.Close() })
-	return st
+	return storetest.Open(t, path)
 }
 
 func payload(kr string, current float64) []byte {

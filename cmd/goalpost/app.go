@@ -160,7 +160,10 @@ func build(ctx context.Context, cfg *config.Config, log *slog.Logger, opt buildO
 			return nil, usageError{err}
 		}
 	}
-	if a.store, err = store.Open(ctx, cfg.Store.Path, log.With("component", "store")); err != nil {
+	if err := cfg.RequireSecrets(false, "store"); err != nil {
+		return nil, usageError{err}
+	}
+	if a.store, err = openStore(ctx, cfg.Store, log.With("component", "store")); err != nil {
 		return nil, err
 	}
 	if opt.online {
@@ -315,4 +318,12 @@ func (a *app) close() {
 	if a.store != nil {
 		_ = a.store.Close()
 	}
+}
+
+// openStore opens the configured store: the SQLite file, or PostgreSQL.
+func openStore(ctx context.Context, sc config.StoreConfig, log *slog.Logger) (*store.Store, error) {
+	if sc.Driver == config.DriverPostgres {
+		return store.OpenPostgres(ctx, sc.DSN.Reveal(), log)
+	}
+	return store.Open(ctx, sc.Path, log)
 }

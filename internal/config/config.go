@@ -27,6 +27,7 @@ import (
 	"github.com/goalpost/goalpost/connectors/pagerduty"
 	"github.com/goalpost/goalpost/connectors/trello"
 	"github.com/goalpost/goalpost/internal/confval"
+	"github.com/goalpost/goalpost/internal/secret"
 	"github.com/goalpost/goalpost/pipeline"
 	"github.com/goalpost/goalpost/report"
 	"github.com/goalpost/goalpost/rules"
@@ -87,7 +88,36 @@ const (
 
 // StoreConfig is the [store] section.
 type StoreConfig struct {
-	Path string `toml:"path"` // default <data_dir>/goalpost.db
+	// Driver is the database: "sqlite" (default, the file at Path) or
+	// "postgres" (the server at DSN, for several replicas; ADR 22).
+	Driver string `toml:"driver"`
+	Path   string `toml:"path"` // SQLite; default <data_dir>/goalpost.db
+	// DSN is PostgreSQL's connection string (a postgres:// URL or
+	// key=value pairs), usually "${DATABASE_URL}"; it may hold a password.
+	DSN secret.String `toml:"dsn"`
+}
+
+// Store drivers.
+const (
+	DriverSQLite   = "sqlite"
+	DriverPostgres = "postgres"
+)
+
+// Validate checks the driver and that PostgreSQL has a DSN.
+func (s StoreConfig) Validate() error {
+	switch s.Driver {
+	case DriverSQLite:
+		if s.DSN.IsSet() {
+			return confval.Fieldf("dsn", "is for driver = \"postgres\"; SQLite reads path")
+		}
+	case DriverPostgres:
+		if !s.DSN.IsSet() {
+			return confval.Fieldf("dsn", "required with driver = \"postgres\" (e.g. \"${DATABASE_URL}\")")
+		}
+	default:
+		return confval.Fieldf("driver", "want sqlite or postgres, got %q", s.Driver)
+	}
+	return nil
 }
 
 // EngineConfig is the [engine] section.
@@ -144,6 +174,7 @@ func (c *Config) ApplyDefaults() {
 		d.Duration = cmp.Or(d.Duration, DefaultServerTimeout)
 	}
 	c.Engine.TickInterval.Duration = cmp.Or(c.Engine.TickInterval.Duration, DefaultTickInterval)
+	c.Store.Driver = cmp.Or(c.Store.Driver, DriverSQLite)
 	c.Store.Path = cmp.Or(c.Store.Path, filepath.Join(c.DataDir, "goalpost.db"))
 	c.NATS.ApplyDefaults()
 	c.Writeback.ApplyDefaults()
@@ -169,6 +200,7 @@ func (c *Config) Validate() error {
 	if c.Server.MaxBodyBytes < 1024 {
 		errs = append(errs, confval.Fieldf("server.max_body_bytes", "must be at least 1024"))
 	}
+	errs = append(errs, confval.Prefix("store", c.Store.Validate()))
 	errs = append(errs, confval.Prefix("nats", c.NATS.Validate()))
 	errs = append(errs, confval.Prefix("writeback", c.Writeback.Validate()))
 	errs = append(errs, c.validateSections()...)

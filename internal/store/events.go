@@ -20,9 +20,9 @@ func (t *Tx) InsertEvent(ctx context.Context, ev event.Event) (bool, error) {
 		return false, fmt.Errorf("encode event %s: %w", ev.ID, err)
 	}
 	stmt, err := t.stmt(ctx, `INSERT INTO events
-		(id, source, kind, occurred_at, actor_handle, repo, unit, title, url, body, stored_seq)
-		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, (SELECT COALESCE(MAX(stored_seq), 0) + 1 FROM events))
-		ON CONFLICT (id) DO NOTHING`)
+		(id, source, kind, occurred_at, actor_handle, repo, unit, title, url, body)
+		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+		ON CONFLICT (id) DO NOTHING`) // stored_seq: the next rowid (SQLite), the identity (PostgreSQL)
 	if err != nil {
 		return false, err
 	}

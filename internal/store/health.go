@@ -65,7 +65,7 @@ func (s *Store) SourceHealth(ctx context.Context) ([]SourceHealth, error) {
 // transaction that saved the results.
 func (t *Tx) MarkEvaluated(ctx context.Context, at time.Time) error {
 	if _, err := t.tx.ExecContext(ctx, `INSERT INTO marks (name, at) VALUES ('evaluated', ?)
-		ON CONFLICT (name) DO UPDATE SET at = max(marks.at, excluded.at)`, at.UnixMilli()); err != nil {
+		ON CONFLICT (name) DO UPDATE SET at = CASE WHEN excluded.at > marks.at THEN excluded.at ELSE marks.at END`, at.UnixMilli()); err != nil {
 		return fmt.Errorf("mark evaluated: %w", err)
 	}
 	return nil

@@ -116,8 +116,8 @@ func (s *Store) PruneResponseCache(ctx context.Context, unusedSince time.Time) (
 	if err != nil {
 		return 0, fmt.Errorf("prune response cache: %w", err)
 	}
-	over, err := s.db.ExecContext(ctx, `DELETE FROM http_cache WHERE rowid IN
-		(SELECT rowid FROM http_cache ORDER BY used_at DESC LIMIT -1 OFFSET ?)`, maxCacheRows)
+	over, err := s.db.ExecContext(ctx, `DELETE FROM http_cache WHERE (source, key) IN
+		(SELECT source, key FROM http_cache ORDER BY used_at DESC, source, key LIMIT ? OFFSET ?)`, allRows, maxCacheRows)
 	if err != nil {
 		return 0, fmt.Errorf("prune response cache: %w", err)
 	}

@@ -2,7 +2,6 @@ package store
 
 import (
 	"bytes"
-	"log/slog"
 	"net/http"
 	"path/filepath"
 	"testing"
@@ -11,10 +10,7 @@ import (
 
 func openCacheStore(t *testing.T) *Store {
 	t.Helper()
-	st, err := Open(t.Context(), filepath.Join(t.TempDir(), "goalpost.db"), slog.New(slog.DiscardHandler))
-	if err != nil {
-		t.Fatal(err)
-	}
+	st := openTest(t, filepath.Join(t.TempDir(), "goalpost.db"))
 	t.Cleanup(func() { _ = st.Close() })
 	return st
 }
@@ -71,7 +67,7 @@ func TestCachedResponseCorruptRow(t *testing.T) {
 	if err := st.CacheResponse(ctx, "github", "k", `"e"`, nil, []byte("body")); err != nil {
 		t.Fatal(err)
 	}
-	if _, err := st.db.ExecContext(ctx, `UPDATE http_cache SET body = x'00'`); err != nil {
+	if _, err := st.db.ExecContext(ctx, `UPDATE http_cache SET body = ?`, []byte{0}); err != nil {
 		t.Fatal(err)
 	}
 	if _, _, _, ok, err := st.CachedResponse(ctx, "github", "k"); err == nil || ok {

@@ -177,7 +177,7 @@ func (s *Store) ClaimWrites(ctx context.Context, now time.Time, lease time.Durat
 	var rows []outboxRow
 	err := s.db.SelectContext(ctx, &rows, `UPDATE outbox SET next_attempt = ?, attempts = attempts + 1
 		WHERE target IN (SELECT target FROM outbox WHERE state = 'pending' AND next_attempt <= ?`+skip+`
-			ORDER BY next_attempt, enqueued_at, target LIMIT ?)
+			ORDER BY next_attempt, enqueued_at, target LIMIT ?`+s.db.dialect.skipLocked()+`)
 		RETURNING `+outboxCols, append(args, limit)...)
 	if err != nil {
 		return nil, fmt.Errorf("claim writes: %w", err)

@@ -2,12 +2,12 @@ package store_test
 
 import (
 	"fmt"
-	"log/slog"
 	"path/filepath"
 	"testing"
 	"time"
 
 	"github.com/goalpost/goalpost/internal/store"
+	"github.com/goalpost/goalpost/internal/store/storetest"
 	"github.com/goalpost/goalpost/writeback/outbox"
 )
 
@@ -15,12 +15,7 @@ var t0 = time.Date(2026, 11, 19, 10, 0, 0, 0, time.UTC)
 
 func openOutboxStore(t *testing.T) *store.Store {
 	t.Helper()
-	st, err := store.Open(t.Context(), filepath.Join(t.TempDir(), "goalpost.db"), slog.New(slog.DiscardHandler))
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { _ = st.Close() })
-	return st
+	return storetest.Open(t, filepath.Join(t.TempDir(), "goalpost.db"))
 }
 
 // tgt reads a target written as text, failing the test when it is not one.

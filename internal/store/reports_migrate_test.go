@@ -18,7 +18,7 @@ func TestReportDeliveriesMigrateToOutbox(t *testing.T) {
 	s := openReportsStore(t, filepath.Join(t.TempDir(), "g.db"))
 	defer s.Close()
 	ctx := t.Context()
-	p, err := goose.NewProvider(goose.DialectSQLite3, s.db.DB, mustSub(migrations, "migrations"), goose.WithAllowOutofOrder(true))
+	p, err := goose.NewProvider(s.db.dialect.goose, s.db.DB.DB, mustSub(migrations, s.db.dialect.migrations), goose.WithAllowOutofOrder(true))
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -2,7 +2,6 @@ package store
 
 import (
 	"errors"
-	"log/slog"
 	"path/filepath"
 	"testing"
 	"time"
@@ -10,11 +9,7 @@ import (
 
 func openReportsStore(t *testing.T, path string) *Store {
 	t.Helper()
-	s, err := Open(t.Context(), path, slog.New(slog.DiscardHandler))
-	if err != nil {
-		t.Fatal(err)
-	}
-	return s
+	return openTest(t, path)
 }
 
 func TestReportSnapshotsFirstWins(t *testing.T) {

@@ -63,7 +63,7 @@ func (k *KRTx) QueryxContext(ctx context.Context, q string, args ...any) (*sqlx.
 }
 
 // View reads key-result data inside the transaction (seeing its writes).
-func (k *KRTx) View() KRView { return KRView{q: k} }
+func (k *KRTx) View() KRView { return KRView{q: k, d: k.tx.st.db.dialect} }
 
 // MatchRow is one event matched by one key result's rule. A match row
 // stores the key, the event id, the unit, the time, the value and the rule
@@ -240,7 +240,7 @@ func (k *KRTx) UpsertIssue(ctx context.Context, st IssueState) (bool, error) {
 		WHERE excluded.occurred_at > issue_state.occurred_at
 			OR (excluded.occurred_at = issue_state.occurred_at AND (excluded.deleted = 1 OR issue_state.deleted = 0))`,
 		st.Unit, st.Source, st.EventID, st.Kind, st.OccurredAt.UnixMilli(), st.StatusCategory,
-		st.Canceled, st.Blocked, ms(st.DoneAt), st.Title, st.URL, st.Actor, st.Deleted)
+		flag(st.Canceled), flag(st.Blocked), ms(st.DoneAt), st.Title, st.URL, st.Actor, flag(st.Deleted))
 	if err != nil {
 		return false, fmt.Errorf("upsert issue %s: %w", st.Unit, err)
 	}
@@ -316,10 +316,13 @@ type Snapshot struct {
 
 // InsertSnapshot records s (a later snapshot in the same millisecond replaces it).
 func (k *KRTx) InsertSnapshot(ctx context.Context, s Snapshot) error {
-	_, err := k.exec(ctx, `INSERT OR REPLACE INTO kr_snapshots
+	_, err := k.exec(ctx, `INSERT INTO kr_snapshots
 		(kr_key, at, current, progress, score, status, no_data, evidence_total, rule_version)
-		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`,
-		s.KRKey, s.At.UnixMilli(), s.Current, s.Progress, s.Score, s.Status, s.NoData, s.EvidenceTotal, s.RuleVersion)
+		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)
+		ON CONFLICT (kr_key, at) DO UPDATE SET current = excluded.current, progress = excluded.progress,
+			score = excluded.score, status = excluded.status, no_data = excluded.no_data,
+			evidence_total = excluded.evidence_total, rule_version = excluded.rule_version`,
+		s.KRKey, s.At.UnixMilli(), s.Current, s.Progress, s.Score, s.Status, flag(s.NoData), s.EvidenceTotal, s.RuleVersion)
 	if err != nil {
 		return fmt.Errorf("snapshot %s: %w", s.KRKey, err)
 	}
@@ -328,7 +331,8 @@ func (k *KRTx) InsertSnapshot(ctx context.Context, s Snapshot) error {
 
 // SetManual records a manual key result's value.
 func (k *KRTx) SetManual(ctx context.Context, krKey string, value float64, by, note string, at time.Time) error {
-	_, err := k.exec(ctx, `INSERT OR REPLACE INTO manual_values (kr_key, set_at, value, set_by, note) VALUES (?, ?, ?, ?, ?)`,
+	_, err := k.exec(ctx, `INSERT INTO manual_values (kr_key, set_at, value, set_by, note) VALUES (?, ?, ?, ?, ?)
+		ON CONFLICT (kr_key, set_at) DO UPDATE SET value = excluded.value, set_by = excluded.set_by, note = excluded.note`,
 		krKey, at.UnixMilli(), value, by, note)
 	if err != nil {
 		return fmt.Errorf("set manual %s: %w", krKey, err)
@@ -336,10 +340,13 @@ func (k *KRTx) SetManual(ctx context.Context, krKey string, value float64, by, n
 	return nil
 }
 
-// BigCache gives this transaction's connection a 64 MiB page cache (for a
+// BigCache gives this transaction's SQLite connection a 64 MiB page cache (for a
 // replay, which writes far more than the default 2 MiB holds) and returns a
 // func that restores the default.
 func (k *KRTx) BigCache(ctx context.Context) (restore func(), err error) {
+	if k.tx.st.db.dialect != sqliteDialect {
+		return func() {}, nil // PostgreSQL's shared buffers are the server's
+	}
 	if _, err := k.tx.tx.ExecContext(ctx, `PRAGMA cache_size = -65536`); err != nil {
 		return nil, fmt.Errorf("cache size: %w", err)
 	}
@@ -358,6 +365,15 @@ func (k *KRTx) ResetDerived(ctx context.Context) error {
 		}
 	}
 	return nil
+}
+
+// flag is a boolean as the INTEGER 0 or 1 the tables keep (portable: no
+// boolean column type in SQLite).
+func flag(b bool) int {
+	if b {
+		return 1
+	}
+	return 0
 }
 
 func ms(t time.Time) int64 {

@@ -310,7 +310,7 @@ func (k *KRTx) syncScope(ctx context.Context, unit string) error {
 			continue
 		}
 		if _, err := k.exec(ctx, `UPDATE kr_issues SET in_ratio = ?, done = ?, done_at = ?, occurred_at = ?
-			WHERE kr_key = ? AND unit = ?`, now.InRatio, now.Done, now.DoneAt, now.OccurredAt, row.KRKey, unit); err != nil {
+			WHERE kr_key = ? AND unit = ?`, flag(now.InRatio), flag(now.Done), now.DoneAt, now.OccurredAt, row.KRKey, unit); err != nil {
 			return fmt.Errorf("scope of %s: %w", unit, err)
 		}
 		if err := k.addRatio(ctx, row.KRKey, now, row); err != nil {
@@ -369,7 +369,7 @@ func (k *KRTx) WindowUnits(ctx context.Context, krKey string, oldest bool, limit
 		order = "ASC"
 	}
 	if limit <= 0 {
-		limit = -1
+		limit = allRows
 	}
 	var rows []matchRow
 	err := k.SelectContext(ctx, &rows, `SELECT p.grp, `+matchCols+`
@@ -393,6 +393,9 @@ func (k *KRTx) WindowValues(ctx context.Context, krKey string, sorted bool, limi
 	order := `at, event_id`
 	if sorted {
 		order = `value`
+	}
+	if limit < 0 {
+		limit = allRows
 	}
 	var out []float64
 	err := k.SelectContext(ctx, &out, `SELECT value FROM kr_points WHERE kr_key = ? AND value IS NOT NULL

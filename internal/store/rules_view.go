@@ -18,10 +18,13 @@ type querier interface {
 }
 
 // KRView reads key-result data, from the database or inside a transaction.
-type KRView struct{ q querier }
+type KRView struct {
+	q querier
+	d dialect
+}
 
 // KRView reads committed key-result data.
-func (s *Store) KRView() KRView { return KRView{q: s.db} }
+func (s *Store) KRView() KRView { return KRView{q: s.db, d: s.db.dialect} }
 
 // matchCols are the columns matchRow reads but the group, from kr_matches m
 // joined with its event e. Actor is the event's actor handle: the engine
@@ -88,12 +91,8 @@ func (v KRView) Units(ctx context.Context, uq UnitQuery) ([]UnitRow, error) {
 		WHERE m.kr_key = ? AND m.occurred_at >= ? AND m.occurred_at < ?` + valueCond(uq.WithValue) + `
 	) m JOIN events e ON e.id = m.event_id
 	WHERE m.rn = 1 ORDER BY m.occurred_at ` + order + `, m.event_id ` + order + ` LIMIT ?`
-	limit := uq.Limit
-	if limit <= 0 {
-		limit = -1
-	}
 	var rows []matchRow
-	if err := v.q.SelectContext(ctx, &rows, q, uq.KRKey, fromMS(uq.From), uq.To.UnixMilli(), limit); err != nil {
+	if err := v.q.SelectContext(ctx, &rows, q, uq.KRKey, fromMS(uq.From), uq.To.UnixMilli(), allRows); err != nil {
 		return nil, fmt.Errorf("units of %s: %w", uq.KRKey, err)
 	}
 	out := make([]UnitRow, len(rows))
@@ -137,6 +136,10 @@ func valueCond(withValue bool) string {
 	}
 	return ""
 }
+
+// allRows is a LIMIT that keeps every row (PostgreSQL takes no negative
+// LIMIT).
+const allRows = 1 << 62
 
 func fromMS(t time.Time) int64 {
 	if t.IsZero() {
@@ -183,24 +186,24 @@ func (v KRView) Matches(ctx context.Context, krKey string) ([]UnitRow, error) {
 
 // MatchesHaveSource reports whether any of krKey's matches came from source.
 func (v KRView) MatchesHaveSource(ctx context.Context, krKey, source string) (bool, error) {
-	var n int
-	err := v.q.GetContext(ctx, &n, `SELECT EXISTS (SELECT 1 FROM kr_sources WHERE kr_key = ? AND source = ?)`, krKey, source)
+	var ok bool
+	err := v.q.GetContext(ctx, &ok, `SELECT EXISTS (SELECT 1 FROM kr_sources WHERE kr_key = ? AND source = ?)`, krKey, source)
 	if err != nil {
 		return false, fmt.Errorf("sources of %s: %w", krKey, err)
 	}
-	return n == 1, nil
+	return ok, nil
 }
 
 // MatchedByOtherVersion reports whether any of krKey's matches was recorded
 // by a version of its rule other than version (history a rebuild would
 // recompute).
 func (v KRView) MatchedByOtherVersion(ctx context.Context, krKey, version string) (bool, error) {
-	var n int
-	err := v.q.GetContext(ctx, &n, `SELECT EXISTS (SELECT 1 FROM kr_matches WHERE kr_key = ? AND rule_version != ?)`, krKey, version)
+	var ok bool
+	err := v.q.GetContext(ctx, &ok, `SELECT EXISTS (SELECT 1 FROM kr_matches WHERE kr_key = ? AND rule_version != ?)`, krKey, version)
 	if err != nil {
 		return false, fmt.Errorf("rule versions of %s: %w", krKey, err)
 	}
-	return n == 1, nil
+	return ok, nil
 }
 
 type issueRow struct {
@@ -239,7 +242,7 @@ func (v KRView) RatioCounts(ctx context.Context, krKey string) (done, total int,
 		Done  int `db:"done"`
 		Total int `db:"total"`
 	}
-	err = v.q.GetContext(ctx, &r, `SELECT COALESCE(SUM(i.status_category = 'done'), 0) AS done, COUNT(*) AS total
+	err = v.q.GetContext(ctx, &r, `SELECT COALESCE(SUM(CASE WHEN i.status_category = 'done' THEN 1 ELSE 0 END), 0) AS done, COUNT(*) AS total
 		FROM kr_issues k JOIN issue_state i ON i.unit = k.unit WHERE k.kr_key = ? AND i.canceled = 0 AND i.deleted = 0`, krKey)
 	if err != nil {
 		return 0, 0, fmt.Errorf("ratio of %s: %w", krKey, err)
@@ -252,7 +255,7 @@ func (v KRView) RatioCounts(ctx context.Context, krKey string) (done, total int,
 // 0 means all.
 func (v KRView) ScopeIssues(ctx context.Context, krKey string, limit int) ([]IssueState, error) {
 	if limit <= 0 {
-		limit = -1
+		limit = allRows
 	}
 	return v.issues(ctx, `SELECT `+issueCols+` FROM kr_issues k JOIN issue_state i ON i.unit = k.unit
 		WHERE k.kr_key = ? AND i.canceled = 0 AND i.deleted = 0
@@ -262,7 +265,7 @@ func (v KRView) ScopeIssues(ctx context.Context, krKey string, limit int) ([]Iss
 // BlockedIssues returns the issues tied to krKey (in its ratio scope, among
 // its units, or linked by them) that are flagged blocked and not done. It reads the (small) set of open blocked issues, not the scope.
 func (v KRView) BlockedIssues(ctx context.Context, krKey string) ([]IssueState, error) {
-	return v.issues(ctx, `SELECT `+issueCols+` FROM issue_state i INDEXED BY issue_state_open_blocked
+	return v.issues(ctx, `SELECT `+issueCols+` FROM issue_state i`+v.d.indexedBy("issue_state_open_blocked")+`
 		WHERE i.blocked = 1 AND i.status_category != 'done' AND i.canceled = 0 AND i.deleted = 0 AND (
 			EXISTS (SELECT 1 FROM kr_issues k WHERE k.kr_key = ? AND k.unit = i.unit) OR
 			EXISTS (SELECT 1 FROM kr_nodes n WHERE n.kr_key = ? AND n.node = i.unit) OR
@@ -313,13 +316,13 @@ func (v KRView) KeysWithNode(ctx context.Context, node string) ([]string, error)
 
 // ScopeHasSource reports whether any issue in krKey's scope is from source.
 func (v KRView) ScopeHasSource(ctx context.Context, krKey, source string) (bool, error) {
-	var n int
-	err := v.q.GetContext(ctx, &n, `SELECT EXISTS (SELECT 1 FROM kr_issues k JOIN issue_state i ON i.unit = k.unit
+	var ok bool
+	err := v.q.GetContext(ctx, &ok, `SELECT EXISTS (SELECT 1 FROM kr_issues k JOIN issue_state i ON i.unit = k.unit
 		WHERE k.kr_key = ? AND i.source = ?)`, krKey, source)
 	if err != nil {
 		return false, fmt.Errorf("sources of %s: %w", krKey, err)
 	}
-	return n == 1, nil
+	return ok, nil
 }
 
 // MatchedEvents returns the stored events behind krKey's matches in

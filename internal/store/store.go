@@ -24,13 +24,16 @@ import (
 	"github.com/pressly/goose/v3"
 )
 
-//go:embed migrations/*.sql
+//go:embed migrations/*.sql migrations/postgres/*.sql
 var migrations embed.FS
 
-// Store is the SQLite-backed store. It is safe for concurrent use; writes are
-// serialized by SQLite (one writer at a time, readers never blocked in WAL).
+// Store is goalpost's store on SQLite or PostgreSQL. It is safe for
+// concurrent use. On SQLite writes are serialized by the database (one
+// writer at a time, readers never blocked in WAL); on PostgreSQL the
+// key-result transactions of every replica take one advisory lock (see
+// InTx) and the outbox is claimed with row locks (see ClaimWrites).
 type Store struct {
-	db  *sqlx.DB
+	db  database
 	log *slog.Logger
 
 	cachePruned atomic.Int64 // unix ms of the last response-cache prune
@@ -38,8 +41,9 @@ type Store struct {
 	prepared sync.Map // query → *sqlx.Stmt prepared on db (see Tx.stmt)
 }
 
-// Open opens (creating if needed) the database file at path and applies the
-// embedded migrations. It fails if the file was written by a newer goalpost.
+// Open opens (creating if needed) the SQLite database file at path and
+// applies the embedded migrations. It fails if the file was written by a
+// newer goalpost.
 func Open(ctx context.Context, path string, log *slog.Logger) (*Store, error) {
 	if err := os.MkdirAll(filepath.Dir(path), 0o750); err != nil {
 		return nil, fmt.Errorf("open store: %w", err)
@@ -50,6 +54,10 @@ func Open(ctx context.Context, path string, log *slog.Logger) (*Store, error) {
 		return nil, fmt.Errorf("open store %s: %w", filepath.Base(path), err)
 	}
 	db.SetMaxOpenConns(4)
+	return open(ctx, database{DB: db, dialect: sqliteDialect}, log)
+}
+
+func open(ctx context.Context, db database, log *slog.Logger) (*Store, error) {
 	s := &Store{db: db, log: log}
 	if err := s.migrate(ctx); err != nil {
 		_ = db.Close()
@@ -69,8 +77,11 @@ func (s *Store) migrate(ctx context.Context) error {
 	// Out of order: migration numbers are ranges given to parallel work, so
 	// a database may have a later number applied before an earlier one
 	// lands; each migration stands alone.
-	provider, err := goose.NewProvider(goose.DialectSQLite3, s.db.DB, mustSub(migrations, "migrations"),
-		goose.WithAllowOutofOrder(true))
+	opts := []goose.ProviderOption{goose.WithAllowOutofOrder(true)}
+	if s.db.dialect == postgresDialect {
+		opts = append(opts, goose.WithSessionLocker(migrationLock{}))
+	}
+	provider, err := goose.NewProvider(s.db.dialect.goose, s.db.DB.DB, mustSub(migrations, s.db.dialect.migrations), opts...)
 	if err != nil {
 		return fmt.Errorf("migrations: %w", err)
 	}
@@ -100,7 +111,7 @@ func (s *Store) Ping(ctx context.Context) error { return s.db.PingContext(ctx) }
 // together (an event, the key-result state it changed, the writes it queued).
 type Tx struct {
 	st    *Store
-	tx    *sqlx.Tx
+	tx    txx
 	stmts map[string]*sqlx.Stmt // q's statement bound to this transaction, by query
 	// windows are the key-result windows read or moved in this transaction
 	// (see KRTx.window), written back before the commit.
@@ -142,7 +153,30 @@ func (t *Tx) closeStmts() {
 //
 // The transaction's statements do not watch ctx (see steady); InTx checks
 // it before the commit, so a canceled ctx still commits nothing.
-func (s *Store) InTx(ctx context.Context, fn func(*Tx) error) (err error) {
+//
+// On PostgreSQL the transaction first takes the key-result advisory lock
+// (krLock), so that the transactions of every replica apply their events
+// one after the other, as a single process would: the incremental state
+// reads and then writes. If it still fails on a serialization failure or a
+// deadlock it runs again, at most maxTxAttempts times in all: fn must have
+// no effect outside the transaction but assignments it repeats.
+func (s *Store) InTx(ctx context.Context, fn func(*Tx) error) error {
+	for attempt := 1; ; attempt++ {
+		err := s.inTx(ctx, fn)
+		if err == nil || attempt == maxTxAttempts || !retryable(err) {
+			return err
+		}
+		s.log.Debug("transaction raced another replica; retrying", "attempt", attempt, "err", err)
+	}
+}
+
+// maxTxAttempts bounds InTx's runs of a transaction that races others.
+const maxTxAttempts = 5
+
+// krLock is the transaction-scoped advisory lock of key-result writes.
+const krLock = `SELECT pg_advisory_xact_lock(hashtextextended('goalpost key results ' || current_schema(), 0))`
+
+func (s *Store) inTx(ctx context.Context, fn func(*Tx) error) (err error) {
 	tx, err := s.db.BeginTxx(steady(ctx), nil)
 	if err != nil {
 		return fmt.Errorf("begin: %w", err)
@@ -152,8 +186,13 @@ func (s *Store) InTx(ctx context.Context, fn func(*Tx) error) (err error) {
 			_ = tx.Rollback()
 		}
 	}()
-	t := &Tx{st: s, tx: tx}
+	t := &Tx{st: s, tx: txx{Tx: tx, db: s.db}}
 	defer t.closeStmts()
+	if s.db.dialect == postgresDialect {
+		if _, err = t.tx.ExecContext(ctx, krLock); err != nil {
+			return fmt.Errorf("key-result lock: %w", err)
+		}
+	}
 	if err = fn(t); err != nil {
 		return err
 	}
