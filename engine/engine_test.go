@@ -8,7 +8,6 @@ import (
 	"testing"
 	"time"
 
-
 	"github.com/goalpost/goalpost/pipeline/event"
 	"github.com/goalpost/goalpost/rules"
 )

@@ -12,6 +12,7 @@ import (
 	"net"
 	"net/url"
 	"path/filepath"
+	"strings"
 	"slices"
 	"time"
 
@@ -281,4 +282,24 @@ func (c *Config) validateBaseURLs() []error {
 		}
 	}
 	return errs
+}
+
+// ParseStore reads a store named on the command line: "sqlite:PATH" or
+// "postgres:DSN" ("postgres:" alone reads $DATABASE_URL through lookup, so
+// the DSN stays out of the process list). Errors never hold the DSN.
+func ParseStore(s string, lookup func(string) (string, bool)) (StoreConfig, error) {
+	driver, rest, ok := strings.Cut(s, ":")
+	switch {
+	case !ok:
+	case driver == DriverSQLite && rest != "":
+		return StoreConfig{Driver: DriverSQLite, Path: rest}, nil
+	case driver == DriverPostgres && rest != "":
+		return StoreConfig{Driver: DriverPostgres, DSN: secret.String(rest)}, nil
+	case driver == DriverPostgres:
+		if v, ok := lookup("DATABASE_URL"); ok && v != "" {
+			return StoreConfig{Driver: DriverPostgres, DSN: secret.String(v)}, nil
+		}
+		return StoreConfig{}, errors.New(`"postgres:" reads $DATABASE_URL, which is not set`)
+	}
+	return StoreConfig{}, errors.New(`want sqlite:PATH or postgres:DSN (postgres: alone reads $DATABASE_URL)`)
 }

@@ -50,6 +50,21 @@ func TestParseErrorsNameFileLineAndKey(t *testing.T) {
 			wantLine: 3, wantKey: "github.token", wantMsg: "GH_TOKEN_FOR_TEST is not set",
 		},
 		{
+			name:     "unknown store driver",
+			src:      "[store]\ndriver = \"mysql\"\n",
+			wantLine: 2, wantKey: "store.driver", wantMsg: "want sqlite or postgres",
+		},
+		{
+			name:     "postgres without a dsn",
+			src:      "[store]\ndriver = \"postgres\"\n",
+			wantLine: 1, wantKey: "store.dsn", wantMsg: "required",
+		},
+		{
+			name:     "postgres dsn from a missing variable",
+			src:      "[store]\ndriver = \"postgres\"\ndsn = \"${DATABASE_URL_FOR_TEST}\"\n",
+			wantLine: 3, wantKey: "store.dsn", wantMsg: "DATABASE_URL_FOR_TEST is not set",
+		},
+		{
 			name:     "invalid value in array table",
 			src:      "[github]\ntoken = \"t\"\n[[github.repos]]\nname = \"a/b\"\n[[github.repos]]\nname = \"nope\"\n",
 			wantLine: 6, wantKey: "github.repos[1].name", wantMsg: "owner/name",
