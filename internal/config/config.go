@@ -12,8 +12,8 @@ import (
 	"net"
 	"net/url"
 	"path/filepath"
-	"strings"
 	"slices"
+	"strings"
 	"time"
 
 	"github.com/goalpost/goalpost/connectors/asana"
