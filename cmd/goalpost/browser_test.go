@@ -15,6 +15,8 @@ import (
 	"github.com/chromedp/cdproto/network"
 	"github.com/chromedp/cdproto/runtime"
 	"github.com/chromedp/chromedp"
+
+	"github.com/goalpost/goalpost/internal/store/pgtest"
 )
 
 var updateScreenshot = flag.Bool("update", false, "rewrite docs/img/overview.png from the sandbox")
@@ -34,6 +36,7 @@ func TestMain(m *testing.M) {
 	if browser.stop != nil {
 		browser.stop()
 	}
+	pgtest.Stop() // the PostgreSQL server of TestStoreCopySQLiteToPostgres and the store benchmark
 	os.Exit(code)
 }
 

@@ -35,9 +35,12 @@ func TestCLIUsage(t *testing.T) {
 		{"command typo", []string{"expalin"}, exitUsage, `goalpost: unknown command "expalin"; did you mean "explain"?`},
 		{"unknown command", []string{"frobnicate"}, exitUsage, `goalpost: unknown command "frobnicate"`},
 		{"--version", []string{"--version"}, exitOK, "goalpost dev"},
+		{"store copy without --from", []string{"store", "copy"}, exitUsage, "goalpost: --from: want sqlite:PATH or postgres:DSN"},
+		{"store copy to postgres: without DATABASE_URL", []string{"store", "copy", "--from", "sqlite:x.db", "--to", "postgres:"}, exitUsage,
+			"goalpost: --to: \"postgres:\" reads $DATABASE_URL, which is not set"},
 	}
 	// Positional arguments each command takes, so that a stray one is one more.
-	needs := map[string][]string{"explain": {"merged-10"}, "set": {"nps", "41"}, "away": {"ana", "2026-W47"}}
+	needs := map[string][]string{"explain": {"merged-10"}, "set": {"nps", "41"}, "away": {"ana", "2026-W47"}, "store": {"copy"}}
 	for _, c := range commands() {
 		tests = append(tests,
 			tc{c.name + " --help", []string{c.name, "--help"}, exitOK, c.summary},
@@ -47,14 +50,15 @@ func TestCLIUsage(t *testing.T) {
 		args := append([]string{c.name}, needs[c.name]...)
 		want := "goalpost: " + c.name + " takes no arguments, got \"stray\""
 		if len(needs[c.name]) > 0 {
-			want = "goalpost: " + c.name + " takes " + map[string]string{"explain": "KR", "set": "KR VALUE", "away": "PERSON WEEK"}[c.name] +
+			want = "goalpost: " + c.name + " takes " + map[string]string{"explain": "KR", "set": "KR VALUE", "away": "PERSON WEEK", "store": "copy"}[c.name] +
 				", got \"" + strings.Join(append(needs[c.name], "stray"), " ") + "\""
 		}
 		tests = append(tests, tc{c.name + " stray argument", append(args, "stray"), exitUsage, want})
 		if c.name == "sync" {
 			args = append(args, "--once")
 		}
-		if c.name != "demo" && c.name != "version" && c.name != "init" { // init writes one (TestInitWithoutTokens)
+		// init writes one (TestInitWithoutTokens); store copy reads one only to check the copy
+		if c.name != "demo" && c.name != "version" && c.name != "init" && c.name != "store" {
 			tests = append(tests, tc{c.name + " without a configuration", args, exitUsage,
 				"goalpost: no configuration file: pass -c FILE or set GOALPOST_CONFIG"})
 		}

@@ -10,6 +10,8 @@ import (
 	"time"
 
 	"github.com/goalpost/goalpost/internal/config"
+	"github.com/goalpost/goalpost/internal/secret"
+	"github.com/goalpost/goalpost/internal/store/pgtest"
 	"github.com/goalpost/goalpost/pipeline/event"
 )
 
@@ -17,7 +19,21 @@ import (
 // Publisher → JetStream → durable consumer → engine (store, match, evaluate,
 // snapshot, outbox) → ack, with $KRS count key results (default 20) that
 // every event matches, the worst case for evaluation.
-func BenchmarkDaemonPipeline(b *testing.B) {
+func BenchmarkDaemonPipeline(b *testing.B) { benchDaemonPipeline(b, nil) }
+
+// BenchmarkDaemonPipelineStore is BenchmarkDaemonPipeline on each store in
+// the same run: SQLite, then PostgreSQL (a server of its own, see pgtest;
+// or $GOALPOST_TEST_PG_DSN), for their ratio.
+func BenchmarkDaemonPipelineStore(b *testing.B) {
+	b.Run("sqlite", func(b *testing.B) { benchDaemonPipeline(b, nil) })
+	b.Run("postgres", func(b *testing.B) {
+		dsn := pgtest.DSN(b, fmt.Sprintf("%s/%d/%d", b.Name(), b.N, time.Now().UnixNano()))
+		benchDaemonPipeline(b, &config.StoreConfig{Driver: config.DriverPostgres, DSN: secret.String(dsn)})
+	})
+}
+
+// benchDaemonPipeline runs the benchmark on the store sc (nil: SQLite).
+func benchDaemonPipeline(b *testing.B, sc *config.StoreConfig) {
 	krs := 20
 	fmt.Sscan(envOr("KRS", "20"), &krs)
 	text := daemonConfig(b.TempDir(), "http://127.0.0.1:1/", 4096)
@@ -29,6 +45,9 @@ func BenchmarkDaemonPipeline(b *testing.B) {
 	cfg, err := config.Parse("bench.toml", []byte(text), nil)
 	if err != nil {
 		b.Fatal(err)
+	}
+	if sc != nil {
+		cfg.Store = *sc
 	}
 	ctx := context.Background()
 	a, err := build(ctx, cfg, slog.New(slog.DiscardHandler), daemon(&cliEnv{stdout: io.Discard, stderr: io.Discard}))

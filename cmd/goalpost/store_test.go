@@ -9,8 +9,6 @@ import (
 	"github.com/goalpost/goalpost/internal/store/pgtest"
 )
 
-func TestMain(m *testing.M) { pgtest.Main(m) }
-
 // `store copy` moves the demo's SQLite store to PostgreSQL: every table
 // with the same number of rows, and `rebuild --check` on the copy finds
 // the incremental state equal to a computation from scratch. A second copy

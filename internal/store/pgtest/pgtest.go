@@ -48,10 +48,16 @@ var shared struct {
 	made   int
 }
 
-// Main runs the package's tests, then drops the schemas Migrated made and
-// stops the PostgreSQL server they started, if any. Call it from TestMain.
+// Main runs the package's tests, then Stop. Call it from TestMain.
 func Main(m *testing.M) {
 	code := m.Run()
+	Stop()
+	os.Exit(code)
+}
+
+// Stop drops the schemas Migrated made and stops the PostgreSQL server the
+// tests started, if any: for a TestMain that has more to stop than Main.
+func Stop() {
 	if shared.srv == nil {
 		for _, schema := range shared.free {
 			dropSchema(shared.dsn, schema)
@@ -60,7 +66,6 @@ func Main(m *testing.M) {
 	if shared.srv != nil {
 		shared.srv.stop()
 	}
-	os.Exit(code)
 }
 
 // Migrated returns a connection string to a schema of its own for name
