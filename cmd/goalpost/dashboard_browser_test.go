@@ -3,7 +3,6 @@ package main
 import (
 	"context"
 	"fmt"
-	"io"
 	"net/http/httptest"
 	"os"
 	"path/filepath"
@@ -227,7 +226,7 @@ func TestOverviewScreenshot(t *testing.T) {
 }
 
 // startSandboxDaemon runs the daemon on the demo's sandbox company: one
-// full cycle, then four changes shipped by signed webhooks, so the charts
+// round of polls, then four changes shipped by signed webhooks, so the charts
 // have a few snapshots. It returns the admin listener's URL.
 func startSandboxDaemon(t *testing.T) string {
 	t.Helper()
@@ -237,9 +236,7 @@ func startSandboxDaemon(t *testing.T) string {
 	}
 	t.Cleanup(sb.Close)
 	a, hook := startDaemon(t, sb.Config(t.TempDir(), "127.0.0.1:0"))
-	if _, err := a.cycle(t.Context(), io.Discard); err != nil {
-		t.Fatal(err)
-	}
+	waitForWithin(t, time.Minute, "the first polls", func() bool { return current(t, a, "ship-80") > 10 })
 	ctx, cancel := context.WithCancel(t.Context())
 	shipped := 0
 	_ = sb.Simulate(ctx, hook, 300*time.Millisecond, func(context.Context, sandbox.Change) {
