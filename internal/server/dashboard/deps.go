@@ -29,7 +29,6 @@ type Results interface {
 type Reports interface {
 	Teams() []string
 	Team(name string) (people.Team, error)
-	WeekOf(team string, t time.Time) (calendar.Week, error)
 	Report(ctx context.Context, team string, week calendar.Week, now time.Time) (*report.Report, error)
 }
 
@@ -50,12 +49,6 @@ type Deliveries interface {
 	Since(t time.Time) map[string]int
 }
 
-// Notes gives owners' notes per key result for a week (*store.Store); nil
-// when none were written.
-type Notes interface {
-	Notes(ctx context.Context, week string) (map[string]string, error)
-}
-
 // Deps is what the dashboard reads, wired in cmd/goalpost.
 type Deps struct {
 	Results    Results
@@ -63,7 +56,6 @@ type Deps struct {
 	Health     Health
 	Events     Events
 	Deliveries Deliveries // nil: no webhook counts
-	Notes      Notes      // nil: no notes
 	// Sources are the configured sources (shown even before their first poll).
 	Sources []string
 	// TeamOf is a person's team ("" when none); nil: delivery is never

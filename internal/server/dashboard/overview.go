@@ -22,10 +22,6 @@ func (db *Dashboard) Overview(ctx context.Context, q query) (*Overview, error) {
 	if err != nil {
 		return nil, err
 	}
-	notes, err := db.notes(ctx, p.nav.Week)
-	if err != nil {
-		return nil, err
-	}
 	ov := &Overview{Schema: Schema, Nav: p.nav, Objectives: []Objective{}}
 	idx := map[string]int{}
 	for _, res := range results {
@@ -36,7 +32,6 @@ func (db *Dashboard) Overview(ctx context.Context, q query) (*Overview, error) {
 		if err != nil {
 			return nil, err
 		}
-		kr.Note = notes[res.KRKey]
 		i, ok := idx[res.ObjectiveKey]
 		if !ok {
 			i = len(ov.Objectives)
@@ -47,13 +42,6 @@ func (db *Dashboard) Overview(ctx context.Context, q query) (*Overview, error) {
 	}
 	slices.SortStableFunc(ov.Objectives, func(a, b Objective) int { return cmp.Compare(a.Team, b.Team) })
 	return ov, nil
-}
-
-func (db *Dashboard) notes(ctx context.Context, week string) (map[string]string, error) {
-	if db.d.Notes == nil {
-		return nil, nil
-	}
-	return db.d.Notes.Notes(ctx, week)
 }
 
 // kr is res as of asOf: its snapshots over the period up to asOf, and, for
@@ -121,11 +109,6 @@ func (db *Dashboard) KR(ctx context.Context, key string, q query) (*KRDetail, er
 	if err != nil {
 		return nil, err
 	}
-	notes, err := db.notes(ctx, p.nav.Week)
-	if err != nil {
-		return nil, err
-	}
-	kr.Note = notes[key]
 	d := &KRDetail{Schema: Schema, Nav: p.nav, KR: kr, Formula: res.Formula, RuleVersion: res.RuleVersion,
 		Evidence: evidence(res.Evidence, p.cal.Location()), EvidenceTotal: res.EvidenceTotal,
 		StatusChanges: statusChanges(kr.History)}
