@@ -46,6 +46,9 @@ type Sink struct {
 type pageSchema struct {
 	types   map[string]string
 	options map[string][]string
+	// targetSet says the page's Target held a number when it was read: a
+	// target is the team's, so goalpost writes it only to a page without one.
+	targetSet bool
 }
 
 // NewSink returns a Sink for cfg (see NewClient for hc and opts). It does
@@ -155,6 +158,9 @@ func (s *Sink) schema(ctx context.Context, id string) (pageSchema, error) {
 	for name, prop := range p.Properties {
 		sch.types[name] = prop.Type
 	}
+	if t, ok := p.Properties[s.props["target"]]; ok && t.Number != nil {
+		sch.targetSet = true
+	}
 	if ds := p.Parent.DataSourceID; ds != "" {
 		src, err := s.sourceSchema(ctx, ds)
 		if err != nil {
@@ -210,6 +216,9 @@ func (s *Sink) properties(page string, schema pageSchema, r outbox.Update) (map[
 	vals, err := s.values(r)
 	if err != nil {
 		return nil, err
+	}
+	if schema.targetSet {
+		delete(vals, "target") // never rewrite a target someone set (a Target 1 on a percent-formatted property is 100%)
 	}
 	out := map[string]any{}
 	var problems []string

@@ -355,3 +355,33 @@ func TestSinkRequestBodyGolden(t *testing.T) {
 	fmt.Fprintf(&out, "dry run: %s\n", desc)
 	golden(t, "write_requests.golden", out.Bytes())
 }
+
+// TestSinkNeverRewritesATarget: the same update (a ratio whose config target
+// is 100) written to a page whose Target is empty and to one whose Target is 1
+// (100% on a percent-formatted property): the first gets the target, the
+// second keeps its own.
+func TestSinkNeverRewritesATarget(t *testing.T) {
+	tests := []struct {
+		name  string
+		props map[string]any
+		want  float64
+	}{
+		{"a page without a target gets the config's", map[string]any{"Name": "KR", "Key": "kr-1"}, 100},
+		{"a page's own target stays", map[string]any{"Name": "KR", "Key": "kr-1", "Target": 1}, 1},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			e := newEnv(t, func(c *notion.Config) { c.Checkin = notion.CheckinOff })
+			id := e.page(t, tt.props)
+			up := result(rules.StatusOnTrack)
+			up.Type, up.Current, up.Target, up.Unit = rules.TypeRatio, 50, 100, "%"
+			if err := e.sink.Write(t.Context(), outbox.NotionPage(id), up); err != nil {
+				t.Fatal(err)
+			}
+			p, _ := e.fake.Page(id)
+			if fmt.Sprint(p.Props["Target"]) != fmt.Sprint(tt.want) || fmt.Sprint(p.Props["Current"]) != "50" {
+				t.Errorf("Target = %v, Current = %v; want %v, 50", p.Props["Target"], p.Props["Current"], tt.want)
+			}
+		})
+	}
+}
