@@ -28,14 +28,6 @@ var (
 	postgresDialect = dialect{name: "postgres", goose: goose.DialectPostgres, migrations: "migrations/postgres"}
 )
 
-// jsonText is the SQL for the text of a top-level field of the JSON in col.
-func (d dialect) jsonText(col, field string) string {
-	if d == postgresDialect {
-		return `(` + col + `::jsonb ->> '` + field + `')`
-	}
-	return `json_extract(` + col + `, '$.` + field + `')`
-}
-
 // indexedBy names the index SQLite must use (its planner picks a worse one
 // by itself); PostgreSQL plans alone.
 func (d dialect) indexedBy(index string) string {
