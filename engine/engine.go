@@ -22,11 +22,13 @@ import (
 	"github.com/goalpost/goalpost/rules/people"
 )
 
-// Health says whether a source's connector is failing right now. Failing
-// must not block or do I/O (it is called while a transaction is open); it
-// is asked once per source per evaluation. A key result that depends on a
-// failing source is reported stale and its value frozen: it keeps the value
-// of its last result computed with healthy sources (see rules.Rule.Frozen).
+// Health says whether a source's connector is failing right now, on top of
+// the outages recorded in the store (RecordPoll, which the daemon calls
+// after every poll). Failing must not block or do I/O (it is called while a
+// transaction is open); it is asked once per source per evaluation. A key
+// result that depends on a failing source is reported stale and its value
+// frozen: it keeps the value of its last result computed with healthy
+// sources (see rules.Rule.Frozen).
 type Health interface {
 	Failing(source string) bool
 }
@@ -36,19 +38,6 @@ type HealthFunc func(source string) bool
 
 // Failing implements Health.
 func (f HealthFunc) Failing(source string) bool { return f(source) }
-
-// LastErrorer is what connectors' sources expose: the error of their last
-// poll, nil when it succeeded.
-type LastErrorer interface{ LastError() error }
-
-// SourceHealth is a Health over connectors by source name ("github",
-// "jira", …): a source is failing when its last poll failed.
-func SourceHealth(sources map[string]LastErrorer) Health {
-	return HealthFunc(func(source string) bool {
-		s, ok := sources[source]
-		return ok && s != nil && s.LastError() != nil
-	})
-}
 
 // DefaultEvidenceLimit is how many evidence items a Result carries (the
 // newest); explain lists them all.

@@ -273,10 +273,6 @@ match = 'kind == "pull_request.merged"'
 	}
 }
 
-type lastErr struct{ err error }
-
-func (l *lastErr) LastError() error { return l.err }
-
 func TestSourceHealthMakesDependentsStale(t *testing.T) {
 	cfg := decodeConfig(t, []byte(`
 [[objectives]]
@@ -294,9 +290,6 @@ target = 10
 match = 'kind == "change.shipped"'
 `))
 	h := newHarness(t, cfg, mustTime("2026-10-10T00:00:00Z"))
-	jira := &lastErr{}
-	h.eng = New(h.set, h.dir, h.st, WithClock(h.clock.Now),
-		WithHealth(SourceHealth(map[string]LastErrorer{"jira": jira, "github": &lastErr{}})))
 	issue := func(key, cat string) event.Event {
 		return event.Event{ID: key, Source: "jira", Kind: event.KindIssueUpdated, OccurredAt: mustTime("2026-10-05T00:00:00Z"),
 			Unit: key, Attrs: map[string]string{"status_category": cat, "epic": "E-1"}}
@@ -305,7 +298,9 @@ match = 'kind == "change.shipped"'
 	if err := h.eng.Handle(t.Context(), []event.Event{issue("A-1", "done"), issue("A-2", "new"), shipped}); err != nil {
 		t.Fatal(err)
 	}
-	jira.err = errors.New("401 unauthorized")
+	if err := h.eng.RecordPoll(t.Context(), "jira", errors.New("401 unauthorized")); err != nil {
+		t.Fatal(err)
+	}
 	got := h.result(t, "epic")
 	if got.Status != rules.StatusStale || got.Current != 50 || len(got.StaleSources) != 1 || got.StaleSources[0] != "jira" {
 		t.Errorf("with jira failing: status %s current %v stale %v; want stale, 50 kept, [jira]", got.Status, got.Current, got.StaleSources)
@@ -313,7 +308,9 @@ match = 'kind == "change.shipped"'
 	if got := h.result(t, "shipped"); got.Status == rules.StatusStale {
 		t.Errorf("a GitHub-only key result went stale when Jira failed")
 	}
-	jira.err = nil
+	if err := h.eng.RecordPoll(t.Context(), "jira", nil); err != nil {
+		t.Fatal(err)
+	}
 	if got := h.result(t, "epic"); got.Status != rules.StatusOnTrack {
 		t.Errorf("jira back: status %s, want on_track", got.Status)
 	}

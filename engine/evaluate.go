@@ -301,7 +301,9 @@ func (e *Engine) manualInputs(ctx context.Context, view store.KRView, r *rules.R
 	return nil
 }
 
-// staleSources are the failing sources r depends on: those its expression
+// staleSources are the failing sources r depends on (a source is failing
+// while the store records its outage, see RecordPoll, or while Health says
+// so): those its expression
 // requires, or else those its data came from. A key result with no data at
 // all depends on the sources that produce the kinds it requires (any source
 // when it names no kind): with one of them failing, "no data" may only mean
@@ -312,10 +314,18 @@ func (e *Engine) staleSources(ctx context.Context, view store.KRView, r *rules.R
 	if r.Type == rules.TypeManual {
 		return nil, nil
 	}
-	if r.Sources != nil {
-		return e.failing(r.Sources), nil
+	down, err := view.Outages(ctx)
+	if err != nil {
+		return nil, err
 	}
-	failing := e.failing(sourceNames())
+	isDown := func(s string) bool {
+		_, ok := down[s]
+		return ok || e.health.Failing(s)
+	}
+	if r.Sources != nil {
+		return failingOf(isDown, r.Sources), nil
+	}
+	failing := failingOf(isDown, sourceNames())
 	if len(failing) == 0 {
 		return nil, nil
 	}
@@ -327,7 +337,7 @@ func (e *Engine) staleSources(ctx context.Context, view store.KRView, r *rules.R
 	if err != nil || len(any) > 0 {
 		return nil, err
 	}
-	return e.failing(sourcesOfKinds(r.Kinds)), nil
+	return failingOf(isDown, sourcesOfKinds(r.Kinds)), nil
 }
 
 // sourcesWithData are those of sources that r's data (matches, or issues in
@@ -386,10 +396,11 @@ func sourcesOfKinds(kinds []string) []string {
 	return out
 }
 
-func (e *Engine) failing(sources []string) []string {
+// failingOf are those of sources that are down.
+func failingOf(down func(string) bool, sources []string) []string {
 	var out []string
 	for _, s := range sources {
-		if e.health.Failing(s) {
+		if down(s) {
 			out = append(out, s)
 		}
 	}

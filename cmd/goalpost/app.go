@@ -173,7 +173,6 @@ func build(ctx context.Context, cfg *config.Config, log *slog.Logger, opt buildO
 	}
 	a.engine = engine.New(set, dir, a.store,
 		engine.WithClock(a.now),
-		engine.WithHealth(engine.SourceHealth(a.lastErrorers())),
 		engine.WithLogger(log.With("component", "engine")),
 		engine.WithMetrics(a.metrics))
 	if a.reports, err = newReportBuilder(cfg, a.engine, a.store); err != nil {
@@ -288,14 +287,6 @@ func serverOptions(c config.ServerConfig, listen string) server.Options {
 
 func adminAuth(c config.ServerConfig) server.Auth {
 	return server.Auth{Token: c.AdminToken, User: c.AdminUser, Password: c.AdminPassword, TrustedHeader: c.TrustedHeader}
-}
-
-func (a *app) lastErrorers() map[string]engine.LastErrorer {
-	m := map[string]engine.LastErrorer{}
-	for name, p := range a.pollers {
-		m[name] = p
-	}
-	return m
 }
 
 // replicaID is the id this replica carries in logs, metrics and leases:

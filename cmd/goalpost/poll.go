@@ -13,8 +13,11 @@ import (
 	"github.com/goalpost/goalpost/connectors/connector"
 )
 
-// poll runs one poll of source name and records its outcome in the store,
-// where `goalpost status` reads each source's last success and last error.
+// poll runs one poll of source name and records its outcome through the
+// engine in the store, where `goalpost status` reads each source's last
+// success and last error, and where a failure begins the source's outage:
+// its key results stay frozen at their value of that moment, across
+// restarts, until a poll succeeds (engine.RecordPoll).
 func (a *app) poll(ctx context.Context, name string) error {
 	err := a.pollers[name].PollOnce(ctx)
 	if ctx.Err() != nil {
@@ -25,7 +28,7 @@ func (a *app) poll(ctx context.Context, name string) error {
 	} else {
 		a.metrics.PollOK(name, a.now())
 	}
-	if rerr := a.store.RecordPoll(ctx, name, a.now(), err); rerr != nil {
+	if rerr := a.engine.RecordPoll(ctx, name, err); rerr != nil {
 		a.log.Warn("record poll", "source", name, "err", rerr)
 	}
 	return err
