@@ -2,9 +2,16 @@ package main
 
 import (
 	"context"
+	"errors"
 	"fmt"
+	"io"
+	"maps"
 	"net/http"
+	"os"
+	"slices"
 	"time"
+
+	xterm "golang.org/x/term"
 
 	"github.com/goalpost/goalpost/connectors/asana"
 	"github.com/goalpost/goalpost/connectors/connector"
@@ -172,10 +179,36 @@ func (a *app) addSource(name string, every time.Duration, hook bool, newPoller f
 	return nil
 }
 
-// backfill loads history from since, once, for the sources that support it.
+// backfill loads history from since, once, for every configured source
+// that keeps history: GitHub with its progress bar, then every other
+// connector.Backfiller in turn, each with a progress line on a terminal
+// and progress lines in the logs. A failing source does not stop the
+// others; the error names every failure.
 func (a *app) backfill(ctx context.Context, since time.Time, env *cliEnv) error {
-	if a.github == nil {
-		return usageError{fmt.Errorf("--since needs a [github] section")}
+	var errs []error
+	n := 0
+	if a.github != nil {
+		n++
+		if err := a.github.Backfill(ctx, since, env.stderr); err != nil { // draws a progress bar only on a terminal
+			errs = append(errs, fmt.Errorf("backfill github: %w", err))
+		}
 	}
-	return a.github.Backfill(ctx, since, env.stderr) // draws a progress bar only on a terminal
+	var term io.Writer
+	if f, ok := env.stderr.(*os.File); ok && xterm.IsTerminal(int(f.Fd())) {
+		term = f
+	}
+	for _, name := range slices.Sorted(maps.Keys(a.pollers)) {
+		b, ok := a.pollers[name].Poller.(connector.Backfiller)
+		if !ok {
+			continue
+		}
+		n++
+		if err := b.Backfill(ctx, since, connector.NewProgress(name, term, a.log, a.now)); err != nil {
+			errs = append(errs, fmt.Errorf("backfill %s: %w", name, err))
+		}
+	}
+	if n == 0 {
+		return usageError{fmt.Errorf("--since needs a source that keeps history ([github], [jira], [linear], …)")}
+	}
+	return errors.Join(errs...)
 }

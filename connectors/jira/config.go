@@ -48,8 +48,13 @@ type Config struct {
 	JQL          string           `toml:"jql"`
 	PollInterval confval.Duration `toml:"poll_interval"` // default 2m
 	Overlap      confval.Duration `toml:"overlap"`       // default 2m
-	Backfill     confval.Duration `toml:"backfill"`      // default 720h (first poll)
-	PageSize     int              `toml:"page_size"`     // default 100
+	// BackfillSince ("2026-10-01") is where the first poll starts reading
+	// issues updated since; default: Backfill before the first poll.
+	BackfillSince string `toml:"backfill_since"`
+	// Backfill is the older form, a duration back from the first poll
+	// (default 720h). Deprecated: use BackfillSince.
+	Backfill confval.Duration `toml:"backfill"`
+	PageSize int              `toml:"page_size"` // default 100
 	// StoryPointsField is the custom field holding story points
 	// (e.g. "customfield_10016"); it becomes Numbers["story_points"].
 	StoryPointsField string `toml:"story_points_field"`
@@ -128,6 +133,9 @@ func (c *Config) validatePolling() []error {
 	if c.Backfill.Duration < 0 {
 		errs = append(errs, confval.Fieldf("backfill", "must not be negative"))
 	}
+	if err := confval.Date("backfill_since", c.BackfillSince); err != nil {
+		errs = append(errs, err)
+	}
 	if c.PageSize < 0 || c.PageSize > 5000 {
 		errs = append(errs, confval.Fieldf("page_size", "must be between 1 and 5000"))
 	}
@@ -179,4 +187,10 @@ func (c Config) withDefaults() Config {
 		c.Blocked.Statuses = []string{"Blocked"}
 	}
 	return c
+}
+
+// since is the configured history start (zero when unset).
+func (c *Config) since() time.Time {
+	t, _ := time.Parse(time.DateOnly, c.BackfillSince)
+	return t
 }

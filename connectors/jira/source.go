@@ -114,12 +114,25 @@ func (s *Source) StatusCategory(id string) (string, bool) {
 func (s *Source) PollOnce(ctx context.Context) error {
 	s.pollMu.Lock()
 	defer s.pollMu.Unlock()
-	err := s.poll(ctx)
+	err := s.poll(ctx, time.Time{}, nil)
 	s.Health.Set(err)
 	return err
 }
 
-func (s *Source) poll(ctx context.Context) error {
+// Backfill implements connector.Backfiller: one poll that reads every
+// issue updated since since, whatever the cursor says; the cursor only
+// moves forward.
+func (s *Source) Backfill(ctx context.Context, since time.Time, progress *connector.Progress) error {
+	s.pollMu.Lock()
+	defer s.pollMu.Unlock()
+	err := s.poll(ctx, since, progress)
+	s.Health.Set(err)
+	progress.Done(err)
+	return err
+}
+
+// poll reads from the cursor, or from since when it is set (a backfill).
+func (s *Source) poll(ctx context.Context, since time.Time, progress *connector.Progress) error {
 	tz, cats, err := s.meta(ctx)
 	if err != nil {
 		return err
@@ -129,7 +142,11 @@ func (s *Source) poll(ctx context.Context) error {
 	if err != nil {
 		return err
 	}
-	from := jqlMinute(cursor.Add(-s.cfg.Overlap.Duration), tz)
+	start := cursor
+	if !since.IsZero() {
+		start = since
+	}
+	from := jqlMinute(start.Add(-s.cfg.Overlap.Duration), tz)
 	jql := s.searchJQL(from, tz)
 	fields := requestFields(&s.cfg, m.flag)
 	var token string
@@ -142,6 +159,7 @@ func (s *Source) poll(ctx context.Context) error {
 		if err != nil {
 			return err
 		}
+		progress.Add(len(page.Issues))
 		if len(evs) > 0 {
 			if err := s.pub.Publish(ctx, evs...); err != nil {
 				return fmt.Errorf("jira publish: %w", err)
@@ -166,6 +184,9 @@ func (s *Source) loadCursor(ctx context.Context) (time.Time, error) {
 		return time.Time{}, fmt.Errorf("jira cursor: %w", err)
 	}
 	if v == "" {
+		if since := s.cfg.since(); !since.IsZero() {
+			return since, nil
+		}
 		return s.now().Add(-s.cfg.Backfill.Duration), nil
 	}
 	t, err := time.Parse(time.RFC3339Nano, v)

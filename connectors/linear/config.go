@@ -16,10 +16,14 @@ type Config struct {
 	WebhookSecret secret.String `toml:"webhook_secret"`
 
 	// Polling (issues by updatedAt); see poll_config.go for defaults.
-	Teams         []string         `toml:"teams"`          // team keys whose issues and projects are polled; empty = every team the key can read
-	PollInterval  confval.Duration `toml:"poll_interval"`  // default 5m; webhooks are the fast path
-	Overlap       confval.Duration `toml:"overlap"`        // default 2m, re-read before the cursor
-	Backfill      confval.Duration `toml:"backfill"`       // default 720h, how far back the first poll reads
+	Teams        []string         `toml:"teams"`         // team keys whose issues and projects are polled; empty = every team the key can read
+	PollInterval confval.Duration `toml:"poll_interval"` // default 5m; webhooks are the fast path
+	Overlap      confval.Duration `toml:"overlap"`       // default 2m, re-read before the cursor
+	// BackfillSince ("2026-10-01") is where the first poll starts reading;
+	// Backfill, the older form, a duration back from it (default 720h).
+	// Deprecated: use BackfillSince.
+	BackfillSince string           `toml:"backfill_since"`
+	Backfill      confval.Duration `toml:"backfill"`
 	PageSize      int              `toml:"page_size"`      // default 50, at most 250
 	BlockedLabels []string         `toml:"blocked_labels"` // default ["Blocked"]
 	BlockedStates []string         `toml:"blocked_states"` // workflow state names; default ["Blocked"]

@@ -44,6 +44,9 @@ func (c *Config) validatePoll() []error {
 	if c.Backfill.Duration < 0 {
 		errs = append(errs, confval.Fieldf("backfill", "must not be negative"))
 	}
+	if err := confval.Date("backfill_since", c.BackfillSince); err != nil {
+		errs = append(errs, err)
+	}
 	if c.PageSize < 0 || c.PageSize > MaxPageSize {
 		errs = append(errs, confval.Fieldf("page_size", "must be between 1 and %d", MaxPageSize))
 	}
@@ -56,6 +59,7 @@ type pollSettings struct {
 	interval      time.Duration
 	overlap       time.Duration
 	backfill      time.Duration
+	since         time.Time // backfill_since; zero when unset
 	pageSize      int
 	blockedLabels []string
 	blockedStates []string
@@ -67,6 +71,7 @@ func (c *Config) pollSettings() pollSettings {
 		interval:      c.PollInterval.Or(DefaultPollInterval),
 		overlap:       c.Overlap.Or(DefaultOverlap),
 		backfill:      c.Backfill.Or(DefaultBackfill),
+		since:         dateOrZero(c.BackfillSince),
 		pageSize:      c.PageSize,
 		blockedLabels: c.BlockedLabels,
 		blockedStates: c.BlockedStates,
@@ -81,4 +86,18 @@ func (c *Config) pollSettings() pollSettings {
 		p.blockedStates = []string{"Blocked"}
 	}
 	return p
+}
+
+// firstCursor is where a first poll starts: backfill_since, else backfill
+// before now.
+func (p pollSettings) firstCursor(now time.Time) time.Time {
+	if !p.since.IsZero() {
+		return p.since
+	}
+	return now.Add(-p.backfill)
+}
+
+func dateOrZero(s string) time.Time {
+	t, _ := time.Parse(time.DateOnly, s)
+	return t
 }

@@ -80,17 +80,44 @@ func (s *Source) Run(ctx context.Context) error {
 func (s *Source) PollOnce(ctx context.Context) error {
 	s.pollMu.Lock()
 	defer s.pollMu.Unlock()
-	err := s.pollIssues(ctx)
-	if err == nil {
-		err = s.pollProjects(ctx)
-	}
+	err := s.pollAll(ctx, time.Time{}, nil)
 	s.Health.Set(err)
 	return err
 }
 
-func (s *Source) pollIssues(ctx context.Context) error {
+// Backfill implements connector.Backfiller: one poll of the issues and the
+// projects updated since since, whatever the cursors say; cursors only
+// move forward.
+func (s *Source) Backfill(ctx context.Context, since time.Time, progress *connector.Progress) error {
+	s.pollMu.Lock()
+	defer s.pollMu.Unlock()
+	err := s.pollAll(ctx, since, progress)
+	s.Health.Set(err)
+	progress.Done(err)
+	return err
+}
+
+// pollAll reads the issues, then the projects, from their cursors, or from
+// since when it is set.
+func (s *Source) pollAll(ctx context.Context, since time.Time, progress *connector.Progress) error {
+	r := pollRun{since: since, progress: progress}
+	err := s.pollIssues(ctx, r)
+	if err == nil {
+		err = s.pollProjects(ctx, r)
+	}
+	return err
+}
+
+// pollRun is where a poll starts (zero: at the cursor) and whom it tells
+// its progress (nil: nobody).
+type pollRun struct {
+	since    time.Time
+	progress *connector.Progress
+}
+
+func (s *Source) pollIssues(ctx context.Context, r pollRun) error {
 	key := "issues:" + s.key
-	return s.pollConn(ctx, key, func(since time.Time, emit func([]event.Event, time.Time) error) error {
+	return s.pollConn(ctx, key, r, func(since time.Time, emit func([]event.Event, time.Time) error) error {
 		p := pager[issueNode]{client: s.client, query: issuesQuery, field: "issues", size: s.poll.pageSize}
 		return p.each(ctx, issueFilter(since, s.poll.teams), func(nodes []issueNode) error {
 			var evs []event.Event
@@ -107,8 +134,8 @@ func (s *Source) pollIssues(ctx context.Context) error {
 // pollProjects reads the projects of the configured teams (all when none).
 // Like the issues cursor, its cursor is keyed by the teams, so that adding
 // a team reads that team's projects from the backfill window.
-func (s *Source) pollProjects(ctx context.Context) error {
-	return s.pollConn(ctx, "projects:"+s.key, func(since time.Time, emit func([]event.Event, time.Time) error) error {
+func (s *Source) pollProjects(ctx context.Context, r pollRun) error {
+	return s.pollConn(ctx, "projects:"+s.key, r, func(since time.Time, emit func([]event.Event, time.Time) error) error {
 		p := pager[polledProject]{client: s.client, query: projectsQuery, field: "projects", size: s.poll.pageSize}
 		return p.each(ctx, projectFilter(since, s.poll.teams), func(nodes []polledProject) error {
 			var evs []event.Event
@@ -125,18 +152,22 @@ func (s *Source) pollProjects(ctx context.Context) error {
 // pollConn runs read for one cursor: events older than the window start are
 // dropped, the rest published page by page, and the cursor advanced to the
 // newest updatedAt seen once every page is stored.
-func (s *Source) pollConn(ctx context.Context, key string, read func(since time.Time, emit func([]event.Event, time.Time) error) error) error {
+func (s *Source) pollConn(ctx context.Context, key string, r pollRun, read func(since time.Time, emit func([]event.Event, time.Time) error) error) error {
 	v, err := s.cursors.Cursor(ctx, event.SourceLinear, key)
 	if err != nil {
 		return fmt.Errorf("linear cursor: %w", err)
 	}
-	cursor := s.now().Add(-s.poll.backfill)
+	cursor := s.poll.firstCursor(s.now())
 	if v != "" {
 		if cursor, err = time.Parse(time.RFC3339Nano, v); err != nil {
 			return fmt.Errorf("linear cursor %q: %w", v, err)
 		}
 	}
-	since := cursor.Add(-s.poll.overlap)
+	start := cursor
+	if !r.since.IsZero() {
+		start = r.since
+	}
+	since := start.Add(-s.poll.overlap)
 	newest := cursor
 	err = read(since, func(evs []event.Event, pageNewest time.Time) error {
 		keep := evs[:0]
@@ -150,6 +181,7 @@ func (s *Source) pollConn(ctx context.Context, key string, read func(since time.
 				return fmt.Errorf("linear publish: %w", err)
 			}
 		}
+		r.progress.Add(len(keep))
 		newest = later(newest, pageNewest)
 		return nil
 	})

@@ -125,3 +125,15 @@ type Check struct {
 	Detail string // what was found (a time zone, a field id, an error)
 	Fix    string // what to change when !OK
 }
+
+// Date checks an optional date setting such as backfill_since = "2026-10-01":
+// nil when it is empty or a date, else an error naming key.
+func Date(key, value string) error {
+	if value == "" {
+		return nil
+	}
+	if _, err := time.Parse(time.DateOnly, value); err != nil {
+		return Fieldf(key, "want a date like 2026-10-01, got %q", value)
+	}
+	return nil
+}
