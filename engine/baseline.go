@@ -121,9 +121,6 @@ func (e *Engine) BaselineWeeks(ctx context.Context, team string, last calendar.W
 	}
 	unmapped := map[[2]string]*UnmappedHandle{}
 	err = e.st.ScanActivity(ctx, from, to, func(a store.Activity) error {
-		if !a.OccurredAt.Before(asOf) {
-			return nil // not known as of asOf: a past week's grid is built again the same
-		}
 		p, ok := e.dir.Lookup(a.Source, a.ActorHandle)
 		if !ok {
 			noteUnmapped(unmapped, a)

@@ -69,7 +69,8 @@ func (e *Engine) movement(ctx context.Context, view store.KRView, r *rules.Rule,
 	return m, err
 }
 
-// valueAt is the key result's result as of t.
+// valueAt is the key result's result as of t. For a past t it has no
+// blocked items (only today's are stored, which say nothing of then).
 func (e *Engine) valueAt(ctx context.Context, view store.KRView, r *rules.Rule, t time.Time) (rules.Result, error) {
 	if r.Type != rules.TypeRatio || !t.Before(e.now()) {
 		in, err := e.inputs(ctx, view, nil, r, t)
@@ -77,6 +78,9 @@ func (e *Engine) valueAt(ctx context.Context, view store.KRView, r *rules.Rule, 
 			return rules.Result{}, err
 		}
 		in.StaleSources = nil
+		if t.Before(e.now()) {
+			in.Blocked = nil
+		}
 		return r.Evaluate(in, t), nil
 	}
 	s, err := view.SnapshotAt(ctx, r.Key, t)
@@ -139,6 +143,33 @@ func round4(v float64) float64 {
 		return -float64(int64(-v*p+0.5)) / p
 	}
 	return float64(int64(v*p+0.5)) / p
+}
+
+// ResultsAt returns every key result as it stood at at, in config order:
+// Results when at is not in the past; otherwise each value is computed as
+// of at as Moved computes its "from" and "to" (counts, milestones and
+// metrics from the stored matches, ratios from the snapshots, manual values
+// from their history), so a closed week's report reads the same on every
+// later request.
+func (e *Engine) ResultsAt(ctx context.Context, at time.Time) ([]rules.Result, error) {
+	e.mu.Lock()
+	past := at.Before(e.clock())
+	e.mu.Unlock()
+	if !past {
+		return e.Results(ctx)
+	}
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	view := e.st.KRView()
+	out := make([]rules.Result, 0, len(e.set.Rules()))
+	for _, r := range e.set.Rules() {
+		res, err := e.valueAt(ctx, view, r, at)
+		if err != nil {
+			return nil, fmt.Errorf("results at %s: %s: %w", at.Format(time.RFC3339), r.Key, err)
+		}
+		out = append(out, res)
+	}
+	return out, nil
 }
 
 // History returns a key result's snapshots in [from, to), oldest first: one

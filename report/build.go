@@ -28,7 +28,13 @@ func Build(ctx context.Context, src Source, team people.Team, week calendar.Week
 	if now.Before(start) {
 		return nil, fmt.Errorf("week %s has not started yet", week)
 	}
-	in, err := read(ctx, src, team.Name, week, start, end, now, gridWeeks)
+	// A finished week is drafted as of its end, from stored data alone: the
+	// same report whenever it is asked for (ADR 19).
+	at := now
+	if !now.Before(end) {
+		at = end
+	}
+	in, err := read(ctx, src, team.Name, week, start, end, at, gridWeeks)
 	if err != nil {
 		return nil, err
 	}
@@ -41,7 +47,7 @@ func Build(ctx context.Context, src Source, team people.Team, week calendar.Week
 		Week:        week,
 		Start:       start,
 		End:         end,
-		GeneratedAt: now.In(loc),
+		GeneratedAt: at.In(loc),
 		Final:       !now.Before(end),
 		Unmapped:    sortedUnmapped(grid.Unmapped),
 		TwoInARow:   []Person{},
@@ -61,12 +67,12 @@ type inputs struct {
 	grid    Grid
 }
 
-// read asks src for the week's inputs: results now, movement over the
-// week so far, and the grid as of now.
+// read asks src for the week's inputs as of now (a finished week's end):
+// results then, movement over the week until then, and the grid then.
 func read(ctx context.Context, src Source, team string, week calendar.Week, start, end, now time.Time, gridWeeks int) (inputs, error) {
 	var in inputs
 	var err error
-	if in.results, err = src.Results(ctx); err != nil {
+	if in.results, err = src.Results(ctx, now); err != nil {
 		return in, fmt.Errorf("key results: %w", err)
 	}
 	to := end

@@ -24,8 +24,8 @@ func NewEngineSource(e *engine.Engine) *EngineSource {
 }
 
 // Results implements Source.
-func (s *EngineSource) Results(ctx context.Context) ([]rules.Result, error) {
-	return s.eng.Results(ctx)
+func (s *EngineSource) Results(ctx context.Context, at time.Time) ([]rules.Result, error) {
+	return s.eng.ResultsAt(ctx, at)
 }
 
 // Moved implements Source.

@@ -20,28 +20,7 @@ import (
 // End to end: stored events through the real rules engine into the weekly
 // report (testdata/engine: config.toml, events.jsonl; engine.golden.md).
 func TestEngineSourceEndToEnd(t *testing.T) {
-	var cfg struct {
-		Teams      []people.Team     `toml:"teams"`
-		People     []people.Person   `toml:"people"`
-		Objectives []rules.Objective `toml:"objectives"`
-	}
-	raw, err := os.ReadFile(filepath.Join("testdata", "engine", "config.toml"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	dec := toml.NewDecoder(bytes.NewReader(raw))
-	dec.DisallowUnknownFields()
-	if err := dec.Decode(&cfg); err != nil {
-		t.Fatal(err)
-	}
-	dir, err := people.New(cfg.People, cfg.Teams)
-	if err != nil {
-		t.Fatal(err)
-	}
-	set, err := rules.Compile(cfg.Objectives, rules.WithTeams(cfg.Teams))
-	if err != nil {
-		t.Fatal(err)
-	}
+	cfg, dir, set := loadEngineFixture(t)
 	st := openStore(t, t.TempDir())
 	now := reportTime // Mon 23 Nov 2026 09:00 in Berlin
 	eng := engine.New(set, dir, st, engine.WithClock(func() time.Time { return now }))
@@ -83,6 +62,37 @@ func TestEngineSourceEndToEnd(t *testing.T) {
 			t.Errorf("%s: week in progress shows %s", row.Person, st)
 		}
 	}
+}
+
+// engineFixture is the part of goalpost's config the end-to-end fixture
+// (testdata/engine/config.toml) holds.
+type engineFixture struct {
+	Teams      []people.Team     `toml:"teams"`
+	People     []people.Person   `toml:"people"`
+	Objectives []rules.Objective `toml:"objectives"`
+}
+
+func loadEngineFixture(t *testing.T) (engineFixture, *people.Directory, *rules.Set) {
+	t.Helper()
+	var cfg engineFixture
+	raw, err := os.ReadFile(filepath.Join("testdata", "engine", "config.toml"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	dec := toml.NewDecoder(bytes.NewReader(raw))
+	dec.DisallowUnknownFields()
+	if err := dec.Decode(&cfg); err != nil {
+		t.Fatal(err)
+	}
+	dir, err := people.New(cfg.People, cfg.Teams)
+	if err != nil {
+		t.Fatal(err)
+	}
+	set, err := rules.Compile(cfg.Objectives, rules.WithTeams(cfg.Teams))
+	if err != nil {
+		t.Fatal(err)
+	}
+	return cfg, dir, set
 }
 
 func readJSONL(t *testing.T, path string) []event.Event {

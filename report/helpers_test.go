@@ -45,7 +45,7 @@ func loadSource(t testing.TB) *fakeSource {
 	return src
 }
 
-func (f *fakeSource) Results(context.Context) ([]rules.Result, error) {
+func (f *fakeSource) Results(context.Context, time.Time) ([]rules.Result, error) {
 	f.mu.Lock()
 	defer f.mu.Unlock()
 	f.calls++

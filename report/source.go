@@ -16,10 +16,13 @@ import (
 // is safe to call again (no side effects). Errors are returned as they are:
 // the builder fails the report rather than draft it from partial data.
 type Source interface {
-	// Results returns every key result as it stands now (all teams; the
-	// builder keeps the team's by Result.Team). A KR whose data could not be
-	// refreshed has Status "stale" and keeps its last known value.
-	Results(ctx context.Context) ([]rules.Result, error)
+	// Results returns every key result as it stood at at (all teams; the
+	// builder keeps the team's by Result.Team): now for the week in
+	// progress, a finished week's end for its report, computed from stored
+	// data alone so that every later call gives the same results. A KR
+	// whose data could not be refreshed has Status "stale" and keeps its
+	// last known value.
+	Results(ctx context.Context, at time.Time) ([]rules.Result, error)
 
 	// Moved returns, for each key result whose value changed in [from, to),
 	// its value at from and at to and the evidence items that moved it in

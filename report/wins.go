@@ -140,7 +140,7 @@ func (w *Wins) collect(ctx context.Context, start, now time.Time) ([]win, error)
 	if err != nil {
 		return nil, err
 	}
-	results, err := w.src.Results(ctx)
+	results, err := w.src.Results(ctx, now)
 	if err != nil {
 		return nil, err
 	}

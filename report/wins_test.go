@@ -18,7 +18,7 @@ import (
 // winsSource serves shipped changes (by Ada) and the key results they moved.
 type winsSource struct{ shipped []rules.Evidence }
 
-func (s *winsSource) Results(context.Context) ([]rules.Result, error) {
+func (s *winsSource) Results(context.Context, time.Time) ([]rules.Result, error) {
 	return []rules.Result{{KRKey: "ship-80", Title: "Ship 80 changes"}}, nil
 }
 
