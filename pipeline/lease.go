@@ -149,10 +149,20 @@ func (l *Leases) run(ctx context.Context, name string, rev uint64, fn func(conte
 	}
 }
 
+// renew updates the lease at rev. A refused update whose key still names
+// this holder was an earlier renewal that timed out on the client after
+// the server stored it: the lease is still ours, at the stored revision.
 func (l *Leases) renew(ctx context.Context, name string, rev uint64) (uint64, error) {
 	rctx, cancel := context.WithTimeout(ctx, l.ttl/4)
 	defer cancel()
-	return l.kv.Update(rctx, name, []byte(l.holder), rev)
+	r, err := l.kv.Update(rctx, name, []byte(l.holder), rev)
+	if !errors.Is(err, jetstream.ErrKeyRevisionMismatch) {
+		return r, err
+	}
+	if e, gerr := l.kv.Get(rctx, name); gerr == nil && string(e.Value()) == l.holder {
+		return e.Revision(), nil
+	}
+	return 0, err
 }
 
 // release deletes the lease if this holder still has it, so another replica

@@ -31,10 +31,7 @@ func TestSIGKILLLosesNothingAndCountsNothingTwice(t *testing.T) {
 		t.Skip("builds and runs the binary")
 	}
 	dir := t.TempDir()
-	bin := filepath.Join(dir, "goalpost")
-	if out, err := exec.Command("go", "build", "-o", bin, ".").CombinedOutput(); err != nil {
-		t.Fatalf("build: %v\n%s", err, out)
-	}
+	bin := buildBinary(t, dir)
 	gh := githubfake.New(githubfake.WithToken("test-token"))
 	if err := gh.AddRepo("acme/api", "main"); err != nil {
 		t.Fatal(err)
@@ -88,7 +85,7 @@ func TestSIGKILLLosesNothingAndCountsNothingTwice(t *testing.T) {
 	stopProc(t, proc)
 }
 
-func freeAddr(t *testing.T) string {
+func freeAddr(t testing.TB) string {
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
 		t.Fatal(err)
@@ -97,7 +94,7 @@ func freeAddr(t *testing.T) string {
 	return ln.Addr().String()
 }
 
-func startProc(t *testing.T, bin, cfgPath, addr string) *exec.Cmd {
+func startProc(t testing.TB, bin, cfgPath, addr string) *exec.Cmd {
 	t.Helper()
 	cmd := exec.Command(bin, "run", "-c", cfgPath)
 	cmd.Stderr = os.Stderr
@@ -160,7 +157,7 @@ func sendUntilKilled(t *testing.T, url string, total int, kill func(int) bool, p
 	return acked
 }
 
-func stopProc(t *testing.T, cmd *exec.Cmd) {
+func stopProc(t testing.TB, cmd *exec.Cmd) {
 	t.Helper()
 	_ = cmd.Process.Signal(syscall.SIGTERM)
 	done := make(chan error, 1)

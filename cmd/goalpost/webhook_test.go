@@ -65,8 +65,10 @@ func mergedPRPayload(number int, mergedAt time.Time) []byte {
  "sender":{"login":"ana-lima"}}`, number, mergedAt.UTC().Format(time.RFC3339)))
 }
 
-func sign(body []byte) string {
-	mac := hmac.New(sha256.New, []byte(hookSecret))
+func sign(body []byte) string { return signWith(hookSecret, body) }
+
+func signWith(secret string, body []byte) string {
+	mac := hmac.New(sha256.New, []byte(secret))
 	mac.Write(body)
 	return "sha256=" + hex.EncodeToString(mac.Sum(nil))
 }
@@ -129,12 +131,12 @@ func startDaemonWith(t testing.TB, cfgText string, adjust func(*app)) (*app, str
 	return a, "http://" + addr + "/webhooks/github"
 }
 
-func waitFor(t *testing.T, what string, cond func() bool) {
+func waitFor(t testing.TB, what string, cond func() bool) {
 	t.Helper()
 	waitForWithin(t, 10*time.Second, what, cond)
 }
 
-func waitForWithin(t *testing.T, d time.Duration, what string, cond func() bool) {
+func waitForWithin(t testing.TB, d time.Duration, what string, cond func() bool) {
 	t.Helper()
 	deadline := time.Now().Add(d)
 	for !cond() {
