@@ -1,6 +1,7 @@
 package main
 
 import (
+	"context"
 	"fmt"
 	"os"
 	"path/filepath"
@@ -35,12 +36,20 @@ func BenchmarkReplicas(b *testing.B) {
 		b.Run(arm.name, func(b *testing.B) {
 			armDir := filepath.Join(dir, strings.ReplaceAll(arm.name, "/", "-"))
 			reps := benchReplicas(b, bin, armDir, arm.replicas, arm.cluster)
-			cfg := reps[0].config(b)
+			st := openStore(b, reps[0].config(b))
+			defer st.Close()
 			lb := &balancer{reps: reps}
 			b.ResetTimer()
 			acked := lb.deliver(b, b.N, func(int) {})
-			for len(missing(b, cfg, acked)) > 0 {
-				time.Sleep(20 * time.Millisecond)
+			for {
+				n, err := st.CountEvents(context.Background())
+				if err != nil {
+					b.Fatal(err)
+				}
+				if n >= len(acked) {
+					break
+				}
+				time.Sleep(10 * time.Millisecond)
 			}
 			b.StopTimer()
 			b.ReportMetric(float64(len(acked))/b.Elapsed().Seconds(), "events/s")
