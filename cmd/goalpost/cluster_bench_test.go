@@ -36,7 +36,7 @@ func BenchmarkReplicas(b *testing.B) {
 		b.Run(arm.name, func(b *testing.B) {
 			armDir := filepath.Join(dir, strings.ReplaceAll(arm.name, "/", "-"))
 			reps := benchReplicas(b, bin, armDir, arm.replicas, arm.cluster)
-			st := openStore(b, reps[0].config(b))
+			st := openTestStore(b, reps[0].config(b))
 			defer st.Close()
 			lb := &balancer{reps: reps}
 			b.ResetTimer()

@@ -117,8 +117,7 @@ func TestChartRenders(t *testing.T) {
 	if !strings.Contains(cm, `driver = "postgres"`) {
 		t.Errorf("the default config does not use PostgreSQL:\n%s", cm)
 	}
-	// Until this goalpost knows [store] driver, the rest is checked without it.
-	checkConfig(t, render(t, map[string]any{"store": map[string]any{"driver": ""}})["ConfigMap"].Data["goalpost.toml"])
+	checkConfig(t, cm)
 }
 
 // checkConfig parses the rendered goalpost.toml as goalpost run would
@@ -136,6 +135,9 @@ func checkConfig(t *testing.T, text string) {
 	}
 	if cfg.NATS.Replicas != 3 || strings.Count(cfg.NATS.URL, "nats://") != 3 {
 		t.Errorf("nats: url %q replicas %d, want a cluster of 3", cfg.NATS.URL, cfg.NATS.Replicas)
+	}
+	if cfg.Store.Driver != config.DriverPostgres || cfg.Store.DSN.Reveal() != "x" {
+		t.Errorf("store: driver %q, want postgres with the DSN from the environment", cfg.Store.Driver)
 	}
 	if cfg.Server.ReplicaID != "" {
 		t.Errorf("replica_id %q: each pod must default to its own name", cfg.Server.ReplicaID)
