@@ -93,6 +93,8 @@ func TestClusterOfThreeLosesNothingCountsNothingTwice(t *testing.T) {
 	waitSlowly(t, 60*time.Second, "every acknowledged event to be stored", func() bool {
 		return len(missing(t, cfg, acked)) == 0
 	})
+	delivered := time.Now()
+	waitSlowly(t, 60*time.Second, "a poll of every source after the deliveries", func() bool { return polledSince(t, cfg, delivered) })
 	waitSlowly(t, 30*time.Second, "the outbox to drain", func() bool { return outboxIdle(t, cfg) })
 	clusterResults, _ := results(t, cfg)
 	for _, r := range reps {
@@ -301,6 +303,23 @@ func openTestStore(t testing.TB, cfg *config.Config) *store.Store {
 		t.Fatal(err)
 	}
 	return st
+}
+
+// polledSince reports whether every source has a successful poll after t0.
+func polledSince(t testing.TB, cfg *config.Config, t0 time.Time) bool {
+	t.Helper()
+	st := openTestStore(t, cfg)
+	defer st.Close()
+	hs, err := st.SourceHealth(context.Background())
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, h := range hs {
+		if !h.LastOK.After(t0) {
+			return false
+		}
+	}
+	return len(hs) > 0
 }
 
 // outboxIdle reports whether no write is pending.
