@@ -39,7 +39,7 @@ func (e *Engine) refresh(ctx context.Context, tx *store.Tx, k *store.KRTx, keys 
 		if err != nil {
 			return nil, err
 		}
-		c, err := e.save(ctx, tx, k, res, now)
+		c, err := e.save(ctx, tx, k, res, targets(r.KR), now)
 		if err != nil {
 			return nil, err
 		}
@@ -51,9 +51,9 @@ func (e *Engine) refresh(ctx context.Context, tx *store.Tx, k *store.KRTx, keys 
 }
 
 // save stores res if it differs meaningfully from the stored result (time
-// alone is not a change), with a snapshot and its writebacks.
-func (e *Engine) save(ctx context.Context, tx *store.Tx, k *store.KRTx, res rules.Result, now time.Time) (*change, error) {
-	fp, err := fingerprint(res)
+// alone is not a change), with a snapshot and its writebacks to to.
+func (e *Engine) save(ctx context.Context, tx *store.Tx, k *store.KRTx, res rules.Result, to []outbox.Target, now time.Time) (*change, error) {
+	fp, err := fingerprint(res, to)
 	if err != nil {
 		return nil, err
 	}
@@ -82,7 +82,7 @@ func (e *Engine) save(ctx context.Context, tx *store.Tx, k *store.KRTx, res rule
 	if err != nil {
 		return nil, err
 	}
-	for _, target := range targets(res) {
+	for _, target := range to {
 		w := store.Write{Target: target, KRKey: res.KRKey, Payload: payload}
 		if err := tx.EnqueueWrite(ctx, w, now); err != nil {
 			return nil, err
@@ -92,13 +92,17 @@ func (e *Engine) save(ctx context.Context, tx *store.Tx, k *store.KRTx, res rule
 }
 
 // fingerprint identifies a result up to its time-only fields (when it was
-// evaluated, the pace expected at that moment).
-func fingerprint(res rules.Result) (string, error) {
+// evaluated, the pace expected at that moment), with the targets it is
+// written to: a key result pointed at another page is written there.
+func fingerprint(res rules.Result, to []outbox.Target) (string, error) {
 	res.EvaluatedAt = time.Time{}
 	res.Pace = 0
 	b, err := json.Marshal(res)
 	if err != nil {
 		return "", fmt.Errorf("fingerprint %s: %w", res.KRKey, err)
+	}
+	for _, t := range to {
+		b = fmt.Appendf(b, "\n%s", t)
 	}
 	sum := sha256.Sum256(b)
 	return hex.EncodeToString(sum[:16]), nil
@@ -111,20 +115,21 @@ func snapshotOf(res rules.Result, now time.Time) store.Snapshot {
 	}
 }
 
-// targets are the writeback targets of a result.
-func targets(res rules.Result) []outbox.Target {
+// targets are where a key result is written: the writeback wiring reads
+// them from its configuration; results do not carry them.
+func targets(kr rules.KeyResult) []outbox.Target {
 	var out []outbox.Target
-	if res.NotionPage != "" {
-		out = append(out, outbox.NotionPage(res.NotionPage))
+	if kr.NotionPage != "" {
+		out = append(out, outbox.NotionPage(kr.NotionPage))
 	}
-	if res.LinearProject != "" {
-		out = append(out, outbox.LinearProject(res.LinearProject))
+	if kr.LinearProject != "" {
+		out = append(out, outbox.LinearProject(kr.LinearProject))
 	}
-	if res.LinearInitiative != "" {
-		out = append(out, outbox.LinearInitiative(res.LinearInitiative))
+	if kr.LinearInitiative != "" {
+		out = append(out, outbox.LinearInitiative(kr.LinearInitiative))
 	}
-	if res.AsanaGoal != "" {
-		out = append(out, outbox.AsanaGoal(res.AsanaGoal))
+	if kr.AsanaGoal != "" {
+		out = append(out, outbox.AsanaGoal(kr.AsanaGoal))
 	}
 	return out
 }

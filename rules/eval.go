@@ -110,16 +110,13 @@ func (r *Rule) Evaluate(in Inputs, now time.Time) Result {
 }
 
 // shell is a Result with what the config and the clock decide: names,
-// baseline, target, period, rule version, writeback targets.
+// baseline, target, period, rule version.
 func (r *Rule) shell(now time.Time) Result {
 	res := Result{
 		KRKey: r.Key, Title: r.KR.Title, ObjectiveKey: r.ObjectiveKey, Objective: r.ObjectiveTitle,
 		Owner: r.Owner, Team: r.Team, Type: r.Type, Baseline: r.KR.Baseline, Target: r.KR.Target,
 		Unit: r.displayUnit(), PeriodStart: r.Start, PeriodEnd: r.End, EvaluatedAt: now,
-		RuleVersion: r.Version,
-		NotionPage:  r.KR.NotionPage, LinearProject: r.KR.LinearProject, LinearInitiative: r.KR.LinearInitiative,
-		AsanaGoal: r.KR.AsanaGoal,
-		Direction: "up",
+		RuleVersion: r.Version, Direction: "up",
 	}
 	if res.Target < res.Baseline {
 		res.Direction = "down"

@@ -13,7 +13,10 @@ const (
 
 // Result is where one key result stands at one moment: the value, its
 // progress and status, and the evidence behind it. It is what the engine
-// stores, snapshots, queues for writeback (as JSON) and reports.
+// stores and snapshots; writeback receives an outbox.Update made from it.
+// Where the key result is written (its Notion page, Linear project, Asana
+// goal) is not part of it: the engine's writeback wiring reads the targets
+// from the key result's configuration.
 //
 // Stale freezes the value: while a source the key result depends on is
 // failing (StaleSources), Current, Progress, Score, Grade, Formula,
@@ -63,11 +66,6 @@ type Result struct {
 	// there are any, the value is frozen (see above) and the status stale,
 	// or done when it was done before they failed.
 	StaleSources []string `json:"stale_sources,omitempty"`
-	// Writeback targets, copied from the key result's config.
-	NotionPage       string `json:"notion_page,omitempty"`
-	LinearProject    string `json:"linear_project,omitempty"`
-	LinearInitiative string `json:"linear_initiative,omitempty"`
-	AsanaGoal        string `json:"asana_goal,omitempty"`
 }
 
 // Evidence is one item behind a number.
