@@ -21,6 +21,13 @@ token = "` + secretValue + `"
 [[github.repos]]
 name = "acme/api"
 
+[notion]
+token = "secret_x"
+[linear]
+api_key = "lin_x"
+[pagerduty]
+token = "pd_x"
+
 [report]
 day = "friday"
 
@@ -50,9 +57,19 @@ target = 10
 		"poll_interval = '2s'", "retry_base = '30s'", "retry_max = '30m0s'", "lease = '2m0s'",
 		"day = 'friday'", "time = '09:00'", "catch_up = '24h0m0s'", "grid_weeks = 4",
 		"token = '[redacted]'",
+		// connectors: base URLs, poll intervals, waits and rates
+		"base_url = 'https://api.github.com/'", "poll_interval = '1m0s'", "max_wait = '1h0m0s'", "concurrency = 4", "requests_per_second = 10.0",
+		"base_url = 'https://api.notion.com/v1/'", "requests_per_second = 3.0", "evidence_limit = 20",
+		"base_url = 'https://api.linear.app/graphql'", "poll_interval = '5m0s'", "overlap = '2m0s'", "page_size = 50",
+		"base_url = 'https://api.pagerduty.com'", "max_wait = '5m0s'",
 	} {
 		if !strings.Contains(out, want) {
 			t.Errorf("check --print lacks %q:\n%s", want, out)
+		}
+	}
+	for _, zero := range []string{"= '0s'", "base_url = ''\ntoken"} {
+		if strings.Contains(out, zero) {
+			t.Errorf("check --print shows an unset value (%q) instead of its default:\n%s", zero, out)
 		}
 	}
 	if strings.Contains(out+errOut, secretValue) {

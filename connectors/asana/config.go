@@ -5,6 +5,7 @@
 package asana
 
 import (
+	"cmp"
 	"errors"
 	"net/url"
 	"regexp"
@@ -123,4 +124,15 @@ func (c *Config) baseURL() string {
 		return DefaultBaseURL
 	}
 	return c.BaseURL
+}
+
+// ApplyDefaults fills unset keys with their defaults, so that check --print
+// shows the effective values.
+func (c *Config) ApplyDefaults() {
+	c.BaseURL = cmp.Or(c.BaseURL, DefaultBaseURL)
+	c.PollInterval.Duration = c.PollInterval.Or(DefaultPollInterval)
+	c.Overlap.Duration = c.Overlap.Or(DefaultOverlap)
+	c.Backfill.Duration = c.Backfill.Or(DefaultBackfill)
+	c.PageSize = cmp.Or(c.PageSize, DefaultPageSize)
+	c.RequestsPerMinute = cmp.Or(c.RequestsPerMinute, DefaultRequestsPerMinute)
 }

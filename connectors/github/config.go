@@ -4,6 +4,7 @@
 package github
 
 import (
+	"cmp"
 	"errors"
 	"fmt"
 	"net/url"
@@ -310,4 +311,18 @@ func (c *Config) limiter() *rate.Limiter {
 		return nil
 	}
 	return rate.NewLimiter(rate.Limit(rps), max(int(rps), 1))
+}
+
+// ApplyDefaults fills unset keys with their defaults, so that check --print
+// shows the effective values. RequestsPerSecond stays nil when unset (nil
+// is the default rate; 0 means no spacing).
+func (c *Config) ApplyDefaults() {
+	c.BaseURL = cmp.Or(c.BaseURL, DefaultBaseURL)
+	c.PollInterval.Duration = c.PollInterval.Or(DefaultPollInterval)
+	c.Concurrency = cmp.Or(c.Concurrency, DefaultConcurrency)
+	c.MaxWait.Duration = c.MaxWait.Or(DefaultMaxWait)
+	if c.RequestsPerSecond == nil {
+		rps := float64(DefaultRequestsPerSecond)
+		c.RequestsPerSecond = &rps
+	}
 }

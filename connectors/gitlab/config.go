@@ -6,6 +6,7 @@
 package gitlab
 
 import (
+	"cmp"
 	"errors"
 	"fmt"
 	"net/url"
@@ -280,4 +281,13 @@ func (s settings) isProduction(env string) bool {
 		envs = []string{DefaultEnvironment}
 	}
 	return matchAny(envs, env, false)
+}
+
+// ApplyDefaults fills unset keys with their defaults, so that check --print
+// shows the effective values.
+func (c *Config) ApplyDefaults() {
+	c.BaseURL = cmp.Or(c.BaseURL, DefaultBaseURL)
+	c.PollInterval.Duration = c.PollInterval.Or(DefaultPollInterval)
+	c.RequestsPerSecond = cmp.Or(c.RequestsPerSecond, DefaultRequestsPerSecond)
+	c.MaxWait.Duration = c.MaxWait.Or(DefaultMaxWait)
 }

@@ -5,6 +5,7 @@
 package incidentio
 
 import (
+	"cmp"
 	"errors"
 	"net/url"
 	"strings"
@@ -85,4 +86,14 @@ func orDefault(v, def string) string {
 		return def
 	}
 	return v
+}
+
+// ApplyDefaults fills unset keys with their defaults, so that check --print
+// shows the effective values.
+func (c *Config) ApplyDefaults() {
+	c.BaseURL = cmp.Or(c.BaseURL, DefaultBaseURL)
+	c.PollInterval.Duration = c.PollInterval.Or(DefaultPollInterval)
+	c.MaxWait.Duration = c.MaxWait.Or(DefaultMaxWait)
+	c.ServiceField = cmp.Or(c.ServiceField, DefaultServiceField)
+	c.ResolvedTimestamp = cmp.Or(c.ResolvedTimestamp, DefaultResolvedTimestamp)
 }

@@ -3,6 +3,7 @@
 package jira
 
 import (
+	"cmp"
 	"errors"
 	"net/url"
 	"regexp"
@@ -193,4 +194,12 @@ func (c Config) withDefaults() Config {
 func (c *Config) since() time.Time {
 	t, _ := time.Parse(time.DateOnly, c.BackfillSince)
 	return t
+}
+
+// ApplyDefaults fills unset keys with their defaults, so that check --print
+// shows the effective values (base_url has none: it names the site).
+func (c *Config) ApplyDefaults() {
+	c.PollInterval.Duration = c.PollInterval.Or(DefaultPollInterval)
+	c.Overlap.Duration = c.Overlap.Or(DefaultOverlap)
+	c.PageSize = cmp.Or(c.PageSize, DefaultPageSize)
 }

@@ -3,6 +3,7 @@
 package linear
 
 import (
+	"cmp"
 	"errors"
 
 	"github.com/goalpost/goalpost/internal/confval"
@@ -40,4 +41,13 @@ func (c *Config) Validate() error {
 	}
 	errs = append(errs, c.validatePoll()...)
 	return errors.Join(errs...)
+}
+
+// ApplyDefaults fills unset keys with their defaults, so that check --print
+// shows the effective values.
+func (c *Config) ApplyDefaults() {
+	c.BaseURL = cmp.Or(c.BaseURL, DefaultEndpoint)
+	c.PollInterval.Duration = c.PollInterval.Or(DefaultPollInterval)
+	c.Overlap.Duration = c.Overlap.Or(DefaultOverlap)
+	c.PageSize = cmp.Or(c.PageSize, DefaultPageSize)
 }

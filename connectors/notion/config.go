@@ -4,6 +4,7 @@
 package notion
 
 import (
+	"cmp"
 	"errors"
 	"fmt"
 	"net/url"
@@ -211,4 +212,12 @@ func ParseID(id string) (string, error) {
 		return "", fmt.Errorf("%q is not a Notion id", id)
 	}
 	return h[0:8] + "-" + h[8:12] + "-" + h[12:16] + "-" + h[16:20] + "-" + h[20:32], nil
+}
+
+// ApplyDefaults fills unset keys with their defaults, so that check --print
+// shows the effective values.
+func (c *Config) ApplyDefaults() {
+	c.BaseURL = cmp.Or(c.BaseURL, DefaultBaseURL)
+	c.RequestsPerSecond = cmp.Or(c.RequestsPerSecond, DefaultRequestsPerSecond)
+	c.EvidenceLimit = cmp.Or(c.EvidenceLimit, DefaultEvidenceLimit)
 }

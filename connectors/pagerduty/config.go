@@ -5,6 +5,7 @@
 package pagerduty
 
 import (
+	"cmp"
 	"errors"
 	"net/url"
 	"time"
@@ -64,4 +65,12 @@ func (c *Config) baseURL() string {
 		return DefaultBaseURL
 	}
 	return c.BaseURL
+}
+
+// ApplyDefaults fills unset keys with their defaults, so that check --print
+// shows the effective values.
+func (c *Config) ApplyDefaults() {
+	c.BaseURL = cmp.Or(c.BaseURL, DefaultBaseURL)
+	c.PollInterval.Duration = c.PollInterval.Or(DefaultPollInterval)
+	c.MaxWait.Duration = c.MaxWait.Or(DefaultMaxWait)
 }

@@ -4,6 +4,7 @@
 package trello
 
 import (
+	"cmp"
 	"errors"
 	"net/url"
 	"regexp"
@@ -130,4 +131,12 @@ func (c *Config) settings() settings {
 // done reports whether list is one of board's done lists.
 func (s settings) done(board, list string) bool {
 	return list != "" && slices.Contains(s.boards[board].DoneLists, list)
+}
+
+// ApplyDefaults fills unset keys with their defaults, so that check --print
+// shows the effective values.
+func (c *Config) ApplyDefaults() {
+	c.BaseURL = cmp.Or(c.BaseURL, DefaultBaseURL)
+	c.PollInterval.Duration = c.PollInterval.Or(DefaultPollInterval)
+	c.RequestsPer10s = cmp.Or(c.RequestsPer10s, DefaultRequestsPer10s)
 }

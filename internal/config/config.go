@@ -12,6 +12,7 @@ import (
 	"net"
 	"net/url"
 	"path/filepath"
+	"reflect"
 	"slices"
 	"strings"
 	"time"
@@ -179,10 +180,15 @@ func (c *Config) ApplyDefaults() {
 	c.Store.Path = cmp.Or(c.Store.Path, filepath.Join(c.DataDir, "goalpost.db"))
 	c.NATS.ApplyDefaults()
 	c.Writeback.ApplyDefaults()
-	if c.Report != nil {
-		c.Report.ApplyDefaults()
+	for _, s := range []defaulter{c.GitHub, c.GitLab, c.PagerDuty, c.IncidentIO, c.Jira, c.Linear, c.Asana, c.Trello, c.Notion, c.Report} {
+		if !reflect.ValueOf(s).IsNil() {
+			s.ApplyDefaults()
+		}
 	}
 }
+
+// defaulter is a section that fills its unset keys with their defaults.
+type defaulter interface{ ApplyDefaults() }
 
 // Validate checks the whole configuration without I/O. Each error is a
 // *confval.FieldError naming the key; Load adds file and line.
