@@ -5,8 +5,8 @@ import (
 	"fmt"
 	"io"
 	"strings"
-	"text/tabwriter"
 	"time"
+	"unicode/utf8"
 
 	"github.com/goalpost/goalpost/report/present"
 )
@@ -32,29 +32,72 @@ func WriteGrid(w io.Writer, g BaselineGrid) error {
 	p.f("Weekly shipping baseline, %s: changes shipped to production per person and local week\n", scope)
 	p.f("(✗ missed · ✗✗ second miss in a row · silent: no activity at all · … week in progress ·\n")
 	p.f(" – no data: before the history or the person's start · away)\n\n")
-	tw := tabwriter.NewWriter(w, 2, 4, 2, ' ', 0)
-	weeks := make([]string, len(g.Weeks))
-	for i, wk := range g.Weeks {
-		weeks[i] = wk.String()
+	head := []string{"person", "time zone"}
+	for _, wk := range g.Weeks {
+		head = append(head, wk.String())
 	}
-	fmt.Fprintf(tw, "person\ttime zone\t%s\n", strings.Join(weeks, "\t"))
+	rows := make([][]string, 0, len(g.Rows)+1)
 	for _, r := range g.Rows {
-		cells := make([]string, len(r.Cells))
-		for i, c := range r.Cells {
-			cells[i] = cellText(c)
+		cells := []string{r.Person, r.TimeZone}
+		for _, c := range r.Cells {
+			cells = append(cells, cellText(c))
 		}
-		fmt.Fprintf(tw, "%s\t%s\t%s\n", r.Person, r.TimeZone, strings.Join(cells, "\t"))
+		rows = append(rows, cells)
 	}
-	cov := make([]string, len(g.Coverage))
-	for i, c := range g.Coverage {
-		cov[i] = fmt.Sprintf("%s (%d/%d)", present.Percent(c.Share), c.Met, c.Engineers)
+	cov := []string{"coverage", ""}
+	for _, c := range g.Coverage {
+		cov = append(cov, fmt.Sprintf("%s (%d/%d)", present.Percent(c.Share), c.Met, c.Engineers))
 	}
-	fmt.Fprintf(tw, "coverage\t\t%s\n", strings.Join(cov, "\t"))
-	if err := tw.Flush(); err != nil {
-		return err
+	rows = append(rows, cov)
+	for i, cols := range weekBlocks(head, rows) {
+		if i > 0 {
+			p.f("\n")
+		}
+		t := present.Table{Header: pick(head, cols), Flex: -1}
+		for _, r := range rows {
+			t.Add(pick(r, cols)...)
+		}
+		if p.err == nil {
+			p.err = t.Write(w)
+		}
 	}
 	writeFlags(p, g)
 	return p.err
+}
+
+// weekBlocks splits the week columns (after person and time zone) into
+// blocks that each fit present.Width beside the first two columns, so a
+// long grid prints as several narrower ones. It returns the column indexes
+// of each block.
+func weekBlocks(head []string, rows [][]string) [][]int {
+	width := func(col int) int {
+		n := utf8.RuneCountInString(head[col])
+		for _, r := range rows {
+			n = max(n, utf8.RuneCountInString(r[col]))
+		}
+		return n
+	}
+	fixed := width(0) + 2 + width(1)
+	var blocks [][]int
+	var cur []int
+	used := fixed
+	for col := 2; col < len(head); col++ {
+		wd := 2 + width(col)
+		if len(cur) > 0 && used+wd > present.Width {
+			blocks = append(blocks, append([]int{0, 1}, cur...))
+			cur, used = nil, fixed
+		}
+		cur, used = append(cur, col), used+wd
+	}
+	return append(blocks, append([]int{0, 1}, cur...))
+}
+
+func pick(cells []string, cols []int) []string {
+	out := make([]string, len(cols))
+	for i, c := range cols {
+		out[i] = cells[c]
+	}
+	return out
 }
 
 func cellText(c BaselineCell) string {

@@ -42,7 +42,9 @@ func (e *Engine) Explain(ctx context.Context, krKey, itemURL string, w io.Writer
 	if err != nil {
 		return fmt.Errorf("explain: %w", err)
 	}
-	p := &printer{w: w}
+	ww := present.NewWrapWriter(w) // long rules, formulas and evidence lines wrap at present.Width
+	defer ww.Flush()
+	p := &printer{w: ww}
 	explainHeader(p, r, res)
 	if err := e.explainEvidence(ctx, p, view, r, res, now); err != nil {
 		return fmt.Errorf("explain: %w", err)

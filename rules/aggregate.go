@@ -30,11 +30,11 @@ func AggregateSample(agg string, s Sample) (float64, string) {
 	case AggMedian:
 		if n%2 == 1 {
 			v := s.Sorted[n/2]
-			return v, fmt.Sprintf("median of %d values %s = %s (the %s)", n, sorted, num(v), ordinal(n/2+1))
+			return v, fmt.Sprintf("median of %s %s = %s (the %s)", plural(n, "value"), sorted, num(v), ordinal(n/2+1))
 		}
 		a, b := s.Sorted[n/2-1], s.Sorted[n/2]
 		v := (a + b) / 2
-		return v, fmt.Sprintf("median of %d values %s = (%s + %s) / 2 = %s", n, sorted, num(a), num(b), num(round(v, 4)))
+		return v, fmt.Sprintf("median of %s %s = (%s + %s) / 2 = %s", plural(n, "value"), sorted, num(a), num(b), num(round(v, 4)))
 	case AggP95:
 		rank := p95Rank(n)
 		v := s.Sorted[rank-1]
@@ -42,15 +42,15 @@ func AggregateSample(agg string, s Sample) (float64, string) {
 	case AggAvg, AggSum:
 		sum := s.Sum
 		if agg == AggSum {
-			return sum, fmt.Sprintf("sum of %d values %s = %s", n, list(s.Oldest, n), num(round(sum, 4)))
+			return sum, fmt.Sprintf("sum of %s %s = %s", plural(n, "value"), list(s.Oldest, n), num(round(sum, 4)))
 		}
 		return sum / float64(n), fmt.Sprintf("avg = %s / %d = %s", num(round(sum, 4)), n, num(round(sum/float64(n), 4)))
 	case AggMin:
-		return s.Sorted[0], fmt.Sprintf("min of %d values %s = %s", n, sorted, num(s.Sorted[0]))
+		return s.Sorted[0], fmt.Sprintf("min of %s %s = %s", plural(n, "value"), sorted, num(s.Sorted[0]))
 	case AggMax:
-		return s.Sorted[n-1], fmt.Sprintf("max of %d values %s = %s", n, sorted, num(s.Sorted[n-1]))
+		return s.Sorted[n-1], fmt.Sprintf("max of %s %s = %s", plural(n, "value"), sorted, num(s.Sorted[n-1]))
 	case AggLast:
-		return s.Last, fmt.Sprintf("last of %d values = %s", n, num(s.Last))
+		return s.Last, fmt.Sprintf("last of %s = %s", plural(n, "value"), num(s.Last))
 	}
 	return 0, "unknown aggregate " + agg
 }
@@ -62,7 +62,7 @@ func AggregateSample(agg string, s Sample) (float64, string) {
 // last_month 1 month whatever its days, last_quarter 3 months, a month to
 // date the share of the month elapsed).
 // (A rule's per-period window is never the period: it defaults to trailing.)
-func perPeriod(agg string, count int, w calendar.Window, c calendar.Calendar, span calendar.Span) (float64, string) {
+func perPeriod(agg string, units int, w calendar.Window, c calendar.Calendar, span calendar.Span) (float64, string) {
 	unit, cu, per := "week", calendar.UnitWeek, 7*24*time.Hour
 	if agg == AggCountPerMonth {
 		unit, cu, per = "month", calendar.UnitMonth, 30*24*time.Hour
@@ -72,11 +72,11 @@ func perPeriod(agg string, count int, w calendar.Window, c calendar.Calendar, sp
 		spans, in = c.Units(cu, span), present(w)
 	}
 	if spans <= 0 {
-		return 0, fmt.Sprintf("%s = %d units in %s, an empty window", agg, count, in)
+		return 0, fmt.Sprintf("%s = %s in %s, an empty window", agg, plural(units, "unit"), in)
 	}
-	v := float64(count) / spans
-	return v, fmt.Sprintf("%s = %d units in %s / %s %ss = %s per %s",
-		agg, count, in, num(round(spans, 4)), unit, num(round(v, 4)), unit)
+	v := float64(units) / spans
+	return v, fmt.Sprintf("%s = %s in %s / %s %ss = %s per %s",
+		agg, plural(units, "unit"), in, num(round(spans, 4)), unit, num(round(v, 4)), unit)
 }
 
 // present names a window in a formula: "the period so far", "the last
@@ -123,4 +123,14 @@ func ordinal(n int) string {
 		suffix = "rd"
 	}
 	return fmt.Sprintf("%d%s", n, suffix)
+}
+
+// plural is n and noun, plural when n is not 1 ("1 value", "3 values"): the
+// formulas' one spelling (report/present.Count for people's text; rules
+// cannot import it).
+func plural(n int, noun string) string {
+	if n == 1 {
+		return "1 " + noun
+	}
+	return fmt.Sprintf("%d %ss", n, noun)
 }

@@ -267,7 +267,7 @@ func (r *Rule) rate(deploys []*deployRow) Rate {
 	for _, k := range slices.Sorted(maps.Keys(bySource)) {
 		why = append(why, fmt.Sprintf("%s: %d", k, bySource[k]))
 	}
-	out.Formula = fmt.Sprintf("change_failure_rate = 100 × %d failed / %d deploys = %s%%", out.Failed, out.Deploys, num(round(out.Value, 4)))
+	out.Formula = fmt.Sprintf("change_failure_rate = 100 × %d failed / %s = %s%%", out.Failed, plural(out.Deploys, "deploy"), num(round(out.Value, 4)))
 	if len(why) > 0 {
 		out.Formula += " (" + strings.Join(why, ", ") + ")"
 	}

@@ -173,7 +173,7 @@ func (r *Rule) displayUnit() string {
 func (r *Rule) current(in Inputs) (cur float64, formula string, noData bool) {
 	switch r.Type {
 	case TypeCount:
-		return float64(in.Count), fmt.Sprintf("count = %d distinct units matched in %s", in.Count, present(r.Window)), false
+		return float64(in.Count), fmt.Sprintf("count = %s matched in %s", plural(in.Count, "distinct unit"), present(r.Window)), false
 	case TypeMilestone:
 		if in.Count == 0 {
 			return 0, "milestone not reached: no matching event yet", false

@@ -5,7 +5,6 @@ import (
 	"fmt"
 	"io"
 	"strings"
-	"text/tabwriter"
 	"time"
 
 	"github.com/goalpost/goalpost/internal/store"
@@ -15,8 +14,8 @@ import (
 
 // WriteStatus prints the outbox for `goalpost status`: counts of the
 // key-result writes and of the weekly report deliveries by state, then
-// every pending send (attempts, next attempt, last error) and every parked
-// one with its reason. It contains no secrets (reasons
+// every pending send (attempts, next attempt) and every parked one, and
+// their last errors or parking reasons, within present.Width columns. It contains no secrets (reasons
 // are sink errors, which never carry tokens).
 func (s *Sender) WriteStatus(ctx context.Context, w io.Writer) error {
 	return WriteStatus(ctx, s.st, s.now(), w)
@@ -48,8 +47,7 @@ func WriteStatus(ctx context.Context, st *store.Store, now time.Time, w io.Write
 	if len(ws) == 0 {
 		return nil
 	}
-	tw := tabwriter.NewWriter(w, 0, 4, 2, ' ', 0)
-	fmt.Fprintln(tw, "STATE\tTARGET\tKR\tATTEMPTS\tWHEN\tREASON")
+	t := present.Table{Header: []string{"STATE", "TARGET", "KR", "TRIES", "WHEN"}, Flex: 1}
 	for _, q := range ws {
 		when := "due now"
 		switch {
@@ -58,9 +56,31 @@ func WriteStatus(ctx context.Context, st *store.Store, now time.Time, w io.Write
 		case q.NextAttempt.After(now):
 			when = "retry in " + present.Duration(q.NextAttempt.Sub(now))
 		}
-		fmt.Fprintf(tw, "%s\t%s\t%s\t%d\t%s\t%s\n", q.State, q.Target, oneLine(q.KRKey, 40), q.Attempts, when, oneLine(q.LastError, 300))
+		t.Add(q.State, q.Target.String(), oneLine(q.KRKey, 40), fmt.Sprint(q.Attempts), when)
 	}
-	return tw.Flush()
+	if err := t.Write(w); err != nil {
+		return err
+	}
+	return writeReasons(w, ws)
+}
+
+// writeReasons prints each send's last error or parking reason, wrapped to
+// the terminal width.
+func writeReasons(w io.Writer, ws []store.QueuedWrite) error {
+	first := true
+	for _, q := range ws {
+		if q.LastError == "" {
+			continue
+		}
+		if first {
+			fmt.Fprintln(w, "Reasons:")
+			first = false
+		}
+		if _, err := fmt.Fprintln(w, present.Wrap("  "+q.Target.String()+": "+oneLine(q.LastError, 2000), present.Width)); err != nil {
+			return err
+		}
+	}
+	return nil
 }
 
 func ago(now, t time.Time) string {

@@ -13,6 +13,7 @@ import (
 
 	"github.com/goalpost/goalpost/internal/config"
 	"github.com/goalpost/goalpost/internal/sandbox"
+	"github.com/goalpost/goalpost/report/present"
 	"github.com/goalpost/goalpost/writeback/outbox"
 )
 
@@ -130,7 +131,7 @@ func (a *app) runDemo(ctx context.Context, sb *sandbox.Sandbox, every time.Durat
 // printNotionPages shows what goalpost wrote to the sandbox's Notion pages.
 func printNotionPages(w io.Writer, sb *sandbox.Sandbox) {
 	fmt.Fprintln(w, "\nWritten to the sandbox Notion pages:")
-	t := table{header: []string{"PAGE", "CURRENT", "PROGRESS", "STATUS", "LAST SYNCED"}, flex: 0}
+	t := present.Table{Header: []string{"PAGE", "CURRENT", "PROGRESS", "STATUS", "LAST SYNCED"}, Flex: 0}
 	for _, k := range slices.Sorted(maps.Keys(sb.Pages)) {
 		p, err := sb.Notion.Page(sb.Pages[k])
 		if err != nil {
@@ -140,10 +141,10 @@ func printNotionPages(w io.Writer, sb *sandbox.Sandbox) {
 		if at, err := time.Parse(time.RFC3339, synced); err == nil {
 			synced = at.UTC().Format("15:04:05 MST")
 		}
-		t.add(fmt.Sprint(p.Props["Name"]), fmt.Sprint(p.Props["Current"]), fmt.Sprint(p.Props["Progress"]),
+		t.Add(fmt.Sprint(p.Props["Name"]), fmt.Sprint(p.Props["Current"]), fmt.Sprint(p.Props["Progress"]),
 			fmt.Sprint(p.Props["Status"]), synced)
 	}
-	_ = t.write(w)
+	_ = t.Write(w)
 }
 
 // notionCurrents lists the Current property of each sandbox page, by key result.

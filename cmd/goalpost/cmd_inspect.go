@@ -169,7 +169,7 @@ func (a *app) writeSources(ctx context.Context, w io.Writer, now time.Time) erro
 		fmt.Fprintln(w, "  none configured")
 		return nil
 	}
-	t := table{header: []string{"SOURCE", "LAST SUCCESS", "LAST ERROR"}, flex: 2}
+	t := present.Table{Header: []string{"SOURCE", "LAST SUCCESS", "LAST ERROR"}, Flex: 2}
 	for _, name := range names {
 		ok, failed := "never", "-"
 		for _, h := range health {
@@ -183,9 +183,9 @@ func (a *app) writeSources(ctx context.Context, w io.Writer, now time.Time) erro
 				failed = when(h.LastErrorAt, now) + ": " + h.LastError
 			}
 		}
-		t.add(name, ok, failed)
+		t.Add(name, ok, failed)
 	}
-	return t.write(w)
+	return t.Write(w)
 }
 
 // when is "2026-11-20 14:05 UTC (3m ago)".
@@ -200,7 +200,7 @@ func when(t, now time.Time) string {
 	case ago < 48*time.Hour:
 		return s + " (" + strings.TrimSuffix(strings.TrimSuffix(ago.Truncate(time.Minute).String(), "0s"), "h0m") + " ago)"
 	}
-	return fmt.Sprintf("%s (%d days ago)", s, int(ago.Hours()/24))
+	return s + " (" + present.Count(int(ago.Hours()/24), "day") + " ago)"
 }
 
 // printResults prints where each key result stands after a cycle.
@@ -218,12 +218,12 @@ func writeResults(ctx context.Context, eng *engine.Engine, w io.Writer) error {
 }
 
 func writeResultTable(results []rules.Result, w io.Writer) error {
-	t := table{header: []string{"KEY RESULT", "TITLE", "CURRENT / TARGET", "PROGRESS", "STATUS", "EVIDENCE"}, flex: 1}
+	t := present.Table{Header: []string{"KEY RESULT", "TITLE", "CURRENT / TARGET", "PROGRESS", "STATUS", "EVIDENCE"}, Flex: 1}
 	for _, r := range results {
-		t.add(r.KRKey, r.Title, present.Value(r.Current, r.Unit)+" / "+present.Value(r.Target, r.Unit), progressBar(r.Progress),
+		t.Add(r.KRKey, r.Title, present.Value(r.Current, r.Unit)+" / "+present.Value(r.Target, r.Unit), progressBar(r.Progress),
 			present.Status(r.Status), present.Count(max(r.EvidenceTotal, len(r.Evidence)), "item"))
 	}
-	return t.write(w)
+	return t.Write(w)
 }
 
 func progressBar(p float64) string {
