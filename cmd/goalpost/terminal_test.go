@@ -105,6 +105,7 @@ func TestTerminalGolden(t *testing.T) {
 	}{
 		{"status", []string{"status"}},
 		{"baseline", []string{"baseline", "--weeks", "6"}},
+		{"baseline_wide", []string{"baseline", "--weeks", "13"}},
 		{"explain", []string{"explain", "perf-changes"}},
 		{"explain_metric", []string{"explain", "lead-time"}},
 		{"explain_manual", []string{"explain", "nps"}},
