@@ -21,7 +21,7 @@ import (
 	"github.com/goalpost/goalpost/writeback/outbox"
 )
 
-var update = flag.Bool("update", false, "rewrite the golden files in testdata/ with the current output")
+var updateTerminal = flag.Bool("update-terminal", false, "rewrite the terminal golden files in testdata/terminal")
 
 // terminalNow is the fixed clock of the terminal golden tests: a Wednesday
 // in the middle of Q4 2026.
@@ -95,7 +95,7 @@ func readTerminalEvents(t *testing.T) []event.Event {
 
 // TestTerminalGolden runs status, baseline and explain against the seeded
 // store at a fixed time and compares their output with
-// testdata/terminal/*.golden (go test -run TestTerminalGolden -update
+// testdata/terminal/*.golden (go test -run TestTerminalGolden -update-terminal
 // rewrites them). Every line fits 100 columns.
 func TestTerminalGolden(t *testing.T) {
 	path := seedTerminal(t)
@@ -125,17 +125,17 @@ func TestTerminalGolden(t *testing.T) {
 				}
 			}
 			golden := filepath.Join("testdata", "terminal", tc.name+".golden")
-			if *update {
+			if *updateTerminal {
 				if err := os.WriteFile(golden, []byte(got), 0o600); err != nil {
 					t.Fatal(err)
 				}
 			}
 			want, err := os.ReadFile(golden)
 			if err != nil {
-				t.Fatalf("%v (run with -update to create it)", err)
+				t.Fatalf("%v (run with -update-terminal to create it)", err)
 			}
 			if got != string(want) {
-				t.Errorf("output differs from %s (run with -update after checking):\n--- got\n%s\n--- want\n%s", golden, got, want)
+				t.Errorf("output differs from %s (run with -update-terminal after checking):\n--- got\n%s\n--- want\n%s", golden, got, want)
 			}
 		})
 	}
