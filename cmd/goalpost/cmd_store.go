@@ -8,6 +8,7 @@ import (
 
 	"github.com/goalpost/goalpost/internal/config"
 	"github.com/goalpost/goalpost/internal/store"
+	"github.com/goalpost/goalpost/report/present"
 )
 
 // cmdStore runs `goalpost store copy`: an install moves from one store to
@@ -65,11 +66,11 @@ func copyStore(ctx context.Context, from, to config.StoreConfig, log *slog.Logge
 }
 
 func writeCounts(env *cliEnv, counts []store.TableCount) error {
-	t := table{header: []string{"TABLE", "SOURCE ROWS", "COPIED"}, flex: -1}
+	t := present.Table{Header: []string{"TABLE", "SOURCE ROWS", "COPIED"}, Flex: -1}
 	for _, c := range counts {
-		t.add(c.Table, fmt.Sprint(c.Source), fmt.Sprint(c.Copied))
+		t.Add(c.Table, fmt.Sprint(c.Source), fmt.Sprint(c.Copied))
 	}
-	return t.write(env.stdout)
+	return t.Write(env.stdout)
 }
 
 // checkCopy runs `rebuild --check` with the configuration's rules on the
