@@ -67,7 +67,7 @@ target = 10
 			t.Errorf("check --print lacks %q:\n%s", want, out)
 		}
 	}
-	for _, zero := range []string{"= '0s'", "base_url = ''\ntoken"} {
+	for _, zero := range []string{"poll_interval = '0s'", "max_wait = '0s'", "read_timeout = '0s'", "tick_interval = '0s'", "base_url = ''\ntoken"} {
 		if strings.Contains(out, zero) {
 			t.Errorf("check --print shows an unset value (%q) instead of its default:\n%s", zero, out)
 		}
