@@ -40,7 +40,7 @@ func TestSIGKILLLosesNothingAndCountsNothingTwice(t *testing.T) {
 	defer srv.Close()
 	addr := freeAddr(t)
 	cfgText := daemonConfig(filepath.Join(dir, "data"), srv.URL+"/", 1<<20)
-	cfgText = strings.Replace(cfgText, `listen = "127.0.0.1:0"`, fmt.Sprintf("listen = %q", addr), 1)
+	cfgText = strings.Replace(cfgText, `listen = "127.0.0.1:0"`, fmt.Sprintf("listen = %q\nadmin_listen = \"127.0.0.1:0\"", addr), 1)
 	cfgText = strings.Replace(cfgText, "[github]", "[nats]\nack_wait = \"3s\"\n[github]", 1)
 	cfgPath := filepath.Join(dir, "goalpost.toml")
 	if err := writeFile(cfgPath, cfgText); err != nil {
