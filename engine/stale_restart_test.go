@@ -3,10 +3,9 @@ package engine
 import (
 	"errors"
 	"fmt"
-	"log/slog"
 	"testing"
 
-	"github.com/goalpost/goalpost/internal/store"
+	"github.com/goalpost/goalpost/internal/store/storetest"
 	"github.com/goalpost/goalpost/pipeline/event"
 )
 
@@ -38,12 +37,7 @@ func (h *harness) restart(t *testing.T, cfg testConfig) {
 	if err := h.st.Close(); err != nil {
 		t.Fatal(err)
 	}
-	st, err := store.Open(t.Context(), h.path, slog.New(slog.DiscardHandler))
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { _ = st.Close() })
-	h.st, h.health = st, &failing{}
+	h.st, h.health = storetest.Open(t, h.path), &failing{} // same path: same data, on either backend
 	h.compile(t, cfg)
 }
 

@@ -48,7 +48,6 @@ type Webhook struct {
 	secret   []byte
 	pub      connector.Publisher
 	log      *slog.Logger
-	m        mapper
 	cfg      Config
 	statuses StatusCategories
 	flags    FlagFields

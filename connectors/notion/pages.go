@@ -145,15 +145,6 @@ func deref(s *string) string {
 	return *s
 }
 
-// getPage reads a page's properties (GET /v1/pages/{id}).
-func (c *Client) getPage(ctx context.Context, id string) (*page, error) {
-	var p page
-	if err := c.do(ctx, "GET", "pages/"+id, nil, &p); err != nil {
-		return nil, err
-	}
-	return &p, nil
-}
-
 // pagePatch is the body of a page update. It deliberately has no archived /
 // in_trash field: sending "archived": false (as notionapi's
 // PageUpdateRequest always does) would restore a page someone trashed.

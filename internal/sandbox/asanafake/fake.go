@@ -65,17 +65,16 @@ type Fake struct {
 	now   func() time.Time
 	mux   *http.ServeMux
 
-	mu        sync.Mutex
-	tasks     map[string]*Task
-	goals     map[string]*Goal
-	hooks     []webhook
-	nextGID   int
-	limited   int
-	retry     time.Duration
-	down      bool
-	requests  map[string]int // "METHOD /path" → count
-	delivered int
-	client    *http.Client
+	mu       sync.Mutex
+	tasks    map[string]*Task
+	goals    map[string]*Goal
+	hooks    []webhook
+	nextGID  int
+	limited  int
+	retry    time.Duration
+	down     bool
+	requests map[string]int // "METHOD /path" → count
+	client   *http.Client
 }
 
 // Option configures a Fake.

@@ -56,11 +56,9 @@ func (f frame) line(b *strings.Builder, class string, t0 time.Time, v0 float64, 
 // snapshot), ending at the view's moment.
 func (f frame) path(k KR, asOf time.Time) string {
 	var b strings.Builder
-	v := k.Baseline
-	fmt.Fprintf(&b, "M%.1f %.1f", f.x(k.PeriodStart), f.y(v))
+	fmt.Fprintf(&b, "M%.1f %.1f", f.x(k.PeriodStart), f.y(k.Baseline))
 	for _, p := range k.History {
 		fmt.Fprintf(&b, " H%.1f V%.1f", f.x(p.At), f.y(p.Value))
-		v = p.Value
 	}
 	fmt.Fprintf(&b, " H%.1f", f.x(asOf))
 	return b.String()
