@@ -9,7 +9,6 @@ import (
 	"mime"
 	"net/http"
 	"net/url"
-	"sync"
 	"time"
 
 	"github.com/goalpost/goalpost/connectors/connector"
@@ -38,7 +37,7 @@ type Webhook struct {
 	log    *slog.Logger
 	cfg    *Config
 	src    *Source
-	recent *recentSet
+	recent *hook.Recent
 	budget time.Duration
 }
 
@@ -66,7 +65,7 @@ func NewWebhook(cfg *Config, pub connector.Publisher, log *slog.Logger, opts ...
 	}
 	h := &Webhook{
 		secret: []byte(cfg.WebhookSecret.Reveal()), pub: pub, log: log, cfg: cfg,
-		recent: newRecentSet(10000), budget: webhookBudget,
+		recent: hook.NewRecent(10000), budget: webhookBudget,
 	}
 	for _, o := range opts {
 		o(h)
@@ -93,7 +92,7 @@ func (h *Webhook) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	delivery := r.Header.Get("X-GitHub-Delivery")
-	if delivery != "" && h.recent.has(delivery) {
+	if delivery != "" && h.recent.Has(delivery) {
 		reply(w, http.StatusOK, "duplicate delivery")
 		return
 	}
@@ -110,7 +109,7 @@ func (h *Webhook) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	if delivery != "" {
-		h.recent.add(delivery)
+		h.recent.Add(delivery)
 	}
 	reply(w, http.StatusOK, fmt.Sprintf("ok, %d events", n))
 }
@@ -175,36 +174,6 @@ func reply(w http.ResponseWriter, status int, msg string) {
 	w.Header().Set("Content-Type", "application/json")
 	w.WriteHeader(status)
 	_ = json.NewEncoder(w).Encode(map[string]string{"status": msg})
-}
-
-// recentSet remembers the last n delivery ids handled.
-type recentSet struct {
-	mu    sync.Mutex
-	n     int
-	ids   map[string]bool
-	order []string
-}
-
-func newRecentSet(n int) *recentSet { return &recentSet{n: n, ids: map[string]bool{}} }
-
-func (s *recentSet) has(id string) bool {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.ids[id]
-}
-
-func (s *recentSet) add(id string) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	if s.ids[id] {
-		return
-	}
-	s.ids[id] = true
-	s.order = append(s.order, id)
-	if len(s.order) > s.n {
-		delete(s.ids, s.order[0])
-		s.order = s.order[1:]
-	}
 }
 
 var _ http.Handler = (*Webhook)(nil)
