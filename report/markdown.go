@@ -141,16 +141,8 @@ func mdPeople(b *strings.Builder, heading string, ps []Person, note string) {
 func summaryLine(r *Report, strong string) string {
 	s := r.Summary
 	return fmt.Sprintf("%s%s:%s %d on track · %d at risk · %d off track · %d done · %d stale — %s%s reached production%s — baseline met by %s",
-		strong, plural(s.KRs, "key result"), strong, s.OnTrack, s.AtRisk, s.OffTrack, s.Done, s.Stale,
-		strong, plural(s.Shipped, "change"), strong, coverageText(Coverage{Met: s.Met, People: s.People}))
-}
-
-// plural is "1 change", "2 changes".
-func plural(n int, noun string) string {
-	if n == 1 {
-		return fmt.Sprintf("%d %s", n, noun)
-	}
-	return fmt.Sprintf("%d %ss", n, noun)
+		strong, present.Count(s.KRs, "key result"), strong, s.OnTrack, s.AtRisk, s.OffTrack, s.Done, s.Stale,
+		strong, present.Count(s.Shipped, "change"), strong, coverageText(Coverage{Met: s.Met, People: s.People}))
 }
 
 var mdEscaper = strings.NewReplacer(
