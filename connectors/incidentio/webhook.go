@@ -59,12 +59,6 @@ func NewWebhook(cfg *Config, services *incident.Config, client *Client, pub conn
 		recent: hook.NewRecent(10000)}, nil
 }
 
-// ValidSignature checks a Svix signature of body at now (the Standard
-// Webhooks scheme, see hook.VerifyStandard).
-func ValidSignature(key, body []byte, id, timestamp, signatures string, now time.Time) bool {
-	return hook.VerifyStandard(key, body, id, timestamp, signatures, now)
-}
-
 // header reads a Svix header under its webhook-* or svix-* name.
 func header(r *http.Request, name string) string {
 	if v := r.Header.Get("webhook-" + name); v != "" {
@@ -79,7 +73,7 @@ func (h *Webhook) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	id := header(r, "id")
-	if !ValidSignature(h.key, body, id, header(r, "timestamp"), header(r, "signature"), h.now()) {
+	if !hook.VerifyStandard(h.key, body, id, header(r, "timestamp"), header(r, "signature"), h.now()) {
 		hook.Reply(w, http.StatusUnauthorized, "bad, missing or stale signature")
 		return
 	}
