@@ -8,6 +8,7 @@ import (
 	"slices"
 
 	"github.com/goalpost/goalpost/connectors/github"
+	"github.com/goalpost/goalpost/connectors/gitlab"
 	"github.com/goalpost/goalpost/connectors/jira"
 	"github.com/goalpost/goalpost/connectors/linear"
 	"github.com/goalpost/goalpost/connectors/notion"
@@ -58,6 +59,9 @@ func doctorChecks(ctx context.Context, cfg *config.Config, sendTest bool) []conf
 	}
 	if c := cfg.GitHub; c != nil {
 		out = append(out, github.Doctor(ctx, c, nil)...)
+	}
+	if c := cfg.GitLab; c != nil {
+		out = append(out, gitlab.Doctor(ctx, c)...)
 	}
 	if c := cfg.Jira; c != nil {
 		out = append(out, jira.Doctor(ctx, c)...)

@@ -10,6 +10,7 @@ import (
 	"strings"
 
 	"github.com/goalpost/goalpost/connectors/github"
+	"github.com/goalpost/goalpost/connectors/gitlab"
 	"github.com/goalpost/goalpost/connectors/jira"
 	"github.com/goalpost/goalpost/connectors/linear"
 	"github.com/goalpost/goalpost/connectors/notion"
@@ -20,7 +21,7 @@ import (
 type initFlags struct {
 	out                                                 string
 	force                                               bool
-	githubURL, jiraURL, jiraEmail, linearURL, notionURL string
+	githubURL, gitlabURL, jiraURL, jiraEmail, linearURL, notionURL string
 }
 
 // cmdInit discovers what the tokens in the environment can see and writes a
@@ -33,6 +34,7 @@ func cmdInit(ctx context.Context, env *cliEnv, args []string) error {
 	fs.StringVar(&f.out, "out", "", "same as -o")
 	fs.BoolVar(&f.force, "force", false, "overwrite the -o file if it exists")
 	fs.StringVar(&f.githubURL, "github-url", env.getenv("GITHUB_API_URL"), "GitHub API base URL (default $GITHUB_API_URL, else api.github.com)")
+	fs.StringVar(&f.gitlabURL, "gitlab-url", env.getenv("GITLAB_API_URL"), "GitLab API base URL, ending in /api/v4 (default $GITLAB_API_URL, else gitlab.com)")
 	fs.StringVar(&f.jiraURL, "jira-url", env.getenv("JIRA_BASE_URL"), "Jira site URL (default $JIRA_BASE_URL)")
 	fs.StringVar(&f.jiraEmail, "jira-email", env.getenv("JIRA_EMAIL"), "Jira Cloud account email (default $JIRA_EMAIL; empty on Data Center)")
 	fs.StringVar(&f.linearURL, "linear-url", "", "Linear GraphQL endpoint (default api.linear.app)")
@@ -61,6 +63,7 @@ func cmdInit(ctx context.Context, env *cliEnv, args []string) error {
 // initModel is what init renders.
 type initModel struct {
 	GitHub *initGitHub
+	GitLab *initGitLab
 	Jira   *initJira
 	Linear *linear.Discovery
 	Notion []notion.Database
@@ -75,6 +78,11 @@ type initModel struct {
 type initGitHub struct {
 	BaseURL string
 	github.Discovery
+}
+
+type initGitLab struct {
+	BaseURL string
+	gitlab.Discovery
 }
 
 type initJira struct {
@@ -98,6 +106,13 @@ func discoverAll(ctx context.Context, env *cliEnv, f *initFlags) (*initModel, er
 			return nil, fmt.Errorf("github: %w", err)
 		}
 		m.GitHub, found = &initGitHub{BaseURL: f.githubURL, Discovery: d}, append(found, "github")
+	}
+	if tok, ok := token(env, "GITLAB_TOKEN"); ok {
+		d, err := gitlab.Discover(ctx, &gitlab.Config{BaseURL: f.gitlabURL, Token: tok})
+		if err != nil {
+			return nil, fmt.Errorf("gitlab: %w", err)
+		}
+		m.GitLab, found = &initGitLab{BaseURL: f.gitlabURL, Discovery: d}, append(found, "gitlab")
 	}
 	if tok, ok := token(env, "JIRA_API_TOKEN"); ok {
 		if f.jiraURL == "" && env.interactive {
@@ -130,7 +145,7 @@ func discoverAll(ctx context.Context, env *cliEnv, f *initFlags) (*initModel, er
 		m.Notion, m.NotionOn, found = dbs, true, append(found, "notion")
 	}
 	if len(found) == 0 {
-		return nil, usageError{errors.New("no token in the environment: set GITHUB_TOKEN, JIRA_API_TOKEN (with JIRA_BASE_URL), LINEAR_API_KEY or NOTION_TOKEN")}
+		return nil, usageError{errors.New("no token in the environment: set GITHUB_TOKEN, GITLAB_TOKEN, JIRA_API_TOKEN (with JIRA_BASE_URL), LINEAR_API_KEY or NOTION_TOKEN")}
 	}
 	fmt.Fprintf(env.stderr, "goalpost: init: discovered %s\n", strings.Join(found, ", "))
 	m.people()

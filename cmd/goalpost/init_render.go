@@ -7,9 +7,11 @@ import (
 )
 
 // initPerson is one [[people]] entry, merged from the trackers' users by
-// email (Jira, Linear) and by a GitHub login equal to an email's local part.
+// email (Jira, Linear) and by a GitHub login or GitLab username equal to an
+// email's local part.
 type initPerson struct {
 	Key, Name, Email, GitHub, Jira, Linear string
+	GitLab                                 string // written as handles = ["gitlab:…"]
 }
 
 // people merges the discovered identities into m.People.
@@ -37,16 +39,25 @@ func (m *initModel) people() {
 			add(u.Name, u.Email).Linear = u.ID
 		}
 	}
-	if m.GitHub != nil {
-	logins:
-		for _, login := range m.GitHub.Logins {
-			for _, p := range list {
-				if local, _, _ := strings.Cut(p.Email, "@"); p.GitHub == "" && strings.EqualFold(local, login) {
-					p.GitHub = login
-					continue logins
-				}
+	// byLogin files a code host's login on the person whose email's local
+	// part it is, else on a new person.
+	byLogin := func(login string, field func(*initPerson) *string) {
+		for _, p := range list {
+			if local, _, _ := strings.Cut(p.Email, "@"); *field(p) == "" && strings.EqualFold(local, login) {
+				*field(p) = login
+				return
 			}
-			add(login, "").GitHub = login
+		}
+		*field(add(login, "")) = login
+	}
+	if m.GitHub != nil {
+		for _, login := range m.GitHub.Logins {
+			byLogin(login, func(p *initPerson) *string { return &p.GitHub })
+		}
+	}
+	if m.GitLab != nil {
+		for _, name := range m.GitLab.Usernames {
+			byLogin(name, func(p *initPerson) *string { return &p.GitLab })
 		}
 	}
 	used := map[string]int{}
@@ -85,8 +96,11 @@ func personKey(p *initPerson) string {
 // examples picks the worked examples' expressions from what was found.
 func (m *initModel) examples() {
 	m.ShipExample = `kind == "change.shipped"`
-	if m.GitHub != nil && len(m.GitHub.Repos) > 0 {
+	switch {
+	case m.GitHub != nil && len(m.GitHub.Repos) > 0:
 		m.ShipExample += ` && repo == "` + m.GitHub.Repos[0].Name + `"`
+	case m.GitLab != nil && len(m.GitLab.Projects) > 0:
+		m.ShipExample += ` && repo == "` + m.GitLab.Projects[0].Path + `"`
 	}
 	if m.Jira != nil && len(m.Jira.Projects) > 0 {
 		m.RatioScope, m.RatioSourceDoc = "project:"+m.Jira.Projects[0], "jira"

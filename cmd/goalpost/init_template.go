@@ -35,6 +35,25 @@ production_environments = {{list .Environments}}
 {{- end}}
 {{end}}{{if not .Repos}}# the token can read no repository: add [[github.repos]] name = "OWNER/REPO"
 {{end}}{{end}}
+{{- with .GitLab}}
+[gitlab]
+{{- if .BaseURL}}
+base_url = {{q .BaseURL}}
+{{- end}}
+token = "${GITLAB_TOKEN}"
+# webhook_secret = "${GITLAB_WEBHOOK_SECRET}"   # the hook's secret token; enables /webhooks/gitlab
+production_environments = ["production"]
+{{range .Projects}}
+[[gitlab.projects]]
+path = {{q .Path}}
+{{- if .Environments}}
+production_environments = {{list .Environments}}
+{{- else}}
+# no production-looking environment found: name the one your deploys use,
+# set deploy_job = "deploy", or ship_on_merge = true
+{{- end}}
+{{end}}{{if not .Projects}}# the token is a member of no project: add [[gitlab.projects]] path = "GROUP/PROJECT"
+{{end}}{{end}}
 {{- with .Jira}}
 [jira]
 base_url = {{q .BaseURL}}
@@ -102,6 +121,9 @@ jira = {{q .Jira}}
 {{- end}}
 {{- if .Linear}}
 linear = {{q .Linear}}
+{{- end}}
+{{- if .GitLab}}
+handles = [{{q (printf "gitlab:%s" .GitLab)}}]
 {{- end}}
 team = "team"
 role = "engineer"            # only engineers are held to the weekly baseline; "bot" for CI accounts

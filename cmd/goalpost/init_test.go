@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"github.com/goalpost/goalpost/internal/sandbox"
+	"github.com/goalpost/goalpost/internal/sandbox/gitlabfake"
 	"github.com/goalpost/goalpost/internal/sandbox/linearfake"
 )
 
@@ -101,5 +102,63 @@ func TestInitWithoutTokens(t *testing.T) {
 	code, out, errOut := runCLIEnv(t, nil, "init")
 	if code != exitUsage || out != "" || !strings.Contains(errOut, "GITHUB_TOKEN") {
 		t.Fatalf("exit %d, stdout %q, stderr %q", code, out, errOut)
+	}
+}
+
+// goalpost init with a GitLab token: the projects the token is a member of,
+// their production environments and merge-request authors (as
+// handles = ["gitlab:…"]); the file passes check and doctor, and a doctor
+// against a project the token cannot read fails with the fix.
+func TestInitDiscoversGitLab(t *testing.T) {
+	const tok = "glpat-sandbox-gitlab-token"
+	at := time.Date(2026, 11, 2, 10, 0, 0, 0, time.UTC)
+	gf := gitlabfake.New(tok, func() time.Time { return at })
+	gf.AddProject("acme/shop", "main")
+	gf.AddProject("acme/tools", "main")
+	gf.AddDeployment("acme/shop", gitlabfake.Deployment{ID: 1, Environment: "production", SHA: "a1", Ref: "main", Status: "success", CreatedAt: at})
+	gf.AddDeployment("acme/shop", gitlabfake.Deployment{ID: 2, Environment: "review/fix-1", SHA: "b2", Ref: "fix-1", Status: "success", CreatedAt: at})
+	for i, author := range []string{"ana-lima", "gl-bot", "ana-lima"} {
+		gf.AddMR("acme/shop", gitlabfake.MR{IID: int64(i + 1), Title: "change", Author: author, State: "merged",
+			TargetBranch: "main", CreatedAt: at, MergedAt: at})
+	}
+	srv := gf.Server()
+	defer srv.Close()
+	vars := map[string]string{"GITLAB_TOKEN": tok}
+	path := filepath.Join(t.TempDir(), "goalpost.toml")
+	code, out, errOut := runCLIEnv(t, vars, "init", "-o", path, "--gitlab-url", srv.URL+"/api/v4")
+	if code != exitOK {
+		t.Fatalf("init: exit %d\n%s%s", code, out, errOut)
+	}
+	raw, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	text := string(raw)
+	for _, want := range []string{
+		`token = "${GITLAB_TOKEN}"`, `path = "acme/shop"`, `production_environments = ["production"]`,
+		`path = "acme/tools"`, "set deploy_job", `handles = ["gitlab:gl-bot"]`, `handles = ["gitlab:ana-lima"]`,
+		`# match = 'kind == "change.shipped" && repo == "acme/shop"'`,
+	} {
+		if !strings.Contains(text, want) {
+			t.Errorf("the starter config lacks %q:\n%s", want, text)
+		}
+	}
+	if strings.Contains(text+out+errOut, tok) {
+		t.Error("the token is in init's file or output")
+	}
+	if code, out, errOut := runCLIEnv(t, vars, "check", "-c", path); code != exitOK {
+		t.Fatalf("check on init's config: exit %d\n%s%s", code, out, errOut)
+	}
+	code, out, errOut = runCLIEnv(t, vars, "doctor", "-c", path)
+	if code != exitOK || !strings.Contains(out, "ok   gitlab acme/shop: deployments readable") {
+		t.Fatalf("doctor on init's config: exit %d\n%s%s", code, out, errOut)
+	}
+	gone := strings.Replace(text, `path = "acme/tools"`, `path = "acme/gone"`, 1)
+	if err := os.WriteFile(path, []byte(gone), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	code, out, _ = runCLIEnv(t, vars, "doctor", "-c", path)
+	if code != exitFailure || !strings.Contains(out, "FAIL gitlab acme/gone: project readable") || !strings.Contains(out, "fix: give the token read_api on acme/gone") {
+		t.Fatalf("doctor with an unreadable project: exit %d\n%s", code, out)
 	}
 }

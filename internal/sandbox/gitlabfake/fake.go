@@ -1,6 +1,6 @@
 // Package gitlabfake is an in-memory GitLab REST API (v4) for tests,
 // benchmarks and the sandbox. It serves what the GitLab connector calls
-// through client-go: projects and group projects, merge requests (list with
+// through client-go: projects (the token's, by group, one), environments, merge requests (list with
 // updated_after, get, by commit), deployments, compare and commits
 // (ref_name ranges "a..b" included) the way GitLab does: offset pagination
 // capped at 100 per page with X-Page/X-Next-Page/X-Total headers and a Link

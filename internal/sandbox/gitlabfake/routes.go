@@ -26,6 +26,10 @@ func (f *Fake) route(w http.ResponseWriter, r *http.Request) {
 		f.groupProjects(w, r, seg[1])
 		return
 	}
+	if len(seg) == 1 && seg[0] == "projects" {
+		f.listProjects(w, r)
+		return
+	}
 	if len(seg) < 2 || seg[0] != "projects" {
 		fail(w, http.StatusNotFound, "404 Not Found")
 		return
@@ -44,6 +48,8 @@ func (f *Fake) route(w http.ResponseWriter, r *http.Request) {
 		f.getMR(w, p, strings.TrimPrefix(tail, "merge_requests/"))
 	case tail == "deployments":
 		f.listDeployments(w, r, p)
+	case tail == "environments":
+		f.listEnvironments(w, r, p)
 	case tail == "repository/compare":
 		f.compare(w, r, p)
 	case tail == "repository/commits":
@@ -70,6 +76,37 @@ func (f *Fake) groupProjects(w http.ResponseWriter, r *http.Request, group strin
 	var out []any
 	for _, path := range f.groups[group] {
 		out = append(out, f.projectJSON(f.projects[path]))
+	}
+	page(w, r, out)
+}
+
+// listProjects is GET /projects: the token's projects (every project here
+// is a membership), in creation order.
+func (f *Fake) listProjects(w http.ResponseWriter, r *http.Request) {
+	var out []any
+	for _, path := range f.order {
+		out = append(out, f.projectJSON(f.projects[path]))
+	}
+	page(w, r, out)
+}
+
+// listEnvironments is GET /projects/:id/environments: the environments the
+// project's deployments named, with GitLab's tier guessed from the name the
+// way GitLab does when none is set.
+func (f *Fake) listEnvironments(w http.ResponseWriter, r *http.Request, p *project) {
+	var names []string
+	for _, d := range p.deploys {
+		if !slices.Contains(names, d.Environment) {
+			names = append(names, d.Environment)
+		}
+	}
+	var out []any
+	for i, n := range names {
+		tier := "other"
+		if strings.HasPrefix(strings.ToLower(n), "prod") {
+			tier = "production"
+		}
+		out = append(out, map[string]any{"id": i + 1, "name": n, "slug": n, "state": "available", "tier": tier})
 	}
 	page(w, r, out)
 }
