@@ -19,8 +19,8 @@ import (
 
 // initFlags are goalpost init's flags.
 type initFlags struct {
-	out                                                 string
-	force                                               bool
+	out                                                            string
+	force                                                          bool
 	githubURL, gitlabURL, jiraURL, jiraEmail, linearURL, notionURL string
 }
 
