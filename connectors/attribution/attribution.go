@@ -3,9 +3,10 @@
 // commit range maps to pull or merge requests.
 //
 // A code host connector (connectors/github, connectors/gitlab) implements
-// Host, the commit-range question in five calls:
+// Host, the commit-range question in six calls:
 //
 //	Compare(repo, base, head)      the commits between two deploys
+//	LastDeploy(deploy, t)          the last successful deploy before t
 //	CommitsSince(repo, head, t)    the commits of a first deploy, since t
 //	HasCommit(repo, sha)           does a deployed sha exist at all
 //	Changes(repo, sha)             commit → the changes that contain it
@@ -54,6 +55,13 @@ type Host interface {
 	// logged by the host). An error wrapping ErrNotFound says base or head
 	// is unknown.
 	Compare(ctx context.Context, repo, base, head string) ([]Commit, error)
+	// LastDeploy returns the sha of the last successful deploy of d's
+	// repository to d's environment (by the same mechanism: a deployment,
+	// a deploy workflow or job) that finished before t, as the host
+	// records it; "" when there is none. A first deploy after the history
+	// start is compared against it, so the changes merged before the start
+	// and shipped after it count. Bounded: a host looks back a few pages.
+	LastDeploy(ctx context.Context, d Deploy, before time.Time) (string, error)
 	// CommitsSince returns the commits reachable from head dated since or
 	// later, oldest first.
 	CommitsSince(ctx context.Context, repo, head string, since time.Time) ([]Commit, error)
@@ -198,8 +206,7 @@ func (a *Attributor) shipped(ctx context.Context, d Deploy, st state, since time
 	case st.SHA == "" && since.IsZero():
 		return nil, "first_deploy", nil
 	case st.SHA == "":
-		how = "since"
-		commits, err = a.host.CommitsSince(ctx, d.Repo, d.SHA, since)
+		return a.firstShipped(ctx, d, since)
 	case d.At.Before(st.At):
 		return nil, "out_of_order", nil
 	case st.SHA == d.SHA:
@@ -207,6 +214,40 @@ func (a *Attributor) shipped(ctx context.Context, d Deploy, st state, since time
 	default:
 		commits, err = a.host.Compare(ctx, d.Repo, st.SHA, d.SHA)
 	}
+	return a.rangeShipped(ctx, d, commits, how, err)
+}
+
+// firstShipped lists the changes the first deploy seen after since shipped:
+// the range from the last successful deploy before since, as the host
+// records it ("since_deploy"), so that changes merged before since and
+// shipped by d count; without one (or when its commit is gone), the
+// commits dated since, keeping only the changes merged since ("since").
+func (a *Attributor) firstShipped(ctx context.Context, d Deploy, since time.Time) ([]Change, string, error) {
+	base, err := a.host.LastDeploy(ctx, d, since)
+	if err != nil {
+		return nil, "", fmt.Errorf("last deploy before %s: %w", since.Format(time.DateOnly), err)
+	}
+	if base == d.SHA {
+		return nil, "redeploy", nil
+	}
+	if base != "" {
+		commits, err := a.host.Compare(ctx, d.Repo, base, d.SHA)
+		if !errors.Is(err, ErrNotFound) {
+			return a.rangeShipped(ctx, d, commits, "since_deploy", err)
+		}
+		a.log.Warn("last deploy before since not comparable; reading commits since", "repo", d.Repo, "base", base, "err", err)
+	}
+	commits, err := a.host.CommitsSince(ctx, d.Repo, d.SHA, since)
+	changes, how, err := a.rangeShipped(ctx, d, commits, "since", err)
+	if how == "since" {
+		changes = slices.DeleteFunc(changes, func(c Change) bool { return c.MergedAt.Before(since) })
+	}
+	return changes, how, err
+}
+
+// rangeShipped resolves the commits of d's range (read with err) to the
+// changes they landed; a range whose commits do not exist ships nothing.
+func (a *Attributor) rangeShipped(ctx context.Context, d Deploy, commits []Commit, how string, err error) ([]Change, string, error) {
 	if errors.Is(err, ErrNotFound) {
 		a.log.Warn("cannot attribute deploy: commits not found", "repo", d.Repo, "deploy", d.Key, "err", err)
 		// A deployed commit the host does not have (a wrong or unpushed
@@ -221,9 +262,6 @@ func (a *Attributor) shipped(ctx context.Context, d Deploy, st state, since time
 		return nil, "", err
 	}
 	changes, err := a.resolve(ctx, d.Repo, commits)
-	if how == "since" {
-		changes = slices.DeleteFunc(changes, func(c Change) bool { return c.MergedAt.Before(since) })
-	}
 	return changes, how, err
 }
 

@@ -20,6 +20,9 @@ type fakeHost struct {
 	parents map[string][]string // sha → parents
 	changes map[string][]Change // sha → changes containing it
 	calls   int                 // Changes calls
+	// deploys are the host's record of successful deploys (sha, finish
+	// time), oldest first, which LastDeploy reads.
+	deploys []Deploy
 }
 
 func newFakeHost() *fakeHost {
@@ -85,6 +88,15 @@ func (h *fakeHost) CommitsSince(_ context.Context, _, head string, _ time.Time) 
 		}
 	}
 	return cs, nil
+}
+
+func (h *fakeHost) LastDeploy(_ context.Context, d Deploy, before time.Time) (string, error) {
+	for _, p := range slices.Backward(h.deploys) {
+		if p.Environment == d.Environment && p.At.Before(before) {
+			return p.SHA, nil
+		}
+	}
+	return "", nil
 }
 
 func (h *fakeHost) HasCommit(_ context.Context, _, sha string) (bool, error) {
@@ -188,6 +200,30 @@ func TestAttribution(t *testing.T) {
 		}},
 		{name: "first deploy with since ships what merged since", how: "since", want: []int{2}, calls: 3, // m2, m1 (merged before since), root
 			run: func(t *testing.T, r *rig) string {
+				m1 := r.host.merge(1, "root", t0.Add(-48*time.Hour))
+				r.host.merge(2, m1, t0)
+				must(t, r.att.PublishSince(t.Context(), r.deploy("d1", "m2", t0.Add(time.Hour)), t0.Add(-time.Hour)))
+				return "d1"
+			}},
+		{name: "first deploy after since compares with the last deploy before since", how: "since_deploy", want: []int{1, 2}, calls: 2,
+			run: func(t *testing.T, r *rig) string {
+				since := t0.Add(-time.Hour)
+				r.host.deploys = []Deploy{r.deploy("d0", "root", since.Add(-72*time.Hour))}
+				m1 := r.host.merge(1, "root", since.Add(-60*time.Hour)) // Friday, shipped Monday
+				r.host.merge(2, m1, t0)
+				must(t, r.att.PublishSince(t.Context(), r.deploy("d1", "m2", t0.Add(time.Hour)), since))
+				return "d1"
+			}},
+		{name: "a last deploy before since of the same sha is a redeploy", how: "redeploy",
+			run: func(t *testing.T, r *rig) string {
+				r.host.merge(1, "root", t0.Add(-48*time.Hour))
+				r.host.deploys = []Deploy{r.deploy("d0", "m1", t0.Add(-24*time.Hour))}
+				must(t, r.att.PublishSince(t.Context(), r.deploy("d1", "m1", t0.Add(time.Hour)), t0))
+				return "d1"
+			}},
+		{name: "a last deploy before since the host lost falls back to the commits since", how: "since", want: []int{2}, calls: 3,
+			run: func(t *testing.T, r *rig) string {
+				r.host.deploys = []Deploy{r.deploy("d0", "gone", t0.Add(-72*time.Hour))}
 				m1 := r.host.merge(1, "root", t0.Add(-48*time.Hour))
 				r.host.merge(2, m1, t0)
 				must(t, r.att.PublishSince(t.Context(), r.deploy("d1", "m2", t0.Add(time.Hour)), t0.Add(-time.Hour)))

@@ -15,14 +15,25 @@ import (
 	"github.com/goalpost/goalpost/connectors/attribution"
 )
 
-// maxRangePages bounds one attribution's commit listing (100 per page).
-const maxRangePages = 100
+const (
+	// maxRangePages bounds one attribution's commit listing (100 per page).
+	maxRangePages = 100
+	// lastDeployPages and lastDeployChecks bound the look-up of the last
+	// deploy before the history start: pages of deployments or runs read,
+	// deployments whose statuses are read.
+	lastDeployPages  = 10
+	lastDeployChecks = 20
+)
 
 // host is GitHub's side of attribution (attribution.Host): the compare
-// API, paginated past its 250-commit cap, and "pull requests of a commit".
+// API, paginated past its 250-commit cap, "pull requests of a commit", and
+// the deployments (or deploy-workflow runs) before the history start.
 type host struct {
 	api *gh.Client
 	log *slog.Logger
+	// workflow returns a repository's deploy workflow file and default
+	// branch, for a first deploy that is a workflow run.
+	workflow func(ctx context.Context, repo string) (file, branch string)
 }
 
 var _ attribution.Host = host{}
@@ -67,6 +78,80 @@ func (h host) CommitsSince(ctx context.Context, repo, head string, since time.Ti
 	}
 	slices.Reverse(out) // oldest first, like compare
 	return out, nil
+}
+
+// LastDeploy returns the sha of the last successful production deploy
+// before t of the kind d is: for a deploy-workflow run, the newest
+// successful run of that workflow on the default branch created before t;
+// otherwise the newest deployment to d's environment whose first success
+// status is dated before t.
+func (h host) LastDeploy(ctx context.Context, d attribution.Deploy, before time.Time) (string, error) {
+	if strings.HasPrefix(d.Key, "run-") && h.workflow != nil {
+		if file, branch := h.workflow(ctx, d.Repo); file != "" {
+			return h.lastRun(ctx, d.Repo, file, branch, before)
+		}
+	}
+	owner, name, _ := strings.Cut(d.Repo, "/")
+	opt := &gh.DeploymentsListOptions{Environment: d.Environment, ListOptions: gh.ListOptions{PerPage: 100}}
+	checks := 0
+	for range lastDeployPages {
+		deps, resp, err := h.api.Repositories.ListDeployments(ctx, owner, name, opt)
+		if err != nil {
+			return "", fmt.Errorf("list deployments of %s: %w", d.Repo, err)
+		}
+		for _, dep := range deps { // newest first
+			if !dep.GetCreatedAt().Before(before) {
+				continue
+			}
+			if checks++; checks > lastDeployChecks {
+				return "", nil
+			}
+			ok, err := h.succeededBefore(ctx, owner, name, dep.GetID(), before)
+			if ok || err != nil {
+				return dep.GetSHA(), err
+			}
+		}
+		if resp.NextPage == 0 {
+			break
+		}
+		opt.Page = resp.NextPage
+	}
+	return "", nil
+}
+
+// succeededBefore reports whether deployment id's first success status is
+// dated before t (its newest 100 statuses are read).
+func (h host) succeededBefore(ctx context.Context, owner, name string, id int64, before time.Time) (bool, error) {
+	statuses, _, err := h.api.Repositories.ListDeploymentStatuses(ctx, owner, name, id, &gh.ListOptions{PerPage: 100})
+	if isGone(err) {
+		return false, nil
+	}
+	if err != nil {
+		return false, fmt.Errorf("deployment %d statuses: %w", id, err)
+	}
+	outs, _ := deployOutcomes(attribution.Deploy{}, statuses)
+	for _, o := range outs {
+		if o.Succeeded {
+			return o.At.Before(before), nil
+		}
+	}
+	return false, nil
+}
+
+// lastRun returns the head sha of the newest successful run of the deploy
+// workflow file on branch created before t.
+func (h host) lastRun(ctx context.Context, repo, file, branch string, before time.Time) (string, error) {
+	owner, name, _ := strings.Cut(repo, "/")
+	opt := &gh.ListWorkflowRunsOptions{Branch: branch, Status: "success", Created: "<" + before.UTC().Format(time.RFC3339),
+		ListOptions: gh.ListOptions{PerPage: 1}}
+	runs, _, err := h.api.Actions.ListWorkflowRunsByFileName(ctx, owner, name, file, opt)
+	if err != nil {
+		return "", fmt.Errorf("list runs of %s: %w", file, err)
+	}
+	for _, r := range runs.WorkflowRuns {
+		return r.GetHeadSHA(), nil
+	}
+	return "", nil
 }
 
 // HasCommit reports whether the commit sha exists in repo.

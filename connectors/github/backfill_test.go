@@ -4,9 +4,11 @@ import (
 	"bytes"
 	"context"
 	"fmt"
+	"strconv"
 	"testing"
 	"time"
 
+	"github.com/goalpost/goalpost/internal/sandbox/githubfake"
 	"github.com/goalpost/goalpost/pipeline/event"
 )
 
@@ -28,10 +30,12 @@ func seedHistory(t testing.TB, e *env, prs, deploys int) {
 // for a backfill of one repository: the PR listing (100 per page), the
 // deployment listing, one status listing per deployment (statuses are not
 // listed with deployments), one commit-range listing per deploy (compare or,
-// for the first, the commits since the start), and the release listing.
+// for the first, the commits since the start), the release listing, and
+// the look-up of the last deploy before the start (one deployment listing
+// when there is none, as here).
 func minimumBackfillRequests(prs, deploys, commitsPerDeploy int) int {
 	pages := func(n int) int { return max((n+99)/100, 1) }
-	return pages(prs) + pages(deploys) + deploys + deploys*pages(commitsPerDeploy) + 1
+	return pages(prs) + pages(deploys) + deploys + deploys*pages(commitsPerDeploy) + 1 + 1
 }
 
 func TestBackfillRequestCounts(t *testing.T) {
@@ -117,4 +121,74 @@ func BenchmarkPollNothingNew(b *testing.B) {
 	st := e.fake.Stats()
 	b.ReportMetric(float64(st.Total)/float64(b.N), "requests/op")
 	b.ReportMetric(float64(st.NotModified)/float64(b.N), "304s/op")
+}
+
+// TestBackfillFirstDeployAfterSince: PRs merged on the Friday before the
+// start and deployed on the Monday of it are shipped by that Monday deploy
+// (compared with Thursday's deploy, the last one before the start), with
+// their lead time from Friday's merge; a PR Thursday's deploy shipped is
+// not shipped again, and a failed deploy before the start is no base.
+func TestBackfillFirstDeployAfterSince(t *testing.T) {
+	for _, tc := range []struct {
+		name string
+		mode func(c *Config)
+	}{
+		{"deployments", nil},
+		{"deploy workflow", func(c *Config) { c.Repos[0].DeployWorkflow = "deploy.yml" }},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			e := newEnv(t, tc.mode)
+			deploy := e.deploy
+			if tc.mode != nil {
+				deploy = func(_, sha string, states ...string) int64 { return e.run(sha, states[len(states)-1]) }
+			}
+			thursday := time.Date(2026, 7, 2, 15, 0, 0, 0, time.UTC)
+			e.clk.t = thursday
+			shippedThursday, _ := e.merge("thursday fix", "alice")
+			deploy("production", e.head(), "success")
+			e.clk.t = thursday.Add(24 * time.Hour) // Friday 15:00
+			friday1, _ := e.merge("friday feature", "bob")
+			friday2, _ := e.merge("friday docs", "carol")
+			deploy("production", e.head(), "failure") // Friday's failed deploy is no base
+			monday := time.Date(2026, 7, 6, 0, 0, 0, 0, time.UTC)
+			e.clk.t = monday.Add(9 * time.Hour)
+			mondayPR, _ := e.merge("monday fix", "alice")
+			shipped := deploy("production", e.head(), "success")
+			e.clk.add(time.Hour)
+
+			must(t, e.src.Backfill(context.Background(), monday, nil))
+			evs := e.pub.kind(event.KindChangeShipped)
+			got := map[int]float64{}
+			for _, ev := range evs {
+				n, _ := strconv.Atoi(ev.Attrs["number"])
+				got[n] = ev.Numbers["lead_time_seconds"]
+				if ev.OccurredAt.Before(monday) {
+					t.Errorf("%s shipped at %s, before the start", ev.Unit, ev.OccurredAt)
+				}
+			}
+			if _, again := got[shippedThursday]; again || len(got) != 3 {
+				t.Fatalf("shipped %v, want #%d #%d #%d (not #%d, shipped on Thursday)", got, friday1, friday2, mondayPR, shippedThursday)
+			}
+			for _, n := range []int{friday1, friday2} {
+				if got[n] < 2.5*24*3600 {
+					t.Errorf("#%d lead time %.0fs, want from Friday's merge (over 2.5 days)", n, got[n])
+				}
+			}
+			if tc.mode == nil {
+				if ev, _ := e.pub.get(fmt.Sprintf("github:deploy:%s:%d:succeeded", testRepo, shipped)); ev.Attrs["attribution"] != "since_deploy" {
+					t.Errorf("attribution %q, want since_deploy", ev.Attrs["attribution"])
+				}
+			}
+		})
+	}
+}
+
+// run adds a completed run of deploy.yml of sha with conclusion; it returns
+// the run id.
+func (e *env) run(sha, conclusion string) int64 {
+	e.t.Helper()
+	id, err := e.fake.AddWorkflowRun(testRepo, githubfake.WorkflowRun{Workflow: "deploy.yml", HeadSHA: sha, Conclusion: conclusion, Actor: "ci-bot"})
+	must(e.t, err)
+	e.clk.add(time.Minute)
+	return id
 }

@@ -81,7 +81,7 @@ func NewSource(cfg *Config, pub connector.Publisher, cursors connector.CursorSto
 	s.api = s.client.API()
 	s.repos = newRepoCache(s.api, cfg, s.now)
 	s.retries = newRedeliveries()
-	s.att = attribution.New(host{api: s.api, log: log}, cursors, pub, attribution.Config{
+	s.att = attribution.New(host{api: s.api, log: log, workflow: s.deployWorkflow}, cursors, pub, attribution.Config{
 		Source: event.SourceGitHub, Since: cfg.since(), Log: log,
 		ShipOnMerge: func(repo string) bool { return cfg.settingsFor(repo).ShipOnMerge },
 		RepoName: func(ctx context.Context, repo string) string {
@@ -92,6 +92,17 @@ func NewSource(cfg *Config, pub connector.Publisher, cursors connector.CursorSto
 		},
 	})
 	return s, nil
+}
+
+// deployWorkflow returns repo's deploy workflow file and default branch
+// ("" when it has none or the branch cannot be read).
+func (s *Source) deployWorkflow(ctx context.Context, repo string) (file, branch string) {
+	file = s.cfg.settingsFor(repo).DeployWorkflow
+	meta, err := s.repos.get(ctx, repo)
+	if file == "" || err != nil {
+		return "", ""
+	}
+	return file, meta.DefaultBranch
 }
 
 // buildClient makes the default client unless WithAPIClient gave one.

@@ -76,6 +76,28 @@ func (h host) listCommits(ctx context.Context, project string, opt *gl.ListCommi
 	return out, nil
 }
 
+// LastDeploy returns the sha of the newest successful deployment to d's
+// environment last updated (finished) before t: one request, GitLab
+// filtering and ordering (order_by=updated_at, sort=desc). A deploy job's
+// runs are found the same way when the job declares its environment.
+func (h host) LastDeploy(ctx context.Context, d attribution.Deploy, before time.Time) (string, error) {
+	opt := &gl.ListProjectDeploymentsOptions{
+		OrderBy: gl.Ptr("updated_at"), Sort: gl.Ptr("desc"), UpdatedBefore: &before,
+		Environment: &d.Environment, Status: gl.Ptr("success"), ListOptions: gl.ListOptions{PerPage: 1},
+	}
+	deps, _, err := h.api.Deployments.ListProjectDeployments(d.Repo, opt, gl.WithContext(ctx))
+	if isGone(err) {
+		return "", nil
+	}
+	if err != nil {
+		return "", apiErr("deployments of "+d.Repo, err)
+	}
+	for _, dep := range deps {
+		return dep.SHA, nil
+	}
+	return "", nil
+}
+
 // HasCommit reports whether the commit sha exists in project.
 func (h host) HasCommit(ctx context.Context, project, sha string) (bool, error) {
 	_, _, err := h.api.Commits.GetCommit(project, sha, nil, gl.WithContext(ctx))

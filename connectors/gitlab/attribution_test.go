@@ -2,8 +2,10 @@ package gitlab
 
 import (
 	"context"
+	"fmt"
 	"slices"
 	"testing"
+	"time"
 
 	"github.com/goalpost/goalpost/connectors/attribution"
 	"github.com/goalpost/goalpost/pipeline/event"
@@ -106,5 +108,40 @@ func TestAttributionWithoutIndex(t *testing.T) {
 	must(t, e.src.attribute(ctx, d)) // reported again: nothing more
 	if e.fake.Requests() != n || len(e.pub.kind(event.KindChangeShipped)) != 2 {
 		t.Fatalf("a second report cost %d requests", e.fake.Requests()-n)
+	}
+}
+
+// TestAttributionFirstDeployAfterSince: merge requests merged on the Friday
+// before since and deployed on the Monday of it are shipped by that Monday
+// deployment, compared with Thursday's (the last successful production
+// deployment before since, looked up through the deployments API; Friday's
+// failed one is no base), with their lead time from Friday's merge.
+func TestAttributionFirstDeployAfterSince(t *testing.T) {
+	monday := time.Date(2026, 7, 6, 0, 0, 0, 0, time.UTC)
+	e := newEnv(t, func(c *Config) { c.Since = monday.Format(time.DateOnly) })
+	e.now = monday.Add(-4*24*time.Hour + 15*time.Hour) // Thursday 15:00
+	e.merge("thursday", false)
+	e.deploy(1, e.head, "success")
+	e.now = e.now.Add(24 * time.Hour) // Friday
+	friday1, friday2 := e.merge("friday one", false), e.merge("friday two", true)
+	e.deploy(2, e.head, "failed")
+	e.now = monday.Add(9 * time.Hour)
+	mondayMR := e.merge("monday", false)
+	e.deploy(3, e.head, "success")
+	e.poll()
+
+	if got, want := e.shippedBy(3), []int{int(friday1), int(friday2), int(mondayMR)}; !slices.Equal(got, want) {
+		t.Fatalf("the first deployment after since shipped %v, want %v", got, want)
+	}
+	for _, ev := range e.pub.kind(event.KindChangeShipped) {
+		lead := ev.Numbers["lead_time_seconds"]
+		if friday := ev.Attrs["number"] != fmt.Sprint(mondayMR); friday && lead < 2.5*24*3600 || ev.OccurredAt.Before(monday) {
+			t.Errorf("%s shipped at %s with lead time %.0fs", ev.Unit, ev.OccurredAt, lead)
+		}
+	}
+	for _, ev := range e.pub.kind(event.KindDeploymentSucceeded) {
+		if ev.Attrs["deployment_id"] == "3" && ev.Attrs["attribution"] != "since_deploy" {
+			t.Errorf("attribution %q, want since_deploy", ev.Attrs["attribution"])
+		}
 	}
 }

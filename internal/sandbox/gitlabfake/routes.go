@@ -1,6 +1,7 @@
 package gitlabfake
 
 import (
+	"cmp"
 	"encoding/json"
 	"fmt"
 	"net/http"
@@ -152,18 +153,28 @@ func mrJSON(p *project, m *MR) map[string]any {
 	return out
 }
 
+// listDeployments serves GET /projects/:id/deployments as GitLab does:
+// ordered by order_by (id, iid, created_at, updated_at; default id) and
+// sort (asc, the default, or desc), filtered by environment, status and
+// updated_after/updated_before, which GitLab accepts only with
+// order_by=updated_at.
 func (f *Fake) listDeployments(w http.ResponseWriter, r *http.Request, p *project) {
 	q := r.URL.Query()
 	after, _ := time.Parse(time.RFC3339, q.Get("updated_after"))
-	if q.Get("updated_after") != "" && q.Get("order_by") != "updated_at" {
-		fail(w, http.StatusBadRequest, "400 Bad request - updated_after requires order_by=updated_at")
+	before, _ := time.Parse(time.RFC3339, q.Get("updated_before"))
+	if (q.Get("updated_after") != "" || q.Get("updated_before") != "") && q.Get("order_by") != "updated_at" {
+		fail(w, http.StatusBadRequest, "400 Bad request - updated_after and updated_before require order_by=updated_at")
 		return
 	}
 	ds := slices.Clone(p.deploys)
-	slices.SortStableFunc(ds, func(a, b *Deployment) int { return a.UpdatedAt.Compare(b.UpdatedAt) })
+	slices.SortStableFunc(ds, deploymentOrder(q.Get("order_by")))
+	if q.Get("sort") == "desc" {
+		slices.Reverse(ds)
+	}
 	var out []any
 	for _, d := range ds {
-		if d.UpdatedAt.Before(after) || (q.Get("environment") != "" && q.Get("environment") != d.Environment) ||
+		if d.UpdatedAt.Before(after) || (!before.IsZero() && !d.UpdatedAt.Before(before)) ||
+			(q.Get("environment") != "" && q.Get("environment") != d.Environment) ||
 			(q.Get("status") != "" && q.Get("status") != d.Status) {
 			continue
 		}
@@ -176,6 +187,19 @@ func (f *Fake) listDeployments(w http.ResponseWriter, r *http.Request, p *projec
 		})
 	}
 	page(w, r, out)
+}
+
+// deploymentOrder is the ascending order of a deployments listing.
+func deploymentOrder(by string) func(a, b *Deployment) int {
+	return func(a, b *Deployment) int {
+		switch by {
+		case "updated_at":
+			return cmp.Or(a.UpdatedAt.Compare(b.UpdatedAt), cmp.Compare(a.ID, b.ID))
+		case "created_at":
+			return cmp.Or(a.CreatedAt.Compare(b.CreatedAt), cmp.Compare(a.ID, b.ID))
+		}
+		return cmp.Compare(a.ID, b.ID)
+	}
 }
 
 func stamp(t time.Time) any {
