@@ -48,8 +48,9 @@ type Config struct {
 	// poll (the next poll tries again).
 	MaxWait confval.Duration `toml:"max_wait"`
 	// Since ("2026-07-01") is the backfill start: the first production deploy
-	// seen of a repository ships the PRs merged since then. Unset, the first
-	// deploy seen ships nothing.
+	// seen of a repository ships the PRs since the last successful production
+	// deploy before then (looked up; without one, the PRs merged since).
+	// Unset, the first deploy seen ships nothing.
 	Since string `toml:"since"`
 	// ProductionEnvironments are the default production environment names or
 	// globs for every repository ("production" when unset).

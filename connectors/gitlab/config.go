@@ -59,7 +59,8 @@ type Config struct {
 	MaxWait confval.Duration `toml:"max_wait"`
 	// Since ("2026-07-01") is the history start: the first poll reads merge
 	// requests and deployments from then, and the first production deploy
-	// seen ships the merge requests merged since then.
+	// seen ships the merge requests since the last successful production
+	// deployment before then (looked up; without one, those merged since).
 	Since string `toml:"since"`
 	// ProductionEnvironments are environment names or globs ("production"
 	// when unset).
