@@ -6,13 +6,18 @@ import (
 	"fmt"
 	"io"
 	"slices"
+	"time"
 
+	"github.com/goalpost/goalpost/connectors/asana"
 	"github.com/goalpost/goalpost/connectors/github"
 	"github.com/goalpost/goalpost/connectors/gitlab"
+	"github.com/goalpost/goalpost/connectors/incidentio"
 	"github.com/goalpost/goalpost/connectors/jira"
 	"github.com/goalpost/goalpost/connectors/linear"
 	"github.com/goalpost/goalpost/connectors/notion"
+	"github.com/goalpost/goalpost/connectors/pagerduty"
 	"github.com/goalpost/goalpost/connectors/slack"
+	"github.com/goalpost/goalpost/connectors/trello"
 	"github.com/goalpost/goalpost/internal/config"
 	"github.com/goalpost/goalpost/internal/confval"
 )
@@ -40,21 +45,22 @@ func cmdDoctor(ctx context.Context, env *cliEnv, args []string) error {
 	if err != nil {
 		return usageError{err}
 	}
-	if !printChecks(env.stdout, doctorChecks(ctx, cfg, *sendTest)) {
+	if !printChecks(env.stdout, doctorChecks(ctx, cfg, env.clock(), *sendTest)) {
 		return errDoctorFailed
 	}
 	return nil
 }
 
 // doctorChecks runs each configured connector's Doctor.
-func doctorChecks(ctx context.Context, cfg *config.Config, sendTest bool) []confval.Check {
+func doctorChecks(ctx context.Context, cfg *config.Config, now time.Time, sendTest bool) []confval.Check {
 	var out []confval.Check
-	var pages, projects, initiatives []string
+	var pages, projects, initiatives, goals []string
 	for _, o := range cfg.Objectives {
 		for _, kr := range o.KeyResults {
 			pages = appendSet(pages, kr.NotionPage)
 			projects = appendSet(projects, kr.LinearProject)
 			initiatives = appendSet(initiatives, kr.LinearInitiative)
+			goals = appendSet(goals, kr.AsanaGoal)
 		}
 	}
 	if c := cfg.GitHub; c != nil {
@@ -68,6 +74,18 @@ func doctorChecks(ctx context.Context, cfg *config.Config, sendTest bool) []conf
 	}
 	if c := cfg.Linear; c != nil {
 		out = append(out, linear.Doctor(ctx, c, projects, initiatives)...)
+	}
+	if c := cfg.Asana; c != nil {
+		out = append(out, asana.Doctor(ctx, c, goals)...)
+	}
+	if c := cfg.Trello; c != nil {
+		out = append(out, trello.Doctor(ctx, c)...)
+	}
+	if c := cfg.PagerDuty; c != nil {
+		out = append(out, pagerduty.Doctor(ctx, c, now)...)
+	}
+	if c := cfg.IncidentIO; c != nil {
+		out = append(out, incidentio.Doctor(ctx, c, nil)...)
 	}
 	if c := cfg.Notion; c != nil {
 		out = append(out, notion.Doctor(ctx, c, nil, pages)...)

@@ -3,17 +3,18 @@ package main
 import (
 	"bufio"
 	"context"
-	"errors"
 	"fmt"
 	"io"
 	"os"
 	"strings"
 
+	"github.com/goalpost/goalpost/connectors/asana"
 	"github.com/goalpost/goalpost/connectors/github"
 	"github.com/goalpost/goalpost/connectors/gitlab"
 	"github.com/goalpost/goalpost/connectors/jira"
 	"github.com/goalpost/goalpost/connectors/linear"
 	"github.com/goalpost/goalpost/connectors/notion"
+	"github.com/goalpost/goalpost/connectors/trello"
 	"github.com/goalpost/goalpost/internal/secret"
 )
 
@@ -22,6 +23,7 @@ type initFlags struct {
 	out                                                            string
 	force                                                          bool
 	githubURL, gitlabURL, jiraURL, jiraEmail, linearURL, notionURL string
+	asanaURL, trelloURL                                            string
 }
 
 // cmdInit discovers what the tokens in the environment can see and writes a
@@ -39,6 +41,8 @@ func cmdInit(ctx context.Context, env *cliEnv, args []string) error {
 	fs.StringVar(&f.jiraEmail, "jira-email", env.getenv("JIRA_EMAIL"), "Jira Cloud account email (default $JIRA_EMAIL; empty on Data Center)")
 	fs.StringVar(&f.linearURL, "linear-url", "", "Linear GraphQL endpoint (default api.linear.app)")
 	fs.StringVar(&f.notionURL, "notion-url", "", "Notion API base URL (default api.notion.com)")
+	fs.StringVar(&f.asanaURL, "asana-url", "", "Asana API base URL (default app.asana.com/api/1.0)")
+	fs.StringVar(&f.trelloURL, "trello-url", "", "Trello API base URL (default api.trello.com/1)")
 	if err := parse(fs, args, env); err != nil {
 		return err
 	}
@@ -66,6 +70,8 @@ type initModel struct {
 	GitLab *initGitLab
 	Jira   *initJira
 	Linear *linear.Discovery
+	Asana  *initAsana
+	Trello *initTrello
 	Notion []notion.Database
 	// NotionOn is true when NOTION_TOKEN is set (Notion may share nothing yet).
 	NotionOn                   bool
@@ -85,6 +91,16 @@ type initGitLab struct {
 	gitlab.Discovery
 }
 
+type initAsana struct {
+	BaseURL string
+	asana.Discovery
+}
+
+type initTrello struct {
+	BaseURL string
+	trello.Discovery
+}
+
 type initJira struct {
 	BaseURL, Email string
 	jira.Discovery
@@ -94,63 +110,6 @@ type initJira struct {
 func token(env *cliEnv, name string) (secret.String, bool) {
 	v, ok := env.lookupEnv(name)
 	return secret.String(v), ok && v != ""
-}
-
-// discoverAll asks each connector whose token is set what it can see.
-func discoverAll(ctx context.Context, env *cliEnv, f *initFlags) (*initModel, error) {
-	m := &initModel{LinearURL: f.linearURL, NotionURL: f.notionURL}
-	var found []string
-	if tok, ok := token(env, "GITHUB_TOKEN"); ok {
-		d, err := github.Discover(ctx, &github.Config{BaseURL: f.githubURL, Token: tok}, nil)
-		if err != nil {
-			return nil, fmt.Errorf("github: %w", err)
-		}
-		m.GitHub, found = &initGitHub{BaseURL: f.githubURL, Discovery: d}, append(found, "github")
-	}
-	if tok, ok := token(env, "GITLAB_TOKEN"); ok {
-		d, err := gitlab.Discover(ctx, &gitlab.Config{BaseURL: f.gitlabURL, Token: tok})
-		if err != nil {
-			return nil, fmt.Errorf("gitlab: %w", err)
-		}
-		m.GitLab, found = &initGitLab{BaseURL: f.gitlabURL, Discovery: d}, append(found, "gitlab")
-	}
-	if tok, ok := token(env, "JIRA_API_TOKEN"); ok {
-		if f.jiraURL == "" && env.interactive {
-			f.jiraURL = prompt(env, "Jira site URL (https://YOUR-SITE.atlassian.net): ")
-			f.jiraEmail = prompt(env, "Jira account email (empty on Data Center): ")
-		}
-		if f.jiraURL == "" {
-			fmt.Fprintln(env.stderr, "goalpost: JIRA_API_TOKEN is set but not JIRA_BASE_URL: Jira left out")
-		} else {
-			cfg := &jira.Config{BaseURL: f.jiraURL, Email: f.jiraEmail, Token: tok}
-			d, err := jira.Discover(ctx, cfg)
-			if err != nil {
-				return nil, fmt.Errorf("jira: %w", err)
-			}
-			m.Jira, found = &initJira{BaseURL: f.jiraURL, Email: f.jiraEmail, Discovery: d}, append(found, "jira")
-		}
-	}
-	if key, ok := token(env, "LINEAR_API_KEY"); ok {
-		d, err := linear.Discover(ctx, &linear.Config{BaseURL: f.linearURL, APIKey: key})
-		if err != nil {
-			return nil, fmt.Errorf("linear: %w", err)
-		}
-		m.Linear, found = &d, append(found, "linear")
-	}
-	if tok, ok := token(env, "NOTION_TOKEN"); ok {
-		dbs, err := notion.Discover(ctx, &notion.Config{BaseURL: f.notionURL, Token: tok}, nil)
-		if err != nil {
-			return nil, fmt.Errorf("notion: %w", err)
-		}
-		m.Notion, m.NotionOn, found = dbs, true, append(found, "notion")
-	}
-	if len(found) == 0 {
-		return nil, usageError{errors.New("no token in the environment: set GITHUB_TOKEN, GITLAB_TOKEN, JIRA_API_TOKEN (with JIRA_BASE_URL), LINEAR_API_KEY or NOTION_TOKEN")}
-	}
-	fmt.Fprintf(env.stderr, "goalpost: init: discovered %s\n", strings.Join(found, ", "))
-	m.people()
-	m.examples()
-	return m, nil
 }
 
 // prompt asks one question on the terminal and returns the trimmed answer.

@@ -1,17 +1,18 @@
 package main
 
 import (
+	"slices"
 	"strconv"
 	"strings"
 	"text/template"
 )
 
 // initPerson is one [[people]] entry, merged from the trackers' users by
-// email (Jira, Linear) and by a GitHub login or GitLab username equal to an
-// email's local part.
+// email (Jira, Linear, Asana) and by a code host's login equal to an email's
+// local part (GitHub; GitLab and Trello as handles).
 type initPerson struct {
 	Key, Name, Email, GitHub, Jira, Linear string
-	GitLab                                 string // written as handles = ["gitlab:…"]
+	Handles                                []string // "gitlab:…", "trello:…"
 }
 
 // people merges the discovered identities into m.People.
@@ -39,26 +40,40 @@ func (m *initModel) people() {
 			add(u.Name, u.Email).Linear = u.ID
 		}
 	}
-	// byLogin files a code host's login on the person whose email's local
-	// part it is, else on a new person.
-	byLogin := func(login string, field func(*initPerson) *string) {
+	if m.Asana != nil {
+		for _, u := range m.Asana.People {
+			add(u.Name, u.Email)
+		}
+	}
+	// byLogin files a login with set on the person whose email's local part
+	// it is and who has none from that source yet (has), else on a new person.
+	byLogin := func(login string, has func(*initPerson) bool, set func(*initPerson)) {
 		for _, p := range list {
-			if local, _, _ := strings.Cut(p.Email, "@"); *field(p) == "" && strings.EqualFold(local, login) {
-				*field(p) = login
+			if local, _, _ := strings.Cut(p.Email, "@"); !has(p) && strings.EqualFold(local, login) {
+				set(p)
 				return
 			}
 		}
-		*field(add(login, "")) = login
+		set(add(login, ""))
 	}
 	if m.GitHub != nil {
 		for _, login := range m.GitHub.Logins {
-			byLogin(login, func(p *initPerson) *string { return &p.GitHub })
+			byLogin(login, func(p *initPerson) bool { return p.GitHub != "" }, func(p *initPerson) { p.GitHub = login })
+		}
+	}
+	handle := func(source string, logins []string) {
+		for _, login := range logins {
+			has := func(p *initPerson) bool {
+				return slices.ContainsFunc(p.Handles, func(h string) bool { return strings.HasPrefix(h, source+":") })
+			}
+			byLogin(login, has, func(p *initPerson) { p.Handles = append(p.Handles, source+":"+login) })
 		}
 	}
 	if m.GitLab != nil {
-		for _, name := range m.GitLab.Usernames {
-			byLogin(name, func(p *initPerson) *string { return &p.GitLab })
-		}
+		handle("gitlab", m.GitLab.Usernames)
+	}
+	if m.Trello != nil {
+		handle("trello", m.Trello.Usernames)
 	}
 	used := map[string]int{}
 	for _, p := range list {
@@ -102,8 +117,11 @@ func (m *initModel) examples() {
 	case m.GitLab != nil && len(m.GitLab.Projects) > 0:
 		m.ShipExample += ` && repo == "` + m.GitLab.Projects[0].Path + `"`
 	}
-	if m.Jira != nil && len(m.Jira.Projects) > 0 {
+	switch {
+	case m.Jira != nil && len(m.Jira.Projects) > 0:
 		m.RatioScope, m.RatioSourceDoc = "project:"+m.Jira.Projects[0], "jira"
+	case m.Asana != nil && len(m.Asana.Projects) > 0:
+		m.RatioScope, m.RatioSourceDoc = "project:"+m.Asana.Projects[0].GID, "asana"
 	}
 }
 

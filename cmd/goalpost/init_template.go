@@ -85,6 +85,40 @@ teams = [{{range $i, $t := .Teams}}{{if $i}}, {{end}}{{q $t.Key}}{{end}}]   # {{
 {{- end}}
 {{- end}}
 {{end}}
+{{- with .Asana}}
+[asana]
+{{- if .BaseURL}}
+base_url = {{q .BaseURL}}
+{{- end}}
+token = "${ASANA_TOKEN}"
+# webhooks = true            # /webhooks/asana; goalpost registers them and keeps Asana's handshake secret
+{{- if .Projects}}
+# every project the token can see: keep yours
+projects = [{{range $i, $p := .Projects}}{{if $i}}, {{end}}{{q $p.GID}}{{end}}]
+{{- range .Projects}}
+#   {{.GID}}  {{.Name}} ({{.Workspace}})
+{{- end}}
+{{- else}}
+projects = []                # the token sees no project: add project gids
+{{- end}}
+{{end}}
+{{- with .Trello}}
+[trello]
+{{- if .BaseURL}}
+base_url = {{q .BaseURL}}
+{{- end}}
+key = "${TRELLO_KEY}"
+token = "${TRELLO_TOKEN}"
+# secret = "${TRELLO_SECRET}"   # the app's secret: enables /webhooks/trello (needs callback_url)
+{{range .Boards}}
+[[trello.boards]]
+id = {{q .ID}}   # {{.Name}}
+done_lists = [{{range $i, $l := .DoneLists}}{{if $i}}, {{end}}{{q $l.ID}}{{end}}]   # {{range $i, $l := .DoneLists}}{{if $i}}, {{end}}{{$l.Name}}{{end}}{{if .DoneGuessed}} (the board's last list: check){{end}}
+{{- range .Lists}}
+#   list {{.ID}}  {{.Name}}
+{{- end}}
+{{end}}{{if not .Boards}}# the token's member has no open board: add [[trello.boards]] id = "BOARD-ID"
+{{end}}{{end}}
 {{- if .NotionOn}}
 [notion]
 {{- if .NotionURL}}
@@ -122,8 +156,8 @@ jira = {{q .Jira}}
 {{- if .Linear}}
 linear = {{q .Linear}}
 {{- end}}
-{{- if .GitLab}}
-handles = [{{q (printf "gitlab:%s" .GitLab)}}]
+{{- if .Handles}}
+handles = {{list .Handles}}
 {{- end}}
 team = "team"
 role = "engineer"            # only engineers are held to the weekly baseline; "bot" for CI accounts

@@ -11,8 +11,10 @@ import (
 	"time"
 
 	"github.com/goalpost/goalpost/internal/sandbox"
+	"github.com/goalpost/goalpost/internal/sandbox/asanafake"
 	"github.com/goalpost/goalpost/internal/sandbox/gitlabfake"
 	"github.com/goalpost/goalpost/internal/sandbox/linearfake"
+	"github.com/goalpost/goalpost/internal/sandbox/trellofake"
 )
 
 // runCLIEnv is runCLI with environment variables.
@@ -160,5 +162,66 @@ func TestInitDiscoversGitLab(t *testing.T) {
 	code, out, _ = runCLIEnv(t, vars, "doctor", "-c", path)
 	if code != exitFailure || !strings.Contains(out, "FAIL gitlab acme/gone: project readable") || !strings.Contains(out, "fix: give the token read_api on acme/gone") {
 		t.Fatalf("doctor with an unreadable project: exit %d\n%s", code, out)
+	}
+}
+
+// goalpost init with Asana and Trello tokens: Asana's projects and its
+// users by email, Trello's boards with their done lists (by name, else the
+// last list) and members as trello: handles; the file passes check and
+// doctor, and doctor names a done list that is not the board's.
+func TestInitDiscoversAsanaAndTrello(t *testing.T) {
+	const asanaTok, trelloKey, trelloTok = "asana-sandbox-token", "trello-sandbox-key", "trello-sandbox-token"
+	af := asanafake.New(asanaTok)
+	af.AddTask(asanafake.Task{Name: "Rotate keys", Project: "1200000000000777", ProjectName: "Platform", Assignee: "ana-lima@acme.example"})
+	asrv := httptest.NewServer(af)
+	defer asrv.Close()
+	tf := trellofake.New(trelloKey, trelloTok, "")
+	lists := tf.AddBoard("5f0000000000000000000001", "Web", "To do", "Doing", "Shipped")
+	tf.AddBoard("5f0000000000000000000002", "Ops", "Inbox", "Closed out")
+	tf.AddCard("5f0000000000000000000001", lists[0], "Usage dashboard", nil, []string{"ana-lima", "mover"})
+	tsrv := httptest.NewServer(tf)
+	defer tsrv.Close()
+	vars := map[string]string{"ASANA_TOKEN": asanaTok, "TRELLO_KEY": trelloKey, "TRELLO_TOKEN": trelloTok}
+	path := filepath.Join(t.TempDir(), "goalpost.toml")
+	code, out, errOut := runCLIEnv(t, vars, "init", "-o", path, "--asana-url", asrv.URL, "--trello-url", tsrv.URL)
+	if code != exitOK {
+		t.Fatalf("init: exit %d\n%s%s", code, out, errOut)
+	}
+	raw, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	text := string(raw)
+	for _, want := range []string{
+		`token = "${ASANA_TOKEN}"`, `projects = ["1200000000000777"]`, "1200000000000777  Platform (acme)",
+		`email = "ana-lima@acme.example"`, `handles = ["trello:ana-lima"]`, `handles = ["trello:mover"]`,
+		`key = "${TRELLO_KEY}"`, `id = "5f0000000000000000000001"`, `done_lists = ["` + lists[2] + `"]   # Shipped`,
+		"Closed out (the board's last list: check)",
+		`# scope = "project:1200000000000777"`, `# match = 'source == "asana"'`,
+	} {
+		if !strings.Contains(text, want) {
+			t.Errorf("the starter config lacks %q:\n%s", want, text)
+		}
+	}
+	for _, tok := range []string{asanaTok, trelloKey, trelloTok} {
+		if strings.Contains(text+out+errOut, tok) {
+			t.Errorf("%q is in init's file or output", tok)
+		}
+	}
+	if code, out, errOut := runCLIEnv(t, vars, "check", "-c", path); code != exitOK {
+		t.Fatalf("check on init's config: exit %d\n%s%s", code, out, errOut)
+	}
+	code, out, errOut = runCLIEnv(t, vars, "doctor", "-c", path)
+	if code != exitOK || !strings.Contains(out, "ok   asana project 1200000000000777: readable — Platform") ||
+		!strings.Contains(out, "ok   trello 5f0000000000000000000001: done_lists are its open lists") {
+		t.Fatalf("doctor on init's config: exit %d\n%s%s", code, out, errOut)
+	}
+	wrong := strings.Replace(text, `done_lists = ["`+lists[2]+`"]`, `done_lists = ["`+lists[2][:23]+`f"]`, 1)
+	if err := os.WriteFile(path, []byte(wrong), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	code, out, _ = runCLIEnv(t, vars, "doctor", "-c", path)
+	if code != exitFailure || !strings.Contains(out, "FAIL trello 5f0000000000000000000001: done_lists are its open lists") {
+		t.Fatalf("doctor with a foreign done list: exit %d\n%s", code, out)
 	}
 }

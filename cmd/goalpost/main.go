@@ -42,6 +42,14 @@ type cliEnv struct {
 	now            func() time.Time // nil: time.Now
 }
 
+// clock is the time now (env.now in tests).
+func (e *cliEnv) clock() time.Time {
+	if e.now == nil {
+		return time.Now()
+	}
+	return e.now()
+}
+
 func main() {
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	fi, err := os.Stdin.Stat()

@@ -1,5 +1,6 @@
 // Package asanafake is an in-memory Asana REST API for tests and the
-// sandbox: tasks of projects (GET /tasks with project, modified_since and
+// sandbox: the token's user and workspace with its projects and users, tasks
+// of projects (GET /tasks with project, modified_since and
 // offset pagination; GET /tasks/{gid}), goals (setMetric,
 // setMetricCurrentValue, status updates), and webhooks with the
 // X-Hook-Secret handshake and X-Hook-Signature on deliveries. Like Asana it
@@ -107,6 +108,7 @@ func (f *Fake) routes() {
 	m.HandleFunc("POST /status_updates", f.postStatus)
 	m.HandleFunc("POST /webhooks", f.createWebhook)
 	m.HandleFunc("POST /batch", f.batch)
+	f.workspaceRoutes(m)
 	f.mux = m
 }
 

@@ -1,5 +1,5 @@
 // Package trellofake is an in-memory Trello REST API for tests and the
-// sandbox: boards with lists and cards, the card actions Trello records
+// sandbox: the token's member and boards, boards with lists, members and cards, the card actions Trello records
 // (createCard, updateCard moves and archiving, deleteCard) listed newest
 // first with since/before paging, card reads, and webhooks created only
 // after a HEAD check of the callback URL, delivering one action per POST
@@ -77,6 +77,7 @@ func New(key, token, secret string, opts ...Option) *Fake {
 	m.HandleFunc("GET /boards/{id}/cards", f.boardCards)
 	m.HandleFunc("GET /cards/{id}", f.getCard)
 	m.HandleFunc("POST /webhooks", f.createWebhook)
+	f.memberRoutes(m)
 	f.mux = m
 	return f
 }
