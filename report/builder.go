@@ -32,16 +32,28 @@ type Builder struct {
 	teams     map[string]people.Team
 	names     []string
 	gridWeeks int
+	teamOnly  bool
 }
+
+// BuilderOption changes how a Builder presents its reports.
+type BuilderOption func(*Builder)
+
+// TeamOnly hides per-person rows in every report the Builder gives
+// ([dashboard] people = "team-only"). Frozen snapshots keep them, so the
+// setting can be changed back.
+func TeamOnly(on bool) BuilderOption { return func(b *Builder) { b.teamOnly = on } }
 
 // NewBuilder returns a Builder over src and snaps for teams (none: one
 // implicit team "" in UTC that gets every key result). cfg may be nil. It
 // checks the teams' time zones and week starts; it does no I/O.
-func NewBuilder(src Source, snaps Snapshots, teams []people.Team, cfg *Config) (*Builder, error) {
+func NewBuilder(src Source, snaps Snapshots, teams []people.Team, cfg *Config, opts ...BuilderOption) (*Builder, error) {
 	if len(teams) == 0 {
 		teams = []people.Team{{}}
 	}
 	b := &Builder{src: src, snaps: snaps, teams: map[string]people.Team{}, gridWeeks: withDefaults(cfg).GridWeeks}
+	for _, o := range opts {
+		o(b)
+	}
 	for _, t := range teams {
 		if _, err := calendar.Parse(t.TimeZone, t.WeekStart); err != nil {
 			return nil, fmt.Errorf("team %q: %w", t.Name, err)
@@ -83,8 +95,17 @@ func (b *Builder) WeekOf(team string, t time.Time) (calendar.Week, error) {
 // snapshot gets the snapshot. Otherwise the report is drafted from the
 // source; if the week has ended it is frozen first, so every later call
 // (and the scheduler's delivery) returns exactly this report. A week in
-// progress is drafted afresh every time.
+// progress is drafted afresh every time. A team-only Builder hides the
+// people of whichever it returns.
 func (b *Builder) Report(ctx context.Context, team string, week calendar.Week, now time.Time) (*Report, error) {
+	r, err := b.report(ctx, team, week, now)
+	if err == nil && b.teamOnly {
+		r.HidePeople()
+	}
+	return r, err
+}
+
+func (b *Builder) report(ctx context.Context, team string, week calendar.Week, now time.Time) (*Report, error) {
 	tm, err := b.Team(team)
 	if err != nil {
 		return nil, err

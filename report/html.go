@@ -34,6 +34,8 @@ type htmlView struct {
 	Rows                                                            []htmlRow
 	Coverage                                                        []string
 	TwoInARow, Silent                                               []string
+	TeamOnly                                                        bool
+	NoPeople, TeamOnlyNote                                          string
 	Unmapped                                                        []htmlUnmapped
 }
 
@@ -68,6 +70,7 @@ func newHTMLView(r *Report) htmlView {
 		Title: r.title(), Span: r.span(), Generated: r.generated(),
 		Summary: summaryLine(r, ""), Narrative: r.Narrative, Placeholder: narrativePlaceholder, Legend: gridLegend,
 		Wins: htmlItems(r.Wins), TwoInARow: names(r.TwoInARow), Silent: names(r.Silent),
+		TeamOnly: r.TeamOnly, NoPeople: noPeople(r), TeamOnlyNote: teamOnlyNote,
 	}
 	for _, o := range r.Objectives {
 		ho := htmlObjective{Label: o.label()}

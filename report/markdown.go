@@ -92,8 +92,8 @@ func mdItem(it Item) string {
 func mdBaseline(b *strings.Builder, r *Report) {
 	p := func(format string, args ...any) { fmt.Fprintf(b, format, args...) }
 	p("## Shipped-to-production baseline\n\n")
-	if len(r.Baseline.Rows) == 0 {
-		p("No people in this team.\n\n")
+	if none := noPeople(r); none != "" {
+		p("%s\n\n", none)
 	} else {
 		p("| Person |")
 		for _, w := range r.Baseline.Weeks {
@@ -113,8 +113,12 @@ func mdBaseline(b *strings.Builder, r *Report) {
 		}
 		p("\n\n%s\n\n", gridLegend)
 	}
-	mdPeople(b, "Two misses in a row", r.TwoInARow, "a conversation, not a judgement")
-	mdPeople(b, "Silence", r.Silent, "no activity at all this week")
+	if r.TeamOnly {
+		p("%s\n\n", teamOnlyNote)
+	} else {
+		mdPeople(b, "Two misses in a row", r.TwoInARow, "a conversation, not a judgement")
+		mdPeople(b, "Silence", r.Silent, "no activity at all this week")
+	}
 	p("### Unmapped identities\n\n")
 	if len(r.Unmapped) == 0 {
 		p("None.\n")

@@ -33,6 +33,9 @@ type Report struct {
 	TwoInARow   []Person      `json:"two_in_a_row"`
 	Silent      []Person      `json:"silent"`
 	Unmapped    []Unmapped    `json:"unmapped"`
+	// TeamOnly reports drop every per-person row (the grid's rows, two
+	// misses in a row, silence): [dashboard] people = "team-only".
+	TeamOnly bool `json:"team_only,omitempty"`
 	// Narrative is the owners' text; drafts leave it empty and renderers
 	// show a placeholder.
 	Narrative string `json:"narrative"`
@@ -196,4 +199,12 @@ func (r *Report) KRCount() int {
 		n += len(o.KRs)
 	}
 	return n
+}
+
+// HidePeople makes r a team-only report: the grid keeps its team row and
+// loses its people, and nobody is named as missing or silent.
+func (r *Report) HidePeople() {
+	r.TeamOnly = true
+	r.Baseline.Rows = []BaselineRow{}
+	r.TwoInARow, r.Silent = []Person{}, []Person{}
 }

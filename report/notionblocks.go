@@ -35,8 +35,8 @@ func notionBlocks(r *Report) []notionapi.Block {
 	add(heading(notionapi.BlockTypeHeading2, "Wins — reached production"))
 	add(bulletItems(r.Wins, "Nothing reached production this week.")...)
 	add(heading(notionapi.BlockTypeHeading2, "Shipped-to-production baseline"))
-	if len(r.Baseline.Rows) == 0 {
-		add(paragraph(plain("No people in this team.", false, false)...))
+	if none := noPeople(r); none != "" {
+		add(paragraph(plain(none, false, false)...))
 	} else {
 		add(notionGrid(r)...)
 		add(paragraph(plain(gridLegend, false, true)...))
@@ -46,10 +46,15 @@ func notionBlocks(r *Report) []notionapi.Block {
 
 // notionFlags are the two-in-a-row, silence and unmapped sections.
 func notionFlags(r *Report) []notionapi.Block {
-	bs := []notionapi.Block{heading(notionapi.BlockTypeHeading3, "Two misses in a row")}
-	bs = append(bs, bulletPeople(r.TwoInARow, "a conversation, not a judgement")...)
-	bs = append(bs, heading(notionapi.BlockTypeHeading3, "Silence"))
-	bs = append(bs, bulletPeople(r.Silent, "no activity at all this week")...)
+	var bs []notionapi.Block
+	if r.TeamOnly {
+		bs = append(bs, paragraph(plain(teamOnlyNote, false, true)...))
+	} else {
+		bs = append(bs, heading(notionapi.BlockTypeHeading3, "Two misses in a row"))
+		bs = append(bs, bulletPeople(r.TwoInARow, "a conversation, not a judgement")...)
+		bs = append(bs, heading(notionapi.BlockTypeHeading3, "Silence"))
+		bs = append(bs, bulletPeople(r.Silent, "no activity at all this week")...)
+	}
 	bs = append(bs, heading(notionapi.BlockTypeHeading3, "Unmapped identities"))
 	if len(r.Unmapped) == 0 {
 		bs = append(bs, paragraph(plain("None.", false, false)...))

@@ -83,6 +83,20 @@ func (r *Report) generated() string {
 // gridLegend explains the baseline cells.
 const gridLegend = "Numbers are changes that reached production; ✗ no change that week, ✗✗ a second miss in a row, – silent: no activity at all, “so far”: the week is not over; no data: before the history, the person's start or after their end; away: neither a miss nor silent."
 
+// teamOnlyNote replaces the per-person rows of a team-only report.
+const teamOnlyNote = "This team shows team figures only: per-person rows, misses and silence are not listed."
+
+// noPeople is the grid's text when it has no row to show, "" when it has.
+func noPeople(r *Report) string {
+	switch {
+	case r.TeamOnly:
+		return ""
+	case len(r.Baseline.Rows) == 0:
+		return "No people in this team."
+	}
+	return ""
+}
+
 const narrativePlaceholder = "KR owners: add the story behind the numbers here — context, decisions, asks."
 
 // currentTarget is the headline "Current X / Target Y".

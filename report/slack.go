@@ -51,8 +51,12 @@ func slackBlocks(r *Report) []slack.Block {
 	bs = append(bs, slack.Divider())
 	bs = append(bs, slack.Sections("*Wins — reached production*\n"+slackItems(r.Wins, "Nothing reached production this week."))...)
 	bs = append(bs, slackBaseline(r)...)
-	bs = append(bs, slack.Sections(slackPeople("Two misses in a row", r.TwoInARow, "a conversation, not a judgement"))...)
-	bs = append(bs, slack.Sections(slackPeople("Silence", r.Silent, "no activity at all this week"))...)
+	if r.TeamOnly {
+		bs = append(bs, slack.Context(slack.Escape(teamOnlyNote)))
+	} else {
+		bs = append(bs, slack.Sections(slackPeople("Two misses in a row", r.TwoInARow, "a conversation, not a judgement"))...)
+		bs = append(bs, slack.Sections(slackPeople("Silence", r.Silent, "no activity at all this week"))...)
+	}
 	bs = append(bs, slack.Sections(slackUnmapped(r.Unmapped))...)
 	return bs
 }
@@ -107,8 +111,8 @@ func slackItems(items []Item, empty string) string {
 
 func slackBaseline(r *Report) []slack.Block {
 	const title = "*Shipped-to-production baseline*"
-	if len(r.Baseline.Rows) == 0 {
-		return slack.Sections(title + "\nNo people in this team.")
+	if none := noPeople(r); none != "" {
+		return slack.Sections(title + "\n" + none)
 	}
 	rows := [][]string{{"Person"}}
 	for _, w := range r.Baseline.Weeks {

@@ -15,7 +15,7 @@ import (
 // newReportBuilder builds weekly reports from the engine's numbers, frozen
 // in the store once a week has ended.
 func newReportBuilder(cfg *config.Config, eng *engine.Engine, st *store.Store) (*report.Builder, error) {
-	return report.NewBuilder(report.NewEngineSource(eng), st, cfg.Teams, cfg.Report)
+	return report.NewBuilder(report.NewEngineSource(eng), st, cfg.Teams, cfg.Report, report.TeamOnly(cfg.Dashboard.TeamOnly()))
 }
 
 // buildScheduler wires the weekly check-in's schedule and destinations;
