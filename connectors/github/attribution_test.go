@@ -366,3 +366,28 @@ func TestDeployShipping5000PRs(t *testing.T) {
 		})
 	}
 }
+
+// A deploy the webhook reports before any poll has read the repository's
+// deploys is left to the first poll, which reads them oldest first: each
+// change ships with the deploy that included it, and the history is not
+// shipped by the newest deploy (which made the sandbox's lead time 540 h).
+func TestWebhookDeployBeforeFirstPoll(t *testing.T) {
+	e := newEnv(t, func(c *Config) { c.Since = t0.Add(-24 * time.Hour).Format(time.DateOnly) })
+	old, _ := e.merge("old", "alice")
+	first := e.deploy("production", e.head(), "success")
+	recent, _ := e.merge("recent", "bob")
+	last := e.deploy("production", e.head(), "success")
+	if code := e.deliver("deployment_status", "d-last", e.statusPayload(last)); code != 200 {
+		t.Fatalf("webhook answered %d", code)
+	}
+	if n := len(e.pub.all()); n != 0 {
+		t.Fatalf("the webhook published %d events before the first poll", n)
+	}
+	e.poll()
+	if got := e.shippedBy(first); !slices.Equal(got, []int{old}) {
+		t.Errorf("first deploy shipped %v, want [%d]", got, old)
+	}
+	if got := e.shippedBy(last); !slices.Equal(got, []int{recent}) {
+		t.Errorf("last deploy shipped %v, want [%d]", got, recent)
+	}
+}

@@ -58,6 +58,7 @@ func TestRecordedWebhookPayloads(t *testing.T) {
 			if _, err := translate(e.cfg, kind, payload); err != nil {
 				t.Fatalf("translate: %v", err)
 			}
+			e.polled(delivery.Repository.FullName)
 			if code := e.deliver(kind, "fixture-"+name, payload); code != 200 {
 				t.Fatalf("webhook answered %d", code)
 			}

@@ -194,6 +194,15 @@ func testLog(testing.TB) *slog.Logger {
 	return slog.New(slog.DiscardHandler)
 }
 
+// polled records that a poll has read repo's deploys once, as the webhook
+// waits for before it attributes a deploy itself.
+func (e *env) polled(repo string) {
+	e.t.Helper()
+	for _, key := range []string{"deployments:", "runs:"} {
+		must(e.t, e.store.SetCursor(context.Background(), "github", key+repo, `{"init":true}`))
+	}
+}
+
 func (e *env) poll() {
 	e.t.Helper()
 	if err := e.src.PollOnce(context.Background()); err != nil {

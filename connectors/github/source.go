@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"log/slog"
 	"sync"
+	"strings"
 	"time"
 
 	gh "github.com/google/go-github/v60/github"
@@ -161,8 +162,25 @@ func (s *Source) learn(repo *gh.Repository, merged []prInfo) {
 }
 
 // attribute attributes and publishes a finished production deploy the
-// webhook reported.
+// webhook reported. Until a poll has read the repository's deploys once
+// (the first poll walks them oldest first from since), the deploy is left
+// to that poll, which reads it too: attributed now, it would ship the whole
+// history, and the older deploys the poll then reads would ship nothing.
 func (s *Source) attribute(ctx context.Context, d attribution.Deploy) error {
+	key := "deployments:" + d.Repo
+	if strings.HasPrefix(d.Key, "run-") {
+		key = "runs:" + d.Repo
+	}
+	var cur struct {
+		Init bool `json:"init"`
+	}
+	if err := s.loadJSON(ctx, key, &cur); err != nil {
+		return err
+	}
+	if !cur.Init {
+		s.log.Debug("deploy left to the first poll", "repo", d.Repo, "deploy", d.Key)
+		return nil
+	}
 	return s.att.PublishSince(ctx, d, s.cfg.since())
 }
 

@@ -186,6 +186,7 @@ func TestWebhookMergedPRIsAttributedOnDeploy(t *testing.T) {
 
 func TestWebhookDoesNotWaitPastItsBudget(t *testing.T) {
 	e := newEnv(t, nil)
+	e.polled(testRepo)
 	id := e.deploy("production", e.head(), "success")
 	// The poller is attributing another deploy of the same repository and
 	// environment: its publish is stuck, holding the attribution lock.
