@@ -81,7 +81,7 @@ func TestDoctorIncidentTools(t *testing.T) {
 	defer io.Close()
 	config := func(pdTok, ioTok string) string {
 		p := filepath.Join(t.TempDir(), "goalpost.toml")
-		text := fmt.Sprintf("[pagerduty]\nbase_url = %q\ntoken = %q\nservice_ids = [\"PSVC001\"]\n\n[incidentio]\nbase_url = %q\ntoken = %q\n",
+		text := fmt.Sprintf("[pagerduty]\nbase_url = %q\ntoken = %q\nservice_ids = [\"PSVC001\"]\nmax_wait = \"1s\"\n\n[incidentio]\nbase_url = %q\ntoken = %q\nmax_wait = \"1s\"\n",
 			pd.URL, pdTok, io.URL, ioTok)
 		if err := os.WriteFile(p, []byte(text), 0o600); err != nil {
 			t.Fatal(err)
@@ -100,5 +100,11 @@ func TestDoctorIncidentTools(t *testing.T) {
 	}
 	if strings.Contains(out, "wrong-pd") || strings.Contains(out, "wrong-io") {
 		t.Errorf("a key is in doctor's output:\n%s", out)
+	}
+	pd.Close()
+	io.Close()
+	code, out, _ = runCLI(t, "doctor", "-c", config(pdKey, ioKey))
+	if code != exitFailure || strings.Count(out, "fix: goalpost could not reach the service") != 2 {
+		t.Errorf("doctor with both services down: exit %d, want 1 and the network fix twice:\n%s", code, out)
 	}
 }

@@ -15,13 +15,7 @@ func Doctor(ctx context.Context, cfg *Config, goals []string, opts ...ClientOpti
 	c := NewClient(cfg.BaseURL, cfg.Token, cfg.RequestsPerMinute, opts...)
 	var out []confval.Check
 	check := func(name, fix string, call func() (string, error)) {
-		ck := confval.Check{Name: "asana " + name, OK: true}
-		detail, err := call()
-		ck.Detail = detail
-		if err != nil {
-			ck.OK, ck.Detail, ck.Fix = false, err.Error(), fix
-		}
-		out = append(out, ck)
+		out = append(out, confval.Probe("asana "+name, fix, call))
 	}
 	check("token valid", "set [asana] token to a personal access token (My Settings → Apps → Developer apps)", func() (string, error) {
 		var me struct{ Email string }

@@ -25,11 +25,7 @@ func Doctor(ctx context.Context, cfg *Config, hc *http.Client) []confval.Check {
 	one := &gh.ListOptions{PerPage: 1}
 	var out []confval.Check
 	check := func(name, fix string, call func() error) {
-		ck := confval.Check{Name: "github " + name, OK: true}
-		if err := call(); err != nil {
-			ck.OK, ck.Detail, ck.Fix = false, err.Error(), fix
-		}
-		out = append(out, ck)
+		out = append(out, confval.Probe("github "+name, fix, func() (string, error) { return "", call() }))
 	}
 	for _, r := range cfg.Repos {
 		owner, name, _ := strings.Cut(r.Name, "/")

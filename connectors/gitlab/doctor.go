@@ -21,11 +21,7 @@ func Doctor(ctx context.Context, cfg *Config, opts ...ClientOption) []confval.Ch
 	one := gl.ListOptions{PerPage: 1}
 	var out []confval.Check
 	check := func(name, fix string, call func() error) {
-		ck := confval.Check{Name: "gitlab " + name, OK: true}
-		if err := call(); err != nil {
-			ck.OK, ck.Detail, ck.Fix = false, err.Error(), fix
-		}
-		out = append(out, ck)
+		out = append(out, confval.Probe("gitlab "+name, fix, func() (string, error) { return "", call() }))
 	}
 	for _, p := range cfg.Projects {
 		fix := fmt.Sprintf("give the token read_api on %s (a Reporter role at least), or remove the project", p.Path)

@@ -12,11 +12,9 @@ import (
 // request). base as for NewClient.
 func Doctor(ctx context.Context, cfg *Config, base http.RoundTripper) []confval.Check {
 	c := NewClient(cfg, base, nil, nil)
-	ck := confval.Check{Name: "incident.io incidents readable", OK: true}
-	var page struct{}
-	if err := c.get(ctx, "/v2/incidents", url.Values{"page_size": {"1"}}, &page); err != nil {
-		ck.OK, ck.Detail = false, err.Error()
-		ck.Fix = "set [incidentio] token to an API key with \"View data\" permission (Settings → API keys)"
-	}
-	return []confval.Check{ck}
+	fix := "set [incidentio] token to an API key with \"View data\" permission (Settings → API keys)"
+	return []confval.Check{confval.Probe("incident.io incidents readable", fix, func() (string, error) {
+		var page struct{}
+		return "", c.get(ctx, "/v2/incidents", url.Values{"page_size": {"1"}}, &page)
+	})}
 }

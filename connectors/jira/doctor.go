@@ -27,7 +27,7 @@ func Doctor(ctx context.Context, cfg *Config, opts ...Option) []confval.Check {
 	tz, err := a.timeZone(ctx)
 	if err != nil {
 		return append(out, confval.Check{Name: "jira: credentials", Detail: err.Error(),
-			Fix: "check [jira] email and token (an Atlassian API token on Cloud; a personal access token and no email on Data Center)"})
+			Fix: confval.FixFor(err, "check [jira] email and token (an Atlassian API token on Cloud; a personal access token and no email on Data Center)")})
 	}
 	out = append(out, confval.Check{Name: "jira: credentials and the API user's time zone", OK: true, Detail: tz.String()})
 	for _, key := range c.Projects {

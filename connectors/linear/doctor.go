@@ -23,7 +23,8 @@ func Doctor(ctx context.Context, cfg *Config, projects, initiatives []string, op
 		} `json:"teams"`
 	}
 	if err := c.Do(ctx, viewerQuery, nil, &v); err != nil {
-		return []confval.Check{{Name: "linear: API key", Detail: err.Error(), Fix: "set [linear] api_key to a personal API key (Settings → Security & access → Personal API keys)"}}
+		return []confval.Check{{Name: "linear: API key", Detail: err.Error(),
+			Fix: confval.FixFor(err, "set [linear] api_key to a personal API key (Settings → Security & access → Personal API keys)")}}
 	}
 	out := []confval.Check{{Name: "linear: API key", OK: true}}
 	var seen []string

@@ -24,7 +24,7 @@ func Doctor(ctx context.Context, cfg *Config, hc *http.Client, pages []string) [
 	}
 	ck := confval.Check{Name: "notion: token", OK: true}
 	if err := s.c.do(ctx, "GET", "users/me", nil, nil); err != nil {
-		ck.OK, ck.Detail, ck.Fix = false, err.Error(), "set [notion] token to the integration's secret (Settings → Connections → Develop or manage integrations)"
+		ck.OK, ck.Detail, ck.Fix = false, err.Error(), confval.FixFor(err, "set [notion] token to the integration's secret (Settings → Connections → Develop or manage integrations)")
 		return []confval.Check{ck}
 	}
 	out := []confval.Check{ck}

@@ -16,11 +16,9 @@ func Doctor(ctx context.Context, cfg *Config, now time.Time, opts ...ClientOptio
 	for _, id := range cfg.ServiceIDs {
 		q.Add("service_ids[]", id)
 	}
-	ck := confval.Check{Name: "pagerduty incidents readable", OK: true}
-	var page struct{}
-	if err := c.get(ctx, "/incidents", q, &page); err != nil {
-		ck.OK, ck.Detail = false, err.Error()
-		ck.Fix = "set [pagerduty] token to a read-only REST API key (Integrations → API Access Keys) that sees service_ids"
-	}
-	return []confval.Check{ck}
+	fix := "set [pagerduty] token to a read-only REST API key (Integrations → API Access Keys) that sees service_ids"
+	return []confval.Check{confval.Probe("pagerduty incidents readable", fix, func() (string, error) {
+		var page struct{}
+		return "", c.get(ctx, "/incidents", q, &page)
+	})}
 }

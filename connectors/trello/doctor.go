@@ -16,13 +16,7 @@ func Doctor(ctx context.Context, cfg *Config, opts ...ClientOption) []confval.Ch
 	c := NewClient(cfg.BaseURL, cfg.Key, cfg.Token, cfg.RequestsPer10s, opts...)
 	var out []confval.Check
 	check := func(name, fix string, call func() (string, error)) {
-		ck := confval.Check{Name: "trello " + name, OK: true}
-		detail, err := call()
-		ck.Detail = detail
-		if err != nil {
-			ck.OK, ck.Detail, ck.Fix = false, err.Error(), fix
-		}
-		out = append(out, ck)
+		out = append(out, confval.Probe("trello "+name, fix, call))
 	}
 	check("key and token valid", "create a token for the app's key at https://trello.com/1/authorize and set [trello] key and token", func() (string, error) {
 		var me struct{ Username string }

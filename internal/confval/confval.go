@@ -116,16 +116,6 @@ func WebhookSecret(key, value string) error {
 	return Fieldf(key, "is %d bytes, want at least %d (e.g. the output of `openssl rand -hex 32`)", len(value), MinSecretBytes)
 }
 
-// Check is one line of `goalpost doctor`: what was checked against a
-// service, whether it passed, what was found, and the fix when it failed.
-// Each connector's Doctor returns its checks; nothing is ever written.
-type Check struct {
-	Name   string // e.g. "github acme/api: deployments readable"
-	OK     bool
-	Detail string // what was found (a time zone, a field id, an error)
-	Fix    string // what to change when !OK
-}
-
 // Date checks an optional date setting such as backfill_since = "2026-10-01":
 // nil when it is empty or a date, else an error naming key.
 func Date(key, value string) error {
