@@ -234,26 +234,44 @@ func (a *API) UpdateMessage(ctx context.Context, channel, ts string, m Message) 
 	return a.call(ctx, "chat.update", "", map[string]any{"channel": channel, "ts": ts, "text": m.Text, "blocks": m.Blocks}, nil)
 }
 
+// historyPages bounds FindMessage's walk back through a channel: 100
+// pages of 200, far more than a channel sees between a send and its retry.
+const historyPages = 100
+
 // FindMessage looks for the message goalpost tagged with key in channel's
-// history since oldest (the newest 200 messages); ts is "" when none.
+// history since oldest, newest first, page by page (conversations.history
+// with include_all_metadata and its cursor); ts is "" when none. A channel
+// with more than historyPages pages since oldest is an error, not "none":
+// posting then could post twice.
 func (a *API) FindMessage(ctx context.Context, channel, key string, oldest time.Time) (string, error) {
-	var out struct {
-		Messages []struct {
-			TS       string    `json:"ts"`
-			Metadata *metadata `json:"metadata"`
-		} `json:"messages"`
-	}
 	params := map[string]any{"channel": channel, "include_all_metadata": true, "limit": 200,
 		"oldest": strconv.FormatFloat(float64(oldest.UnixMicro())/1e6, 'f', 6, 64)}
-	if err := a.call(ctx, "conversations.history", "", params, &out); err != nil {
-		return "", err
-	}
-	for _, m := range out.Messages {
-		if m.Metadata != nil && m.Metadata.EventType == metadataType && m.Metadata.EventPayload["key"] == key {
-			return m.TS, nil
+	for range historyPages {
+		var out struct {
+			Messages []struct {
+				TS       string    `json:"ts"`
+				Metadata *metadata `json:"metadata"`
+			} `json:"messages"`
+			HasMore bool `json:"has_more"`
+			Meta    struct {
+				NextCursor string `json:"next_cursor"`
+			} `json:"response_metadata"`
 		}
+		if err := a.call(ctx, "conversations.history", "", params, &out); err != nil {
+			return "", err
+		}
+		for _, m := range out.Messages {
+			if m.Metadata != nil && m.Metadata.EventType == metadataType && m.Metadata.EventPayload["key"] == key {
+				return m.TS, nil
+			}
+		}
+		if !out.HasMore || out.Meta.NextCursor == "" {
+			return "", nil
+		}
+		params["cursor"] = out.Meta.NextCursor
 	}
-	return "", nil
+	return "", fmt.Errorf("slack conversations.history: more than %d messages in %s since %s; not posting blind",
+		historyPages*200, channel, oldest.UTC().Format(time.RFC3339))
 }
 
 // Upsert makes the message tagged key in channel show m, exactly once: it

@@ -74,6 +74,27 @@ func TestUpsertExactlyOnce(t *testing.T) {
 	}
 }
 
+// A message whose answer was lost is found however busy the channel got
+// meanwhile: the history is read page by page (500 messages by others are
+// three pages of 200).
+func TestUpsertFindsPastTheFirstPage(t *testing.T) {
+	h := newAPI(t)
+	ctx := t.Context()
+	since := h.now.Add(-time.Hour)
+	h.fake.LoseNextPost()
+	if _, err := h.api.Upsert(ctx, "C1", "report:platform:2026-W46:0", "", since, msg("v1")); err == nil {
+		t.Fatal("lost answer reported success")
+	}
+	h.fake.AddMessages("C1", 500)
+	if _, err := h.api.Upsert(ctx, "C1", "report:platform:2026-W46:0", "", since, msg("v1")); err != nil {
+		t.Fatal(err)
+	}
+	// One history page before the first post, three before the retry.
+	if posts, pages := h.fake.Calls("chat.postMessage"), h.fake.Calls("conversations.history"); posts != 1 || pages != 4 {
+		t.Fatalf("posts = %d (want 1), history pages = %d (want 4)", posts, pages)
+	}
+}
+
 func TestRateLimitsAndErrors(t *testing.T) {
 	h := newAPI(t)
 	ctx := t.Context()

@@ -4,8 +4,9 @@
 // users.lookupByEmail. Like Slack it takes form-encoded calls with a bearer
 // token, answers errors as HTTP 200 {"ok": false, "error"}, enforces each
 // method's rate-limit tier per minute (and about one post per second per
-// channel) with 429 and Retry-After, and can lose a post's answer after
-// making the post (a crash mid-send, seen from the client).
+// channel) with 429 and Retry-After, and can lose or withhold a post's answer
+// after making the post (a crash mid-send). conversations.history pages
+// with limit and cursor like Slack's.
 package slackfake
 
 import (
@@ -43,7 +44,14 @@ type Fake struct {
 	windows  map[string]window // method (+channel) → current window
 	limited  map[string]int
 	lose     int
+	hold     *held
 	calls    map[string]int
+}
+
+// held is a post whose answer is withheld (HoldNextPost).
+type held struct {
+	prefix string
+	made   chan Message
 }
 
 type window struct {
@@ -87,6 +95,30 @@ func (f *Fake) LoseNextPost() {
 	f.mu.Lock()
 	defer f.mu.Unlock()
 	f.lose++
+}
+
+// AddMessages adds n messages by other members to channel (no metadata),
+// as a busy channel has.
+func (f *Fake) AddMessages(channel string, n int) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	for range n {
+		f.seq++
+		f.messages = append(f.messages, &Message{TS: fmt.Sprintf("%d.%06d", f.now().Unix(), f.seq), Channel: channel,
+			Text: fmt.Sprintf("chatter %d", f.seq)})
+	}
+}
+
+// HoldNextPost makes the next chat.postMessage whose metadata key starts
+// with prefix post the message and then withhold the answer until the
+// client goes away, as when the process is killed while Slack answers. The
+// message made is sent on the returned channel. The fake dedupes nothing:
+// a second post with the same key is a second message, as in Slack.
+func (f *Fake) HoldNextPost(prefix string) <-chan Message {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	f.hold = &held{prefix: prefix, made: make(chan Message, 1)}
+	return f.hold.made
 }
 
 // Calls counts the calls of a method.

@@ -1,10 +1,13 @@
 package slackfake
 
 import (
+	"cmp"
+	"encoding/base64"
 	"encoding/json"
 	"fmt"
 	"net/http"
 	"strconv"
+	"strings"
 )
 
 func (f *Fake) post(w http.ResponseWriter, r *http.Request) {
@@ -34,7 +37,18 @@ func (f *Fake) post(w http.ResponseWriter, r *http.Request) {
 	if lost {
 		f.lose--
 	}
+	hold, made := f.hold, *m
+	if hold != nil && strings.HasPrefix(m.Key, hold.prefix) {
+		f.hold = nil
+	} else {
+		hold = nil
+	}
 	f.mu.Unlock()
+	if hold != nil {
+		hold.made <- made
+		<-r.Context().Done()
+		return
+	}
 	if lost {
 		http.Error(w, "upstream connect error", http.StatusInternalServerError)
 		return
@@ -57,18 +71,46 @@ func (f *Fake) update(w http.ResponseWriter, r *http.Request) {
 }
 
 // history lists a channel's messages newest first since oldest, with
-// metadata when include_all_metadata is set.
+// metadata when include_all_metadata is set, a page of limit (default 100,
+// at most 999) at a time: has_more and response_metadata.next_cursor lead
+// to the next page, as in Slack.
 func (f *Fake) history(w http.ResponseWriter, r *http.Request) {
-	oldest, _ := strconv.ParseFloat(r.PostForm.Get("oldest"), 64)
-	withMeta := r.PostForm.Get("include_all_metadata") == "true"
+	form := r.PostForm
+	oldest, _ := strconv.ParseFloat(form.Get("oldest"), 64)
+	withMeta := form.Get("include_all_metadata") == "true"
+	limit, err := strconv.Atoi(cmp.Or(form.Get("limit"), "100"))
+	if err != nil || limit < 1 || limit > 999 {
+		fail(w, "invalid_limit")
+		return
+	}
+	from := ""
+	if c := form.Get("cursor"); c != "" {
+		raw, err := base64.StdEncoding.DecodeString(c)
+		if err != nil || !strings.HasPrefix(string(raw), "next_ts:") {
+			fail(w, "invalid_cursor")
+			return
+		}
+		from = strings.TrimPrefix(string(raw), "next_ts:")
+	}
 	f.mu.Lock()
 	defer f.mu.Unlock()
 	out := []any{}
+	next := ""
 	for i := len(f.messages) - 1; i >= 0; i-- {
 		m := f.messages[i]
 		ts, _ := strconv.ParseFloat(m.TS, 64)
-		if m.Channel != r.PostForm.Get("channel") || ts < oldest {
+		if m.Channel != form.Get("channel") || ts < oldest {
 			continue
+		}
+		if from != "" { // skip the messages newer than the cursor's
+			if m.TS != from {
+				continue
+			}
+			from = ""
+		}
+		if len(out) == limit {
+			next = base64.StdEncoding.EncodeToString([]byte("next_ts:" + m.TS))
+			break
 		}
 		msg := map[string]any{"type": "message", "ts": m.TS, "text": m.Text}
 		if withMeta && m.Key != "" {
@@ -76,5 +118,6 @@ func (f *Fake) history(w http.ResponseWriter, r *http.Request) {
 		}
 		out = append(out, msg)
 	}
-	reply(w, map[string]any{"ok": true, "messages": out, "has_more": false})
+	reply(w, map[string]any{"ok": true, "messages": out, "has_more": next != "",
+		"response_metadata": map[string]any{"next_cursor": next}})
 }
