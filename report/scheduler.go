@@ -42,8 +42,9 @@ const maxSleep = 15 * time.Minute // re-check the clock at least this often
 // delivery resumes after the last confirmed part, so nothing is skipped and
 // no confirmed part is sent again. Only a part in flight when the process
 // died (sent, not yet confirmed) can be sent a second time, and only by
-// destinations that cannot detect it: a Slack message; Notion pages and
-// files are checked or replaced, so they are exactly-once in effect. A
+// destinations that cannot detect it: a Slack incoming-webhook message.
+// The Slack app finds such a message by its metadata key (ADR 0048);
+// Notion pages and files are checked or replaced: exactly-once in effect. A
 // missed firing (daemon down) is queued late within catch_up; a queued
 // delivery is always finished or parked with its reason.
 type Scheduler struct {
