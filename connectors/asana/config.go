@@ -40,9 +40,14 @@ type Config struct {
 	// kept in the store (see docs/adr/0017-asana-webhook-secrets.md).
 	Webhooks bool `toml:"webhooks"`
 
-	PollInterval      confval.Duration `toml:"poll_interval"`       // default 5m
-	Overlap           confval.Duration `toml:"overlap"`             // default 2m, re-read before the cursor
-	Backfill          confval.Duration `toml:"backfill"`            // default 720h, how far back the first poll reads
+	PollInterval confval.Duration `toml:"poll_interval"` // default 5m
+	Overlap      confval.Duration `toml:"overlap"`       // default 2m, re-read before the cursor
+	// BackfillSince ("2026-10-01") is where the first poll starts reading
+	// tasks modified since; default: Backfill before the first poll.
+	BackfillSince string `toml:"backfill_since"`
+	// Backfill is the older form, a duration back from the first poll
+	// (default 720h). Deprecated: use BackfillSince.
+	Backfill          confval.Duration `toml:"backfill"`
 	PageSize          int              `toml:"page_size"`           // default 100 (Asana's maximum)
 	RequestsPerMinute int              `toml:"requests_per_minute"` // default 150 (free plan); 1500 on paid plans
 	BlockedTags       []string         `toml:"blocked_tags"`        // default ["Blocked"]
@@ -79,6 +84,9 @@ func (c *Config) Validate() error {
 	if c.Overlap.Duration < 0 || c.Backfill.Duration < 0 {
 		errs = append(errs, confval.Fieldf("overlap", "overlap and backfill must not be negative"))
 	}
+	if err := confval.Date("backfill_since", c.BackfillSince); err != nil {
+		errs = append(errs, err)
+	}
 	if c.PageSize < 0 || c.PageSize > 100 {
 		errs = append(errs, confval.Fieldf("page_size", "must be between 1 and 100"))
 	}
@@ -94,6 +102,7 @@ type settings struct {
 	interval        time.Duration
 	overlap         time.Duration
 	backfill        time.Duration
+	since           string // backfill_since, "" when unset
 	pageSize        int
 	blockedTags     []string
 	blockedSections []string
@@ -104,6 +113,7 @@ func (c *Config) settings() settings {
 	s := settings{
 		projects: c.Projects, interval: c.PollInterval.Or(DefaultPollInterval),
 		overlap: c.Overlap.Or(DefaultOverlap), backfill: c.Backfill.Or(DefaultBackfill),
+		since:    c.BackfillSince,
 		pageSize: c.PageSize, blockedTags: c.BlockedTags, blockedSections: c.BlockedSections,
 		canceledTags: c.CanceledTags,
 	}

@@ -83,31 +83,40 @@ func (s *Source) Run(ctx context.Context) error {
 func (s *Source) PollOnce(ctx context.Context) error {
 	s.pollMu.Lock()
 	defer s.pollMu.Unlock()
-	var errs []error
-	for _, p := range s.s.projects {
-		if err := s.pollProject(ctx, p); err != nil {
-			errs = append(errs, fmt.Errorf("asana project %s: %w", p, err))
-		}
-	}
-	err := errors.Join(errs...)
+	err := s.poll(ctx, connector.Pass{})
 	s.Health.Set(err)
 	return err
 }
 
-func (s *Source) pollProject(ctx context.Context, project string) error {
-	key := "tasks:" + project
-	v, err := s.cursors.Cursor(ctx, event.SourceAsana, key)
+// Backfill implements connector.Backfiller: every project's tasks modified
+// since since, whatever the cursors say; cursors only move forward.
+func (s *Source) Backfill(ctx context.Context, since time.Time, progress *connector.Progress) error {
+	s.pollMu.Lock()
+	defer s.pollMu.Unlock()
+	return connector.RunBackfill(since, progress, &s.Health, func(p connector.Pass) error { return s.poll(ctx, p) })
+}
+
+func (s *Source) poll(ctx context.Context, pass connector.Pass) error {
+	var errs []error
+	for _, p := range s.s.projects {
+		if err := s.pollProject(ctx, p, pass); err != nil {
+			errs = append(errs, fmt.Errorf("asana project %s: %w", p, err))
+		}
+	}
+	return errors.Join(errs...)
+}
+
+// pollProject reads the project's tasks modified since the cursor (minus
+// the overlap), or since the backfill's start, page by page, and moves the
+// cursor to the newest modification once every page was published.
+func (s *Source) pollProject(ctx context.Context, project string, pass connector.Pass) error {
+	cursor, err := connector.LoadTimeCursor(ctx, s.cursors, event.SourceAsana, "tasks:"+project,
+		connector.FirstStart(s.s.since, s.s.backfill, s.now()))
 	if err != nil {
 		return err
 	}
-	cursor := s.now().Add(-s.s.backfill)
-	if v != "" {
-		if cursor, err = time.Parse(time.RFC3339Nano, v); err != nil {
-			return fmt.Errorf("cursor %q: %w", v, err)
-		}
-	}
-	since := cursor.Add(-s.s.overlap)
-	newest := cursor
+	since := pass.From(cursor.At()).Add(-s.s.overlap)
+	newest := cursor.At()
 	q := url.Values{"project": {project}, "modified_since": {since.UTC().Format(time.RFC3339)},
 		"limit": {strconv.Itoa(s.s.pageSize)}, "opt_fields": {taskFields}}
 	for {
@@ -116,6 +125,7 @@ func (s *Source) pollProject(ctx context.Context, project string) error {
 		if err != nil {
 			return err
 		}
+		pass.Read(len(page))
 		var evs []event.Event
 		for i := range page {
 			for _, ev := range s.m.events(&page[i]) {
@@ -133,14 +143,10 @@ func (s *Source) pollProject(ctx context.Context, project string) error {
 			}
 		}
 		if next == "" {
-			break
+			return cursor.Advance(ctx, newest)
 		}
 		q.Set("offset", next)
 	}
-	if newest.After(cursor) {
-		return s.cursors.SetCursor(ctx, event.SourceAsana, key, newest.UTC().Format(time.RFC3339Nano))
-	}
-	return nil
 }
 
 // fetch reads one task with taskFields; found is false when Asana answers

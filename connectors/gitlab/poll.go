@@ -8,6 +8,7 @@ import (
 	gl "gitlab.com/gitlab-org/api/client-go/v2"
 
 	"github.com/goalpost/goalpost/connectors/attribution"
+	"github.com/goalpost/goalpost/connectors/connector"
 	"github.com/goalpost/goalpost/pipeline/event"
 )
 
@@ -17,12 +18,12 @@ import (
 // Each page is published before the cursor moves to its last update;
 // updated_after is inclusive, so the boundary item is read again and
 // deduplicated by id.
-func (s *Source) pollMRs(ctx context.Context, p project) error {
-	key := "mrs:" + p.Path
-	from, err := s.cursor(ctx, key)
+func (s *Source) pollMRs(ctx context.Context, p project, pass connector.Pass) error {
+	cursor, err := s.cursor(ctx, "mrs:"+p.Path)
 	if err != nil {
 		return err
 	}
+	from := pass.From(cursor.At())
 	opt := &gl.ListProjectMergeRequestsOptions{
 		State: gl.Ptr("all"), OrderBy: gl.Ptr("updated_at"), Sort: gl.Ptr("asc"), UpdatedAfter: &from,
 	}
@@ -33,6 +34,7 @@ func (s *Source) pollMRs(ctx context.Context, p project) error {
 		if err != nil {
 			return apiErr("merge requests", err)
 		}
+		pass.Read(len(page))
 		var evs []event.Event
 		last := from
 		for _, mr := range page {
@@ -52,10 +54,8 @@ func (s *Source) pollMRs(ctx context.Context, p project) error {
 				return apiErr("publish", err)
 			}
 		}
-		if last.After(from) {
-			if err := s.setCursor(ctx, key, last); err != nil {
-				return err
-			}
+		if err := cursor.Advance(ctx, last); err != nil {
+			return err
 		}
 		next, ok := gl.WithNext(resp)
 		if !ok {
@@ -69,11 +69,14 @@ func (s *Source) pollMRs(ctx context.Context, p project) error {
 // pollDeployments reads the project's deployments updated since its
 // cursor, oldest update first, and publishes each finished production one
 // (success: attributed; failed) in that order, moving the cursor after each.
-func (s *Source) pollDeployments(ctx context.Context, p project) error {
-	key := "deployments:" + p.Path
-	from, err := s.cursor(ctx, key)
+func (s *Source) pollDeployments(ctx context.Context, p project, pass connector.Pass) error {
+	cursor, err := s.cursor(ctx, "deployments:"+p.Path)
 	if err != nil {
 		return err
+	}
+	from, since := pass.From(cursor.At()), s.since()
+	if pass.Backfill() {
+		since = pass.Since
 	}
 	st := s.cfg.settingsFor(p.Path)
 	opt := &gl.ListProjectDeploymentsOptions{OrderBy: gl.Ptr("updated_at"), Sort: gl.Ptr("asc"), UpdatedAfter: &from}
@@ -89,15 +92,15 @@ func (s *Source) pollDeployments(ctx context.Context, p project) error {
 		if err != nil {
 			return apiErr("deployments", err)
 		}
+		pass.Read(len(page))
 		for _, dep := range page {
 			if d, ok := deploymentDeploy(p.Path, st, dep); ok {
-				if err := s.att.PublishSince(ctx, d, s.cfg.since()); err != nil {
+				if err := s.att.PublishSince(ctx, d, since); err != nil {
 					return err
 				}
 			}
-			if dep.UpdatedAt != nil && dep.UpdatedAt.After(from) {
-				from = *dep.UpdatedAt
-				if err := s.setCursor(ctx, key, from); err != nil {
+			if dep.UpdatedAt != nil {
+				if err := cursor.Advance(ctx, *dep.UpdatedAt); err != nil {
 					return err
 				}
 			}

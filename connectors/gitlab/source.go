@@ -103,6 +103,20 @@ func (s *Source) Run(ctx context.Context) error {
 // other, and returns their errors joined; a failing project does not stop
 // the others and its cursors stay where they were.
 func (s *Source) PollOnce(ctx context.Context) error {
+	err := s.poll(ctx, connector.Pass{})
+	s.Health.Set(err)
+	return err
+}
+
+// Backfill implements connector.Backfiller: every project's merge requests
+// and production deployments updated since since, whatever the cursors
+// say (the first deploy read is attributed back to since); cursors only
+// move forward.
+func (s *Source) Backfill(ctx context.Context, since time.Time, progress *connector.Progress) error {
+	return connector.RunBackfill(since, progress, &s.Health, func(p connector.Pass) error { return s.poll(ctx, p) })
+}
+
+func (s *Source) poll(ctx context.Context, pass connector.Pass) error {
 	projects, err := s.targets(ctx)
 	errs := []error{err}
 	for _, p := range projects {
@@ -110,13 +124,11 @@ func (s *Source) PollOnce(ctx context.Context) error {
 			errs = append(errs, ctx.Err())
 			break
 		}
-		if err := errors.Join(s.pollMRs(ctx, p), s.pollDeployments(ctx, p)); err != nil {
+		if err := errors.Join(s.pollMRs(ctx, p, pass), s.pollDeployments(ctx, p, pass)); err != nil {
 			errs = append(errs, fmt.Errorf("%s: %w", p.Path, err))
 		}
 	}
-	err = errors.Join(errs...)
-	s.Health.Set(err)
-	return err
+	return errors.Join(errs...)
 }
 
 // targets lists the projects to poll: the configured ones and those the
@@ -184,26 +196,9 @@ func (s *Source) groupProjects(ctx context.Context, g GroupConfig) ([]project, e
 	return out, nil
 }
 
-// start is where a resource's first poll begins.
-func (s *Source) start() time.Time {
-	if since := s.cfg.since(); !since.IsZero() {
-		return since
-	}
-	return s.now().Add(-firstPollLookback)
-}
-
-// cursor reads a time cursor (the start when unset or unreadable).
-func (s *Source) cursor(ctx context.Context, key string) (time.Time, error) {
-	raw, err := s.cursors.Cursor(ctx, event.SourceGitLab, key)
-	if err != nil {
-		return time.Time{}, err
-	}
-	if t, err := time.Parse(time.RFC3339Nano, raw); err == nil {
-		return t, nil
-	}
-	return s.start(), nil
-}
-
-func (s *Source) setCursor(ctx context.Context, key string, t time.Time) error {
-	return s.cursors.SetCursor(ctx, event.SourceGitLab, key, t.UTC().Format(time.RFC3339Nano))
+// cursor loads a resource's time cursor; unset, it is at the configured
+// since, else firstPollLookback before now.
+func (s *Source) cursor(ctx context.Context, key string) (*connector.TimeCursor, error) {
+	return connector.LoadTimeCursor(ctx, s.cursors, event.SourceGitLab, key,
+		connector.FirstStart(s.cfg.Since, firstPollLookback, s.now()))
 }

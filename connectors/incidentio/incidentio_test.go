@@ -66,6 +66,7 @@ type env struct {
 	hook      *Webhook
 	incidents map[string]json.RawMessage // what GET /v2/incidents/{id} answers
 	list      []json.RawMessage
+	listed    int // GET /v2/incidents answered
 	key       []byte
 }
 
@@ -111,8 +112,49 @@ func (e *env) serve(w http.ResponseWriter, r *http.Request) {
 		_, _ = w.Write([]byte(`{"type":"not_found","status":404}`))
 		return
 	}
-	out := map[string]any{"incidents": e.list, "pagination_meta": map[string]any{"page_size": 250}}
-	_ = json.NewEncoder(w).Encode(out)
+	e.listIncidents(w, r)
+}
+
+// listIncidents answers GET /v2/incidents as incident.io does: incidents
+// updated on or after updated_at[gte] (a date), page_size at a time, the
+// next page after the last id (pagination_meta.after).
+func (e *env) listIncidents(w http.ResponseWriter, r *http.Request) {
+	q := r.URL.Query()
+	from, err := time.Parse(time.DateOnly, q.Get("updated_at[gte]"))
+	size, _ := strconv.Atoi(q.Get("page_size"))
+	if err != nil || size < 1 || size > 250 {
+		w.WriteHeader(422)
+		_, _ = w.Write([]byte(`{"type":"validation_error","status":422}`))
+		return
+	}
+	e.listed++
+	var out []json.RawMessage
+	after := q.Get("after")
+	for _, raw := range e.list {
+		var in struct {
+			ID        string    `json:"id"`
+			UpdatedAt time.Time `json:"updated_at"`
+		}
+		_ = json.Unmarshal(raw, &in)
+		switch {
+		case after != "":
+			if in.ID == after {
+				after = ""
+			}
+		case !in.UpdatedAt.Before(from):
+			out = append(out, raw)
+		}
+	}
+	meta := map[string]any{"page_size": size}
+	if len(out) > size {
+		out = out[:size]
+		var last struct {
+			ID string `json:"id"`
+		}
+		_ = json.Unmarshal(out[size-1], &last)
+		meta["after"] = last.ID
+	}
+	_ = json.NewEncoder(w).Encode(map[string]any{"incidents": out, "pagination_meta": meta})
 }
 
 func (e *env) deliver(body []byte, at time.Time, sig string) int {

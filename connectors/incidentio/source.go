@@ -57,17 +57,29 @@ func (s *Source) Run(ctx context.Context) error {
 
 // PollOnce reads the incidents updated since the cursor.
 func (s *Source) PollOnce(ctx context.Context) error {
-	err := s.poll(ctx)
+	err := s.poll(ctx, connector.Pass{})
 	s.Health.Set(err)
 	return err
 }
 
-func (s *Source) poll(ctx context.Context) error {
-	from, err := s.cursor(ctx)
+// Backfill implements connector.Backfiller: every incident updated since
+// since, whatever the cursor says; the cursor only moves forward.
+func (s *Source) Backfill(ctx context.Context, since time.Time, progress *connector.Progress) error {
+	return connector.RunBackfill(since, progress, &s.Health, func(p connector.Pass) error { return s.poll(ctx, p) })
+}
+
+// poll reads the incidents updated on or after the cursor's day (the
+// backfill's start's day), page by page, and moves the cursor to the newest
+// update once every page was published: the pages come in creation order,
+// so a cursor moved after a page could skip an older update on the next.
+func (s *Source) poll(ctx context.Context, pass connector.Pass) error {
+	cursor, err := connector.LoadTimeCursor(ctx, s.cursors, event.SourceIncidentIO, "incidents",
+		connector.FirstStart(s.cfg.Since, firstLookback, s.now().UTC()))
 	if err != nil {
 		return err
 	}
-	q := url.Values{"page_size": {fmt.Sprint(pageSize)}, "updated_at[gte]": {from.Format(time.DateOnly)}}
+	q := url.Values{"page_size": {fmt.Sprint(pageSize)}, "updated_at[gte]": {pass.From(cursor.At()).UTC().Format(time.DateOnly)}}
+	newest := cursor.At()
 	for range maxPages {
 		var page struct {
 			Incidents []apiIncident `json:"incidents"`
@@ -78,14 +90,14 @@ func (s *Source) poll(ctx context.Context) error {
 		if err := s.client.get(ctx, "/v2/incidents", q, &page); err != nil {
 			return fmt.Errorf("list incidents: %w", err)
 		}
+		pass.Read(len(page.Incidents))
 		var evs []event.Event
-		last := from
 		for _, a := range page.Incidents {
 			if a.counted() {
 				evs = append(evs, s.services.Events(a.model(s.cfg))...)
 			}
-			if a.UpdatedAt.After(last) {
-				last = a.UpdatedAt
+			if a.UpdatedAt.After(newest) {
+				newest = a.UpdatedAt
 			}
 		}
 		if len(evs) > 0 {
@@ -93,27 +105,10 @@ func (s *Source) poll(ctx context.Context) error {
 				return fmt.Errorf("publish: %w", err)
 			}
 		}
-		if err := s.cursors.SetCursor(ctx, event.SourceIncidentIO, "incidents", last.UTC().Format(time.RFC3339Nano)); err != nil {
-			return err
-		}
 		if page.Meta.After == "" || len(page.Incidents) < pageSize {
-			return nil
+			break
 		}
 		q.Set("after", page.Meta.After)
 	}
-	return nil
-}
-
-func (s *Source) cursor(ctx context.Context) (time.Time, error) {
-	raw, err := s.cursors.Cursor(ctx, event.SourceIncidentIO, "incidents")
-	if err != nil {
-		return time.Time{}, err
-	}
-	if t, err := time.Parse(time.RFC3339Nano, raw); err == nil {
-		return t, nil
-	}
-	if t, err := time.Parse(time.DateOnly, s.cfg.Since); err == nil {
-		return t, nil
-	}
-	return s.now().UTC().Add(-firstLookback), nil
+	return cursor.Advance(ctx, newest)
 }

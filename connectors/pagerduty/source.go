@@ -79,24 +79,35 @@ func (s *Source) Run(ctx context.Context) error {
 // PollOnce reads every incident created since the cursor, in windows of
 // at most 90 days, and publishes its events.
 func (s *Source) PollOnce(ctx context.Context) error {
-	err := s.poll(ctx)
+	err := s.poll(ctx, connector.Pass{})
 	s.Health.Set(err)
 	return err
 }
 
-func (s *Source) poll(ctx context.Context) error {
-	from, err := s.cursor(ctx)
+// Backfill implements connector.Backfiller: every incident created since
+// since (windows of 90 days: PagerDuty refuses since/until ranges over six
+// months), whatever the cursor says; the cursor only moves forward.
+func (s *Source) Backfill(ctx context.Context, since time.Time, progress *connector.Progress) error {
+	return connector.RunBackfill(since, progress, &s.Health, func(p connector.Pass) error { return s.poll(ctx, p) })
+}
+
+// poll reads from the cursor (the backfill's start) to now, window by
+// window, and then moves the cursor to the oldest incident still open
+// (within openLookback), else to now.
+func (s *Source) poll(ctx context.Context, pass connector.Pass) error {
+	cursor, err := connector.LoadTimeCursor(ctx, s.cursors, event.SourcePagerDuty, "incidents",
+		connector.FirstStart(s.cfg.Since, firstLookback, s.now().UTC()))
 	if err != nil {
 		return err
 	}
 	until := s.now().UTC()
 	next := until
-	for start := from; start.Before(until); start = start.Add(window) {
+	for start := pass.From(cursor.At()).UTC(); start.Before(until); start = start.Add(window) {
 		end := start.Add(window)
 		if end.After(until) {
 			end = until
 		}
-		oldestOpen, err := s.pollWindow(ctx, start, end)
+		oldestOpen, err := s.pollWindow(ctx, start, end, pass)
 		if err != nil {
 			return err
 		}
@@ -104,12 +115,12 @@ func (s *Source) poll(ctx context.Context) error {
 			next = oldestOpen
 		}
 	}
-	return s.cursors.SetCursor(ctx, event.SourcePagerDuty, "incidents", next.Format(time.RFC3339Nano))
+	return cursor.Advance(ctx, next)
 }
 
 // pollWindow publishes the incidents created in [since, until) and returns
 // the creation time of the oldest one still open.
-func (s *Source) pollWindow(ctx context.Context, since, until time.Time) (time.Time, error) {
+func (s *Source) pollWindow(ctx context.Context, since, until time.Time, pass connector.Pass) (time.Time, error) {
 	var oldestOpen time.Time
 	for offset := 0; offset+100 <= maxOffset; offset += 100 {
 		q := url.Values{"since": {since.Format(time.RFC3339)}, "until": {until.Format(time.RFC3339)},
@@ -124,6 +135,7 @@ func (s *Source) pollWindow(ctx context.Context, since, until time.Time) (time.T
 		if err := s.client.get(ctx, "/incidents", q, &page); err != nil {
 			return time.Time{}, fmt.Errorf("list incidents: %w", err)
 		}
+		pass.Read(len(page.Incidents))
 		var evs []event.Event
 		for _, a := range page.Incidents {
 			evs = append(evs, s.services.Events(a.model())...)
@@ -142,18 +154,4 @@ func (s *Source) pollWindow(ctx context.Context, since, until time.Time) (time.T
 	}
 	s.log.Warn("pagerduty: more than 10,000 incidents in one 90-day window; the rest are skipped (narrow service_ids)", "since", since)
 	return oldestOpen, nil
-}
-
-func (s *Source) cursor(ctx context.Context) (time.Time, error) {
-	raw, err := s.cursors.Cursor(ctx, event.SourcePagerDuty, "incidents")
-	if err != nil {
-		return time.Time{}, err
-	}
-	if t, err := time.Parse(time.RFC3339Nano, raw); err == nil {
-		return t, nil
-	}
-	if t, err := time.Parse(time.DateOnly, s.cfg.Since); err == nil {
-		return t, nil
-	}
-	return s.now().UTC().Add(-firstLookback), nil
 }

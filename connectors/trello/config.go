@@ -39,9 +39,14 @@ type Config struct {
 	CallbackURL string  `toml:"callback_url"`
 	Boards      []Board `toml:"boards"`
 
-	PollInterval   confval.Duration `toml:"poll_interval"`    // default 5m
-	Overlap        confval.Duration `toml:"overlap"`          // default 2m, re-read before the cursor
-	Backfill       confval.Duration `toml:"backfill"`         // default 720h, how far back the first poll reads
+	PollInterval confval.Duration `toml:"poll_interval"` // default 5m
+	Overlap      confval.Duration `toml:"overlap"`       // default 2m, re-read before the cursor
+	// BackfillSince ("2026-10-01") is where the first poll starts reading
+	// card actions; default: Backfill before the first poll.
+	BackfillSince string `toml:"backfill_since"`
+	// Backfill is the older form, a duration back from the first poll
+	// (default 720h). Deprecated: use BackfillSince.
+	Backfill       confval.Duration `toml:"backfill"`
 	PageSize       int              `toml:"page_size"`        // actions per request, default 1000 (Trello's maximum)
 	RequestsPer10s int              `toml:"requests_per_10s"` // default 80 (Trello allows 100 per token)
 	BlockedLabels  []string         `toml:"blocked_labels"`   // default ["Blocked"]
@@ -91,6 +96,9 @@ func (c *Config) Validate() error {
 	if c.Overlap.Duration < 0 || c.Backfill.Duration < 0 {
 		errs = append(errs, confval.Fieldf("overlap", "overlap and backfill must not be negative"))
 	}
+	if err := confval.Date("backfill_since", c.BackfillSince); err != nil {
+		errs = append(errs, err)
+	}
 	if c.PageSize < 0 || c.PageSize > 1000 {
 		errs = append(errs, confval.Fieldf("page_size", "must be between 1 and 1000"))
 	}
@@ -107,6 +115,7 @@ type settings struct {
 	interval      time.Duration
 	overlap       time.Duration
 	backfill      time.Duration
+	since         string // backfill_since, "" when unset
 	pageSize      int
 	blockedLabels []string
 }
@@ -114,7 +123,7 @@ type settings struct {
 func (c *Config) settings() settings {
 	s := settings{boards: map[string]Board{}, interval: c.PollInterval.Or(DefaultPollInterval),
 		overlap: c.Overlap.Or(2 * time.Minute), backfill: c.Backfill.Or(30 * 24 * time.Hour),
-		pageSize: c.PageSize, blockedLabels: c.BlockedLabels}
+		since: c.BackfillSince, pageSize: c.PageSize, blockedLabels: c.BlockedLabels}
 	for _, b := range c.Boards {
 		s.boards[b.ID] = b
 		s.order = append(s.order, b.ID)

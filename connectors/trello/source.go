@@ -77,30 +77,36 @@ func (s *Source) Run(ctx context.Context) error {
 func (s *Source) PollOnce(ctx context.Context) error {
 	s.pollMu.Lock()
 	defer s.pollMu.Unlock()
-	var errs []error
-	for _, b := range s.s.order {
-		if err := s.pollBoard(ctx, b); err != nil {
-			errs = append(errs, fmt.Errorf("trello board %s: %w", b, err))
-		}
-	}
-	err := errors.Join(errs...)
+	err := s.poll(ctx, connector.Pass{})
 	s.Health.Set(err)
 	return err
 }
 
-func (s *Source) pollBoard(ctx context.Context, board string) error {
-	key := "actions:" + board
-	v, err := s.cursors.Cursor(ctx, event.SourceTrello, key)
+// Backfill implements connector.Backfiller: every board's card actions
+// since since, whatever the cursors say; cursors only move forward.
+func (s *Source) Backfill(ctx context.Context, since time.Time, progress *connector.Progress) error {
+	s.pollMu.Lock()
+	defer s.pollMu.Unlock()
+	return connector.RunBackfill(since, progress, &s.Health, func(p connector.Pass) error { return s.poll(ctx, p) })
+}
+
+func (s *Source) poll(ctx context.Context, pass connector.Pass) error {
+	var errs []error
+	for _, b := range s.s.order {
+		if err := s.pollBoard(ctx, b, pass); err != nil {
+			errs = append(errs, fmt.Errorf("trello board %s: %w", b, err))
+		}
+	}
+	return errors.Join(errs...)
+}
+
+func (s *Source) pollBoard(ctx context.Context, board string, pass connector.Pass) error {
+	cursor, err := connector.LoadTimeCursor(ctx, s.cursors, event.SourceTrello, "actions:"+board,
+		connector.FirstStart(s.s.since, s.s.backfill, s.now()))
 	if err != nil {
 		return err
 	}
-	cursor := s.now().Add(-s.s.backfill)
-	if v != "" {
-		if cursor, err = time.Parse(time.RFC3339Nano, v); err != nil {
-			return fmt.Errorf("cursor %q: %w", v, err)
-		}
-	}
-	acts, err := s.actions(ctx, board, cursor.Add(-s.s.overlap))
+	acts, err := s.actions(ctx, board, pass.From(cursor.At()).Add(-s.s.overlap), pass)
 	if err != nil || len(acts) == 0 {
 		return err
 	}
@@ -109,7 +115,7 @@ func (s *Source) pollBoard(ctx context.Context, board string) error {
 		return err
 	}
 	var evs []event.Event
-	newest := cursor
+	newest := cursor.At()
 	for i := range acts {
 		a := &acts[i]
 		if ev, ok := s.m.event(a, cards[a.cardID()]); ok {
@@ -122,15 +128,12 @@ func (s *Source) pollBoard(ctx context.Context, board string) error {
 			return fmt.Errorf("publish: %w", err)
 		}
 	}
-	if newest.After(cursor) {
-		return s.cursors.SetCursor(ctx, event.SourceTrello, key, newest.UTC().Format(time.RFC3339Nano))
-	}
-	return nil
+	return cursor.Advance(ctx, newest)
 }
 
 // actions reads the board's card actions since, all pages (Trello answers
 // newest first; a short page is the last).
-func (s *Source) actions(ctx context.Context, board string, since time.Time) ([]action, error) {
+func (s *Source) actions(ctx context.Context, board string, since time.Time, pass connector.Pass) ([]action, error) {
 	q := url.Values{"filter": {actionFilter}, "limit": {strconv.Itoa(s.s.pageSize)},
 		"since": {since.UTC().Format("2006-01-02T15:04:05.000Z")}, "memberCreator_fields": {"username"}}
 	var all []action
@@ -139,6 +142,7 @@ func (s *Source) actions(ctx context.Context, board string, since time.Time) ([]
 		if err := s.client.Get(ctx, "/boards/"+url.PathEscape(board)+"/actions", q, &page); err != nil {
 			return nil, err
 		}
+		pass.Read(len(page))
 		all = append(all, page...)
 		if len(page) < s.s.pageSize {
 			return all, nil
