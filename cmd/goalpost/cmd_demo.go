@@ -22,7 +22,8 @@ func cmdDemo(ctx context.Context, env *cliEnv, args []string) error {
 	once := fs.Bool("once", false, "exit after one full poll → evaluate → write cycle")
 	dataDir := fs.String("data", filepath.Join("data", "demo"), "where the demo keeps its SQLite file, stream and configuration")
 	listen := fs.String("listen", "127.0.0.1:0", "webhook receiver address (port 0: any free port)")
-	every := fs.Duration("every", 10*time.Second, "while running, how often the sandbox ships a change")
+	every := fs.Duration("every", 10*time.Second, "while running, the sandbox company's beat: at each, something may merge, deploy, break or get done")
+	seed := fs.Uint64("seed", 1, "the seed of the sandbox company's live rhythm (the same seed plays the same beats)")
 	slackChannel := fs.String("slack-channel", "", "post the demo's Slack messages to this real channel id with the bot token in $SLACK_BOT_TOKEN (default: print them)")
 	if err := parse(fs, args, env); err != nil {
 		return err
@@ -51,8 +52,8 @@ func cmdDemo(ctx context.Context, env *cliEnv, args []string) error {
 	if _, err := a.store.RequeueAll(ctx, outbox.ServiceNotion); err != nil {
 		return err
 	}
-	fmt.Fprintf(env.stdout, "goalpost demo: sandbox GitHub at %s, Notion at %s, Trello at %s; data and config in %s\n\n",
-		sb.GitHubURL(), sb.NotionURL(), sb.TrelloURL(), cfg.DataDir)
+	fmt.Fprintf(env.stdout, "goalpost demo: sandbox GitHub at %s, GitLab at %s, PagerDuty at %s, Notion at %s, Trello at %s; data and config in %s\n\n",
+		sb.GitHubURL(), sb.GitLabURL(), sb.PagerDutyURL(), sb.NotionURL(), sb.TrelloURL(), cfg.DataDir)
 	n, err := a.cycle(ctx, env.stdout)
 	if err != nil {
 		return err
@@ -66,12 +67,12 @@ func cmdDemo(ctx context.Context, env *cliEnv, args []string) error {
 	}
 	slackSeen := map[string]int{}
 	printSlack(env.stdout, sb, slackSeen)
-	fmt.Fprintf(env.stdout, "\nThe demo's data stays in %s; try:\n  goalpost explain -c %[2]s ship-80\n  goalpost baseline -c %[2]s --weeks 6\n  goalpost report -c %[2]s\n",
+	fmt.Fprintf(env.stdout, "\nThe demo's data stays in %s; try:\n  goalpost explain -c %[2]s change-failure\n  goalpost baseline -c %[2]s --weeks 6\n  goalpost report -c %[2]s\n",
 		cfg.DataDir, filepath.Join(cfg.DataDir, "goalpost.toml"))
 	if *once {
 		return nil
 	}
-	return a.runDemo(ctx, sb, *every, env.stdout, slackSeen)
+	return a.runDemo(ctx, sb, demoPace{*every, *seed}, env.stdout, slackSeen)
 }
 
 // writeDemoConfig writes the sandbox's configuration under dataDir and loads
@@ -95,9 +96,16 @@ func writeDemoConfig(sb *sandbox.Sandbox, dataDir, listen string, env *cliEnv) (
 	return cfg, nil
 }
 
-// runDemo keeps goalpost running as a daemon while the sandbox ships a change
-// every interval and delivers its webhooks, printing each change's effect.
-func (a *app) runDemo(ctx context.Context, sb *sandbox.Sandbox, every time.Duration, out io.Writer, slackSeen map[string]int) error {
+// demoPace is the live simulation's beat and seed.
+type demoPace struct {
+	every time.Duration
+	seed  uint64
+}
+
+// runDemo keeps goalpost running as a daemon while the sandbox plays its
+// company's rhythm, printing each beat that did something and, when a key
+// result moved, the results.
+func (a *app) runDemo(ctx context.Context, sb *sandbox.Sandbox, pace demoPace, out io.Writer, slackSeen map[string]int) error {
 	simulate := func(ctx context.Context) error {
 		addr, err := a.server.Addr(ctx)
 		if err != nil {
@@ -109,19 +117,22 @@ func (a *app) runDemo(ctx context.Context, sb *sandbox.Sandbox, every time.Durat
 		}
 		url := "http://" + addr + "/webhooks/github"
 		fmt.Fprintf(out, "\nRunning as a daemon: dashboard at http://%s/, webhooks at %s, metrics at http://%[1]s/metrics.\n", admin, url)
-		fmt.Fprintf(out, "The sandbox ships a change every %s and delivers its signed webhooks. Ctrl-C to stop.\n", every)
-		return sb.Simulate(ctx, url, every, func(ctx context.Context, ch sandbox.Change) {
-			select { // let the engine and the writer catch up
+		fmt.Fprintf(out, "The sandbox company works in beats of %s (seed %d): pull and merge requests merge, deploys ship or fail,\n"+
+			"incidents open and close, launch-board cards move. GitHub delivers signed webhooks; GitLab, PagerDuty and Trello are polled. Ctrl-C to stop.\n",
+			pace.every, pace.seed)
+		last := notionCurrents(sb)
+		return sb.Simulate(ctx, url, pace.every, pace.seed, func(ctx context.Context, what string) {
+			fmt.Fprintf(out, "\n%s %s\n", a.now().UTC().Format("15:04:05"), what)
+			select { // let the engine and the writer catch up with the webhooks
 			case <-ctx.Done():
 				return
 			case <-time.After(time.Second):
 			}
-			fmt.Fprintf(out, "\n%s merged and deployed %s#%d %q\n", ch.Author, ch.Repo, ch.Number, ch.Title)
-			if ch.Card != "" {
-				fmt.Fprintf(out, "The Trello card %q reached Done (goalpost polls the board every 30s)\n", ch.Card)
+			if now := notionCurrents(sb); now != last {
+				last = now
+				_ = writeResults(ctx, a.engine, out)
+				fmt.Fprintf(out, "Notion pages now show Current: %s\n", now)
 			}
-			_ = writeResults(ctx, a.engine, out)
-			fmt.Fprintf(out, "Notion pages now show Current: %s\n", notionCurrents(sb))
 			printSlack(out, sb, slackSeen)
 		})
 	}

@@ -142,7 +142,7 @@ func (a *app) buildIncidentSources() error {
 		client := pagerduty.NewClient(c)
 		if err := a.addSource("pagerduty", c.PollInterval.Or(pagerduty.DefaultPollInterval), c.WebhookSecret.IsSet(),
 			func() (connector.Poller, error) {
-				return pagerduty.NewSource(c, services, a.pub, a.store, log, pagerduty.WithClient(client))
+				return pagerduty.NewSource(c, services, a.pub, a.store, log, pagerduty.WithClient(client), pagerduty.WithClock(a.now))
 			},
 			func() (http.Handler, error) { return pagerduty.NewWebhook(c, services, client, a.pub, log) }); err != nil {
 			return err

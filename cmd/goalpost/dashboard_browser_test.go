@@ -241,8 +241,8 @@ func polledOnce(t *testing.T, a *app) bool {
 }
 
 // startSandboxDaemon runs the daemon on the demo's sandbox company: one
-// round of polls, then four changes shipped by signed webhooks, so the charts
-// have a few snapshots. It returns the admin listener's URL.
+// round of polls, then four beats of its rhythm that did something (GitHub's
+// by signed webhooks), so the charts have a few snapshots. It returns the admin listener's URL.
 func startSandboxDaemon(t *testing.T) string {
 	t.Helper()
 	sb, err := sandbox.Start(time.Now())
@@ -253,9 +253,9 @@ func startSandboxDaemon(t *testing.T) string {
 	a, hook := startDaemon(t, sb.Config(t.TempDir(), "127.0.0.1:0"))
 	waitForWithin(t, time.Minute, "the first polls", func() bool { return polledOnce(t, a) })
 	ctx, cancel := context.WithCancel(t.Context())
-	shipped := 0
-	_ = sb.Simulate(ctx, hook, 300*time.Millisecond, func(context.Context, sandbox.Change) {
-		if shipped++; shipped == 4 {
+	beats := 0
+	_ = sb.Simulate(ctx, hook, 300*time.Millisecond, 1, func(context.Context, string) {
+		if beats++; beats == 4 {
 			cancel()
 		}
 	})

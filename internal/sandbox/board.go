@@ -121,6 +121,14 @@ func (s *Sandbox) finishCard() string {
 	return c.title
 }
 
+// addCard adds a card to the board's To do list, last in line to be done.
+func (s *Sandbox) addCard(title string) {
+	id, _ := s.board.fake.AddCard(trelloBoardID, s.board.todo, title, nil, nil)
+	s.board.mu.Lock()
+	s.board.open = append(s.board.open, openCard{id, title})
+	s.board.mu.Unlock()
+}
+
 // TrelloURL is the fake Trello API's base URL.
 func (s *Sandbox) TrelloURL() string { return s.board.srv.URL }
 

@@ -41,6 +41,13 @@ type Deploy struct {
 	Success     bool
 }
 
+// Incident is one seeded PagerDuty incident on the service that runs Repo.
+type Incident struct {
+	Number           int
+	Repo, Title      string
+	Opened, Resolved time.Time
+}
+
 // Company is the seeded world, anchored at the start of the current week so
 // that two runs in the same week see the same data (and the same event IDs).
 type Company struct {
@@ -48,14 +55,19 @@ type Company struct {
 	Weeks     int       // seeded full weeks before Anchor
 	Engineers []Engineer
 	PRs       []PR
-	Deploys   []Deploy
+	Deploys   []Deploy // GitHub deployments (acme/api) and GitLab ones (acme/mobile)
+	Incidents []Incident
 	Cards     []Card // the passwordless launch board on Trello
 }
 
 const (
-	repoAPI = "acme/api" // deploys through GitHub deployments (production, staging)
-	repoWeb = "acme/web" // ship_on_merge: continuous deploy on merge
+	repoAPI    = "acme/api"    // deploys through GitHub deployments (production, staging)
+	repoWeb    = "acme/web"    // ship_on_merge: continuous deploy on merge
+	repoMobile = "acme/mobile" // on GitLab: merge requests, production deployments on Thursdays
 )
+
+var mobileTitles = []string{"Offline mode for the order list", "Push notification settings", "Faster app start",
+	"Dark mode for receipts", "Retry failed uploads", "Accessibility labels on checkout"}
 
 // engineers: ana ships every week; bo misses the last two weeks in a row;
 // chen is silent in the last week; eli (Sydney) merges late on Sundays UTC,
@@ -88,7 +100,7 @@ var titles = []struct {
 // NewCompany seeds the sample company for the week containing now.
 func NewCompany(now time.Time) *Company {
 	c := &Company{Anchor: calendar.UTC.WeekContaining(now).Start, Weeks: 6, Engineers: engineers()}
-	numbers := map[string]int{repoAPI: 100, repoWeb: 400}
+	numbers := map[string]int{repoAPI: 100, repoWeb: 400, repoMobile: 10}
 	for w := 0; w < c.Weeks; w++ {
 		monday := c.Anchor.AddDate(0, 0, 7*(w-c.Weeks))
 		c.seedWeek(w, monday, numbers)
@@ -123,6 +135,7 @@ func (c *Company) seedWeek(w int, monday time.Time, numbers map[string]int) {
 	numbers[repoAPI]++
 	c.PRs = append(c.PRs, PR{Repo: repoAPI, Number: numbers[repoAPI], Author: "gh-contractor",
 		Title: "Update dependencies", Branch: "deps/weekly", MergedAt: monday.Add(50 * time.Hour)})
+	c.seedMobile(w, monday, numbers)
 	// acme/api deploys Tuesday and Friday 15:00 UTC; one Tuesday deploy fails
 	// and its changes go out with the Friday deploy. Staging gets every build.
 	for _, day := range []int{1, 4} {
@@ -131,4 +144,30 @@ func (c *Company) seedWeek(w int, monday time.Time, numbers map[string]int) {
 			Deploy{Repo: repoAPI, Environment: "staging", At: at.Add(-time.Hour), Success: true},
 			Deploy{Repo: repoAPI, Environment: "production", At: at, Success: !(w == 2 && day == 1)})
 	}
+	if w == c.Weeks-2 { // an incident three hours after Tuesday's acme/api deploy
+		at := monday.Add(42 * time.Hour)
+		c.Incidents = append(c.Incidents, Incident{Number: len(c.Incidents) + 1, Repo: repoAPI,
+			Title: "Checkout errors after the API deploy", Opened: at, Resolved: at.Add(40 * time.Minute)})
+	}
+}
+
+// seedMobile merges two merge requests a week on acme/mobile (GitLab),
+// Monday and Wednesday, and deploys them to production on Thursday at
+// 11:00 UTC; one Thursday deploy fails and Friday's redeploy ships them.
+func (c *Company) seedMobile(w int, monday time.Time, numbers map[string]int) {
+	for k, author := range []string{"ana-lima", "faymoreau"} {
+		if w%2 == 1 && k == 1 {
+			author = "eliwalker"
+		}
+		numbers[repoMobile]++
+		n := numbers[repoMobile]
+		c.PRs = append(c.PRs, PR{Repo: repoMobile, Number: n, Author: author, Title: mobileTitles[(2*w+k)%len(mobileTitles)],
+			Branch: fmt.Sprintf("mobile-%d", n), MergedAt: monday.Add(time.Duration(48*k+10) * time.Hour)})
+	}
+	at := monday.Add(3*24*time.Hour + 11*time.Hour)
+	if w == 3 {
+		c.Deploys = append(c.Deploys, Deploy{Repo: repoMobile, Environment: "production", At: at})
+		at = at.Add(24 * time.Hour)
+	}
+	c.Deploys = append(c.Deploys, Deploy{Repo: repoMobile, Environment: "production", At: at, Success: true})
 }

@@ -15,13 +15,16 @@ type sandboxKR struct {
 // keyResults are the sample company's key results; each has a Notion page.
 func keyResults() []sandboxKR {
 	return []sandboxKR{
-		{objective: "ship-faster", key: "ship-80", title: "Ship 80 changes to production", typ: "count",
-			match: `kind == "change.shipped"`, target: 80},
+		{objective: "ship-faster", key: "ship-180", title: "Ship 180 changes to production", typ: "count",
+			match: `kind == "change.shipped"`, target: 180},
 		{objective: "ship-faster", key: "lead-time", title: "Median lead time from merge to production under 24 h", typ: "metric",
 			match: `kind == "change.shipped" && repo == "acme/api"`, baseline: 72, target: 24,
 			extra: "aggregate = \"median\"\nfield = \"lead_time_seconds\"\ndivide_by = 3600\nunit = \"h\""},
-		{objective: "ship-faster", key: "perf-20", title: "Merge 20 performance PRs", typ: "count",
-			match: `kind == "pull_request.merged" && has_label("perf")`, target: 20},
+		{objective: "ship-faster", key: "perf-30", title: "Merge 30 performance PRs", typ: "count",
+			match: `kind == "pull_request.merged" && has_label("perf")`, target: 30},
+		{objective: "ship-faster", key: "change-failure", title: "Change failure rate under 10%", typ: "metric",
+			match: `repo == "acme/api" || repo == "acme/mobile"`, baseline: 30, target: 10,
+			extra: "aggregate = \"change_failure_rate\"\nunit = \"%\"\n[objectives.key_results.failures]\nsources = [\"failed_deploy\", \"incident\"]\nwindow = \"24h\""},
 		{objective: "passwordless", key: "passkeys-live", title: "Passkeys deployed to production", typ: "milestone",
 			match: `kind == "change.shipped" && title contains "Passkeys"`, target: 1},
 		{objective: "passwordless", key: "launch-board", title: "80% of the passwordless launch board done", typ: "ratio",
@@ -30,7 +33,8 @@ func keyResults() []sandboxKR {
 }
 
 var configTmpl = template.Must(template.New("config").Parse(`# goalpost demo configuration, written by 'goalpost demo'.
-# It points goalpost at the sandbox (fake GitHub and Notion on 127.0.0.1);
+# It points goalpost at the sandbox (fake GitHub, GitLab, PagerDuty, Trello,
+# Slack and Notion on 127.0.0.1);
 # the commands that only read the store (explain, baseline, report, status)
 # work on it after the demo has stopped.
 data_dir = "{{.DataDir}}"
@@ -56,6 +60,30 @@ production_environments = ["production"]
 [[github.repos]]
 name = "acme/web"
 ship_on_merge = true
+
+[gitlab]
+base_url = "{{.GitLabURL}}"
+token = "{{.GitLabToken}}"
+poll_interval = "15s"
+since = "{{.Since}}"
+
+[[gitlab.projects]]
+path = "acme/mobile"
+production_environments = ["production"]
+
+[pagerduty]
+base_url = "{{.PagerDutyURL}}"
+token = "{{.PagerDutyToken}}"
+poll_interval = "15s"
+since = "{{.Since}}"
+
+[incidents.services."api"]
+repos = ["acme/api"]
+team = "platform"
+
+[incidents.services."mobile"]
+repos = ["acme/mobile"]
+team = "platform"
 
 [trello]
 base_url = "{{.TrelloURL}}"
@@ -98,6 +126,7 @@ time_zone = "Europe/Lisbon"
 key = "{{.Key}}"
 name = "{{.Name}}"
 github = "{{.GitHub}}"
+handles = ["gitlab:{{.GitHub}}"]
 email = "{{.Key}}@acme.example"
 time_zone = "{{.TimeZone}}"
 team = "platform"{{if eq .Key "bo"}}
@@ -107,6 +136,7 @@ manager = "ana"                # Bo opted in to nudges; Ana gets a copy{{end}}
 key = "deploy-bot"
 name = "Deploy bot"
 github = "deploy-bot"
+handles = ["gitlab:deploy-bot"]
 role = "bot"
 
 [[objectives]]
@@ -157,7 +187,8 @@ func (s *Sandbox) Config(dataDir, listen string) string {
 		"Since": start.AddDate(0, 0, -7).Format(time.DateOnly), "Start": start.Format(time.DateOnly),
 		"End": start.AddDate(0, 0, 7*13-1).Format(time.DateOnly), "People": s.Company.Engineers, "KRs": krs,
 		"TrelloURL": s.TrelloURL(), "TrelloKey": TrelloKey, "TrelloToken": TrelloToken, "BoardID": trelloBoardID,
-		"DoneList": s.board.done, "SlackURL": s.slackURL(), "SlackToken": SlackToken, "SlackChannel": s.slackChannel(),
+		"DoneList": s.board.done, "GitLabURL": s.GitLabURL(), "GitLabToken": GitLabToken,
+		"PagerDutyURL": s.PagerDutyURL(), "PagerDutyToken": PagerDutyToken, "SlackURL": s.slackURL(), "SlackToken": SlackToken, "SlackChannel": s.slackChannel(),
 	})
 	if err != nil {
 		panic(fmt.Sprintf("sandbox config template: %v", err)) // the template is fixed at build time

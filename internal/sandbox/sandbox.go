@@ -19,8 +19,9 @@ const (
 	goalsDBID     = "5a0d1e00-0000-4000-8000-000000000001"
 )
 
-// Sandbox is the running demo world: fake GitHub, Notion, Trello and Slack
-// APIs listening on 127.0.0.1, seeded with the sample company.
+// Sandbox is the running demo world: fake GitHub, GitLab, PagerDuty,
+// Notion, Trello and Slack APIs listening on 127.0.0.1, seeded with the
+// sample company.
 type Sandbox struct {
 	Company *Company
 	GitHub  *githubfake.Fake
@@ -31,6 +32,7 @@ type Sandbox struct {
 	Pages map[string]string
 
 	board     board  // the fake Trello board
+	ops       ops    // the fake GitLab (acme/mobile) and PagerDuty
 	realSlack string // a real Slack channel to post to instead of the fake
 
 	githubSrv *httptest.Server
@@ -54,6 +56,7 @@ func Start(now time.Time) (*Sandbox, error) {
 	s.githubSrv = httptest.NewServer(s.GitHub.Handler())
 	s.notionSrv = httptest.NewServer(s.Notion)
 	s.startBoardAndSlack()
+	s.startOps()
 	return s, nil
 }
 
@@ -63,6 +66,7 @@ func (s *Sandbox) Close() {
 	s.notionSrv.Close()
 	s.board.srv.Close()
 	s.board.slack.Close()
+	s.closeOps()
 }
 
 // GitHubURL and NotionURL are the fakes' base URLs.
@@ -79,17 +83,27 @@ func (s *Sandbox) seedGitHub() error {
 			return err
 		}
 	}
-	type step struct {
-		at time.Time
-		do func() error
-	}
 	var steps []step
 	for _, pr := range s.Company.PRs {
-		steps = append(steps, step{pr.MergedAt, func() error { return s.mergePR(pr) }})
+		if pr.Repo != repoMobile {
+			steps = append(steps, step{pr.MergedAt, func() error { return s.mergePR(pr) }})
+		}
 	}
 	for _, d := range s.Company.Deploys {
-		steps = append(steps, step{d.At, func() error { return s.deploy(d) }})
+		if d.Repo != repoMobile {
+			steps = append(steps, step{d.At, func() error { return s.deploy(d) }})
+		}
 	}
+	return replay(steps)
+}
+
+// step is one seeded fact, replayed in time order by replay.
+type step struct {
+	at time.Time
+	do func() error
+}
+
+func replay(steps []step) error {
 	sort.SliceStable(steps, func(i, j int) bool { return steps[i].at.Before(steps[j].at) })
 	for _, st := range steps {
 		if err := st.do(); err != nil {

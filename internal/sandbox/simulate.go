@@ -17,76 +17,133 @@ import (
 	"github.com/goalpost/goalpost/internal/sandbox/githubfake"
 )
 
-// Change is one change the simulator shipped, and the Trello card it
-// moved to Done ("" when the board has none left).
-type Change struct {
-	Author, Repo, Title string
-	Number              int
-	Card                string
-}
-
-// Simulate ships a change every interval until ctx ends, the way a team
-// would: a pull request is merged, then deployed to production, and GitHub
-// delivers the signed webhooks (pull_request, deployment_status) to
-// webhookURL. after is called once both deliveries were answered.
-func (s *Sandbox) Simulate(ctx context.Context, webhookURL string, every time.Duration, after func(context.Context, Change)) error {
+// Simulate plays seed's rhythm, a beat every interval, until ctx ends:
+// pull requests and merge requests merged, production deploys (some
+// failing), PagerDuty incidents opened and resolved, launch-board cards
+// done and added. GitHub's deliveries (pull_request, deployment_status) go,
+// signed, to webhookURL; GitLab, PagerDuty and Trello are polled. after is
+// called with each beat that did something, and what.
+func (s *Sandbox) Simulate(ctx context.Context, webhookURL string, every time.Duration, seed uint64, after func(context.Context, string)) error {
 	t := time.NewTicker(every)
 	defer t.Stop()
-	for i := 0; ; i++ {
+	r := NewRhythm(s.Company, seed)
+	for {
 		select {
 		case <-ctx.Done():
 			return nil
 		case <-t.C:
 		}
-		ch, err := s.shipOne(ctx, webhookURL, i)
+		what, err := s.Play(ctx, r.Next(), time.Now().UTC(), webhookURL)
 		if err != nil {
 			if ctx.Err() != nil {
 				return nil
 			}
 			return fmt.Errorf("simulate: %w", err)
 		}
-		ch.Card = s.finishCard()
-		after(ctx, ch)
+		if what != "" {
+			after(ctx, what)
+		}
 	}
 }
 
-func (s *Sandbox) shipOne(ctx context.Context, webhookURL string, i int) (Change, error) {
-	e := s.Company.Engineers[i%len(s.Company.Engineers)]
-	t := titles[i%len(titles)]
-	now := time.Now().UTC().Add(-time.Second)
-	n, err := s.GitHub.AddPullRequest(repoAPI, githubfake.PullRequest{Title: t.title, Author: e.GitHub, Labels: t.labels,
-		HeadRef: fmt.Sprintf("%s/live-%d", e.Key, i), CreatedAt: now.Add(-time.Hour)})
+// Play makes beat b happen at at on the fakes and, when webhookURL is not
+// "", delivers GitHub's webhooks for it. It returns what happened, in a
+// line ("" for a quiet beat).
+func (s *Sandbox) Play(ctx context.Context, b Beat, at time.Time, webhookURL string) (string, error) {
+	e := s.engineer(b.Author)
+	switch b.Kind {
+	case BeatMerge:
+		if b.Repo == repoMobile {
+			n := s.mergeMR(0, e.GitHub, b.Title, b.Labels, at)
+			return fmt.Sprintf("%s merged %s!%d %q (GitLab)", e.Name, b.Repo, n, b.Title), nil
+		}
+		n, err := s.mergeAndDeliver(ctx, b, e, at, webhookURL)
+		return fmt.Sprintf("%s merged %s#%d %q", e.Name, b.Repo, n, b.Title), err
+	case BeatDeploy:
+		return s.playDeploy(ctx, b, at, webhookURL)
+	case BeatIncident:
+		s.openIncident(b.Incident, b.Repo, b.Title, at)
+		return fmt.Sprintf("PagerDuty: incident #%d opened on %s: %s", b.Incident, serviceOf(b.Repo), b.Title), nil
+	case BeatResolve:
+		s.resolveIncident(b.Incident, at)
+		return fmt.Sprintf("PagerDuty: incident #%d on %s resolved", b.Incident, serviceOf(b.Repo)), nil
+	case BeatCardDone, BeatCardAdded:
+		return s.playCard(b, at), nil
+	}
+	return "", nil
+}
+
+func (s *Sandbox) engineer(key string) Engineer {
+	for _, e := range s.Company.Engineers {
+		if e.Key == key {
+			return e
+		}
+	}
+	return Engineer{}
+}
+
+func (s *Sandbox) playDeploy(ctx context.Context, b Beat, at time.Time, webhookURL string) (string, error) {
+	outcome := "succeeded"
+	if !b.Success {
+		outcome = "failed"
+	}
+	if b.Repo == repoMobile {
+		s.deployMobile(b.Success, at)
+		return fmt.Sprintf("GitLab: the production deploy of %s %s", b.Repo, outcome), nil
+	}
+	err := s.deployAndDeliver(ctx, webhookURL, b.Success, at)
+	return fmt.Sprintf("GitHub: the production deploy of %s %s", b.Repo, outcome), err
+}
+
+func (s *Sandbox) playCard(b Beat, at time.Time) string {
+	s.board.setClock(at)
+	defer s.board.setClock(time.Time{})
+	if b.Kind == BeatCardAdded {
+		s.addCard(b.Title)
+		return fmt.Sprintf("Trello: the card %q was added to the launch board", b.Title)
+	}
+	if card := s.finishCard(); card != "" {
+		return fmt.Sprintf("Trello: the card %q reached Done", card)
+	}
+	return ""
+}
+
+func (s *Sandbox) mergeAndDeliver(ctx context.Context, b Beat, e Engineer, at time.Time, webhookURL string) (int, error) {
+	n, err := s.GitHub.AddPullRequest(b.Repo, githubfake.PullRequest{Title: b.Title, Author: e.GitHub, Labels: b.Labels,
+		HeadRef: fmt.Sprintf("%s/live-%d", e.Key, at.Unix()), CreatedAt: at.Add(-3 * time.Hour)})
 	if err != nil {
-		return Change{}, err
+		return 0, err
 	}
-	if _, err := s.GitHub.MergePullRequest(repoAPI, n, githubfake.MergeOptions{At: now}); err != nil {
-		return Change{}, err
+	if _, err := s.GitHub.MergePullRequest(b.Repo, n, githubfake.MergeOptions{At: at}); err != nil || webhookURL == "" {
+		return n, err
 	}
-	pr, err := s.get(ctx, fmt.Sprintf("repos/%s/pulls/%d", repoAPI, n))
+	pr, err := s.get(ctx, fmt.Sprintf("repos/%s/pulls/%d", b.Repo, n))
 	if err != nil {
-		return Change{}, err
+		return n, err
 	}
-	repo, err := s.get(ctx, "repos/"+repoAPI)
+	repo, err := s.get(ctx, "repos/"+b.Repo)
 	if err != nil {
-		return Change{}, err
+		return n, err
 	}
-	if err := deliver(ctx, webhookURL, "pull_request", map[string]any{
+	return n, deliver(ctx, webhookURL, "pull_request", map[string]any{
 		"action": "closed", "number": n, "pull_request": pr, "repository": repo, "sender": pr["user"],
-	}); err != nil {
-		return Change{}, err
-	}
-	if err := s.deployAndDeliver(ctx, webhookURL, repo, now.Add(time.Second)); err != nil {
-		return Change{}, err
-	}
-	return Change{Author: e.Name, Repo: repoAPI, Title: t.title, Number: n}, nil
+	})
 }
 
-func (s *Sandbox) deployAndDeliver(ctx context.Context, webhookURL string, repo map[string]any, at time.Time) error {
+func (s *Sandbox) deployAndDeliver(ctx context.Context, webhookURL string, success bool, at time.Time) error {
 	id, err := s.GitHub.AddDeployment(repoAPI, githubfake.Deployment{SHA: "main", Ref: "main", Environment: "production", Creator: "deploy-bot", CreatedAt: at})
 	if err != nil {
 		return err
 	}
-	if _, err := s.GitHub.AddDeploymentStatus(repoAPI, id, githubfake.DeploymentStatus{State: "success", Creator: "deploy-bot", CreatedAt: at}); err != nil {
+	state := "success"
+	if !success {
+		state = "failure"
+	}
+	if _, err := s.GitHub.AddDeploymentStatus(repoAPI, id, githubfake.DeploymentStatus{State: state, Creator: "deploy-bot", CreatedAt: at}); err != nil || webhookURL == "" {
+		return err
+	}
+	repo, err := s.get(ctx, "repos/"+repoAPI)
+	if err != nil {
 		return err
 	}
 	dep, err := s.get(ctx, fmt.Sprintf("repos/%s/deployments/%d", repoAPI, id))

@@ -60,6 +60,18 @@ func (f *Fake) Add(in Incident) {
 	f.incidents = append(f.incidents, in)
 }
 
+// Get returns the incident with id, if there is one.
+func (f *Fake) Get(id string) (Incident, bool) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	for _, in := range f.incidents {
+		if in.ID == id {
+			return in, true
+		}
+	}
+	return Incident{}, false
+}
+
 // Throttle makes the next request answer 429 with ratelimit-reset
 // seconds (negative: without rate-limit headers).
 func (f *Fake) Throttle(reset int) {
