@@ -20,6 +20,7 @@ import (
 	"github.com/goalpost/goalpost/connectors/trello"
 	"github.com/goalpost/goalpost/internal/config"
 	"github.com/goalpost/goalpost/internal/confval"
+	"github.com/goalpost/goalpost/report"
 )
 
 // errDoctorFailed makes doctor exit 1 after printing its checklist.
@@ -92,8 +93,11 @@ func doctorChecks(ctx context.Context, cfg *config.Config, now time.Time, sendTe
 	}
 	if r := cfg.Report; r != nil {
 		for _, d := range r.Destinations {
-			if d.Type == "slack" {
+			switch d.Type {
+			case report.DestSlack:
 				out = append(out, slack.Doctor(ctx, d.Name, d.WebhookURL, slack.NewWebhook(d.WebhookURL, nil), sendTest))
+			case report.DestSlackApp:
+				out = append(out, slack.AppDoctor(ctx, d.Name, slack.NewAPI(d.Token, d.BaseURL, nil), d.Channel)...)
 			}
 		}
 	}

@@ -35,3 +35,23 @@ func Doctor(ctx context.Context, name string, webhookURL secret.String, w *Webho
 	ck.Detail = "test message sent"
 	return ck
 }
+
+// AppDoctor checks a slack_app destination's bot token, read-only: the token
+// is valid (auth.test), and the channel's history is readable — goalpost
+// finds its own messages there before posting, so that a crash never posts
+// twice (ADR 48); without it, every post fails.
+func AppDoctor(ctx context.Context, name string, api *API, channel string) []confval.Check {
+	out := []confval.Check{confval.Probe("slack app "+name+": bot token", "set the destination's token to the app's Bot User OAuth Token (xoxb-…, OAuth & Permissions)",
+		func() (string, error) {
+			var who struct{ User, Team string }
+			err := api.call(ctx, "auth.test", "", nil, &who)
+			return "as " + who.User + " in " + who.Team, err
+		})}
+	if channel == "" || !out[0].OK {
+		return out
+	}
+	fix := "add the bot scopes channels:history (groups:history for a private channel) and chat:write, reinstall the app, and invite the bot to " + channel
+	return append(out, confval.Probe("slack app "+name+": channel "+channel+" history readable", fix, func() (string, error) {
+		return "", api.call(ctx, "conversations.history", "", map[string]any{"channel": channel, "limit": 1}, nil)
+	}))
+}

@@ -1,6 +1,6 @@
 // Package slackfake is an in-memory Slack Web API for tests and the
 // sandbox: chat.postMessage (with message metadata), chat.update,
-// conversations.history (include_all_metadata), conversations.open and
+// auth.test, conversations.history (include_all_metadata), conversations.open and
 // users.lookupByEmail. Like Slack it takes form-encoded calls with a bearer
 // token, answers errors as HTTP 200 {"ok": false, "error"}, enforces each
 // method's rate-limit tier per minute (and about one post per second per
@@ -177,6 +177,8 @@ func (f *Fake) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	switch method {
+	case "auth.test":
+		reply(w, map[string]any{"ok": true, "user": "goalpost", "team": "acme", "user_id": "UGOALPOST", "team_id": "TACME"})
 	case "chat.postMessage":
 		f.post(w, r)
 	case "chat.update":
