@@ -56,14 +56,17 @@ type app struct {
 	consumer *pipeline.Consumer
 	pollers  map[string]scheduled    // by source
 	webhooks map[string]http.Handler // by source, mounted at /webhooks/<source>
-	github   *github.Source          // nil without a [github] section (backfill)
-	writer   writer
-	people   *people.Directory
-	server   *server.Server    // public: webhooks and health
-	admin    *server.Admin     // admin_listen: dashboard, API, metrics
-	hub      *dashboard.Hub    // tells open pages that key results changed
-	schedule *report.Scheduler // nil without a [report] section; the writer delivers what it queues
-	wins     *report.Wins      // nil without [report.wins]
+	// registrars register webhooks with their service (Asana with
+	// webhook_url, Trello with callback_url), by source.
+	registrars map[string]webhookRegistrar
+	github     *github.Source // nil without a [github] section (backfill)
+	writer     writer
+	people     *people.Directory
+	server     *server.Server    // public: webhooks and health
+	admin      *server.Admin     // admin_listen: dashboard, API, metrics
+	hub        *dashboard.Hub    // tells open pages that key results changed
+	schedule   *report.Scheduler // nil without a [report] section; the writer delivers what it queues
+	wins       *report.Wins      // nil without [report.wins]
 }
 
 // buildOptions are the parts a command switches on. Every command builds
@@ -140,7 +143,8 @@ func loadNotionGoals(ctx context.Context, cfg *config.Config, log *slog.Logger) 
 // upstream service until it runs.
 func build(ctx context.Context, cfg *config.Config, log *slog.Logger, opt buildOptions) (_ *app, err error) {
 	a := &app{cfg: cfg, replica: replicaID(cfg), log: log, now: time.Now,
-		pollers: map[string]scheduled{}, webhooks: map[string]http.Handler{}}
+		pollers: map[string]scheduled{}, webhooks: map[string]http.Handler{},
+		registrars: map[string]webhookRegistrar{}}
 	a.metrics = metrics.ForReplica(a.replica)
 	if opt.out != nil && opt.out.now != nil {
 		a.now = opt.out.now

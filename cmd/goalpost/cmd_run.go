@@ -72,6 +72,9 @@ func (a *app) run(ctx context.Context, extra map[string]func(context.Context) er
 	if a.wins != nil {
 		parts["wins"] = a.leased("wins", a.wins.Run)
 	}
+	if len(a.registrars) > 0 {
+		parts["webhook registration"] = a.leased("webhooks", a.registerWebhooks)
+	}
 	maps.Copy(parts, extra)
 	for name, run := range parts {
 		g.Go(func() error {

@@ -111,9 +111,14 @@ func (a *app) buildTaskConnectors() error {
 			return err
 		}
 		a.pollers["asana"] = scheduled{src, c.PollInterval.Or(asana.DefaultPollInterval)}
-		if c.Webhooks {
-			if a.webhooks["asana"], err = asana.NewWebhook(c, src.Client(), a.store, a.pub, log); err != nil {
+		if c.Webhooks || c.WebhookURL != "" {
+			wh, err := asana.NewWebhook(c, src.Client(), a.store, a.pub, log)
+			if err != nil {
 				return err
+			}
+			a.webhooks["asana"] = wh
+			if c.WebhookURL != "" {
+				a.registrars["asana"] = wh
 			}
 		}
 	}
@@ -125,9 +130,11 @@ func (a *app) buildTaskConnectors() error {
 		}
 		a.pollers["trello"] = scheduled{src, c.PollInterval.Or(trello.DefaultPollInterval)}
 		if c.Secret.IsSet() {
-			if a.webhooks["trello"], err = trello.NewWebhook(c, src.Client(), a.pub, log); err != nil {
+			wh, err := trello.NewWebhook(c, src.Client(), a.pub, log)
+			if err != nil {
 				return err
 			}
+			a.webhooks["trello"], a.registrars["trello"] = wh, wh
 		}
 	}
 	return nil

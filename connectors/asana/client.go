@@ -144,6 +144,12 @@ func (c *Client) Post(ctx context.Context, path string, body, out any) error {
 	return decodeData(env, out)
 }
 
+// Delete deletes path. It is idempotent.
+func (c *Client) Delete(ctx context.Context, path string) error {
+	_, err := c.do(ctx, http.MethodDelete, path, nil, nil)
+	return err
+}
+
 func decodeData(env *envelope, out any) error {
 	if out == nil {
 		return nil

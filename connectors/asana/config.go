@@ -39,6 +39,11 @@ type Config struct {
 	// signing secret per webhook and sends it once, in the handshake; it is
 	// kept in the store (see docs/adr/0017-asana-webhook-secrets.md).
 	Webhooks bool `toml:"webhooks"`
+	// WebhookURL is the public URL of /webhooks/asana as Asana reaches it
+	// (e.g. https://goalpost.example.com/webhooks/asana). Set, it turns on
+	// the receiver and goalpost registers one webhook per project itself
+	// (ADR 0049): the missing ones at start, re-checked hourly.
+	WebhookURL string `toml:"webhook_url"`
 
 	PollInterval confval.Duration `toml:"poll_interval"` // default 5m
 	Overlap      confval.Duration `toml:"overlap"`       // default 2m, re-read before the cursor
@@ -68,6 +73,11 @@ func (c *Config) Validate() error {
 	if c.BaseURL != "" {
 		if u, err := url.Parse(c.BaseURL); err != nil || (u.Scheme != "https" && u.Scheme != "http") || u.Host == "" {
 			errs = append(errs, confval.Fieldf("base_url", "must be an http(s) URL such as %s", DefaultBaseURL))
+		}
+	}
+	if c.WebhookURL != "" {
+		if u, err := url.Parse(c.WebhookURL); err != nil || (u.Scheme != "https" && u.Scheme != "http") || u.Host == "" || u.RawQuery != "" {
+			errs = append(errs, confval.Fieldf("webhook_url", "must be an http(s) URL without a query, such as https://goalpost.example.com/webhooks/asana"))
 		}
 	}
 	if len(c.Projects) == 0 {

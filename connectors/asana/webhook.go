@@ -29,6 +29,7 @@ const webhookBudget = 8 * time.Second
 type SecretStore interface {
 	HookSecret(ctx context.Context, source, id string) (string, error)
 	SetHookSecret(ctx context.Context, source, id, secret string) error
+	DeleteHookSecret(ctx context.Context, source, id string) error
 }
 
 // Webhook receives Asana webhooks at /webhooks/asana?resource=<gid>, one
@@ -49,6 +50,7 @@ type Webhook struct {
 	pub     connector.Publisher
 	log     *slog.Logger
 	m       mapper
+	target  string // webhook_url: where Register points Asana's webhooks
 
 	mu      sync.Mutex
 	pending map[string]bool // resources Create is registering
@@ -60,7 +62,8 @@ func NewWebhook(cfg *Config, client *Client, secrets SecretStore, pub connector.
 	if cfg == nil || client == nil || secrets == nil || pub == nil || log == nil {
 		return nil, errors.New("asana webhook: config, client, secret store, publisher and logger are required")
 	}
-	return &Webhook{client: client, secrets: secrets, pub: pub, log: log, m: mapper{s: cfg.settings()}, pending: map[string]bool{}}, nil
+	return &Webhook{client: client, secrets: secrets, pub: pub, log: log, m: mapper{s: cfg.settings()},
+		target: cfg.WebhookURL, pending: map[string]bool{}}, nil
 }
 
 // compactEvent is one event of a delivery (or of the events API).
@@ -215,13 +218,10 @@ func (w *Webhook) events(ctx context.Context, in []compactEvent) ([]event.Event,
 // receiver, so the server must be serving. A handshake during Create may
 // replace the resource's stored secret.
 func (w *Webhook) Create(ctx context.Context, resource, target string) error {
-	u, err := url.Parse(target)
+	u, err := targetFor(target, resource)
 	if err != nil {
 		return err
 	}
-	q := u.Query()
-	q.Set("resource", resource)
-	u.RawQuery = q.Encode()
 	w.mu.Lock()
 	w.pending[resource] = true
 	w.mu.Unlock()
@@ -230,10 +230,22 @@ func (w *Webhook) Create(ctx context.Context, resource, target string) error {
 		delete(w.pending, resource)
 		w.mu.Unlock()
 	}()
-	body := map[string]any{"resource": resource, "target": u.String(), "filters": []map[string]any{
+	body := map[string]any{"resource": resource, "target": u, "filters": []map[string]any{
 		{"resource_type": "task", "action": "changed"}, {"resource_type": "task", "action": "added"},
 		{"resource_type": "task", "action": "removed"}, {"resource_type": "task", "action": "deleted"},
 		{"resource_type": "task", "action": "undeleted"},
 	}}
 	return w.client.Post(ctx, "/webhooks", body, nil)
+}
+
+// targetFor is target with ?resource=<gid>, the URL Asana posts to.
+func targetFor(target, resource string) (string, error) {
+	u, err := url.Parse(target)
+	if err != nil {
+		return "", err
+	}
+	q := u.Query()
+	q.Set("resource", resource)
+	u.RawQuery = q.Encode()
+	return u.String(), nil
 }

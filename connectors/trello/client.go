@@ -96,8 +96,13 @@ func (c *Client) Post(ctx context.Context, path string, body, out any) error {
 	return c.do(ctx, http.MethodPost, path, nil, body, out)
 }
 
+// tokenInPath in a path stands for the token (GET /tokens/{token}/webhooks):
+// it is put in only when the request is built; errors show the
+// placeholder.
+const tokenInPath = "{token}"
+
 func (c *Client) do(ctx context.Context, method, path string, q url.Values, body, out any) error {
-	u := c.base + path
+	u := c.base + strings.Replace(path, tokenInPath, url.PathEscape(c.token.Reveal()), 1)
 	if len(q) > 0 {
 		u += "?" + q.Encode()
 	}
@@ -121,6 +126,10 @@ func (c *Client) do(ctx context.Context, method, path string, q url.Values, body
 	}
 	resp, err := c.http.Do(req)
 	if err != nil {
+		var ue *url.Error // its message holds the URL, which may hold the token
+		if errors.As(err, &ue) {
+			err = ue.Err
+		}
 		return fmt.Errorf("trello: %s %s: %w", method, path, err)
 	}
 	defer resp.Body.Close()

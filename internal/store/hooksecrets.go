@@ -31,3 +31,13 @@ func (s *Store) SetHookSecret(ctx context.Context, source, id, secret string) er
 	}
 	return nil
 }
+
+// DeleteHookSecret forgets the signing secret of (source, id), so that the
+// next handshake for it is accepted (a webhook registered anew). Deleting
+// a secret that is not kept is not an error.
+func (s *Store) DeleteHookSecret(ctx context.Context, source, id string) error {
+	if _, err := s.db.ExecContext(ctx, `DELETE FROM hook_secrets WHERE source = ? AND id = ?`, source, id); err != nil {
+		return fmt.Errorf("delete hook secret %s/%s: %w", source, id, err)
+	}
+	return nil
+}

@@ -57,6 +57,13 @@ type StatusUpdate struct {
 
 type webhook struct {
 	gid, resource, target, secret string
+	inactive                      bool
+}
+
+// Webhook is a webhook as Webhooks lists it.
+type Webhook struct {
+	GID, Resource, Target string
+	Active                bool
 }
 
 // Fake is the fake service; it is an http.Handler and safe for concurrent
@@ -107,6 +114,8 @@ func (f *Fake) routes() {
 	m.HandleFunc("POST /goals/{gid}/setMetricCurrentValue", f.setMetricCurrent)
 	m.HandleFunc("POST /status_updates", f.postStatus)
 	m.HandleFunc("POST /webhooks", f.createWebhook)
+	m.HandleFunc("GET /webhooks", f.listWebhooks)
+	m.HandleFunc("DELETE /webhooks/{gid}", f.deleteWebhook)
 	m.HandleFunc("POST /batch", f.batch)
 	f.workspaceRoutes(m)
 	f.mux = m

@@ -5,6 +5,7 @@ import (
 	"context"
 	"encoding/json"
 	"net/http"
+	"slices"
 	"time"
 )
 
@@ -59,8 +60,65 @@ func (f *Fake) createWebhook(w http.ResponseWriter, r *http.Request) {
 	h := webhook{gid: f.gid(), resource: in.Resource, target: in.Target, secret: secret}
 	f.hooks = append(f.hooks, h)
 	f.mu.Unlock()
-	writeJSON(w, http.StatusCreated, map[string]any{"data": map[string]any{"gid": h.gid, "resource_type": "webhook", "active": true,
-		"resource": map[string]any{"gid": in.Resource}, "target": in.Target}})
+	writeJSON(w, http.StatusCreated, map[string]any{"data": h.render()})
+}
+
+// listWebhooks is GET /webhooks: the workspace is required, resource
+// filters; one page (the fake never has more than 100).
+func (f *Fake) listWebhooks(w http.ResponseWriter, r *http.Request) {
+	if !inWorkspace(w, r) {
+		return
+	}
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	out := []any{}
+	for _, h := range f.hooks {
+		if res := r.URL.Query().Get("resource"); res == "" || res == h.resource {
+			out = append(out, h.render())
+		}
+	}
+	writeJSON(w, http.StatusOK, map[string]any{"data": out, "next_page": nil})
+}
+
+func (h webhook) render() map[string]any {
+	return map[string]any{"gid": h.gid, "resource_type": "webhook", "active": !h.inactive, "target": h.target,
+		"resource": map[string]any{"gid": h.resource, "resource_type": "project"}}
+}
+
+// deleteWebhook is DELETE /webhooks/{gid}.
+func (f *Fake) deleteWebhook(w http.ResponseWriter, r *http.Request) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	i := slices.IndexFunc(f.hooks, func(h webhook) bool { return h.gid == r.PathValue("gid") })
+	if i < 0 {
+		fail(w, http.StatusNotFound, "webhook: Unknown object: "+r.PathValue("gid"))
+		return
+	}
+	f.hooks = slices.Delete(f.hooks, i, i+1)
+	writeJSON(w, http.StatusOK, map[string]any{"data": map[string]any{}})
+}
+
+// Webhooks lists the webhooks (target, resource, active), oldest first.
+func (f *Fake) Webhooks() []Webhook {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	var out []Webhook
+	for _, h := range f.hooks {
+		out = append(out, Webhook{GID: h.gid, Resource: h.resource, Target: h.target, Active: !h.inactive})
+	}
+	return out
+}
+
+// Deactivate marks a webhook inactive, as Asana does after failed
+// deliveries.
+func (f *Fake) Deactivate(gid string) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	for i := range f.hooks {
+		if f.hooks[i].gid == gid {
+			f.hooks[i].inactive = true
+		}
+	}
 }
 
 // Deliver sends events, signed, to every webhook on resource (a project),

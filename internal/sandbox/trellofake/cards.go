@@ -168,6 +168,13 @@ func (f *Fake) createWebhook(w http.ResponseWriter, r *http.Request) {
 		http.Error(w, "invalid value for callbackURL", http.StatusBadRequest)
 		return
 	}
+	f.mu.Lock()
+	dup := slices.ContainsFunc(f.hooks, func(h webhook) bool { return h.model == in.IDModel && h.callback == in.CallbackURL })
+	f.mu.Unlock()
+	if dup {
+		http.Error(w, "A webhook with that callback, model, and token already exists", http.StatusBadRequest)
+		return
+	}
 	req, _ := http.NewRequestWithContext(r.Context(), http.MethodHead, in.CallbackURL, nil)
 	resp, err := f.client.Do(req)
 	if err != nil || resp.StatusCode != http.StatusOK {
@@ -182,7 +189,37 @@ func (f *Fake) createWebhook(w http.ResponseWriter, r *http.Request) {
 	h := webhook{id: f.id(), model: in.IDModel, callback: in.CallbackURL}
 	f.hooks = append(f.hooks, h)
 	f.mu.Unlock()
-	writeJSON(w, http.StatusOK, map[string]any{"id": h.id, "description": in.Description, "idModel": h.model, "callbackURL": h.callback, "active": true})
+	writeJSON(w, http.StatusOK, h.render())
+}
+
+// tokenWebhooks is GET /tokens/{token}/webhooks: the token's webhooks.
+func (f *Fake) tokenWebhooks(w http.ResponseWriter, r *http.Request) {
+	if r.PathValue("token") != f.token {
+		http.Error(w, "invalid token", http.StatusUnauthorized)
+		return
+	}
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	out := []map[string]any{}
+	for _, h := range f.hooks {
+		out = append(out, h.render())
+	}
+	writeJSON(w, http.StatusOK, out)
+}
+
+func (h webhook) render() map[string]any {
+	return map[string]any{"id": h.id, "description": "goalpost", "idModel": h.model, "callbackURL": h.callback, "active": true}
+}
+
+// Webhooks lists the webhooks' (board, callback URL), oldest first.
+func (f *Fake) Webhooks() [][2]string {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	var out [][2]string
+	for _, h := range f.hooks {
+		out = append(out, [2]string{h.model, h.callback})
+	}
+	return out
 }
 
 func statusOf(resp *http.Response, err error) string {

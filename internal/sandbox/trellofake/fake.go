@@ -77,6 +77,7 @@ func New(key, token, secret string, opts ...Option) *Fake {
 	m.HandleFunc("GET /boards/{id}/cards", f.boardCards)
 	m.HandleFunc("GET /cards/{id}", f.getCard)
 	m.HandleFunc("POST /webhooks", f.createWebhook)
+	m.HandleFunc("GET /tokens/{token}/webhooks", f.tokenWebhooks)
 	f.memberRoutes(m)
 	f.mux = m
 	return f
