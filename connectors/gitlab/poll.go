@@ -5,6 +5,7 @@ import (
 	"strconv"
 	"time"
 
+	"github.com/hashicorp/go-retryablehttp"
 	gl "gitlab.com/gitlab-org/api/client-go/v2"
 
 	"github.com/goalpost/goalpost/connectors/attribution"
@@ -12,23 +13,19 @@ import (
 	"github.com/goalpost/goalpost/pipeline/event"
 )
 
-// pollMRs reads the project's merge requests updated since its cursor,
+// pollMRs reads the project's merge requests updated after its cursor,
 // oldest update first, following GitLab's next-page links (keyset when the
 // server offers them, else offset), never its totals (absent above 10,000).
-// Each page is published before the cursor moves to its last update;
-// updated_after is inclusive, so the boundary item is read again and
-// deduplicated by id.
+// Each page is published before the cursor moves to its last update.
 func (s *Source) pollMRs(ctx context.Context, p project, pass connector.Pass) error {
 	cursor, err := s.cursor(ctx, "mrs:"+p.Path)
 	if err != nil {
 		return err
 	}
 	from := pass.From(cursor.At())
-	opt := &gl.ListProjectMergeRequestsOptions{
-		State: gl.Ptr("all"), OrderBy: gl.Ptr("updated_at"), Sort: gl.Ptr("asc"), UpdatedAfter: &from,
-	}
+	opt := &gl.ListProjectMergeRequestsOptions{State: gl.Ptr("all"), OrderBy: gl.Ptr("updated_at"), Sort: gl.Ptr("asc")}
 	opt.PerPage = 100
-	opts := []gl.RequestOptionFunc{gl.WithContext(ctx)}
+	opts := []gl.RequestOptionFunc{gl.WithContext(ctx), updatedAfter(cursor, pass)}
 	for range maxRangePages {
 		page, resp, err := s.api.MergeRequests.ListProjectMergeRequests(p.Path, opt, opts...)
 		if err != nil {
@@ -61,7 +58,7 @@ func (s *Source) pollMRs(ctx context.Context, p project, pass connector.Pass) er
 		if !ok {
 			return nil
 		}
-		opts = []gl.RequestOptionFunc{gl.WithContext(ctx), next}
+		opts = append(opts[:2], next)
 	}
 	return nil
 }
@@ -74,19 +71,19 @@ func (s *Source) pollDeployments(ctx context.Context, p project, pass connector.
 	if err != nil {
 		return err
 	}
-	from, since := pass.From(cursor.At()), s.since()
+	since := s.since()
 	if pass.Backfill() {
 		since = pass.Since
 	}
 	st := s.cfg.settingsFor(p.Path)
-	opt := &gl.ListProjectDeploymentsOptions{OrderBy: gl.Ptr("updated_at"), Sort: gl.Ptr("asc"), UpdatedAfter: &from}
+	opt := &gl.ListProjectDeploymentsOptions{OrderBy: gl.Ptr("updated_at"), Sort: gl.Ptr("asc")}
 	if envs := st.Environments; len(envs) == 1 && !hasMeta(envs[0]) {
 		opt.Environment = &envs[0]
 	} else if len(envs) == 0 {
 		opt.Environment = gl.Ptr(DefaultEnvironment)
 	}
 	opt.PerPage = 100
-	opts := []gl.RequestOptionFunc{gl.WithContext(ctx)}
+	opts := []gl.RequestOptionFunc{gl.WithContext(ctx), updatedAfter(cursor, pass)}
 	for range maxRangePages {
 		page, resp, err := s.api.Deployments.ListProjectDeployments(p.Path, opt, opts...)
 		if err != nil {
@@ -109,9 +106,28 @@ func (s *Source) pollDeployments(ctx context.Context, p project, pass connector.
 		if !ok {
 			return nil
 		}
-		opts = []gl.RequestOptionFunc{gl.WithContext(ctx), next}
+		opts = append(opts[:2], next)
 	}
 	return nil
+}
+
+// updatedAfter sets a listing's updated_after: the backfill's start, or
+// just after the cursor (the newest update already read), in GitLab's
+// millisecond precision. GitLab's updated_after is inclusive and
+// client-go sends whole seconds, so without this every poll would read the
+// last second's items again: with it, a poll with nothing new gets empty
+// pages.
+func updatedAfter(cursor *connector.TimeCursor, pass connector.Pass) gl.RequestOptionFunc {
+	at := cursor.At().Add(time.Millisecond)
+	if pass.Backfill() {
+		at = pass.Since
+	}
+	return func(req *retryablehttp.Request) error {
+		q := req.URL.Query()
+		q.Set("updated_after", at.UTC().Format("2006-01-02T15:04:05.000Z"))
+		req.URL.RawQuery = q.Encode()
+		return nil
+	}
 }
 
 // deploymentDeploy is the finished production deploy a deployment is, if

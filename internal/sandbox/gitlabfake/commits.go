@@ -93,7 +93,7 @@ func (f *Fake) listCommits(w http.ResponseWriter, r *http.Request, p *project) {
 			out = append(out, commitJSON(c))
 		}
 	}
-	page(w, r, out)
+	f.page(w, r, out)
 }
 
 func (f *Fake) getCommit(w http.ResponseWriter, p *project, sha string) {

@@ -34,6 +34,7 @@ type Fake struct {
 	groups   map[string][]string // group path → project paths
 	injected []injected
 	requests int
+	log      []Request
 	limit    int // compare answers at most this many commits (then compare_timeout)
 	seq      int
 }
@@ -184,6 +185,25 @@ func (f *Fake) Inject(status int, retryAfter string, reset time.Time) {
 	f.mu.Unlock()
 }
 
+// maxLog bounds the request log.
+const maxLog = 100000
+
+// Request is one answered request as the log keeps it: its path and, for
+// a listing, how many items its page held (-1 otherwise).
+type Request struct {
+	Path  string
+	Items int
+}
+
+// Log returns the requests answered since the last call, oldest first.
+func (f *Fake) Log() []Request {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	out := f.log
+	f.log = nil
+	return out
+}
+
 // Requests is how many requests the fake answered.
 func (f *Fake) Requests() int {
 	f.mu.Lock()
@@ -206,6 +226,10 @@ func (f *Fake) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	f.mu.Lock()
 	defer f.mu.Unlock()
 	f.requests++
+	if len(f.log) >= maxLog { // a long sandbox run keeps the newest
+		f.log = f.log[maxLog/2:]
+	}
+	f.log = append(f.log, Request{Path: r.URL.Path, Items: -1})
 	h := w.Header()
 	h.Set("Content-Type", "application/json")
 	h.Set("RateLimit-Limit", "2000")

@@ -78,7 +78,7 @@ func (f *Fake) groupProjects(w http.ResponseWriter, r *http.Request, group strin
 	for _, path := range f.groups[group] {
 		out = append(out, f.projectJSON(f.projects[path]))
 	}
-	page(w, r, out)
+	f.page(w, r, out)
 }
 
 // listProjects is GET /projects: the token's projects (every project here
@@ -88,7 +88,7 @@ func (f *Fake) listProjects(w http.ResponseWriter, r *http.Request) {
 	for _, path := range f.order {
 		out = append(out, f.projectJSON(f.projects[path]))
 	}
-	page(w, r, out)
+	f.page(w, r, out)
 }
 
 // listEnvironments is GET /projects/:id/environments: the environments the
@@ -109,7 +109,7 @@ func (f *Fake) listEnvironments(w http.ResponseWriter, r *http.Request, p *proje
 		}
 		out = append(out, map[string]any{"id": i + 1, "name": n, "slug": n, "state": "available", "tier": tier})
 	}
-	page(w, r, out)
+	f.page(w, r, out)
 }
 
 func (f *Fake) listMRs(w http.ResponseWriter, r *http.Request, p *project) {
@@ -127,7 +127,7 @@ func (f *Fake) listMRs(w http.ResponseWriter, r *http.Request, p *project) {
 		}
 		out = append(out, mrJSON(p, m))
 	}
-	page(w, r, out)
+	f.page(w, r, out)
 }
 
 func (f *Fake) getMR(w http.ResponseWriter, p *project, iid string) {
@@ -186,7 +186,7 @@ func (f *Fake) listDeployments(w http.ResponseWriter, r *http.Request, p *projec
 			"deployable":  map[string]any{"id": d.ID + 1000, "status": d.Status, "finished_at": stamp(d.UpdatedAt)},
 		})
 	}
-	page(w, r, out)
+	f.page(w, r, out)
 }
 
 // deploymentOrder is the ascending order of a deployments listing.
@@ -224,7 +224,8 @@ func nonNil(s []string) []string {
 }
 
 // page writes one page of items with GitLab's offset pagination headers.
-func page(w http.ResponseWriter, r *http.Request, items []any) {
+// It notes in the request log how many items the page held.
+func (f *Fake) page(w http.ResponseWriter, r *http.Request, items []any) {
 	q := r.URL.Query()
 	per, _ := strconv.Atoi(q.Get("per_page"))
 	if per <= 0 {
@@ -252,6 +253,7 @@ func page(w http.ResponseWriter, r *http.Request, items []any) {
 		h.Set("X-Next-Page", "")
 	}
 	out := items[from:to]
+	f.log[len(f.log)-1].Items = len(out)
 	if out == nil {
 		out = []any{}
 	}
