@@ -2,6 +2,7 @@ package rules
 
 import (
 	"fmt"
+	"path"
 	"slices"
 	"strings"
 
@@ -21,11 +22,16 @@ type Known struct {
 	People []string
 	// HasHandle reports whether some person has handle on some source.
 	HasHandle func(handle string) bool
+	// Labels are the labels seen in stored events; nil: no label checks
+	// (no store, or one with no event yet).
+	Labels []string
 }
 
 // Lint finds in objs what can only ever produce 0 without being an error: match
 // rules naming a kind, attribute or number no configured source produces,
-// owners and actors who are not people, handles nobody has. Each finding
+// owners and actors who are not people, handles nobody has, labels no
+// stored event carries (has_label, label_matches, "x" in labels, a ratio's
+// scope = "label:x"). Each finding
 // is a *confval.FieldError keyed to the key result's setting, with a "did
 // you mean" for a near miss.
 func Lint(objs []Objective, k Known) []error {
@@ -49,6 +55,9 @@ func Lint(objs []Objective, k Known) []error {
 			}
 			if len(k.People) > 0 {
 				lintPeople(r, refs, k, add)
+			}
+			if k.Labels != nil {
+				lintLabels(r, refs, k.Labels, add)
 			}
 		}
 	}
@@ -132,9 +141,37 @@ func lintPeople(r *Rule, refs refs, k Known, add func(key, format string, args .
 	}
 }
 
+// lintLabels warns on each label r names that no stored event carries
+// (compared as has_label does, ignoring case; a glob as label_matches does).
+func lintLabels(r *Rule, refs refs, seen []string, add func(key, format string, args ...any)) {
+	unseen := func(l string) bool {
+		return !slices.ContainsFunc(seen, func(s string) bool { return strings.EqualFold(s, l) })
+	}
+	for _, l := range refs.labels {
+		if unseen(l) {
+			add(r.Path+".match", "key result %q: label %q is on no stored event%s", r.Key, l, confval.DidYouMean(l, seen))
+		}
+	}
+	if l, ok := scopeLabel(r.KR.Scope); ok && unseen(l) {
+		add(r.Path+".scope", "key result %q: label %q is on no stored event%s", r.Key, l, confval.DidYouMean(l, seen))
+	}
+	for _, g := range refs.globs {
+		if !slices.ContainsFunc(seen, func(s string) bool { ok, _ := path.Match(strings.ToLower(g), strings.ToLower(s)); return ok }) {
+			add(r.Path+".match", "key result %q: label_matches(%q) matches no label on a stored event", r.Key, g)
+		}
+	}
+}
+
+// scopeLabel is the label of a "label:x" or "tag:x" scope.
+func scopeLabel(scope string) (string, bool) {
+	kind, name, ok := strings.Cut(scope, ":")
+	return name, ok && name != "" && (kind == "label" || kind == "tag")
+}
+
 // refs are the names a match expression compares with or reads.
 type refs struct {
 	kinds, attrs, numbers, actors, handles []string
+	labels, globs                          []string // has_label, "x" in labels; label_matches
 }
 
 // references reads what src names: kinds, actors and handles it compares
@@ -180,6 +217,10 @@ func (r *refs) Visit(node *ast.Node) {
 			r.attrs = appendNew(r.attrs, arg.Value)
 		case "num", "has_num":
 			r.numbers = appendNew(r.numbers, arg.Value)
+		case "has_label":
+			r.labels = appendNew(r.labels, arg.Value)
+		case "label_matches":
+			r.globs = appendNew(r.globs, arg.Value)
 		}
 	}
 }
@@ -197,6 +238,8 @@ func (r *refs) compare(field, value ast.Node) {
 		dst = &r.actors
 	case "handle":
 		dst = &r.handles
+	case "labels":
+		dst = &r.labels
 	default:
 		return
 	}

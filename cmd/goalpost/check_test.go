@@ -2,10 +2,16 @@ package main
 
 import (
 	"flag"
+	"fmt"
+	"log/slog"
 	"os"
 	"path/filepath"
 	"strings"
 	"testing"
+	"time"
+
+	"github.com/goalpost/goalpost/internal/store"
+	"github.com/goalpost/goalpost/pipeline/event"
 )
 
 // `check --print` shows the configuration goalpost runs with: every default
@@ -118,4 +124,94 @@ func TestCheckReportsEveryMistake(t *testing.T) {
 			t.Errorf("output names a Go type (%s)", goType)
 		}
 	}
+}
+
+// TestCheckWarnsOnLabelsNeverStored (issue 12.8): with a store holding
+// events, check warns on each label a match rule or a ratio's scope names
+// that no stored event carries, with a "did you mean", and is quiet about
+// labels the events do carry (in any case). Without a store file it warns
+// about none and creates no database.
+func TestCheckWarnsOnLabelsNeverStored(t *testing.T) {
+	dir := t.TempDir()
+	data := filepath.Join(dir, "data")
+	path := filepath.Join(dir, "goalpost.toml")
+	cfg := `data_dir = "` + filepath.ToSlash(data) + `"
+
+[[objectives]]
+key = "O1"
+title = "Ship"
+period = "2026-Q4"
+[[objectives.key_results]]
+key = "perf"
+title = "Perf PRs"
+type = "count"
+match = 'has_label("Perf") && "auth" in labels'
+target = 10
+[[objectives.key_results]]
+key = "typo"
+title = "Security PRs"
+type = "count"
+match = 'has_label("securty") || label_matches("infra-*")'
+target = 10
+[[objectives.key_results]]
+key = "epic"
+title = "Billing done"
+type = "ratio"
+scope = "label:biling"
+target = 80
+`
+	if err := writeFile(path, cfg); err != nil {
+		t.Fatal(err)
+	}
+	dbPath := filepath.Join(data, "goalpost.db")
+
+	t.Run("no store", func(t *testing.T) {
+		code, out, errOut := runCLI(t, "check", "-c", path)
+		if code != exitOK || strings.Contains(errOut, "label") {
+			t.Fatalf("exit %d\n%s\n%s", code, out, errOut)
+		}
+		if _, err := os.Stat(dbPath); !os.IsNotExist(err) {
+			t.Fatalf("check created the store: %v", err)
+		}
+	})
+
+	t.Run("store with labels", func(t *testing.T) {
+		st, err := store.Open(t.Context(), dbPath, slog.New(slog.DiscardHandler))
+		if err != nil {
+			t.Fatal(err)
+		}
+		at := time.Date(2026, 11, 2, 9, 0, 0, 0, time.UTC)
+		err = st.InTx(t.Context(), func(tx *store.Tx) error {
+			for i, labels := range [][]string{{"perf", "auth"}, {"security"}, {"billing"}, nil} {
+				ev := event.Event{ID: fmt.Sprintf("e%d", i), Source: event.SourceGitHub, Kind: event.KindPullRequestMerged,
+					OccurredAt: at, Unit: fmt.Sprintf("acme/api#%d", i), Labels: labels}
+				if _, err := tx.InsertEvent(t.Context(), ev); err != nil {
+					return err
+				}
+			}
+			return nil
+		})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := st.Close(); err != nil {
+			t.Fatal(err)
+		}
+		code, out, errOut := runCLI(t, "check", "-c", path)
+		if code != exitOK {
+			t.Fatalf("exit %d\n%s\n%s", code, out, errOut)
+		}
+		for _, want := range []string{
+			`objectives[0].key_results[1].match: key result "typo": label "securty" is on no stored event; did you mean "security"?`,
+			`key result "typo": label_matches("infra-*") matches no label on a stored event`,
+			`objectives[0].key_results[2].scope: key result "epic": label "biling" is on no stored event; did you mean "billing"?`,
+		} {
+			if !strings.Contains(errOut, want) {
+				t.Errorf("check lacks %q:\n%s", want, errOut)
+			}
+		}
+		if n := strings.Count(errOut, "stored event"); n != 3 {
+			t.Errorf("%d label warnings, want 3 (Perf and auth are stored):\n%s", n, errOut)
+		}
+	})
 }

@@ -11,13 +11,14 @@ import (
 
 	"github.com/goalpost/goalpost/internal/config"
 	"github.com/goalpost/goalpost/internal/confval"
+	"github.com/goalpost/goalpost/internal/store"
 	"github.com/goalpost/goalpost/pipeline/event"
 	"github.com/goalpost/goalpost/report/present"
 	"github.com/goalpost/goalpost/rules"
 	"github.com/goalpost/goalpost/rules/people"
 )
 
-func cmdCheck(_ context.Context, env *cliEnv, args []string) error {
+func cmdCheck(ctx context.Context, env *cliEnv, args []string) error {
 	fs := newFlags("check", env)
 	path := configFlag(fs, env)
 	show := fs.Bool("print", false, "print the configuration with defaults applied and secrets redacted")
@@ -38,7 +39,11 @@ func cmdCheck(_ context.Context, env *cliEnv, args []string) error {
 	if *strictEnv && len(warnings) > 0 {
 		return usageError{errors.New(strings.Join(warnings, "\n"))}
 	}
-	set, dir, errs, lint := checkConfig(cfg, err)
+	labels, warn := storedLabels(ctx, cfg.Store)
+	if warn != "" {
+		warnings = append(warnings, warn)
+	}
+	set, dir, errs, lint := checkConfig(cfg, err, labels)
 	for _, w := range append(warnings, lint...) {
 		fmt.Fprintf(env.stderr, "warning: %s\n", w)
 	}
@@ -58,8 +63,9 @@ func cmdCheck(_ context.Context, env *cliEnv, args []string) error {
 // checkConfig compiles what check can of cfg whatever loadErr holds (the
 // configuration's own errors), and returns every error, ordered by line, and
 // the warnings: the rules' own and what Lint finds against the configured
-// connectors and people.
-func checkConfig(cfg *config.Config, loadErr error) (*rules.Set, *people.Directory, []error, []string) {
+// connectors, people and the labels seen in stored events (nil: none to
+// check against).
+func checkConfig(cfg *config.Config, loadErr error, labels []string) (*rules.Set, *people.Directory, []error, []string) {
 	errs := confval.Flatten(loadErr)
 	dir, err := people.New(cfg.People, cfg.Teams)
 	errs = append(errs, confval.Flatten(cfg.LocateKey(err))...)
@@ -71,7 +77,7 @@ func checkConfig(cfg *config.Config, loadErr error) (*rules.Set, *people.Directo
 	if set != nil {
 		warnings = set.Warnings()
 	}
-	lint := confval.Flatten(cfg.LocateKey(errors.Join(rules.Lint(cfg.Objectives, known(cfg, dir))...)))
+	lint := confval.Flatten(cfg.LocateKey(errors.Join(rules.Lint(cfg.Objectives, known(cfg, dir, labels))...)))
 	slices.SortStableFunc(lint, func(a, b error) int { return cmp.Compare(errorLine(a), errorLine(b)) })
 	for _, w := range lint {
 		warnings = append(warnings, w.Error())
@@ -103,9 +109,10 @@ func errorLine(err error) int {
 }
 
 // known is what Lint checks rules against: the configured sources, the
-// numbers mapped from Jira custom fields, the people and their handles.
-func known(cfg *config.Config, dir *people.Directory) rules.Known {
-	k := rules.Known{Sources: cfg.Sources()}
+// numbers mapped from Jira custom fields, the people and their handles, the
+// stored labels.
+func known(cfg *config.Config, dir *people.Directory, labels []string) rules.Known {
+	k := rules.Known{Sources: cfg.Sources(), Labels: labels}
 	if cfg.Deploy != nil {
 		k.Sources = append(k.Sources, event.SourceDeploy)
 	}
@@ -121,4 +128,38 @@ func known(cfg *config.Config, dir *people.Directory) rules.Known {
 		}
 	}
 	return k
+}
+
+// storedLabels are the labels of the events in the configured SQLite store,
+// read without creating or migrating it: nil when there is no store file,
+// no event yet, or the store is PostgreSQL (check needs no secret, ADR 6).
+// A store that cannot be read gives a warning, not an error.
+func storedLabels(ctx context.Context, sc config.StoreConfig) ([]string, string) {
+	if sc.Driver == config.DriverPostgres {
+		return nil, ""
+	}
+	st, err := store.OpenExisting(ctx, sc.Path)
+	if errors.Is(err, store.ErrNotFound) {
+		return nil, ""
+	}
+	if err != nil {
+		return nil, unreadable(err)
+	}
+	defer st.Close()
+	n, err := st.CountEvents(ctx)
+	if err != nil || n == 0 {
+		return nil, unreadable(err)
+	}
+	labels, err := st.Labels(ctx)
+	if err != nil {
+		return nil, unreadable(err)
+	}
+	return append([]string{}, labels...), ""
+}
+
+func unreadable(err error) string {
+	if err == nil {
+		return ""
+	}
+	return fmt.Sprintf("labels not checked: %v", err)
 }
