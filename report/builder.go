@@ -22,6 +22,10 @@ type Snapshots interface {
 	// FreezeReport stores body unless a report is already frozen for team
 	// and week, and returns the stored one (the first one wins). Idempotent.
 	FreezeReport(ctx context.Context, team, week string, body []byte, now time.Time) ([]byte, error)
+	// QuarterSnapshot and FreezeQuarter are the same for quarter reports
+	// (key "2026-Q4").
+	QuarterSnapshot(ctx context.Context, team, quarter string) ([]byte, error)
+	FreezeQuarter(ctx context.Context, team, quarter string, body []byte, now time.Time) ([]byte, error)
 }
 
 // Builder gives the report for a team and week, from the frozen snapshot
@@ -133,4 +137,35 @@ func (b *Builder) report(ctx context.Context, team string, week calendar.Week, n
 		return nil, err
 	}
 	return Decode(stored)
+}
+
+// Quarter returns team's report for quarter q as of now: the frozen one
+// when there is one; else drafted from the source, and frozen first when
+// the quarter is over, so every later call returns exactly it. A quarter
+// in progress is provisional and drafted afresh every time.
+func (b *Builder) Quarter(ctx context.Context, team string, q calendar.Quarter, now time.Time) (*QuarterReport, error) {
+	tm, err := b.Team(team)
+	if err != nil {
+		return nil, err
+	}
+	body, err := b.snaps.QuarterSnapshot(ctx, team, q.String())
+	switch {
+	case err == nil:
+		return DecodeQuarter(body)
+	case !errors.Is(err, store.ErrNotFound):
+		return nil, err
+	}
+	r, err := BuildQuarter(ctx, b.src, tm, q, now)
+	if err != nil || !r.Final {
+		return r, err
+	}
+	var buf bytes.Buffer
+	if err := writeJSON(&buf, r); err != nil {
+		return nil, fmt.Errorf("encode quarter report: %w", err)
+	}
+	stored, err := b.snaps.FreezeQuarter(ctx, team, q.String(), buf.Bytes(), now)
+	if err != nil {
+		return nil, err
+	}
+	return DecodeQuarter(stored)
 }

@@ -176,6 +176,15 @@ type File struct {
 // Deliver implements Sender.
 func (d *File) Deliver(ctx context.Context, r *Report, done Progress, confirm func(context.Context, Progress) error) error {
 	path := d.path(r)
+	if err := writeAtomic(path, func(w io.Writer) error { return Render(r, d.Format, w) }); err != nil {
+		return err
+	}
+	return confirm(ctx, Progress{Parts: 1, Ref: path})
+}
+
+// writeAtomic replaces the file at path with what render writes: a
+// temporary file synced and renamed into place.
+func writeAtomic(path string, render func(io.Writer) error) error {
 	if err := os.MkdirAll(filepath.Dir(path), 0o750); err != nil {
 		return fmt.Errorf("report file: %w", err)
 	}
@@ -184,7 +193,7 @@ func (d *File) Deliver(ctx context.Context, r *Report, done Progress, confirm fu
 		return fmt.Errorf("report file: %w", err)
 	}
 	defer func() { _ = os.Remove(tmp.Name()) }() // no-op after the rename
-	err = Render(r, d.Format, tmp)
+	err = render(tmp)
 	if err == nil {
 		err = tmp.Sync()
 	}
@@ -197,7 +206,7 @@ func (d *File) Deliver(ctx context.Context, r *Report, done Progress, confirm fu
 	if err != nil {
 		return fmt.Errorf("report file: %w", err)
 	}
-	return confirm(ctx, Progress{Parts: 1, Ref: path})
+	return nil
 }
 
 func (d *File) path(r *Report) string {

@@ -74,8 +74,14 @@ type engineFixture struct {
 
 func loadEngineFixture(t *testing.T) (engineFixture, *people.Directory, *rules.Set) {
 	t.Helper()
+	return loadFixture(t, "engine")
+}
+
+// loadFixture reads testdata/<name>/config.toml.
+func loadFixture(t *testing.T, name string) (engineFixture, *people.Directory, *rules.Set) {
+	t.Helper()
 	var cfg engineFixture
-	raw, err := os.ReadFile(filepath.Join("testdata", "engine", "config.toml"))
+	raw, err := os.ReadFile(filepath.Join("testdata", name, "config.toml"))
 	if err != nil {
 		t.Fatal(err)
 	}

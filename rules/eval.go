@@ -102,9 +102,9 @@ func (r *Rule) Evaluate(in Inputs, now time.Time) Result {
 			formula, num(cur), num(res.Baseline), num(res.Target), num(res.Baseline), num(res.Progress))
 	}
 	res.Current = round(cur, 4)
-	res.Score = round(res.Progress, 1)
+	res.Score = Score(res.Progress)
 	res.Formula += "; score = " + num(res.Score)
-	res.Grade = grade(res.Progress)
+	res.Grade = Grade(res.Progress)
 	res.Status, res.Pace = r.status(res, now)
 	return res
 }
@@ -143,7 +143,7 @@ func (r *Rule) Frozen(last *Result, stale []string, now time.Time) Result {
 	res.Pace = round(Pace(r.Start, r.End, now), 4)
 	res.Status = StatusStale
 	if !r.computed(last) {
-		res.NoData, res.Current, res.Grade = true, res.Baseline, grade(0)
+		res.NoData, res.Current, res.Grade = true, res.Baseline, Grade(0)
 		res.Formula = fmt.Sprintf("source(s) %v failing and no value computed before with them healthy, "+
 			"so current shows the baseline and progress is 0; score = 0", stale)
 		return res
@@ -298,15 +298,26 @@ func (r *Rule) StatusReason(res Result) string {
 	return s
 }
 
-func grade(progress float64) string {
+// Grade thresholds (commit-style goals, ADR 42): a key result or objective
+// is hit at progress GradeHitAt, partial from GradePartialAt, else missed.
+const (
+	GradeHitAt     = 1.0
+	GradePartialAt = 0.5
+)
+
+// Grade is the commit-style grade of a progress (0..1).
+func Grade(progress float64) string {
 	switch {
-	case progress >= 1-1e-9:
+	case progress >= GradeHitAt-1e-9:
 		return GradeHit
-	case progress >= 0.5-1e-9:
+	case progress >= GradePartialAt-1e-9:
 		return GradePartial
 	}
 	return GradeMissed
 }
+
+// Score is a progress rounded to one decimal, as OKR scores are read.
+func Score(progress float64) float64 { return round(progress, 1) }
 
 func round(v float64, places int) float64 {
 	p := math.Pow(10, float64(places))

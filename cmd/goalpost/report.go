@@ -2,7 +2,9 @@ package main
 
 import (
 	"context"
+	"errors"
 	"fmt"
+	"slices"
 
 	"github.com/goalpost/goalpost/engine"
 	"github.com/goalpost/goalpost/internal/config"
@@ -47,6 +49,7 @@ func cmdReport(ctx context.Context, env *cliEnv, args []string) error {
 	fs := newFlags("report", env)
 	path := configFlag(fs, env)
 	week := fs.String("week", "", "ISO `WEEK`, e.g. 2026-W47 (default: the current week; a finished week comes from its frozen snapshot)")
+	quarter := fs.String("quarter", "", "`QUARTER`, e.g. 2026-Q4: final values, grades and OKR scores (frozen once it is over; provisional before); md or json")
 	team := fs.String("team", "", "`TEAM` (required when there are several)")
 	format := fs.String("format", "", "md, html, json or slack (default: from --out's extension, else md)")
 	out := fs.String("out", "", "write to this `FILE` instead of stdout")
@@ -61,7 +64,7 @@ func cmdReport(ctx context.Context, env *cliEnv, args []string) error {
 		return err
 	}
 	defer a.close()
-	req := report.Request{Team: *team, Week: *week, Format: *format, Out: *out, Now: a.now()}
+	req := report.Request{Team: *team, Week: *week, Quarter: *quarter, Format: *format, Out: *out, Now: a.now()}
 	if err := checkReportRequest(a.reports, req); err != nil {
 		return usageError{err}
 	}
@@ -71,8 +74,8 @@ func cmdReport(ctx context.Context, env *cliEnv, args []string) error {
 	return nil
 }
 
-// checkReportRequest rejects a bad --team, --week or --format before any
-// work, so they exit 2 like other usage errors.
+// checkReportRequest rejects a bad --team, --week, --quarter or --format
+// before any work, so they exit 2 like other usage errors.
 func checkReportRequest(b *report.Builder, req report.Request) error {
 	if req.Team != "" {
 		if _, err := b.Team(req.Team); err != nil {
@@ -84,9 +87,25 @@ func checkReportRequest(b *report.Builder, req report.Request) error {
 			return fmt.Errorf("--week: %w", err)
 		}
 	}
+	if req.Quarter != "" {
+		return checkQuarterRequest(req)
+	}
 	switch req.Format {
 	case "", "md", "html", "json", "slack":
 		return nil
 	}
 	return fmt.Errorf("--format: want md, html, json or slack, got %q", req.Format)
+}
+
+func checkQuarterRequest(req report.Request) error {
+	if req.Week != "" {
+		return errors.New("--week and --quarter: give one")
+	}
+	if _, err := calendar.ParseQuarter(req.Quarter); err != nil {
+		return fmt.Errorf("--quarter: %w", err)
+	}
+	if req.Format != "" && !slices.Contains(report.QuarterFormats(), req.Format) {
+		return fmt.Errorf("--format: a quarter report is md or json, got %q", req.Format)
+	}
+	return nil
 }
