@@ -15,14 +15,14 @@ import (
 
 // Request is one `goalpost report` invocation.
 type Request struct {
-	Team   string // "" is the only team; required when there are several
-	Week   string // "2026-W47"; "" is the team's current week
+	Team string // "" is the only team; required when there are several
+	Week string // "2026-W47"; "" is the team's current week
 	// Quarter is "2026-Q4": the quarter report (grades and scores) instead
 	// of a weekly one; formats md and json only.
 	Quarter string
-	Format string // md | html | json | slack; "" is from Out's extension, else md
-	Out    string // file to write; "" is stdout
-	Now    time.Time
+	Format  string // md | html | json | slack; "" is from Out's extension, else md
+	Out     string // file to write; "" is stdout
+	Now     time.Time
 }
 
 // Write runs `goalpost report`: it resolves the team, week and format,
