@@ -1,8 +1,10 @@
 package engine
 
 import (
+	"cmp"
 	"context"
 	"fmt"
+	"slices"
 	"time"
 
 	"github.com/goalpost/goalpost/internal/store"
@@ -69,8 +71,9 @@ func (e *Engine) movement(ctx context.Context, view store.KRView, r *rules.Rule,
 	return m, err
 }
 
-// valueAt is the key result's result as of t. For a past t it has no
-// blocked items (only today's are stored, which say nothing of then).
+// valueAt is the key result's result as of t. For a past t its blocked
+// items are those blocked then, read from the stored issue events (see
+// blockedAt).
 func (e *Engine) valueAt(ctx context.Context, view store.KRView, r *rules.Rule, t time.Time) (rules.Result, error) {
 	if r.Type != rules.TypeRatio || !t.Before(e.now()) {
 		in, err := e.inputs(ctx, view, nil, r, t)
@@ -78,8 +81,10 @@ func (e *Engine) valueAt(ctx context.Context, view store.KRView, r *rules.Rule, 
 			return rules.Result{}, err
 		}
 		in.StaleSources = nil
-		if t.Before(e.now()) {
-			in.Blocked = nil
+		if t.Before(e.now()) && r.Type != rules.TypeManual {
+			if in.Blocked, err = e.blockedAt(ctx, view, r, t); err != nil {
+				return rules.Result{}, err
+			}
 		}
 		return r.Evaluate(in, t), nil
 	}
@@ -91,9 +96,52 @@ func (e *Engine) valueAt(ctx context.Context, view store.KRView, r *rules.Rule, 
 	case err != nil:
 		return rules.Result{}, err
 	}
-	res := r.Evaluate(rules.Inputs{}, t)
+	blocked, err := e.blockedAt(ctx, view, r, t)
+	if err != nil {
+		return rules.Result{}, err
+	}
+	res := r.Evaluate(rules.Inputs{Blocked: blocked}, t)
 	res.Current, res.Progress, res.Score, res.Status, res.NoData = s.Current, s.Progress, s.Score, s.Status, s.NoData
 	return res, nil
+}
+
+// blockedAt are the items tied to r that were flagged blocked, and not
+// done, canceled or deleted, at t: each issue's state as of t is folded
+// from its stored events before t as the store applies them (a later event
+// wins; at the same moment a deletion wins, else the one stored last). The
+// issues are those tied to r now (an issue that joined its scope after t
+// counts with its state then). Newest first, as BlockedIssues.
+func (e *Engine) blockedAt(ctx context.Context, view store.KRView, r *rules.Rule, t time.Time) ([]rules.Evidence, error) {
+	evs, err := view.IssueEventsBefore(ctx, r.Key, t)
+	if err != nil {
+		return nil, err
+	}
+	var states []store.IssueState
+	for i := range evs {
+		ev := &evs[i]
+		if !isIssueState(ev) && !isIssueDeletion(ev) {
+			continue
+		}
+		st := issueState(ev)
+		n := len(states)
+		switch {
+		case n == 0 || states[n-1].Unit != st.Unit:
+			states = append(states, st)
+		case !st.OccurredAt.Equal(states[n-1].OccurredAt) || st.Deleted || !states[n-1].Deleted:
+			states[n-1] = st
+		}
+	}
+	states = slices.DeleteFunc(states, func(st store.IssueState) bool {
+		return !st.Blocked || st.StatusCategory == "done" || st.Canceled || st.Deleted
+	})
+	slices.SortStableFunc(states, func(a, b store.IssueState) int {
+		return cmp.Or(b.OccurredAt.Compare(a.OccurredAt), cmp.Compare(a.Unit, b.Unit))
+	})
+	out := make([]rules.Evidence, 0, len(states))
+	for _, st := range states {
+		out = append(out, issueEvidence(st, r.Version, false))
+	}
+	return out, nil
 }
 
 func (e *Engine) movedEvidence(ctx context.Context, view store.KRView, r *rules.Rule, from, to time.Time) ([]rules.Evidence, error) {

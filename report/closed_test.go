@@ -156,3 +156,57 @@ func mustLocation(t *testing.T, name string) *time.Location {
 	}
 	return loc
 }
+
+// TestClosedWeekShowsItsBlockers (issue 12.5): a finished week's report
+// lists the items blocked at the week's end, as an open week's does, from
+// the stored issue events: AUTH-7 (blocked in W47, done since) is there,
+// AUTH-8 (blocked only after W47) is not, whenever the report is first
+// drafted.
+func TestClosedWeekShowsItsBlockers(t *testing.T) {
+	eng, now := newClosedFixture(t)
+	issue := func(id, unit, cat string, blocked bool, at time.Time) event.Event {
+		return event.Event{ID: id, Source: event.SourceJira, Kind: event.KindIssueUpdated, OccurredAt: at,
+			Unit: unit, Title: unit + " Token store", URL: "https://acme.atlassian.net/browse/" + unit,
+			Attrs: map[string]string{"status_category": cat, "blocked": fmt.Sprint(blocked)}}
+	}
+	pr := event.Event{ID: "gh:pr:acme/api#70:merged", Source: event.SourceGitHub, Kind: event.KindPullRequestMerged,
+		OccurredAt: time.Date(2026, 11, 16, 9, 0, 0, 0, time.UTC), ActorHandle: "alice-gh", Repo: "acme/api",
+		Unit: "acme/api#70", Title: "acme/api#70 Token store", Labels: []string{"perf"}, Links: []string{"AUTH-7", "AUTH-8"}}
+	evs := []event.Event{pr,
+		issue("j1", "AUTH-7", "indeterminate", true, time.Date(2026, 11, 18, 9, 0, 0, 0, time.UTC)),
+		issue("j2", "AUTH-8", "indeterminate", false, time.Date(2026, 11, 18, 9, 0, 0, 0, time.UTC)),
+		issue("j3", "AUTH-7", "done", false, time.Date(2026, 11, 25, 9, 0, 0, 0, time.UTC)),
+		issue("j4", "AUTH-8", "indeterminate", true, time.Date(2026, 11, 26, 9, 0, 0, 0, time.UTC)),
+	}
+	*now = reportTime.Add(14 * 24 * time.Hour)
+	if err := eng.Handle(t.Context(), evs); err != nil {
+		t.Fatal(err)
+	}
+	src := NewEngineSource(eng)
+	blockers := func(r *Report) []string {
+		var out []string
+		for _, o := range r.Objectives {
+			for _, k := range o.KRs {
+				for _, b := range k.Blockers {
+					out = append(out, k.Key+":"+b.Unit)
+				}
+			}
+		}
+		return out
+	}
+	cfg, _, _ := loadEngineFixture(t)
+	closed, err := Build(t.Context(), src, cfg.Teams[0], week47, *now, 4)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := blockers(closed); !slices.Equal(got, []string{"perf-prs:AUTH-7"}) {
+		t.Errorf("W47 blockers %v, want [perf-prs:AUTH-7] (blocked at its end)", got)
+	}
+	open, err := Build(t.Context(), src, cfg.Teams[0], week47.Add(2), *now, 4)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := blockers(open); !slices.Equal(got, []string{"perf-prs:AUTH-8"}) {
+		t.Errorf("W49 (open) blockers %v, want [perf-prs:AUTH-8]", got)
+	}
+}

@@ -345,3 +345,27 @@ func (v KRView) MatchedEvents(ctx context.Context, krKey string, from, to time.T
 	}
 	return out, nil
 }
+
+// IssueEventsBefore returns the stored events, occurred before at, of the
+// issues tied to krKey (in its ratio scope, among its units, or linked by
+// them; issues goalpost holds a state for), by unit, then oldest first in
+// the order they were stored: the history from which the engine reads
+// each issue's state as of at (a closed week's blocked items).
+func (v KRView) IssueEventsBefore(ctx context.Context, krKey string, at time.Time) ([]event.Event, error) {
+	var rows []storedEvent
+	err := v.q.SelectContext(ctx, &rows, `SELECT e.id, e.source, e.kind, e.occurred_at, e.actor_handle, e.repo, e.unit, e.title, e.url, e.body
+		FROM events e JOIN issue_state i ON i.unit = e.unit
+		WHERE e.occurred_at < ? AND e.unit IN (SELECT unit FROM kr_issues WHERE kr_key = ?
+			UNION SELECT node FROM kr_nodes WHERE kr_key = ? UNION SELECT b FROM kr_links WHERE kr_key = ?)
+		ORDER BY e.unit, e.occurred_at, e.stored_seq`, at.UnixMilli(), krKey, krKey, krKey)
+	if err != nil {
+		return nil, fmt.Errorf("issue history of %s: %w", krKey, err)
+	}
+	out := make([]event.Event, len(rows))
+	for i, r := range rows {
+		if out[i], err = r.event(); err != nil {
+			return nil, fmt.Errorf("issue history of %s: %w", krKey, err)
+		}
+	}
+	return out, nil
+}
