@@ -31,9 +31,11 @@ type Sandbox struct {
 	// Pages maps each key result to its Notion page id.
 	Pages map[string]string
 
-	board     board  // the fake Trello board
-	ops       ops    // the fake GitLab (acme/mobile) and PagerDuty
-	realSlack string // a real Slack channel to post to instead of the fake
+	board     board          // the fake Trello board
+	ops       ops            // the fake GitLab (acme/mobile) and PagerDuty
+	live      int            // the live run's number base (StartLive)
+	liveNums  map[string]int // live pull requests so far, by repository
+	realSlack string         // a real Slack channel to post to instead of the fake
 
 	githubSrv *httptest.Server
 	notionSrv *httptest.Server

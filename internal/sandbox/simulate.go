@@ -27,6 +27,7 @@ func (s *Sandbox) Simulate(ctx context.Context, webhookURL string, every time.Du
 	t := time.NewTicker(every)
 	defer t.Stop()
 	r := NewRhythm(s.Company, seed)
+	s.StartLive(time.Now())
 	for {
 		select {
 		case <-ctx.Done():
@@ -62,15 +63,42 @@ func (s *Sandbox) Play(ctx context.Context, b Beat, at time.Time, webhookURL str
 	case BeatDeploy:
 		return s.playDeploy(ctx, b, at, webhookURL)
 	case BeatIncident:
-		s.openIncident(b.Incident, b.Repo, b.Title, at)
-		return fmt.Sprintf("PagerDuty: incident #%d opened on %s: %s", b.Incident, serviceOf(b.Repo), b.Title), nil
+		s.openIncident(s.live+b.Incident, b.Repo, b.Title, at)
+		return fmt.Sprintf("PagerDuty: incident #%d opened on %s: %s", s.live+b.Incident, serviceOf(b.Repo), b.Title), nil
 	case BeatResolve:
-		s.resolveIncident(b.Incident, at)
-		return fmt.Sprintf("PagerDuty: incident #%d on %s resolved", b.Incident, serviceOf(b.Repo)), nil
+		s.resolveIncident(s.live+b.Incident, at)
+		return fmt.Sprintf("PagerDuty: incident #%d on %s resolved", s.live+b.Incident, serviceOf(b.Repo)), nil
 	case BeatCardDone, BeatCardAdded:
 		return s.playCard(b, at), nil
 	}
 	return "", nil
+}
+
+// StartLive numbers what the live beats create (pull and merge requests,
+// deployments, incidents) from a base that grows by 100 a minute since the
+// start of the week, so that a later run's objects never take an earlier
+// run's numbers: the store, kept across runs, would take them for the same
+// facts and never count them. Without it (tests), numbers follow the
+// history's.
+func (s *Sandbox) StartLive(now time.Time) {
+	s.live = 1000 + 100*int(now.Sub(s.Company.Anchor)/time.Minute)
+	s.GitHub.SkipIDs(int64(s.live))
+	s.ops.mu.Lock()
+	s.ops.iid, s.ops.deployID = max(s.ops.iid, int64(s.live)), max(s.ops.deployID, int64(s.live))
+	s.ops.mu.Unlock()
+}
+
+// liveNumber is the next live pull request number of repo (0 before
+// StartLive: the fake's next).
+func (s *Sandbox) liveNumber(repo string) int {
+	if s.live == 0 {
+		return 0
+	}
+	if s.liveNums == nil {
+		s.liveNums = map[string]int{}
+	}
+	s.liveNums[repo]++
+	return s.live + s.liveNums[repo]
 }
 
 func (s *Sandbox) engineer(key string) Engineer {
@@ -109,7 +137,7 @@ func (s *Sandbox) playCard(b Beat, at time.Time) string {
 }
 
 func (s *Sandbox) mergeAndDeliver(ctx context.Context, b Beat, e Engineer, at time.Time, webhookURL string) (int, error) {
-	n, err := s.GitHub.AddPullRequest(b.Repo, githubfake.PullRequest{Title: b.Title, Author: e.GitHub, Labels: b.Labels,
+	n, err := s.GitHub.AddPullRequest(b.Repo, githubfake.PullRequest{Number: s.liveNumber(b.Repo), Title: b.Title, Author: e.GitHub, Labels: b.Labels,
 		HeadRef: fmt.Sprintf("%s/live-%d", e.Key, at.Unix()), CreatedAt: at.Add(-3 * time.Hour)})
 	if err != nil {
 		return 0, err

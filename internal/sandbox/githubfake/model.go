@@ -104,6 +104,14 @@ func (f *Fake) repoLocked(fullName string) (*repo, error) {
 	return r, nil
 }
 
+// SkipIDs makes the next object ids start n later (the sandbox's live
+// runs use it so that two runs never reuse an id).
+func (f *Fake) SkipIDs(n int64) {
+	f.mu.Lock()
+	f.nextID += n
+	f.mu.Unlock()
+}
+
 // id returns the next object id (shared by all object kinds, like GitHub's
 // large unique ids).
 func (f *Fake) id() int64 {
