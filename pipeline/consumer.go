@@ -59,7 +59,9 @@ func (c *Consumer) consumer(ctx context.Context) (jetstream.Consumer, error) {
 	return cons, nil
 }
 
-// Run consumes until ctx ends. It returns nil on cancellation.
+// Run consumes until ctx ends. It returns nil on cancellation, after it
+// stopped fetching, finished the batch in hand and gave back (nak) the
+// messages fetched for later batches.
 func (c *Consumer) Run(ctx context.Context) error {
 	_, err := c.loop(ctx, false)
 	return err
@@ -88,7 +90,8 @@ func (c *Consumer) loop(ctx context.Context, untilIdle bool) (int, error) {
 	cc, err := cons.Consume(func(m jetstream.Msg) {
 		select {
 		case in <- m:
-		case <-lctx.Done(): // not acked: delivered again after ack_wait
+		case <-lctx.Done():
+			_ = m.Nak() // stopping: delivered to another member now
 		}
 	}, jetstream.PullMaxMessages(2*c.Batch), jetstream.ConsumeErrHandler(func(_ jetstream.ConsumeContext, err error) {
 		c.log.Debug("consume", "err", err)
@@ -112,11 +115,15 @@ func (c *Consumer) loop(ctx context.Context, untilIdle bool) (int, error) {
 	for {
 		select {
 		case <-ctx.Done():
+			stopFetching(cc, stop, in)
 			return total, nil
 		case m := <-in:
 			msgs := takeBuffered(in, []jetstream.Msg{m}, c.Batch)
 			total += len(msgs)
-			if err := c.handle(ctx, msgs); err != nil {
+			// A batch taken is finished even when ctx ends meanwhile: its
+			// statements do not watch ctx anyway, and committing it spares
+			// its redelivery.
+			if err := c.handle(context.WithoutCancel(ctx), msgs); err != nil {
 				return total, err
 			}
 			if untilIdle {
@@ -132,6 +139,32 @@ func (c *Consumer) loop(ctx context.Context, untilIdle bool) (int, error) {
 		}
 	}
 }
+
+// stopFetching ends the subscription and gives back (naks) every message
+// fetched but not handled — in the client's buffer (drained through the
+// callback, which naks once unblock is called) or in ours — so that another
+// member of the durable consumer gets them at once rather than after
+// ack_wait (a nak counts as a delivery, as that redelivery would).
+func stopFetching(cc jetstream.ConsumeContext, unblock func(), in <-chan jetstream.Msg) {
+	unblock()
+	cc.Drain()
+	select {
+	case <-cc.Closed():
+	case <-time.After(maxDrain): // what is left is redelivered after ack_wait
+	}
+	for {
+		select {
+		case m := <-in:
+			_ = m.Nak()
+		default:
+			return
+		}
+	}
+}
+
+// maxDrain bounds how long stopping waits for the client's buffer to be
+// given back.
+const maxDrain = 5 * time.Second
 
 // The pauses between a drain's questions whether the consumer is idle.
 const (

@@ -181,3 +181,59 @@ func TestPublishHonoursContext(t *testing.T) {
 		t.Fatal("unexpected")
 	}
 }
+
+// blocking is a recorder whose first Handle waits for release.
+type blocking struct {
+	recorder
+	started, release chan struct{}
+	once             sync.Once
+}
+
+func (b *blocking) Handle(ctx context.Context, evs []event.Event) error {
+	b.once.Do(func() { close(b.started); <-b.release })
+	return b.recorder.Handle(ctx, evs)
+}
+
+// TestStoppingFinishesTheBatchInHandAndGivesBackTheRest: when Run's context
+// ends during a batch, the batch is still handled and acked, and every
+// message fetched for later batches is given back (nak) at once: nothing
+// waits for ack_wait, and the next consumer handles each event once.
+func TestStoppingFinishesTheBatchInHandAndGivesBackTheRest(t *testing.T) {
+	conn, js := startJS(t, t.TempDir(), DefaultStreams())
+	defer conn.Close()
+	var evs []event.Event
+	for i := range 50 {
+		evs = append(evs, ev(fmt.Sprint(i)))
+	}
+	if err := NewPublisher(js, nil).Publish(t.Context(), evs...); err != nil {
+		t.Fatal(err)
+	}
+	h := &blocking{recorder: recorder{seen: map[string]int{}}, started: make(chan struct{}), release: make(chan struct{})}
+	c := NewConsumer(js, DefaultStreams(), h, discard(), nil)
+	c.Batch = 5
+	ctx, cancel := context.WithCancel(t.Context())
+	done := make(chan error, 1)
+	go func() { done <- c.Run(ctx) }()
+	<-h.started
+	cancel()
+	close(h.release)
+	if err := <-done; err != nil {
+		t.Fatal(err)
+	}
+	first := len(h.seen)
+	if first == 0 || first == 50 {
+		t.Fatalf("the stopped consumer handled %d events, want the batch in hand only", first)
+	}
+	dctx, dcancel := context.WithTimeout(t.Context(), DefaultAckWait/2) // well before a redelivery by ack_wait
+	defer dcancel()
+	n, err := NewConsumer(js, DefaultStreams(), &h.recorder, discard(), nil).Drain(dctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, e := range evs {
+		if h.seen[e.ID] != 1 {
+			t.Errorf("%s handled %d times, want once", e.ID, h.seen[e.ID])
+		}
+	}
+	t.Logf("stopped after %d events; the next consumer handled the other %d", first, n)
+}

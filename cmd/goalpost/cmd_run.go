@@ -9,6 +9,7 @@ import (
 	"maps"
 	"slices"
 	"strings"
+	"sync/atomic"
 	"time"
 
 	"golang.org/x/sync/errgroup"
@@ -46,17 +47,71 @@ func cmdRun(ctx context.Context, env *cliEnv, args []string) error {
 	return a.run(ctx, nil)
 }
 
-// run runs every long-running part until ctx ends or one of them fails, then
-// stops them all and waits for them. extra parts (the demo's simulator) run
-// in the same group. Every replica receives webhooks, consumes and writes
-// back; polls, ticks and reports run on one replica at a time, whichever
-// holds their lease (ADR 34).
+// run runs every long-running part until ctx ends or one of them fails.
+// Every replica receives webhooks, consumes and writes back; polls, ticks
+// and reports run on one replica at a time, whichever holds their lease
+// (ADR 34). extra parts (the demo's simulator) run with the work.
+//
+// Stopping drains: /readyz says "draining" at once, the work stops (no
+// more fetching, the batch in hand committed, leases released), and the
+// listeners keep serving until then and for [server] drain_delay after
+// the stop began, so a load balancer sees the replica go not-ready
+// before its listener closes (ADR 52).
 func (a *app) run(ctx context.Context, extra map[string]func(context.Context) error) error {
-	g, gctx := errgroup.WithContext(ctx)
+	ctx, fail := context.WithCancelCause(ctx)
+	defer fail(nil)
+	serveCtx, stopServing := context.WithCancel(context.WithoutCancel(ctx))
+	defer stopServing()
+	var serve errgroup.Group
+	var serveFailed atomic.Bool
+	for name, run := range map[string]func(context.Context) error{"http": a.server.Run, "admin": a.admin.Run, "live": a.hub.Run} {
+		serve.Go(func() error {
+			if err := run(serveCtx); err != nil && serveCtx.Err() == nil {
+				err = fmt.Errorf("%s: %w", name, err)
+				serveFailed.Store(true)
+				fail(err)
+				return err
+			}
+			return nil
+		})
+	}
+	work, wctx := errgroup.WithContext(ctx)
+	for name, run := range a.work(extra) {
+		work.Go(func() error {
+			if err := run(wctx); err != nil && wctx.Err() == nil {
+				return fmt.Errorf("%s: %w", name, err)
+			}
+			return nil
+		})
+	}
+	if addr, err := a.server.Addr(wctx); err == nil {
+		admin, _ := a.admin.Addr(wctx)
+		a.log.Info("goalpost running", "listen", addr, "admin", admin, "webhooks", slices.Sorted(maps.Keys(a.webhooks)), "pollers", slices.Sorted(maps.Keys(a.pollers)))
+	}
+	<-wctx.Done()
+	until := time.Now().Add(a.cfg.Server.DrainDelay.Duration)
+	stopping := ctx.Err() != nil && !serveFailed.Load() // asked to stop, not failing
+	reason := "a part failed"
+	if stopping {
+		reason = context.Cause(ctx).Error()
+	}
+	a.server.Drain(reason + "; finishing in-flight work and releasing leases")
+	a.log.Info("draining", "reason", reason)
+	err := work.Wait()
+	if wait := time.Until(until); stopping && err == nil && wait > 0 {
+		a.server.Drain(reason + "; work stopped, still taking webhooks for " + wait.Round(time.Second).String())
+		time.Sleep(wait)
+	}
+	stopServing()
+	err = errors.Join(err, serve.Wait())
+	a.log.Info("goalpost stopped")
+	return err
+}
+
+// work is every part but the listeners: consumer, writer, and the leased
+// singletons (ticks, polls, reports, wins), with extra.
+func (a *app) work(extra map[string]func(context.Context) error) map[string]func(context.Context) error {
 	parts := map[string]func(context.Context) error{
-		"http":     a.server.Run,
-		"admin":    a.admin.Run,
-		"live":     a.hub.Run,
 		"consumer": a.consumer.Run,
 		"writer":   a.writer.Run,
 		"tick": a.leased("tick", func(ctx context.Context) error {
@@ -76,21 +131,7 @@ func (a *app) run(ctx context.Context, extra map[string]func(context.Context) er
 		parts["webhook registration"] = a.leased("webhooks", a.registerWebhooks)
 	}
 	maps.Copy(parts, extra)
-	for name, run := range parts {
-		g.Go(func() error {
-			if err := run(gctx); err != nil && gctx.Err() == nil {
-				return fmt.Errorf("%s: %w", name, err)
-			}
-			return nil
-		})
-	}
-	if addr, err := a.server.Addr(gctx); err == nil {
-		admin, _ := a.admin.Addr(gctx)
-		a.log.Info("goalpost running", "listen", addr, "admin", admin, "webhooks", slices.Sorted(maps.Keys(a.webhooks)), "pollers", slices.Sorted(maps.Keys(a.pollers)))
-	}
-	err := g.Wait()
-	a.log.Info("goalpost stopped")
-	return err
+	return parts
 }
 
 // leased runs fn whenever this replica holds the lease name.

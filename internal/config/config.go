@@ -207,6 +207,9 @@ func (c *Config) Validate() error {
 	if c.Server.MaxBodyBytes < 1024 {
 		errs = append(errs, confval.Fieldf("server.max_body_bytes", "must be at least 1024"))
 	}
+	if c.Server.DrainDelay.Duration < 0 {
+		errs = append(errs, confval.Fieldf("server.drain_delay", "must not be negative, got %s", c.Server.DrainDelay.Duration))
+	}
 	errs = append(errs, confval.Prefix("store", c.Store.Validate()))
 	errs = append(errs, confval.Prefix("nats", c.NATS.Validate()))
 	errs = append(errs, confval.Prefix("writeback", c.Writeback.Validate()))

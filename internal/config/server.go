@@ -19,6 +19,11 @@ type ServerConfig struct {
 	ReadTimeout     confval.Duration `toml:"read_timeout"`     // default 10s
 	WriteTimeout    confval.Duration `toml:"write_timeout"`    // default 10s
 	ShutdownTimeout confval.Duration `toml:"shutdown_timeout"` // default 10s
+	// DrainDelay is how long the public listener keeps taking webhooks
+	// after SIGTERM while /readyz answers 503 "draining", so that a load
+	// balancer polling /readyz stops sending before the listener closes
+	// (default 0: a single process stops at once; the Helm chart sets it).
+	DrainDelay confval.Duration `toml:"drain_delay"`
 
 	// AdminToken, when set, is the bearer token the API and /metrics require.
 	AdminToken secret.String `toml:"admin_token"`

@@ -106,6 +106,9 @@ func TestChartRenders(t *testing.T) {
 			t.Errorf("%s path = %v, want %s", probe, got, path)
 		}
 	}
+	if got := dig(c, "readinessProbe", "failureThreshold"); got != float64(1) {
+		t.Errorf("readinessProbe failureThreshold = %v, want 1: one 503 \"draining\" takes the pod out", got)
+	}
 	if got := dig(c, "envFrom"); got == nil {
 		t.Error("no envFrom: the existing Secret's keys are not in the environment")
 	}
@@ -135,6 +138,9 @@ func checkConfig(t *testing.T, text string) {
 	}
 	if cfg.NATS.Replicas != 3 || strings.Count(cfg.NATS.URL, "nats://") != 3 {
 		t.Errorf("nats: url %q replicas %d, want a cluster of 3", cfg.NATS.URL, cfg.NATS.Replicas)
+	}
+	if cfg.Server.DrainDelay.Duration <= 0 {
+		t.Errorf("server.drain_delay = %s: a replica would close its listener as /readyz turns not ready", cfg.Server.DrainDelay.Duration)
 	}
 	if cfg.Store.Driver != config.DriverPostgres || cfg.Store.DSN.Reveal() != "x" {
 		t.Errorf("store: driver %q, want postgres with the DSN from the environment", cfg.Store.Driver)

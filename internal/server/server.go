@@ -1,6 +1,6 @@
 // Package server is goalpost's two HTTP listeners. The public one (New)
 // serves webhook receivers mounted at /webhooks/<source>, /healthz (process
-// up) and /readyz (stream and store ready), and nothing else: a page asked
+// up) and /readyz (stream and store ready, not draining), and nothing else: a page asked
 // of it is 404. The admin one (NewAdmin) serves /metrics (Prometheus), the
 // dashboard and the JSON API, each behind its optional credentials (see
 // Auth). Both bound request bodies and times and shut down within a bounded
@@ -16,6 +16,7 @@ import (
 	"sort"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/goalpost/goalpost/internal/metrics"
@@ -42,9 +43,10 @@ type Server struct {
 	handler http.Handler
 	log     *slog.Logger
 
-	mu   sync.Mutex
-	addr string
-	up   chan struct{}
+	mu       sync.Mutex
+	addr     string
+	up       chan struct{}
+	draining atomic.Pointer[string] // why /readyz says not ready whatever the checks say
 }
 
 // New builds the public routes. webhooks maps a source name to its
@@ -57,13 +59,20 @@ func New(opt Options, webhooks map[string]http.Handler, ready map[string]ReadyCh
 	mux.HandleFunc("GET /healthz", func(w http.ResponseWriter, _ *http.Request) {
 		fmt.Fprintln(w, "ok")
 	})
-	mux.Handle("GET /readyz", readyz(ready))
-	return newServer(opt, mux, log)
+	s := newServer(opt, mux, log)
+	mux.Handle("GET /readyz", readyz(ready, &s.draining))
+	return s
 }
 
 func newServer(opt Options, mux *http.ServeMux, log *slog.Logger) *Server {
 	return &Server{opt: opt, mux: mux, handler: mux, log: log, up: make(chan struct{})}
 }
+
+// Drain makes /readyz answer 503 "not ready: draining: <reason>" from now
+// on, while the server keeps serving until Run's context ends: a load
+// balancer polling /readyz stops sending webhooks before the listener
+// closes. It never blocks and may be called more than once.
+func (s *Server) Drain(reason string) { s.draining.Store(&reason) }
 
 // Handler returns the routes (for tests with httptest).
 func (s *Server) Handler() http.Handler { return s.handler }
@@ -147,13 +156,17 @@ func webhook(source string, h http.Handler, limit int64, m *metrics.Metrics, d *
 	})
 }
 
-func readyz(checks map[string]ReadyCheck) http.Handler {
+func readyz(checks map[string]ReadyCheck, draining *atomic.Pointer[string]) http.Handler {
 	names := make([]string, 0, len(checks))
 	for n := range checks {
 		names = append(names, n)
 	}
 	sort.Strings(names)
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if reason := draining.Load(); reason != nil {
+			http.Error(w, "not ready: draining: "+*reason, http.StatusServiceUnavailable)
+			return
+		}
 		ctx, cancel := context.WithTimeout(r.Context(), 2*time.Second)
 		defer cancel()
 		var failed []string

@@ -108,3 +108,44 @@ func TestRunShutsDownWithinTheTimeout(t *testing.T) {
 		t.Fatal("server did not stop")
 	}
 }
+
+// TestReadyzSaysDrainingWhileServing: a running server is ready; after
+// Drain its /readyz is 503 with the reason in words while webhooks are
+// still taken, until Run's context ends.
+func TestReadyzSaysDrainingWhileServing(t *testing.T) {
+	echo := http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { w.WriteHeader(http.StatusAccepted) })
+	s := New(Options{Listen: "127.0.0.1:0", MaxBodyBytes: 1024, ShutdownTimeout: time.Second, ReadTimeout: time.Second, WriteTimeout: time.Second},
+		map[string]http.Handler{"github": echo}, map[string]ReadyCheck{"store": func(context.Context) error { return nil }}, metrics.New(), slog.New(slog.DiscardHandler))
+	ctx, cancel := context.WithCancel(t.Context())
+	done := make(chan error, 1)
+	go func() { done <- s.Run(ctx) }()
+	addr, err := s.Addr(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	get := func(method, path string) (int, string) {
+		t.Helper()
+		req, _ := http.NewRequest(method, "http://"+addr+path, strings.NewReader("{}"))
+		resp, err := http.DefaultClient.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer resp.Body.Close()
+		b, _ := io.ReadAll(resp.Body)
+		return resp.StatusCode, string(b)
+	}
+	if code, body := get("GET", "/readyz"); code != 200 {
+		t.Fatalf("before Drain: %d %q, want 200", code, body)
+	}
+	s.Drain("shutting down")
+	if code, body := get("GET", "/readyz"); code != 503 || !strings.Contains(body, "not ready: draining: shutting down") {
+		t.Fatalf("after Drain: %d %q, want 503 naming the drain", code, body)
+	}
+	if code, _ := get("POST", "/webhooks/github"); code != 202 {
+		t.Fatalf("webhook while draining: %d, want 202 (still taken until the listener closes)", code)
+	}
+	cancel()
+	if err := <-done; err != nil {
+		t.Fatal(err)
+	}
+}
