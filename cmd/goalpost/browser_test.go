@@ -37,6 +37,9 @@ func TestMain(m *testing.M) {
 		browser.stop()
 	}
 	pgtest.Stop() // the PostgreSQL server of TestStoreCopySQLiteToPostgres and the store benchmark
+	if built.dir != "" {
+		_ = os.RemoveAll(built.dir)
+	}
 	os.Exit(code)
 }
 

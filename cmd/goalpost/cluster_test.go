@@ -9,6 +9,9 @@ import (
 	"maps"
 	"net/http"
 	"net/http/httptest"
+	"net/http/httputil"
+	"net/url"
+	"os"
 	"os/exec"
 	"path/filepath"
 	"regexp"
@@ -41,9 +44,9 @@ const (
 
 // TestClusterOfThreeLosesNothingCountsNothingTwice: 0 acknowledged events
 // lost, 0 counted twice, key results equal to a single-node run over the
-// same deliveries, each source polled by one replica at a time (from the
-// fake GitHub's request log), each Notion page updated once per change and
-// the weekly report sent once.
+// same deliveries, each polled source (GitHub, Trello) polled by one
+// replica at a time (from the fakes' request logs), each Notion page
+// updated once per change and the weekly report sent once.
 func TestClusterOfThreeLosesNothingCountsNothingTwice(t *testing.T) {
 	if testing.Short() {
 		t.Skip("builds the binary and runs a cluster")
@@ -56,14 +59,17 @@ func TestClusterOfThreeLosesNothingCountsNothingTwice(t *testing.T) {
 	}
 	defer sb.Close()
 	github, notion := newProxyLog(sb.GitHub.Handler()), newProxyLog(sb.Notion)
-	defer github.srv.Close()
-	defer notion.srv.Close()
+	trello := newProxyLog(reverseProxy(t, sb.TrelloURL()))
+	polled := map[string]*proxyLog{"github": github, "trello": trello}
+	for _, p := range []*proxyLog{github, notion, trello} {
+		defer p.srv.Close()
+	}
 	nc := natstest.Start(t, 3)
 	st := sharedStore(t, dir)
 
 	reps := make([]*replica, 3)
 	for i := range reps {
-		reps[i] = newReplica(t, bin, dir, fmt.Sprintf("r%d", i+1), clusterConfig(sb, github, notion, nc.URL(), st, dir, i))
+		reps[i] = newReplica(t, bin, dir, fmt.Sprintf("r%d", i+1), clusterConfig(sb, polled, notion, nc.URL(), st, dir, i))
 		reps[i].start(t)
 	}
 	lb := &balancer{reps: reps}
@@ -78,8 +84,15 @@ func TestClusterOfThreeLosesNothingCountsNothingTwice(t *testing.T) {
 			killedAt = time.Now()
 		case clusterPRs * 4 / 10:
 			nc.Stop(2)
-		case clusterPRs * 6 / 10: // once another replica polls (a restart under the same id takes its lease back)
-			waitForWithin(t, 30*time.Second, "another replica to poll GitHub", func() bool { return poller(github.requests()) != victim })
+		case clusterPRs * 6 / 10: // once others poll what it polled (a restart under the same id takes its leases back)
+			waitForWithin(t, 30*time.Second, "other replicas to poll the killed one's sources", func() bool {
+				for _, p := range polled {
+					if poller(p.requests()) == victim {
+						return false
+					}
+				}
+				return true
+			})
 			reps[victim].start(t)
 		case clusterPRs * 7 / 10:
 			nc.Restart(2)
@@ -90,9 +103,7 @@ func TestClusterOfThreeLosesNothingCountsNothingTwice(t *testing.T) {
 	}
 	t.Logf("%d deliveries acknowledged in %s", len(acked), time.Since(begun).Round(time.Millisecond))
 	cfg := reps[0].config(t)
-	waitSlowly(t, 60*time.Second, "every acknowledged event to be stored", func() bool {
-		return len(missing(t, cfg, acked)) == 0
-	})
+	waitStored(t, cfg, acked)
 	delivered := time.Now()
 	waitSlowly(t, 60*time.Second, "a poll of every source after the deliveries", func() bool { return polledSince(t, cfg, delivered) })
 	waitSlowly(t, 30*time.Second, "the outbox to drain", func() bool { return outboxIdle(t, cfg) })
@@ -101,11 +112,33 @@ func TestClusterOfThreeLosesNothingCountsNothingTwice(t *testing.T) {
 		r.stop(t)
 	}
 	killed := fmt.Sprintf("r%d", victim+1)
-	checkOnePoller(t, github.requests(), killed, killedAt)
+	for _, source := range slices.Sorted(maps.Keys(polled)) {
+		checkOnePoller(t, source, polled[source].requests(), killed, killedAt)
+	}
 	checkNotionOncePerChange(t, notion.requests(), killed, killedAt)
 	checkReportOnce(t, sb)
 
 	singleNodeRun(t, bin, dir, sb, acked, clusterResults)
+}
+
+// waitStored waits until every acknowledged event is stored, and fails
+// when the number missing stops going down for a minute: lost, not slow
+// (a loaded machine can take minutes to process a few thousand).
+func waitStored(t *testing.T, cfg *config.Config, acked map[int]bool) {
+	t.Helper()
+	best, since := len(acked)+1, time.Now()
+	for {
+		n := len(missing(t, cfg, acked))
+		switch {
+		case n == 0:
+			return
+		case n < best:
+			best, since = n, time.Now()
+		case time.Since(since) > time.Minute:
+			t.Fatalf("%d acknowledged events are still not stored, none stored in the last minute", n)
+		}
+		time.Sleep(500 * time.Millisecond)
+	}
 }
 
 func waitSlowly(t testing.TB, d time.Duration, what string, cond func() bool) {
@@ -119,13 +152,32 @@ func waitSlowly(t testing.TB, d time.Duration, what string, cond func() bool) {
 	}
 }
 
-func buildBinary(t testing.TB, dir string) string {
+// built is the goalpost binary the tests that run processes share, built
+// once per test binary (a build takes tens of seconds on a loaded
+// machine); TestMain removes it.
+var built struct {
+	once     sync.Once
+	dir, bin string
+	err      error
+}
+
+// buildBinary returns the shared goalpost binary, building it on first
+// use (the directory argument is not used any more).
+func buildBinary(t testing.TB, _ string) string {
 	t.Helper()
-	bin := filepath.Join(dir, "goalpost")
-	if out, err := exec.Command("go", "build", "-o", bin, ".").CombinedOutput(); err != nil {
-		t.Fatalf("build: %v\n%s", err, out)
+	built.once.Do(func() {
+		if built.dir, built.err = os.MkdirTemp("", "goalpost-test-bin"); built.err != nil {
+			return
+		}
+		built.bin = filepath.Join(built.dir, "goalpost")
+		if out, err := exec.Command("go", "build", "-o", built.bin, ".").CombinedOutput(); err != nil {
+			built.err = fmt.Errorf("%w\n%s", err, out)
+		}
+	})
+	if built.err != nil {
+		t.Fatalf("build: %v", built.err)
 	}
-	return bin
+	return built.bin
 }
 
 // replica is one `goalpost run` process with its own configuration file.
@@ -168,11 +220,12 @@ func (r *replica) config(t testing.TB) *config.Config {
 }
 
 // clusterConfig is the sandbox's configuration for replica i: the NATS
-// cluster, the shared store, GitHub (polled every second) and Notion
-// through proxies that tell the replicas apart.
-func clusterConfig(sb *sandbox.Sandbox, github, notion *proxyLog, natsURL, storeSection, dir string, i int) string {
+// cluster, the shared store, GitHub (polled every second), Trello (every
+// 30 s, its least) and Notion through proxies that tell the replicas apart.
+func clusterConfig(sb *sandbox.Sandbox, polled map[string]*proxyLog, notion *proxyLog, natsURL, storeSection, dir string, i int) string {
 	c := sb.Config(filepath.Join(dir, fmt.Sprintf("r%d", i+1)), "127.0.0.1:0")
-	c = strings.Replace(c, fmt.Sprintf("base_url = %q", sb.GitHubURL()), fmt.Sprintf("base_url = %q", github.url(i, "")), 1)
+	c = strings.Replace(c, fmt.Sprintf("base_url = %q", sb.GitHubURL()), fmt.Sprintf("base_url = %q", polled["github"].url(i, "")), 1)
+	c = strings.Replace(c, fmt.Sprintf("base_url = %q", sb.TrelloURL()), fmt.Sprintf("base_url = %q", polled["trello"].url(i, "")), 1)
 	c = strings.Replace(c, fmt.Sprintf("base_url = %q", sb.NotionURL()), fmt.Sprintf("base_url = %q", notion.url(i, "v1/")), 1)
 	c = strings.Replace(c, `poll_interval = "20s"`, `poll_interval = "1s"`, 1)
 	return strings.Replace(c, "[engine]\n", fmt.Sprintf(`[nats]
@@ -394,6 +447,17 @@ func singleNodeRun(t *testing.T, bin, dir string, sb *sandbox.Sandbox, acked map
 	}
 }
 
+// reverseProxy is a handler that forwards to the fake at base (the
+// sandbox's Trello, which has no exported handler).
+func reverseProxy(t testing.TB, base string) http.Handler {
+	t.Helper()
+	u, err := url.Parse(base)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return httputil.NewSingleHostReverseProxy(u)
+}
+
 // proxyLog serves a fake under /r<i>/ for replica i and logs which
 // replica made each request when: the fakes' own logs cannot tell the
 // replicas apart.
@@ -447,33 +511,44 @@ func poller(log []proxied) int {
 	return max(i-1, 0)
 }
 
-// checkOnePoller fails when requests of two replicas interleave: whenever
-// the replica polling GitHub changes, the new one's first request comes at
-// least 500 ms after the previous one's last (a lease changes hands after
-// its holder stopped, never during a poll); and unless another replica
-// polls within 30 s of the poller's death.
-func checkOnePoller(t *testing.T, log []proxied, killed string, killedAt time.Time) {
+// checkOnePoller fails when two replicas polled source at once: whenever
+// the replica making its requests changes, the new one's first request
+// comes at least 500 ms after the previous one's last (a lease changes
+// hands after its holder stopped, never during a poll; overlapping polls
+// interleave their requests); and, when the killed replica was polling
+// source, unless another replica polled it within 30 s of its death.
+func checkOnePoller(t *testing.T, source string, log []proxied, killed string, killedAt time.Time) {
 	t.Helper()
 	var switches []string
 	var takeover time.Duration
+	wasPolling := false
 	for i := 1; i < len(log); i++ {
 		prev, cur := log[i-1], log[i]
+		if prev.replica == killed && prev.at.Before(killedAt) && !cur.at.Before(killedAt) {
+			wasPolling = true // the killed replica made the last request before its death
+		}
 		if prev.replica == cur.replica {
 			continue
 		}
 		gap := cur.at.Sub(prev.at)
 		switches = append(switches, fmt.Sprintf("%s→%s after %s", prev.replica, cur.replica, gap.Round(time.Millisecond)))
 		if gap < 500*time.Millisecond {
-			t.Errorf("GitHub polled by %s and %s at once (%s apart)", prev.replica, cur.replica, gap)
+			t.Errorf("%s polled by %s and %s at once (%s apart)", source, prev.replica, cur.replica, gap)
 		}
 		if prev.replica == killed && takeover == 0 && cur.at.After(killedAt) {
 			takeover = cur.at.Sub(killedAt)
 		}
 	}
-	t.Logf("GitHub: %d requests; the poller changed %d times: %v", len(log), len(switches), switches)
-	t.Logf("the poller %s was killed; another replica polled %s later", killed, takeover.Round(time.Millisecond))
+	t.Logf("%s: %d requests; the poller changed %d times: %v", source, len(log), len(switches), switches)
+	if len(log) == 0 {
+		t.Errorf("%s was never polled", source)
+	}
+	if !wasPolling {
+		return
+	}
+	t.Logf("%s: its poller %s was killed; another replica polled %s later", source, killed, takeover.Round(time.Millisecond))
 	if takeover == 0 || takeover > 30*time.Second {
-		t.Errorf("GitHub's poller %s died and no other replica polled within 30 s", killed)
+		t.Errorf("%s's poller %s died and no other replica polled within 30 s", source, killed)
 	}
 }
 
