@@ -262,3 +262,37 @@ func startSandboxDaemon(t *testing.T) string {
 	time.Sleep(time.Second) // the last change's snapshot
 	return adminURL(t, a)
 }
+
+// TestDeliveryInTheBrowser opens the delivery page on the sandbox company
+// (six weeks of deploys and shipped changes): four charts per repository
+// and for every repository, a lead-time chart with a median and a p90
+// point for each week something shipped, no console error or failed
+// request, no serious axe-core violation, and no sideways scroll at 390 px.
+func TestDeliveryInTheBrowser(t *testing.T) {
+	tab := newTab(t)
+	base := startSandboxDaemon(t)
+	pl := watch(t, tab)
+	if err := chromedp.Do(tab, chromedp.EmulateViewport(1280, 900), chromedp.Navigate(base+"/delivery")); err != nil {
+		t.Fatal(err)
+	}
+	checkAxe(t, tab, "/delivery")
+	got, err := chromedp.Run(tab, chromedp.Evaluate[[]int](`[document.querySelectorAll(".dcharts").length,
+		document.querySelectorAll(".dcharts svg.chart").length,
+		document.querySelectorAll(".dcharts svg.chart rect.bar").length,
+		document.querySelectorAll(".dcharts svg.chart circle.pt.med").length,
+		document.querySelectorAll(".dcharts svg.chart circle.pt.p90").length]`))
+	if err != nil {
+		t.Fatal(err)
+	}
+	// every repository, acme/api and acme/web
+	if repos, charts, bars, med, p90 := got[0], got[1], got[2], got[3], got[4]; repos != 3 || charts != 4*repos || bars == 0 || med == 0 || med != p90 {
+		t.Errorf("delivery charts: %d repositories, %d charts, %d bars, %d median and %d p90 points", repos, charts, bars, med, p90)
+	}
+	if err := chromedp.Do(tab, chromedp.EmulateViewport(390, 844, chromedp.EmulateMobile)); err != nil {
+		t.Fatal(err)
+	}
+	noSideways(t, tab, "/delivery")
+	if ps := pl.take(); len(ps) > 0 {
+		t.Errorf("/delivery: %s", strings.Join(ps, "; "))
+	}
+}

@@ -92,7 +92,7 @@ func quantile(vs []float64, q float64) *float64 {
 // Delivery builds the four keys for the 13 weeks ending with the view's
 // week, for q's team (by the actor's team, incidents by their "team";
 // events of nobody's team only count for every team) or every team.
-func (db *Dashboard) Delivery(ctx context.Context, q query) (*Delivery, error) {
+func (db *Dashboard) Delivery(ctx context.Context, q Query) (*Delivery, error) {
 	p, err := db.resolve(ctx, q)
 	if err != nil {
 		return nil, err

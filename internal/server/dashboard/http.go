@@ -17,18 +17,18 @@ type Mux interface {
 }
 
 // builder builds one view from a request's query.
-type builder[T any] func(ctx context.Context, r *http.Request, q query) (T, error)
+type builder[T any] func(ctx context.Context, r *http.Request, q Query) (T, error)
 
 // Mount adds every page, the live-update stream and the API to m.
 func (db *Dashboard) Mount(m Mux) {
 	pages := parsePages()
-	overview := func(ctx context.Context, _ *http.Request, q query) (*Overview, error) { return db.Overview(ctx, q) }
-	kr := func(ctx context.Context, r *http.Request, q query) (*KRDetail, error) {
+	overview := func(ctx context.Context, _ *http.Request, q Query) (*Overview, error) { return db.Overview(ctx, q) }
+	kr := func(ctx context.Context, r *http.Request, q Query) (*KRDetail, error) {
 		return db.KR(ctx, r.PathValue("key"), q)
 	}
-	baseline := func(ctx context.Context, _ *http.Request, q query) (*BaselineView, error) { return db.Baseline(ctx, q) }
-	delivery := func(ctx context.Context, _ *http.Request, q query) (*Delivery, error) { return db.Delivery(ctx, q) }
-	sources := func(ctx context.Context, _ *http.Request, q query) (*Sources, error) { return db.Sources(ctx, q) }
+	baseline := func(ctx context.Context, _ *http.Request, q Query) (*BaselineView, error) { return db.Baseline(ctx, q) }
+	delivery := func(ctx context.Context, _ *http.Request, q Query) (*Delivery, error) { return db.Delivery(ctx, q) }
+	sources := func(ctx context.Context, _ *http.Request, q Query) (*Sources, error) { return db.Sources(ctx, q) }
 
 	m.Page("GET /{$}", servePage(db, pages["overview"], "/", true, overview, func(v *Overview) (string, Nav) { return "Overview", v.Nav }))
 	m.Page("GET /kr/{key}", servePage(db, pages["kr"], "", true, kr, func(v *KRDetail) (string, Nav) { return v.KR.Title, v.Nav }))
@@ -44,9 +44,9 @@ func (db *Dashboard) Mount(m Mux) {
 	m.Machine("GET /api/v1/sources", serveJSON(db, sources))
 }
 
-func queryOf(r *http.Request) query {
+func queryOf(r *http.Request) Query {
 	q := r.URL.Query()
-	return query{Team: q.Get("team"), Week: q.Get("week")}
+	return Query{Team: q.Get("team"), Week: q.Get("week")}
 }
 
 func serveJSON[T any](db *Dashboard, build builder[T]) http.Handler {

@@ -37,7 +37,7 @@ func isBadRequest(err error) bool {
 }
 
 // query is a view's team and week as asked.
-type query struct {
+type Query struct {
 	Team, Week string
 	// PerTeam views (baseline) need one team: "" picks the first.
 	PerTeam bool
@@ -54,7 +54,7 @@ type place struct {
 
 // resolve checks q's team and week and works out the view's moment: now for
 // the current week, the end of the week for a past one.
-func (db *Dashboard) resolve(ctx context.Context, q query) (place, error) {
+func (db *Dashboard) resolve(ctx context.Context, q Query) (place, error) {
 	teams := db.d.Reports.Teams()
 	team := q.Team
 	if team == "" && (q.PerTeam || len(teams) == 1) {

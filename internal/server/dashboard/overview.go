@@ -13,7 +13,7 @@ import (
 
 // Overview builds the overview: every objective and key result of q's team
 // (every team when q.Team is ""), as of the view's moment.
-func (db *Dashboard) Overview(ctx context.Context, q query) (*Overview, error) {
+func (db *Dashboard) Overview(ctx context.Context, q Query) (*Overview, error) {
 	p, err := db.resolve(ctx, q)
 	if err != nil {
 		return nil, err
@@ -91,7 +91,7 @@ func projection(k KR, asOf time.Time) *float64 {
 }
 
 // KR builds one key result's page.
-func (db *Dashboard) KR(ctx context.Context, key string, q query) (*KRDetail, error) {
+func (db *Dashboard) KR(ctx context.Context, key string, q Query) (*KRDetail, error) {
 	p, err := db.resolve(ctx, q)
 	if err != nil {
 		return nil, err

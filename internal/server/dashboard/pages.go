@@ -20,16 +20,17 @@ var pageNames = []string{"overview", "kr", "baseline", "delivery", "sources"}
 
 func parsePages() map[string]*template.Template {
 	funcs := template.FuncMap{
-		"value":   present.Value,
-		"status":  present.Status,
-		"percent": present.Percent,
-		"delta":   present.Delta,
-		"join":    strings.Join,
-		"spark":   Sparkline,
-		"chart":   Chart,
-		"when":    func(t time.Time) string { return t.Format("Mon 2 Jan 15:04") },
-		"day":     func(t time.Time) string { return t.Format("Mon 2 Jan") },
-		"cell":    cellText,
+		"value":          present.Value,
+		"status":         present.Status,
+		"percent":        present.Percent,
+		"delta":          present.Delta,
+		"join":           strings.Join,
+		"spark":          Sparkline,
+		"chart":          Chart,
+		"deliveryCharts": DeliveryCharts,
+		"when":           func(t time.Time) string { return t.Format("Mon 2 Jan 15:04") },
+		"day":            func(t time.Time) string { return t.Format("Mon 2 Jan") },
+		"cell":           cellText,
 		"shareLine": func(v *BaselineView) template.HTML {
 			shares := make([]float64, len(v.Coverage))
 			for i, c := range v.Coverage {

@@ -10,7 +10,7 @@ import (
 )
 
 // Baseline builds one team's baseline weeks, ending with the view's week.
-func (db *Dashboard) Baseline(ctx context.Context, q query) (*BaselineView, error) {
+func (db *Dashboard) Baseline(ctx context.Context, q Query) (*BaselineView, error) {
 	q.PerTeam = true
 	p, err := db.resolve(ctx, q)
 	if err != nil {
@@ -34,7 +34,7 @@ func (db *Dashboard) Baseline(ctx context.Context, q query) (*BaselineView, erro
 }
 
 // Sources builds every source's health.
-func (db *Dashboard) Sources(ctx context.Context, q query) (*Sources, error) {
+func (db *Dashboard) Sources(ctx context.Context, q Query) (*Sources, error) {
 	p, err := db.resolve(ctx, q)
 	if err != nil {
 		return nil, err
