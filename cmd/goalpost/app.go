@@ -271,9 +271,10 @@ func (a *app) watchMetrics(ctx context.Context) {
 
 // dashboard wires the dashboard's pages and API to the engine, the weekly
 // reports and the store.
+// deliveries is nil for the commands, which receive no webhook.
 func (a *app) dashboard(deliveries *server.Deliveries) *dashboard.Dashboard {
-	return dashboard.New(dashboard.Deps{
-		Results: a.engine, Reports: a.reports, Health: a.store, Events: a.store, Deliveries: deliveries,
+	d := dashboard.Deps{
+		Results: a.engine, Reports: a.reports, Health: a.store, Events: a.store,
 		Sources:  a.cfg.Sources(),
 		TeamOnly: a.cfg.Dashboard.TeamOnly(),
 		TeamOf: func(person string) string {
@@ -281,7 +282,11 @@ func (a *app) dashboard(deliveries *server.Deliveries) *dashboard.Dashboard {
 			return p.Team
 		},
 		Now: a.now, Log: a.log.With("component", "dashboard"),
-	})
+	}
+	if deliveries != nil {
+		d.Deliveries = deliveries
+	}
+	return dashboard.New(d)
 }
 
 func serverOptions(c config.ServerConfig, listen string) server.Options {

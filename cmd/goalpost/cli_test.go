@@ -39,6 +39,12 @@ func TestCLIUsage(t *testing.T) {
 		{"store copy to postgres: without DATABASE_URL", []string{"store", "copy", "--from", "sqlite:x.db", "--to", "postgres:"}, exitUsage,
 			"goalpost: --to: \"postgres:\" reads $DATABASE_URL, which is not set"},
 	}
+	for _, args := range [][]string{{"status"}, {"baseline"}, {"explain", "merged-10"}, {"report"}} {
+		tests = append(tests, tc{args[0] + " -o xml", append(args, "-o", "xml"), exitUsage, `goalpost: -o: want text or json, got "xml"`})
+	}
+	tests = append(tests,
+		tc{"explain -o json --item", []string{"explain", "merged-10", "-o", "json", "--item", "x"}, exitUsage, "goalpost: --item does not go with -o json"},
+		tc{"report -o json --format md", []string{"report", "-o", "json", "--format", "md"}, exitUsage, "goalpost: --format does not go with -o json"})
 	// Positional arguments each command takes, so that a stray one is one more.
 	needs := map[string][]string{"explain": {"merged-10"}, "set": {"nps", "41"}, "away": {"ana", "2026-W47"}, "store": {"copy"}}
 	for _, c := range commands() {

@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"github.com/goalpost/goalpost/engine"
+	"github.com/goalpost/goalpost/internal/server/dashboard"
 	"github.com/goalpost/goalpost/report/present"
 	"github.com/goalpost/goalpost/rules"
 	"github.com/goalpost/goalpost/writeback"
@@ -41,11 +42,19 @@ func cmdExplain(ctx context.Context, env *cliEnv, args []string) error {
 	fs := newFlags("explain", env)
 	path := configFlag(fs, env)
 	item := fs.String("item", "", "an item's `URL` (or unit, such as AUTH-123): say why it did or did not count")
+	out := outputFlag(fs)
 	if err := parse(fs, args, env); err != nil {
 		return err
 	}
 	if err := wantArgs(fs, "KR"); err != nil {
 		return err
+	}
+	if asJSON, err := jsonRequested(fs, *out, "item"); err != nil {
+		return err
+	} else if asJSON {
+		return writeView(ctx, env, *path, func(ctx context.Context, db *dashboard.Dashboard) (*dashboard.KRDetail, error) {
+			return db.KR(ctx, fs.Arg(0), dashboard.Query{})
+		})
 	}
 	a, err := openReadOnly(ctx, env, *path)
 	if err != nil {
@@ -80,11 +89,19 @@ func cmdStatus(ctx context.Context, env *cliEnv, args []string) error {
 	fs := newFlags("status", env)
 	path := configFlag(fs, env)
 	retry := fs.String("retry-parked", "", "requeue parked writes: all, a service (notion, linear) or one target (notion:page:ID)")
+	out := outputFlag(fs)
 	if err := parse(fs, args, env); err != nil {
 		return err
 	}
 	if err := wantArgs(fs, ""); err != nil {
 		return err
+	}
+	if asJSON, err := jsonRequested(fs, *out, "retry-parked"); err != nil {
+		return err
+	} else if asJSON {
+		return writeView(ctx, env, *path, func(ctx context.Context, db *dashboard.Dashboard) (*dashboard.Status, error) {
+			return db.Status(ctx, dashboard.Query{})
+		})
 	}
 	a, err := openReadOnly(ctx, env, *path)
 	if err != nil {
@@ -235,11 +252,23 @@ func cmdBaseline(ctx context.Context, env *cliEnv, args []string) error {
 	fs := newFlags("baseline", env)
 	path := configFlag(fs, env)
 	weeks := fs.Int("weeks", 6, "how many weeks, ending with the current one (1 to 104)")
+	team := fs.String("team", "", "with -o json: the `TEAM` (default the first)")
+	out := outputFlag(fs)
 	if err := parse(fs, args, env); err != nil {
 		return err
 	}
 	if err := wantArgs(fs, ""); err != nil {
 		return err
+	}
+	if asJSON, err := jsonRequested(fs, *out, "weeks"); err != nil {
+		return err
+	} else if asJSON {
+		return writeView(ctx, env, *path, func(ctx context.Context, db *dashboard.Dashboard) (*dashboard.BaselineView, error) {
+			return db.Baseline(ctx, dashboard.Query{Team: *team})
+		})
+	}
+	if *team != "" {
+		return usageError{errors.New("--team goes with -o json; the table shows every team's people")}
 	}
 	if *weeks < 1 || *weeks > 104 {
 		return usageError{fmt.Errorf("--weeks: want 1 to 104, got %d", *weeks)}

@@ -85,7 +85,7 @@ var adminRoutes = []struct {
 	{"/", false}, {"/?team=platform&week=2026-W40", false}, {"/kr/merged-10", false}, {"/baseline", false},
 	{"/delivery", false}, {"/sources", false},
 	{"/api/v1/objectives", true}, {"/api/v1/krs/merged-10", true}, {"/api/v1/baseline", true},
-	{"/api/v1/delivery", true}, {"/api/v1/sources", true}, {"/metrics", true},
+	{"/api/v1/delivery", true}, {"/api/v1/sources", true}, {"/api/v1/status", true}, {"/api/v1/report", true}, {"/metrics", true},
 }
 
 // TestAdminRoutesNeedCredentialsAndNeverShowSecrets: with admin_token and

@@ -8,6 +8,7 @@ import (
 
 	"github.com/goalpost/goalpost/engine"
 	"github.com/goalpost/goalpost/internal/config"
+	"github.com/goalpost/goalpost/internal/server/dashboard"
 	"github.com/goalpost/goalpost/internal/store"
 	"github.com/goalpost/goalpost/report"
 	"github.com/goalpost/goalpost/rules/calendar"
@@ -53,11 +54,19 @@ func cmdReport(ctx context.Context, env *cliEnv, args []string) error {
 	team := fs.String("team", "", "`TEAM` (required when there are several)")
 	format := fs.String("format", "", "md, html, json or slack (default: from --out's extension, else md)")
 	out := fs.String("out", "", "write to this `FILE` instead of stdout")
+	output := outputFlag(fs)
 	if err := parse(fs, args, env); err != nil {
 		return err
 	}
 	if err := wantArgs(fs, ""); err != nil {
 		return err
+	}
+	if asJSON, err := jsonRequested(fs, *output, "format", "out"); err != nil {
+		return err
+	} else if asJSON {
+		return writeView(ctx, env, *path, func(ctx context.Context, db *dashboard.Dashboard) (*report.Report, error) {
+			return db.Report(ctx, dashboard.Query{Team: *team, Week: *week})
+		})
 	}
 	a, err := openReadOnly(ctx, env, *path)
 	if err != nil {

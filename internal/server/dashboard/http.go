@@ -2,10 +2,11 @@ package dashboard
 
 import (
 	"context"
-	"encoding/json"
 	"errors"
 	"html/template"
 	"net/http"
+
+	"github.com/goalpost/goalpost/report"
 )
 
 // Mux is where the dashboard mounts its routes (*server.Admin): pages for
@@ -29,6 +30,8 @@ func (db *Dashboard) Mount(m Mux) {
 	baseline := func(ctx context.Context, _ *http.Request, q Query) (*BaselineView, error) { return db.Baseline(ctx, q) }
 	delivery := func(ctx context.Context, _ *http.Request, q Query) (*Delivery, error) { return db.Delivery(ctx, q) }
 	sources := func(ctx context.Context, _ *http.Request, q Query) (*Sources, error) { return db.Sources(ctx, q) }
+	status := func(ctx context.Context, _ *http.Request, q Query) (*Status, error) { return db.Status(ctx, q) }
+	weekly := func(ctx context.Context, _ *http.Request, q Query) (*report.Report, error) { return db.Report(ctx, q) }
 
 	m.Page("GET /{$}", servePage(db, pages["overview"], "/", true, overview, func(v *Overview) (string, Nav) { return "Overview", v.Nav }))
 	m.Page("GET /kr/{key}", servePage(db, pages["kr"], "", true, kr, func(v *KRDetail) (string, Nav) { return v.KR.Title, v.Nav }))
@@ -42,6 +45,8 @@ func (db *Dashboard) Mount(m Mux) {
 	m.Machine("GET /api/v1/baseline", serveJSON(db, baseline))
 	m.Machine("GET /api/v1/delivery", serveJSON(db, delivery))
 	m.Machine("GET /api/v1/sources", serveJSON(db, sources))
+	m.Machine("GET /api/v1/status", serveJSON(db, status))
+	m.Machine("GET /api/v1/report", serveJSON(db, weekly))
 }
 
 func queryOf(r *http.Request) Query {
@@ -58,9 +63,7 @@ func serveJSON[T any](db *Dashboard, build builder[T]) http.Handler {
 		}
 		w.Header().Set("Content-Type", "application/json")
 		w.Header().Set("Cache-Control", "no-store")
-		enc := json.NewEncoder(w)
-		enc.SetIndent("", "  ")
-		_ = enc.Encode(v)
+		_ = WriteJSON(w, v)
 	})
 }
 

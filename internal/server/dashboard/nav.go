@@ -31,12 +31,22 @@ type badRequest struct{ msg string }
 
 func (e *badRequest) Error() string { return e.msg }
 
+// IsInputError reports whether err is about what was asked (an unknown
+// team or key result, a bad week) rather than a failure: the API answers
+// 4xx, the commands exit 2.
+func IsInputError(err error) bool {
+	var nf errNotFound
+	return isBadRequest(err) || errors.As(err, &nf)
+}
+
 func isBadRequest(err error) bool {
 	var b *badRequest
 	return errors.As(err, &b)
 }
 
-// query is a view's team and week as asked.
+// Query is a view's team and week as asked ("" for the defaults: every
+// team, or the only one; the current week): the API's ?team= and ?week=,
+// the commands' --team and --week.
 type Query struct {
 	Team, Week string
 	// PerTeam views (baseline) need one team: "" picks the first.
