@@ -37,7 +37,18 @@ type Builder struct {
 	names     []string
 	gridWeeks int
 	teamOnly  bool
+	notes     Notes
 }
+
+// Notes gives the owners' notes of a week (*store.Store): the latest note
+// of each key result set at or before asOf. It blocks on the store.
+type Notes interface {
+	Notes(ctx context.Context, week string, asOf time.Time) (map[string]store.Note, error)
+}
+
+// WithNotes puts each key result's note for the week in the reports, and
+// in their narrative when the owners wrote none.
+func WithNotes(n Notes) BuilderOption { return func(b *Builder) { b.notes = n } }
 
 // BuilderOption changes how a Builder presents its reports.
 type BuilderOption func(*Builder)
@@ -125,6 +136,9 @@ func (b *Builder) report(ctx context.Context, team string, week calendar.Week, n
 	if err != nil {
 		return nil, err
 	}
+	if err := b.addNotes(ctx, r, now); err != nil {
+		return nil, err
+	}
 	if !r.Final {
 		return r, nil
 	}
@@ -168,4 +182,27 @@ func (b *Builder) Quarter(ctx context.Context, team string, q calendar.Quarter, 
 		return nil, err
 	}
 	return DecodeQuarter(stored)
+}
+
+// addNotes sets each key result's note for r's week, as known at the end
+// of the week (or now, while it lasts).
+func (b *Builder) addNotes(ctx context.Context, r *Report, now time.Time) error {
+	if b.notes == nil {
+		return nil
+	}
+	asOf := now
+	if r.End.Before(now) {
+		asOf = r.End.Add(-time.Millisecond)
+	}
+	notes, err := b.notes.Notes(ctx, r.Week.String(), asOf)
+	if err != nil {
+		return err
+	}
+	for i := range r.Objectives {
+		for j := range r.Objectives[i].KRs {
+			k := &r.Objectives[i].KRs[j]
+			k.Note = notes[k.Key].Body
+		}
+	}
+	return nil
 }

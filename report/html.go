@@ -36,6 +36,7 @@ type htmlView struct {
 	TwoInARow, Silent                                               []string
 	TeamOnly                                                        bool
 	NoPeople, TeamOnlyNote                                          string
+	Notes                                                           []ownerNote
 	Unmapped                                                        []htmlUnmapped
 }
 
@@ -70,7 +71,7 @@ func newHTMLView(r *Report) htmlView {
 		Title: r.title(), Span: r.span(), Generated: r.generated(),
 		Summary: summaryLine(r, ""), Narrative: r.Narrative, Placeholder: narrativePlaceholder, Legend: gridLegend,
 		Wins: htmlItems(r.Wins), TwoInARow: names(r.TwoInARow), Silent: names(r.Silent),
-		TeamOnly: r.TeamOnly, NoPeople: noPeople(r), TeamOnlyNote: teamOnlyNote,
+		TeamOnly: r.TeamOnly, NoPeople: noPeople(r), TeamOnlyNote: teamOnlyNote, Notes: r.notes(),
 	}
 	for _, o := range r.Objectives {
 		ho := htmlObjective{Label: o.label()}

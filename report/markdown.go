@@ -19,6 +19,11 @@ func Markdown(r *Report) string {
 	p("## Narrative\n\n")
 	if r.Narrative != "" {
 		p("%s\n\n", r.Narrative) // written by people, in Markdown already
+	} else if notes := r.notes(); len(notes) > 0 {
+		for _, n := range notes {
+			p("- **%s**: %s\n", mdEscape(n.KR), mdEscape(n.Text))
+		}
+		p("\n")
 	} else {
 		p("> _%s_\n\n", mdEscape(narrativePlaceholder))
 	}

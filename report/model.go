@@ -81,6 +81,9 @@ type KR struct {
 	RuleVersion string    `json:"rule_version,omitempty"`
 	Moved       *Move     `json:"moved,omitempty"` // nil when it did not move this week
 	Blockers    []Item    `json:"blockers"`
+	// Note is the owner's note for the week (plan, help needed), from
+	// `goalpost note` or the block under the Notion check-in; "" when none.
+	Note string `json:"note,omitempty"`
 }
 
 // Move is a key result's change over the report's week.

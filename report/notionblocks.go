@@ -17,9 +17,15 @@ func notionBlocks(r *Report) []notionapi.Block {
 	add(paragraph(plain(r.span()+" · "+r.generated(), false, true)...),
 		paragraph(plain(summaryLine(r, ""), true, false)...),
 		heading(notionapi.BlockTypeHeading2, "Narrative"))
-	if r.Narrative != "" {
+	notes := r.notes()
+	switch {
+	case r.Narrative != "":
 		add(paragraph(plain(r.Narrative, false, false)...))
-	} else {
+	case len(notes) > 0:
+		for _, n := range notes {
+			add(bullet(append(plain(n.KR+": ", true, false), plain(n.Text, false, false)...)...))
+		}
+	default:
 		add(quote(plain(narrativePlaceholder, false, true)...))
 	}
 	add(heading(notionapi.BlockTypeHeading2, "Key results"))

@@ -97,6 +97,23 @@ func noPeople(r *Report) string {
 	return ""
 }
 
+// ownerNote is one key result's note, for the narrative.
+type ownerNote struct{ KR, Text string }
+
+// notes are the key results' notes in report order; the narrative shows
+// them when the owners wrote no narrative.
+func (r *Report) notes() []ownerNote {
+	var out []ownerNote
+	for _, o := range r.Objectives {
+		for _, k := range o.KRs {
+			if k.Note != "" {
+				out = append(out, ownerNote{KR: k.label(), Text: k.Note})
+			}
+		}
+	}
+	return out
+}
+
 const narrativePlaceholder = "KR owners: add the story behind the numbers here — context, decisions, asks."
 
 // currentTarget is the headline "Current X / Target Y".

@@ -36,6 +36,12 @@ func slackBlocks(r *Report) []slack.Block {
 	narrative := "_" + slack.Escape(narrativePlaceholder) + "_"
 	if r.Narrative != "" {
 		narrative = slack.Escape(r.Narrative)
+	} else if notes := r.notes(); len(notes) > 0 {
+		var lines []string
+		for _, n := range notes {
+			lines = append(lines, "• *"+slack.Escape(n.KR)+"*: "+slack.Escape(n.Text))
+		}
+		narrative = strings.Join(lines, "\n")
 	}
 	bs = append(bs, slack.Sections("*Narrative*\n"+narrative)...)
 	bs = append(bs, slack.Divider())

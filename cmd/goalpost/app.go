@@ -274,7 +274,7 @@ func (a *app) watchMetrics(ctx context.Context) {
 // deliveries is nil for the commands, which receive no webhook.
 func (a *app) dashboard(deliveries *server.Deliveries) *dashboard.Dashboard {
 	d := dashboard.Deps{
-		Results: a.engine, Reports: a.reports, Health: a.store, Events: a.store,
+		Results: a.engine, Reports: a.reports, Health: a.store, Events: a.store, Notes: a.store,
 		Sources:  a.cfg.Sources(),
 		TeamOnly: a.cfg.Dashboard.TeamOnly(),
 		TeamOf: func(person string) string {

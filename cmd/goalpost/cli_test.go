@@ -46,7 +46,7 @@ func TestCLIUsage(t *testing.T) {
 		tc{"explain -o json --item", []string{"explain", "merged-10", "-o", "json", "--item", "x"}, exitUsage, "goalpost: --item does not go with -o json"},
 		tc{"report -o json --format md", []string{"report", "-o", "json", "--format", "md"}, exitUsage, "goalpost: --format does not go with -o json"})
 	// Positional arguments each command takes, so that a stray one is one more.
-	needs := map[string][]string{"explain": {"merged-10"}, "set": {"nps", "41"}, "away": {"ana", "2026-W47"}, "store": {"copy"}}
+	needs := map[string][]string{"explain": {"merged-10"}, "set": {"nps", "41"}, "note": {"merged-10", "text"}, "away": {"ana", "2026-W47"}, "store": {"copy"}}
 	for _, c := range commands() {
 		tests = append(tests,
 			tc{c.name + " --help", []string{c.name, "--help"}, exitOK, c.summary},
@@ -56,7 +56,7 @@ func TestCLIUsage(t *testing.T) {
 		args := append([]string{c.name}, needs[c.name]...)
 		want := "goalpost: " + c.name + " takes no arguments, got \"stray\""
 		if len(needs[c.name]) > 0 {
-			want = "goalpost: " + c.name + " takes " + map[string]string{"explain": "KR", "set": "KR VALUE", "away": "PERSON WEEK", "store": "copy"}[c.name] +
+			want = "goalpost: " + c.name + " takes " + map[string]string{"explain": "KR", "set": "KR VALUE", "note": "KR TEXT", "away": "PERSON WEEK", "store": "copy"}[c.name] +
 				", got \"" + strings.Join(append(needs[c.name], "stray"), " ") + "\""
 		}
 		tests = append(tests, tc{c.name + " stray argument", append(args, "stray"), exitUsage, want})

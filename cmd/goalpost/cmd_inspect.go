@@ -12,8 +12,10 @@ import (
 
 	"github.com/goalpost/goalpost/engine"
 	"github.com/goalpost/goalpost/internal/server/dashboard"
+	"github.com/goalpost/goalpost/internal/store"
 	"github.com/goalpost/goalpost/report/present"
 	"github.com/goalpost/goalpost/rules"
+	"github.com/goalpost/goalpost/rules/calendar"
 	"github.com/goalpost/goalpost/writeback"
 	"github.com/goalpost/goalpost/writeback/outbox"
 )
@@ -327,4 +329,65 @@ func cmdAway(ctx context.Context, env *cliEnv, args []string) error {
 	}
 	fmt.Fprintf(env.stdout, "%s is away in %s: that week is neither a miss nor silent\n", fs.Arg(0), fs.Arg(1))
 	return nil
+}
+
+func cmdNote(ctx context.Context, env *cliEnv, args []string) error {
+	fs := newFlags("note", env)
+	path := configFlag(fs, env)
+	by := fs.String("by", env.getenv("USER"), "who writes the note (default $USER)")
+	week := fs.String("week", "", "ISO `WEEK`, e.g. 2026-W47 (default: the current week of the key result's team)")
+	if err := parse(fs, args, env); err != nil {
+		return err
+	}
+	if err := wantArgs(fs, "KR TEXT"); err != nil {
+		return err
+	}
+	a, err := openReadOnly(ctx, env, *path)
+	if err != nil {
+		return err
+	}
+	defer a.close()
+	n, err := a.noteFor(ctx, fs.Arg(0), *week)
+	if err != nil {
+		return err
+	}
+	n.Body, n.Source, n.SetBy, n.SetAt = strings.TrimSpace(fs.Arg(1)), store.NoteFromCLI, *by, a.now()
+	if err := a.store.SetNote(ctx, n); err != nil {
+		return err
+	}
+	fmt.Fprintf(env.stdout, "%s: note for %s kept; the weekly check-in and the dashboard show it\n", n.KRKey, n.Week)
+	return nil
+}
+
+// noteFor checks the key result and the week a note is for: --week, or the
+// current week in the calendar of the key result's team.
+func (a *app) noteFor(ctx context.Context, kr, week string) (store.Note, error) {
+	results, err := a.engine.Results(ctx)
+	if err != nil {
+		return store.Note{}, err
+	}
+	i := slices.IndexFunc(results, func(r rules.Result) bool { return r.KRKey == kr })
+	if i < 0 {
+		keys := make([]string, len(results))
+		for j, r := range results {
+			keys[j] = r.KRKey
+		}
+		return store.Note{}, usageError{fmt.Errorf("unknown key result %q (key results: %s)", kr, strings.Join(keys, ", "))}
+	}
+	if week != "" {
+		w, err := calendar.ParseWeek(week)
+		if err != nil {
+			return store.Note{}, usageError{fmt.Errorf("--week: %w", err)}
+		}
+		return store.Note{KRKey: kr, Week: w.String()}, nil
+	}
+	team := results[i].Team
+	if _, err := a.reports.Team(team); err != nil {
+		team = a.reports.Teams()[0]
+	}
+	w, err := a.reports.WeekOf(team, a.now())
+	if err != nil {
+		return store.Note{}, err
+	}
+	return store.Note{KRKey: kr, Week: w.String()}, nil
 }

@@ -18,7 +18,7 @@ import (
 // newReportBuilder builds weekly reports from the engine's numbers, frozen
 // in the store once a week has ended.
 func newReportBuilder(cfg *config.Config, eng *engine.Engine, st *store.Store) (*report.Builder, error) {
-	return report.NewBuilder(report.NewEngineSource(eng), st, cfg.Teams, cfg.Report, report.TeamOnly(cfg.Dashboard.TeamOnly()))
+	return report.NewBuilder(report.NewEngineSource(eng), st, cfg.Teams, cfg.Report, report.TeamOnly(cfg.Dashboard.TeamOnly()), report.WithNotes(st))
 }
 
 // buildScheduler wires the weekly check-in's schedule and destinations;
@@ -61,7 +61,7 @@ func cmdReport(ctx context.Context, env *cliEnv, args []string) error {
 	if err := wantArgs(fs, ""); err != nil {
 		return err
 	}
-	if asJSON, err := jsonRequested(fs, *output, "format", "out"); err != nil {
+	if asJSON, err := jsonRequested(fs, *output, "format", "out", "quarter"); err != nil {
 		return err
 	} else if asJSON {
 		return writeView(ctx, env, *path, func(ctx context.Context, db *dashboard.Dashboard) (*report.Report, error) {

@@ -55,7 +55,8 @@ type Deps struct {
 	Reports    Reports
 	Health     Health
 	Events     Events
-	Deliveries Deliveries // nil: no webhook counts
+	Deliveries Deliveries   // nil: no webhook counts
+	Notes      report.Notes // the owners' notes (*store.Store); nil: none
 	// Sources are the configured sources (shown even before their first poll).
 	Sources []string
 	// TeamOf is a person's team ("" when none); nil: delivery is never

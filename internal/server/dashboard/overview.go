@@ -7,6 +7,7 @@ import (
 	"slices"
 	"time"
 
+	"github.com/goalpost/goalpost/internal/store"
 	"github.com/goalpost/goalpost/report"
 	"github.com/goalpost/goalpost/rules"
 )
@@ -22,6 +23,10 @@ func (db *Dashboard) Overview(ctx context.Context, q Query) (*Overview, error) {
 	if err != nil {
 		return nil, err
 	}
+	notes, err := db.notes(ctx, p)
+	if err != nil {
+		return nil, err
+	}
 	ov := &Overview{Schema: Schema, Nav: p.nav, Objectives: []Objective{}}
 	idx := map[string]int{}
 	for _, res := range results {
@@ -32,6 +37,7 @@ func (db *Dashboard) Overview(ctx context.Context, q Query) (*Overview, error) {
 		if err != nil {
 			return nil, err
 		}
+		kr.Note = notes[kr.Key].Body
 		i, ok := idx[res.ObjectiveKey]
 		if !ok {
 			i = len(ov.Objectives)
@@ -109,6 +115,11 @@ func (db *Dashboard) KR(ctx context.Context, key string, q Query) (*KRDetail, er
 	if err != nil {
 		return nil, err
 	}
+	notes, err := db.notes(ctx, p)
+	if err != nil {
+		return nil, err
+	}
+	kr.Note = notes[kr.Key].Body
 	d := &KRDetail{Schema: Schema, Nav: p.nav, KR: kr, Formula: res.Formula, RuleVersion: res.RuleVersion,
 		Evidence: evidence(res.Evidence, p.cal.Location()), EvidenceTotal: res.EvidenceTotal,
 		StatusChanges: statusChanges(kr.History)}
@@ -157,4 +168,12 @@ func statusChanges(h []Point) []StatusChange {
 		}
 	}
 	return out
+}
+
+// notes are the owners' notes of the view's week as known at its moment.
+func (db *Dashboard) notes(ctx context.Context, p place) (map[string]store.Note, error) {
+	if db.d.Notes == nil {
+		return nil, nil
+	}
+	return db.d.Notes.Notes(ctx, p.nav.Week, p.nav.AsOf)
 }
