@@ -284,8 +284,8 @@ func TestDeliveryInTheBrowser(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	// every repository, acme/api and acme/web
-	if repos, charts, bars, med, p90 := got[0], got[1], got[2], got[3], got[4]; repos != 3 || charts != 4*repos || bars == 0 || med == 0 || med != p90 {
+	// every repository, then each of the sandbox's (acme/api, acme/web, ...)
+	if repos, charts, bars, med, p90 := got[0], got[1], got[2], got[3], got[4]; repos < 3 || charts != 4*repos || bars == 0 || med == 0 || med != p90 {
 		t.Errorf("delivery charts: %d repositories, %d charts, %d bars, %d median and %d p90 points", repos, charts, bars, med, p90)
 	}
 	if err := chromedp.Do(tab, chromedp.EmulateViewport(390, 844, chromedp.EmulateMobile)); err != nil {
