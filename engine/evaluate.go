@@ -258,7 +258,7 @@ func (e *Engine) rateInputs(ctx context.Context, view store.KRView, r *rules.Rul
 }
 
 func (e *Engine) ratioInputs(ctx context.Context, view store.KRView, r *rules.Rule, in *rules.Inputs) error {
-	done, total, err := view.RatioCounts(ctx, r.Key)
+	c, err := view.RatioCounts(ctx, r.Key)
 	if err != nil {
 		return err
 	}
@@ -266,7 +266,7 @@ func (e *Engine) ratioInputs(ctx context.Context, view store.KRView, r *rules.Ru
 	if err != nil {
 		return err
 	}
-	in.Done, in.Total, in.EvidenceTotal = done, total, total
+	in.Done, in.Total, in.Canceled, in.EvidenceTotal = c.Done, c.Total, c.Canceled, c.Total
 	for _, is := range issues {
 		in.Evidence = append(in.Evidence, issueEvidence(is, r.Version, true))
 	}

@@ -291,6 +291,10 @@ func (e *Engine) ratioVerdict(ctx context.Context, view store.KRView, r *rules.R
 		return fmt.Sprintf("an older state of %s: the ratio uses its latest event (%s at %s)", ev.Unit, st.Kind, day(st.OccurredAt))
 	case !in:
 		return "the rule matches, but the stored scope predates this rule: run goalpost rebuild"
+	case st.Canceled && r.KR.Canceled == rules.CanceledDone:
+		return "counted as done: the issue was canceled, and this ratio counts canceled issues done (canceled = \"done\")"
+	case st.Canceled && r.KR.Canceled == rules.CanceledOpen:
+		return "counted in the ratio as not done: the issue was canceled, and this ratio counts canceled issues open (canceled = \"open\")"
 	case st.Canceled:
 		return "not counted: the issue was canceled, so it is neither done nor to do"
 	case st.StatusCategory == "done":

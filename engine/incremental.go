@@ -97,7 +97,7 @@ func (e *Engine) metricState(ctx context.Context, k *store.KRTx, r *rules.Rule, 
 }
 
 func (e *Engine) ratioState(ctx context.Context, k *store.KRTx, r *rules.Rule, in *rules.Inputs) error {
-	done, total, err := k.Ratio(ctx, r.Key)
+	c, err := k.Ratio(ctx, r.Key)
 	if err != nil {
 		return err
 	}
@@ -105,7 +105,7 @@ func (e *Engine) ratioState(ctx context.Context, k *store.KRTx, r *rules.Rule, i
 	if err != nil {
 		return err
 	}
-	in.Done, in.Total, in.EvidenceTotal = done, total, total
+	in.Done, in.Total, in.Canceled, in.EvidenceTotal = c.Done, c.Total, c.Canceled, c.Total
 	for _, is := range issues {
 		in.Evidence = append(in.Evidence, issueEvidence(is, r.Version, true))
 	}

@@ -193,6 +193,7 @@ func (c *checker) byType(p string, r *Rule) {
 	if kr.Type != TypeManual && kr.Value != nil {
 		c.errf(p+".value", "key result %q: value applies to manual key results only", kr.Key)
 	}
+	c.definitions(p, kr)
 	c.typeWarnings(r)
 }
 
@@ -348,8 +349,12 @@ func scopeExpr(scope string) (string, error) {
 
 func (c *checker) typeWarnings(r *Rule) {
 	kr := r.KR
-	if kr.Type == TypeRatio && kr.Target <= 1 && kr.Baseline <= 1 {
-		c.warnf("key result %q: ratio values are percentages (0–100); target %g looks like a fraction", kr.Key, kr.Target)
+	switch {
+	case kr.Type != TypeRatio:
+	case kr.Display == DisplayFraction && (kr.Target > 1 || kr.Baseline > 1):
+		c.warnf("key result %q: display = \"fraction\" reads 0–1; target %g looks like a percentage", kr.Key, kr.Target)
+	case kr.Display != DisplayFraction && kr.Target <= 1 && kr.Baseline <= 1:
+		c.warnf("key result %q: ratio values are percentages (0–100); target %g looks like a fraction (or set display = \"fraction\")", kr.Key, kr.Target)
 	}
 	if kr.Type == TypeCount && kr.Target < kr.Baseline {
 		c.warnf("key result %q: a count only goes up, so a target below the baseline is met at once; use a metric with count_per_week or count_per_month", kr.Key)

@@ -279,6 +279,12 @@ func version(kr KeyResult, start, end time.Time) string {
 		// Added with the four keys: absent, the version of every other rule stays as it was.
 		parts = append(parts, kr.Per, strings.Join(f.Sources, ","), f.Window, strings.Join(f.RevertLabels, ","), f.RevertTitle)
 	}
+	if kr.Canceled != "" && kr.Canceled != CanceledExcluded {
+		parts = append(parts, "canceled="+kr.Canceled) // the default keeps every version as it was
+	}
+	if kr.Display == DisplayFraction {
+		parts = append(parts, "display="+kr.Display)
+	}
 	for _, s := range parts {
 		h.Write([]byte(s))
 		h.Write([]byte{0})

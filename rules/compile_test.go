@@ -110,6 +110,18 @@ func TestCompileErrors(t *testing.T) {
 			want:    []string{`scope "sprint:7"`},
 		},
 		{
+			name:    "unknown canceled setting",
+			objs:    []Objective{obj("O1", KeyResult{Key: "kr-l", Type: TypeRatio, Scope: "epic:A-1", Target: 80, Canceled: "dnoe"})},
+			wantKey: "objectives[0].key_results[0].canceled",
+			want:    []string{`canceled is excluded, done, open, got "dnoe"`, `did you mean "done"`},
+		},
+		{
+			name:    "canceled on a count",
+			objs:    []Objective{obj("O1", KeyResult{Key: "kr-m", Type: TypeCount, Target: 1, Match: "true", Canceled: "done"})},
+			wantKey: "objectives[0].key_results[0].canceled",
+			want:    []string{"ratio key results only"},
+		},
+		{
 			name:    "missing match",
 			objs:    []Objective{obj("O1", KeyResult{Key: "kr-k", Type: TypeCount, Target: 1})},
 			wantKey: "objectives[0].key_results[0].match",

@@ -30,8 +30,9 @@ type Inputs struct {
 	// (see SampleAggregate).
 	Sample *Sample
 	// Done and Total are the issues in a ratio's scope that are done, and
-	// all of them (canceled issues are in neither).
-	Done, Total int
+	// all of them (canceled issues are in neither); Canceled counts those
+	// apart (KeyResult.Canceled says how the ratio counts them).
+	Done, Total, Canceled int
 	// Manual is a manual key result's value; nil when nobody set one.
 	Manual *float64
 	// ReachedAt is when a milestone's first matching event happened.
@@ -164,7 +165,7 @@ func (r *Rule) computed(last *Result) bool {
 }
 
 func (r *Rule) displayUnit() string {
-	if r.KR.Unit == "" && r.Type == TypeRatio {
+	if r.KR.Unit == "" && r.Type == TypeRatio && !r.fraction() {
 		return "%"
 	}
 	return r.KR.Unit
@@ -180,11 +181,16 @@ func (r *Rule) current(in Inputs) (cur float64, formula string, noData bool) {
 		}
 		return 1, "milestone reached " + in.ReachedAt.In(r.Location).Format("2006-01-02 15:04 MST"), false
 	case TypeRatio:
-		if in.Total == 0 {
-			return 0, "ratio: no issues in scope", true
+		done, total, note := r.ratioCounts(&in)
+		if total == 0 {
+			return 0, "ratio: no issues in scope" + note, true
 		}
-		v := 100 * float64(in.Done) / float64(in.Total)
-		return v, fmt.Sprintf("ratio = 100 × %d done / %d in scope = %s%%", in.Done, in.Total, num(round(v, 4))), false
+		if r.fraction() {
+			v := float64(done) / float64(total)
+			return v, fmt.Sprintf("ratio = %d done / %d in scope%s = %s", done, total, note, num(round(v, 4))), false
+		}
+		v := 100 * float64(done) / float64(total)
+		return v, fmt.Sprintf("ratio = 100 × %d done / %d in scope%s = %s%%", done, total, note, num(round(v, 4))), false
 	case TypeManual:
 		if in.Manual == nil {
 			return 0, "manual: no value set", true

@@ -88,6 +88,15 @@ type KeyResult struct {
 	// "list:Doing" (Trello). It is combined with Match
 	// (both must hold) when both are set.
 	Scope string `toml:"scope"`
+	// Canceled says how a ratio counts canceled, won't-do and duplicate
+	// issues: "excluded" from both sides (default), as "done", or as
+	// "open" (in scope, not done).
+	Canceled string `toml:"canceled"`
+	// Display is how a ratio's value reads: "percent" (0–100, the
+	// default) or "fraction" (0–1); baseline and target are on the same
+	// scale. A Notion Current formatted as a percent gets the fraction
+	// either way.
+	Display string `toml:"display"`
 	// Unit is the display unit ("min", "%", "PRs").
 	Unit string `toml:"unit"`
 	// Value is a manual key result's value until someone sets one at run time.

@@ -29,6 +29,9 @@ type schemaProperty struct {
 	Select *struct {
 		Options []option `json:"options"`
 	} `json:"select"`
+	Number *struct {
+		Format string `json:"format"` // number, percent, dollar, ...
+	} `json:"number"`
 }
 
 // options are the names of a status or select property's options.

@@ -46,6 +46,9 @@ type Sink struct {
 type pageSchema struct {
 	types   map[string]string
 	options map[string][]string
+	// percent are the number properties formatted as a percent, which
+	// Notion shows ×100: a percentage is written to them as a fraction.
+	percent map[string]bool
 	// targetSet says the page's Target held a number when it was read: a
 	// target is the team's, so goalpost writes it only to a page without one.
 	targetSet bool
@@ -166,7 +169,7 @@ func (s *Sink) schema(ctx context.Context, id string) (pageSchema, error) {
 		if err != nil {
 			return pageSchema{}, err
 		}
-		sch.options = src.options
+		sch.options, sch.percent = src.options, src.percent
 	}
 	s.mu.Lock()
 	s.schemas[id] = sch
@@ -186,11 +189,14 @@ func (s *Sink) sourceSchema(ctx context.Context, id string) (pageSchema, error) 
 	if err != nil {
 		return pageSchema{}, fmt.Errorf("notion: data source %s: %w", id, err)
 	}
-	sch = pageSchema{types: map[string]string{}, options: map[string][]string{}}
+	sch = pageSchema{types: map[string]string{}, options: map[string][]string{}, percent: map[string]bool{}}
 	for name, prop := range ds.Properties {
 		sch.types[name] = prop.Type
 		if prop.Type == "status" || prop.Type == "select" {
 			sch.options[name] = prop.options()
+		}
+		if prop.Type == "number" && prop.Number != nil && prop.Number.Format == "percent" {
+			sch.percent[name] = true
 		}
 	}
 	s.mu.Lock()
@@ -220,6 +226,7 @@ func (s *Sink) properties(page string, schema pageSchema, r outbox.Update) (map[
 	if schema.targetSet {
 		delete(vals, "target") // never rewrite a target someone set (a Target 1 on a percent-formatted property is 100%)
 	}
+	followFormat(vals, schema, s.props, r)
 	out := map[string]any{}
 	var problems []string
 	for key, val := range vals {
@@ -249,6 +256,20 @@ func (s *Sink) properties(page string, schema pageSchema, r outbox.Update) (map[
 		return nil, permanent("notion: page does not match the config: %s", strings.Join(problems, "; "))
 	}
 	return out, nil
+}
+
+// followFormat writes a percentage (a value whose unit is "%": a ratio, a
+// change failure rate) as a fraction to a number property formatted as a
+// percent, which Notion shows ×100: 80 % goes in as 0.8 (ADR 45).
+func followFormat(vals map[string]any, schema pageSchema, props map[string]string, r outbox.Update) {
+	if r.Unit != "%" {
+		return
+	}
+	for key, v := range map[string]float64{"current": r.Current, "target": r.Target} {
+		if _, ok := vals[key]; ok && schema.percent[props[key]] {
+			vals[key] = number(v/100, key == "current" && r.NoData)
+		}
+	}
 }
 
 // values returns the value of each enabled property by config key (the

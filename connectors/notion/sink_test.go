@@ -385,3 +385,53 @@ func TestSinkNeverRewritesATarget(t *testing.T) {
 		})
 	}
 }
+
+// TestSinkFollowsNumberFormat: a ratio shown as a percentage (unit "%")
+// goes to a percent-formatted Current as a fraction (Notion shows 0.8 as
+// 80 %), to a plain number property as it is; a ratio shown as a
+// fraction goes everywhere as it is; a page's own Target is never
+// rewritten (ADR 45).
+func TestSinkFollowsNumberFormat(t *testing.T) {
+	for _, tt := range []struct {
+		name            string
+		format, unit    string
+		current, target float64
+		pageTarget      any // the page's Target before the write (nil: empty)
+		wantCurrent     any
+		wantTarget      any
+	}{
+		{"percent display, number format", "number", "%", 80, 90, nil, 80.0, 90.0},
+		{"percent display, percent format", "percent", "%", 80, 90, nil, 0.8, 0.9},
+		{"percent display, percent format, the page's target kept", "percent", "%", 80, 90, 1, 0.8, 1.0},
+		{"fraction display, number format", "number", "", 0.8, 0.9, nil, 0.8, 0.9},
+		{"fraction display, percent format", "percent", "", 0.8, 0.9, nil, 0.8, 0.9},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			e := newEnv(t, func(c *notion.Config) { c.Checkin = notion.CheckinOff })
+			schema := notionfake.GoalsSchema()
+			schema["Current"] = notionfake.Prop{Type: notionfake.Number, Format: tt.format}
+			schema["Target"] = notionfake.Prop{Type: notionfake.Number, Format: tt.format}
+			db, err := e.fake.AddDatabase("", "KRs", schema)
+			if err != nil {
+				t.Fatal(err)
+			}
+			props := map[string]any{"Name": "KR", "Key": "kr-1"}
+			if tt.pageTarget != nil {
+				props["Target"] = tt.pageTarget
+			}
+			id, err := e.fake.AddPage(db, props)
+			if err != nil {
+				t.Fatal(err)
+			}
+			up := result(rules.StatusOnTrack)
+			up.Type, up.Current, up.Target, up.Unit = rules.TypeRatio, tt.current, tt.target, tt.unit
+			if err := e.sink.Write(t.Context(), outbox.NotionPage(id), up); err != nil {
+				t.Fatal(err)
+			}
+			p, _ := e.fake.Page(id)
+			if fmt.Sprint(p.Props["Current"]) != fmt.Sprint(tt.wantCurrent) || fmt.Sprint(p.Props["Target"]) != fmt.Sprint(tt.wantTarget) {
+				t.Errorf("Current = %v, Target = %v; want %v, %v", p.Props["Current"], p.Props["Target"], tt.wantCurrent, tt.wantTarget)
+			}
+		})
+	}
+}

@@ -255,7 +255,7 @@ func (k *KRTx) UpsertIssue(ctx context.Context, st IssueState) (bool, error) {
 // The ratios' done and total counts follow (see syncScope).
 func (k *KRTx) SetIssueScope(ctx context.Context, unit string, krKeys []string) ([]string, error) {
 	var have []scopeRow
-	if err := k.SelectContext(ctx, &have, `SELECT kr_key, in_ratio, done, done_at, occurred_at FROM kr_issues WHERE unit = ?`, unit); err != nil {
+	if err := k.SelectContext(ctx, &have, `SELECT `+scopeCols+` FROM kr_issues WHERE unit = ?`, unit); err != nil {
 		return nil, fmt.Errorf("scope of %s: %w", unit, err)
 	}
 	keys := make([]string, 0, len(have)+len(krKeys))

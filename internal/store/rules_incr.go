@@ -273,34 +273,49 @@ func (k *KRTx) mergePoints(ctx context.Context, krKey, from, into string) error 
 type scopeRow struct {
 	KRKey      string `db:"kr_key"`
 	InRatio    bool   `db:"in_ratio"` // neither canceled nor deleted
+	Canceled   bool   `db:"canceled"` // canceled, not deleted
 	Done       bool   `db:"done"`
 	DoneAt     int64  `db:"done_at"`
 	OccurredAt int64  `db:"occurred_at"`
 }
 
-func (r scopeRow) counts() (done, total int) {
-	if !r.InRatio {
-		return 0, 0
+const scopeCols = `kr_key, in_ratio, canceled, done, done_at, occurred_at`
+
+func (r scopeRow) counts() RatioCount {
+	switch {
+	case r.Canceled:
+		return RatioCount{Canceled: 1}
+	case !r.InRatio:
+		return RatioCount{}
+	case r.Done:
+		return RatioCount{Done: 1, Total: 1}
 	}
-	if r.Done {
-		return 1, 1
-	}
-	return 0, 1
+	return RatioCount{Total: 1}
+}
+
+// RatioCount is what a ratio key result's scope holds: Done of Total
+// issues, canceled and deleted ones in neither, and Canceled (canceled,
+// won't do, duplicate; not deleted) apart, so that each way of counting
+// them (rules.KeyResult.Canceled) reads the same rows.
+type RatioCount struct {
+	Done     int `db:"done"`
+	Total    int `db:"total"`
+	Canceled int `db:"canceled"`
 }
 
 // syncScope copies unit's state to its scope rows and moves the ratios'
 // counts by the difference.
 func (k *KRTx) syncScope(ctx context.Context, unit string) error {
 	var rows []scopeRow
-	if err := k.SelectContext(ctx, &rows, `SELECT kr_key, in_ratio, done, done_at, occurred_at FROM kr_issues WHERE unit = ?`, unit); err != nil {
+	if err := k.SelectContext(ctx, &rows, `SELECT `+scopeCols+` FROM kr_issues WHERE unit = ?`, unit); err != nil {
 		return fmt.Errorf("scope of %s: %w", unit, err)
 	}
 	if len(rows) == 0 {
 		return nil
 	}
 	var now scopeRow
-	err := k.GetContext(ctx, &now, `SELECT canceled = 0 AND deleted = 0 AS in_ratio, status_category = 'done' AS done,
-		done_at, occurred_at FROM issue_state WHERE unit = ?`, unit)
+	err := k.GetContext(ctx, &now, `SELECT canceled = 0 AND deleted = 0 AS in_ratio, canceled = 1 AND deleted = 0 AS canceled,
+		status_category = 'done' AS done, done_at, occurred_at FROM issue_state WHERE unit = ?`, unit)
 	if err != nil && !errors.Is(err, sql.ErrNoRows) {
 		return fmt.Errorf("state of %s: %w", unit, err)
 	}
@@ -309,8 +324,8 @@ func (k *KRTx) syncScope(ctx context.Context, unit string) error {
 		if now == row {
 			continue
 		}
-		if _, err := k.exec(ctx, `UPDATE kr_issues SET in_ratio = ?, done = ?, done_at = ?, occurred_at = ?
-			WHERE kr_key = ? AND unit = ?`, flag(now.InRatio), flag(now.Done), now.DoneAt, now.OccurredAt, row.KRKey, unit); err != nil {
+		if _, err := k.exec(ctx, `UPDATE kr_issues SET in_ratio = ?, canceled = ?, done = ?, done_at = ?, occurred_at = ?
+			WHERE kr_key = ? AND unit = ?`, flag(now.InRatio), flag(now.Canceled), flag(now.Done), now.DoneAt, now.OccurredAt, row.KRKey, unit); err != nil {
 			return fmt.Errorf("scope of %s: %w", unit, err)
 		}
 		if err := k.addRatio(ctx, row.KRKey, now, row); err != nil {
@@ -324,40 +339,38 @@ func (k *KRTx) syncScope(ctx context.Context, unit string) error {
 // counts (no-op while the key result has no counts: they are computed on
 // first use).
 func (k *KRTx) addRatio(ctx context.Context, krKey string, now, was scopeRow) error {
-	d1, t1 := now.counts()
-	d0, t0 := was.counts()
-	if d1 == d0 && t1 == t0 {
+	c1, c0 := now.counts(), was.counts()
+	if c1 == c0 {
 		return nil
 	}
-	if _, err := k.exec(ctx, `UPDATE kr_ratio SET done = done + ?, total = total + ? WHERE kr_key = ?`, d1-d0, t1-t0, krKey); err != nil {
+	if _, err := k.exec(ctx, `UPDATE kr_ratio SET done = done + ?, total = total + ?, canceled = canceled + ? WHERE kr_key = ?`,
+		c1.Done-c0.Done, c1.Total-c0.Total, c1.Canceled-c0.Canceled, krKey); err != nil {
 		return fmt.Errorf("ratio of %s: %w", krKey, err)
 	}
 	return nil
 }
 
-// Ratio returns how many issues in krKey's scope are done, and how many
-// there are (canceled and deleted issues in neither), from its counts.
-func (k *KRTx) Ratio(ctx context.Context, krKey string) (done, total int, err error) {
-	var r struct {
-		Done  int `db:"done"`
-		Total int `db:"total"`
-	}
-	err = k.GetContext(ctx, &r, `SELECT done, total FROM kr_ratio WHERE kr_key = ?`, krKey)
+// Ratio returns krKey's ratio counts: how many issues in its scope are
+// done, how many there are (canceled and deleted issues in neither), and
+// how many are canceled, from its counts (computed on first use).
+func (k *KRTx) Ratio(ctx context.Context, krKey string) (RatioCount, error) {
+	var r RatioCount
+	err := k.GetContext(ctx, &r, `SELECT done, total, canceled FROM kr_ratio WHERE kr_key = ?`, krKey)
 	if err == nil {
-		return r.Done, r.Total, nil
+		return r, nil
 	}
 	if !errors.Is(err, sql.ErrNoRows) {
-		return 0, 0, fmt.Errorf("ratio of %s: %w", krKey, err)
+		return r, fmt.Errorf("ratio of %s: %w", krKey, err)
 	}
 	err = k.GetContext(ctx, &r, `SELECT COALESCE(SUM(CASE WHEN done = 1 THEN in_ratio ELSE 0 END), 0) AS done,
-		COALESCE(SUM(in_ratio), 0) AS total FROM kr_issues WHERE kr_key = ?`, krKey)
+		COALESCE(SUM(in_ratio), 0) AS total, COALESCE(SUM(canceled), 0) AS canceled FROM kr_issues WHERE kr_key = ?`, krKey)
 	if err != nil {
-		return 0, 0, fmt.Errorf("ratio of %s: %w", krKey, err)
+		return r, fmt.Errorf("ratio of %s: %w", krKey, err)
 	}
-	if _, err := k.exec(ctx, `INSERT INTO kr_ratio (kr_key, done, total) VALUES (?, ?, ?)`, krKey, r.Done, r.Total); err != nil {
-		return 0, 0, fmt.Errorf("ratio of %s: %w", krKey, err)
+	if _, err := k.exec(ctx, `INSERT INTO kr_ratio (kr_key, done, total, canceled) VALUES (?, ?, ?, ?)`, krKey, r.Done, r.Total, r.Canceled); err != nil {
+		return r, fmt.Errorf("ratio of %s: %w", krKey, err)
 	}
-	return r.Done, r.Total, nil
+	return r, nil
 }
 
 // WindowUnits returns the unit groups in krKey's window as last advanced,

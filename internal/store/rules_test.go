@@ -64,8 +64,8 @@ func TestUpsertIssueTombstone(t *testing.T) {
 			if got.EventID != tt.wantEvent || got.Deleted != (tt.wantEvent == "d") {
 				t.Errorf("stored state %s (deleted %v), want %s", got.EventID, got.Deleted, tt.wantEvent)
 			}
-			if _, total, err := view.RatioCounts(t.Context(), "epic"); err != nil || total != tt.wantTotal {
-				t.Errorf("ratio total = %d (%v), want %d", total, err, tt.wantTotal)
+			if c, err := view.RatioCounts(t.Context(), "epic"); err != nil || c.Total != tt.wantTotal {
+				t.Errorf("ratio total = %d (%v), want %d", c.Total, err, tt.wantTotal)
 			}
 			blocked, err := view.BlockedIssues(t.Context(), "epic")
 			if err != nil || len(blocked) != tt.wantTotal {

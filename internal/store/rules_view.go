@@ -234,20 +234,20 @@ func (r issueRow) state() IssueState {
 
 const issueCols = `i.unit, i.source, i.event_id, i.kind, i.occurred_at, i.status_category, i.canceled, i.blocked, i.done_at, i.title, i.url, i.actor, i.deleted`
 
-// RatioCounts returns how many issues in krKey's scope are done, and how
-// many there are; canceled and deleted issues are in neither (a deleted
-// issue also leaves every scope; the condition is a second guard).
-func (v KRView) RatioCounts(ctx context.Context, krKey string) (done, total int, err error) {
-	var r struct {
-		Done  int `db:"done"`
-		Total int `db:"total"`
-	}
-	err = v.q.GetContext(ctx, &r, `SELECT COALESCE(SUM(CASE WHEN i.status_category = 'done' THEN 1 ELSE 0 END), 0) AS done, COUNT(*) AS total
-		FROM kr_issues k JOIN issue_state i ON i.unit = k.unit WHERE k.kr_key = ? AND i.canceled = 0 AND i.deleted = 0`, krKey)
+// RatioCounts returns krKey's ratio counts (see RatioCount): done and
+// total without canceled and deleted issues, canceled ones apart (a
+// deleted issue also leaves every scope; the condition is a second guard).
+func (v KRView) RatioCounts(ctx context.Context, krKey string) (RatioCount, error) {
+	var r RatioCount
+	err := v.q.GetContext(ctx, &r, `SELECT
+		COALESCE(SUM(CASE WHEN i.canceled = 0 AND i.status_category = 'done' THEN 1 ELSE 0 END), 0) AS done,
+		COALESCE(SUM(CASE WHEN i.canceled = 0 THEN 1 ELSE 0 END), 0) AS total,
+		COALESCE(SUM(i.canceled), 0) AS canceled
+		FROM kr_issues k JOIN issue_state i ON i.unit = k.unit WHERE k.kr_key = ? AND i.deleted = 0`, krKey)
 	if err != nil {
-		return 0, 0, fmt.Errorf("ratio of %s: %w", krKey, err)
+		return r, fmt.Errorf("ratio of %s: %w", krKey, err)
 	}
-	return r.Done, r.Total, nil
+	return r, nil
 }
 
 // ScopeIssues returns issues in krKey's scope (canceled and deleted excluded), done

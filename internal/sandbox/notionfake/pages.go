@@ -1,6 +1,7 @@
 package notionfake
 
 import (
+	"cmp"
 	"encoding/json"
 	"maps"
 	"slices"
@@ -264,6 +265,9 @@ func (d *database) schema() map[string]any {
 				opts = append(opts, map[string]any{"id": optionID(col, o), "name": o, "color": "default"})
 			}
 			conf["options"] = opts
+		}
+		if col.typ == Number {
+			conf["format"] = cmp.Or(col.format, "number")
 		}
 		props[name] = map[string]any{"id": col.id, "name": name, "type": string(col.typ), string(col.typ): conf}
 	}

@@ -33,6 +33,9 @@ type Prop struct {
 	// select options (as Notion does for integrations with edit access); status
 	// options can only be set here, as in Notion.
 	Options []string
+	// Format is a number property's format: "number" (the default),
+	// "percent", "dollar", ... Notion shows a percent-formatted 0.8 as 80 %.
+	Format string
 }
 
 type column struct {
@@ -40,6 +43,7 @@ type column struct {
 	name    string
 	typ     PropType
 	options []string
+	format  string // number format
 }
 
 // value is one stored property value; which field is used depends on the type.

@@ -68,7 +68,7 @@ func (s *Server) AddDatabase(id, title string, schema map[string]Prop) (string, 
 			titles++
 			colID = "title"
 		}
-		d.cols[name] = &column{id: colID, name: name, typ: p.Type, options: slices.Clone(p.Options)}
+		d.cols[name] = &column{id: colID, name: name, typ: p.Type, options: slices.Clone(p.Options), format: p.Format}
 		d.names = append(d.names, name)
 	}
 	if titles != 1 {

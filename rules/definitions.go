@@ -1,0 +1,71 @@
+package rules
+
+import (
+	"fmt"
+	"slices"
+	"strings"
+
+	"github.com/goalpost/goalpost/internal/confval"
+)
+
+// How a ratio key result counts canceled issues (KeyResult.Canceled):
+// canceled, won't-do, declined and duplicate resolutions, and trackers'
+// canceled states (ADR 45).
+const (
+	// CanceledExcluded (the default) takes them out of both sides: 8 done
+	// of 10, 2 canceled, is 80 %.
+	CanceledExcluded = "excluded"
+	// CanceledDone counts them done, as Jira's status category does: 10 of 12.
+	CanceledDone = "done"
+	// CanceledOpen counts them in scope and not done: 8 of 12.
+	CanceledOpen = "open"
+)
+
+var canceledModes = []string{CanceledExcluded, CanceledDone, CanceledOpen}
+
+// How a ratio key result's value reads (KeyResult.Display).
+const (
+	DisplayPercent  = "percent"  // the default: 0–100, unit "%"
+	DisplayFraction = "fraction" // 0–1, no unit
+)
+
+var displayModes = []string{DisplayPercent, DisplayFraction}
+
+// fraction reports whether a ratio reads as a fraction of 1.
+func (r *Rule) fraction() bool { return r.Type == TypeRatio && r.KR.Display == DisplayFraction }
+
+// ratioCounts is what a ratio divides, its canceled issues counted as the
+// key result says, and how the formula names them ("" when none count).
+func (r *Rule) ratioCounts(in *Inputs) (done, total int, note string) {
+	done, total = in.Done, in.Total
+	if in.Canceled == 0 {
+		return done, total, ""
+	}
+	switch r.KR.Canceled {
+	case CanceledDone:
+		return done + in.Canceled, total + in.Canceled, fmt.Sprintf(" (%s counted done)", plural(in.Canceled, "canceled issue"))
+	case CanceledOpen:
+		return done, total + in.Canceled, fmt.Sprintf(" (%s counted open)", plural(in.Canceled, "canceled issue"))
+	}
+	return done, total, fmt.Sprintf(" (%s excluded)", plural(in.Canceled, "canceled issue"))
+}
+
+// definitions checks a key result's definition options.
+func (c *checker) definitions(p string, kr KeyResult) {
+	switch {
+	case kr.Display == "":
+	case kr.Type != TypeRatio:
+		c.errf(p+".display", "key result %q: display applies to ratio key results only", kr.Key)
+	case !slices.Contains(displayModes, kr.Display):
+		c.errf(p+".display", "key result %q: display is %s, got %q%s", kr.Key, strings.Join(displayModes, ", "), kr.Display,
+			confval.DidYouMean(strings.ToLower(kr.Display), displayModes))
+	}
+	switch {
+	case kr.Canceled == "":
+	case kr.Type != TypeRatio:
+		c.errf(p+".canceled", "key result %q: canceled applies to ratio key results only", kr.Key)
+	case !slices.Contains(canceledModes, kr.Canceled):
+		c.errf(p+".canceled", "key result %q: canceled is %s, got %q%s", kr.Key, strings.Join(canceledModes, ", "), kr.Canceled,
+			confval.DidYouMean(strings.ToLower(kr.Canceled), canceledModes))
+	}
+}
