@@ -105,7 +105,7 @@ func (e *Engine) applyIssue(ctx context.Context, k *store.KRTx, ev *event.Event,
 func matchRow(r *rules.Rule, ev *event.Event, value *float64) store.MatchRow {
 	return store.MatchRow{
 		KRKey: r.Key, EventID: ev.ID, Unit: unitOf(ev), Source: ev.Source, Kind: ev.Kind,
-		OccurredAt: ev.OccurredAt, Value: value, Title: ev.Title, URL: ev.URL,
+		OccurredAt: r.At(ev), Value: value, Title: ev.Title, URL: ev.URL,
 		ActorHandle: ev.ActorHandle, RuleVersion: r.Version,
 	}
 }

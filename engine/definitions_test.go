@@ -8,6 +8,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/goalpost/goalpost/pipeline/event"
 )
 
 // definitionConfig is the ratio_epic golden's team and objective with one
@@ -105,6 +107,57 @@ func TestRatioDisplaySetting(t *testing.T) {
 			r := h.result(t, "auth-epic")
 			if math.Abs(r.Current-tc.want) > 1e-9 || r.Unit != tc.unit || !strings.Contains(r.Formula, tc.formula) || math.Abs(r.Progress-0.4167) > 1e-9 {
 				t.Errorf("current %v %q progress %v (%s), want %v %q 0.4167 (%s)", r.Current, r.Unit, r.Progress, r.Formula, tc.want, tc.unit, tc.formula)
+			}
+		})
+	}
+}
+
+// TestIncidentCreatedAtSetting: "MTTR of incidents created this quarter".
+// Incident A opened on Sep 28 and resolved on Oct 2 (4 days); incident B
+// opened and resolved on Oct 10 (1 hour). The Q4 median restore time reads
+// both resolutions by default, only B with window_on = "created_at", and
+// only B with a match on the created_at field.
+func TestIncidentCreatedAtSetting(t *testing.T) {
+	at := time.Date(2026, 10, 20, 0, 0, 0, 0, time.UTC)
+	resolved := func(id string, opened, closed time.Time) event.Event {
+		return event.Event{
+			ID: "pagerduty:incident:" + id + ":resolved", Source: event.SourcePagerDuty, Kind: event.KindIncidentResolved,
+			OccurredAt: closed, Unit: "pagerduty:incident:" + id, Title: "incident " + id,
+			Numbers: map[string]float64{"restore_seconds": closed.Sub(opened).Seconds()},
+			Attrs:   map[string]string{event.AttrCreatedAt: event.FormatTime(opened), "service": "api"},
+		}
+	}
+	aOpened := time.Date(2026, 9, 28, 12, 0, 0, 0, time.UTC)
+	bOpened := time.Date(2026, 10, 10, 12, 0, 0, 0, time.UTC)
+	evs := []event.Event{
+		resolved("A", aOpened, aOpened.Add(4*24*time.Hour)),
+		resolved("B", bOpened, bOpened.Add(time.Hour)),
+	}
+	for _, tc := range []struct {
+		name, setting string
+		want          float64
+	}{
+		{"unset: resolutions in the quarter", `match = 'kind == "incident.resolved"'`, (4*24*3600 + 3600) / 2},
+		{"window_on occurred_at", "match = 'kind == \"incident.resolved\"'\nwindow_on = \"occurred_at\"", (4*24*3600 + 3600) / 2},
+		{"window_on created_at", "match = 'kind == \"incident.resolved\"'\nwindow_on = \"created_at\"", 3600},
+		{"the created_at field in the match", `match = 'kind == "incident.resolved" && created_at >= date("2026-10-01")'`, 3600},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			cfg := strings.NewReplacer(`type = "ratio"`, `type = "metric"`, `scope = "epic:AUTH-100"`, "aggregate = \"median\"\nfield = \"restore_seconds\"",
+				"baseline = 0\ntarget = 80", "baseline = 7200\ntarget = 1800",
+				`key = "auth-epic"`, `key = "mttr"`, `title = "80%% of epic AUTH-100 done"`, `title = "MTTR of incidents created this quarter"`).Replace(definitionConfig)
+			h := newHarness(t, decodeConfig(t, fmt.Appendf(nil, cfg, tc.setting)), at)
+			if err := h.eng.Handle(t.Context(), evs); err != nil {
+				t.Fatal(err)
+			}
+			if err := h.eng.Tick(t.Context()); err != nil {
+				t.Fatal(err)
+			}
+			if r := h.result(t, "mttr"); r.Current != tc.want {
+				t.Errorf("median restore %v s (%s), want %v s", r.Current, r.Formula, tc.want)
+			}
+			if m, err := h.eng.Check(t.Context()); err != nil || len(m) != 0 {
+				t.Errorf("incremental and reference disagree: %v %v", m, err)
 			}
 		})
 	}

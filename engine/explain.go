@@ -260,8 +260,12 @@ func (e *Engine) itemVerdict(ctx context.Context, view store.KRView, r *rules.Ru
 		return "the rule matches, but the stored state predates this rule: run goalpost rebuild"
 	}
 	from, to := r.WindowAt(now)
-	if ev.OccurredAt.Before(from) || !ev.OccurredAt.Before(to) {
-		return fmt.Sprintf("not counted: matched, but it happened outside the window %s → %s", stamp(from, r.Location), stamp(to, r.Location))
+	if at := r.At(ev); at.Before(from) || !at.Before(to) {
+		what := "it happened"
+		if r.KR.WindowOn == rules.WindowOnCreated {
+			what = "it was created" // window_on = "created_at"
+		}
+		return fmt.Sprintf("not counted: matched, but %s outside the window %s → %s", what, stamp(from, r.Location), stamp(to, r.Location))
 	}
 	var same []string
 	for _, m := range matches {

@@ -282,6 +282,9 @@ func version(kr KeyResult, start, end time.Time) string {
 	if kr.Canceled != "" && kr.Canceled != CanceledExcluded {
 		parts = append(parts, "canceled="+kr.Canceled) // the default keeps every version as it was
 	}
+	if kr.WindowOn == WindowOnCreated {
+		parts = append(parts, "window_on="+kr.WindowOn)
+	}
 	if kr.Display == DisplayFraction {
 		parts = append(parts, "display="+kr.Display)
 	}

@@ -122,6 +122,24 @@ func TestCompileErrors(t *testing.T) {
 			want:    []string{"ratio key results only"},
 		},
 		{
+			name:    "unknown display",
+			objs:    []Objective{obj("O1", KeyResult{Key: "kr-n", Type: TypeRatio, Scope: "epic:A-1", Target: 80, Display: "percentage"})},
+			wantKey: "objectives[0].key_results[0].display",
+			want:    []string{`display is percent, fraction, got "percentage"`, `did you mean "percent"`},
+		},
+		{
+			name:    "unknown window_on",
+			objs:    []Objective{obj("O1", KeyResult{Key: "kr-o", Type: TypeCount, Target: 1, Match: "true", WindowOn: "created"})},
+			wantKey: "objectives[0].key_results[0].window_on",
+			want:    []string{`window_on is occurred_at, created_at, got "created"`, `did you mean "created_at"`},
+		},
+		{
+			name:    "window_on on a ratio",
+			objs:    []Objective{obj("O1", KeyResult{Key: "kr-p", Type: TypeRatio, Scope: "epic:A-1", Target: 80, WindowOn: "created_at"})},
+			wantKey: "objectives[0].key_results[0].window_on",
+			want:    []string{"count and metric key results only"},
+		},
+		{
 			name:    "missing match",
 			objs:    []Objective{obj("O1", KeyResult{Key: "kr-k", Type: TypeCount, Target: 1})},
 			wantKey: "objectives[0].key_results[0].match",

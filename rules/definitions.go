@@ -4,8 +4,10 @@ import (
 	"fmt"
 	"slices"
 	"strings"
+	"time"
 
 	"github.com/goalpost/goalpost/internal/confval"
+	"github.com/goalpost/goalpost/pipeline/event"
 )
 
 // How a ratio key result counts canceled issues (KeyResult.Canceled):
@@ -50,8 +52,36 @@ func (r *Rule) ratioCounts(in *Inputs) (done, total int, note string) {
 	return done, total, fmt.Sprintf(" (%s excluded)", plural(in.Canceled, "canceled issue"))
 }
 
+// The event times a key result's window can apply to (KeyResult.WindowOn).
+const (
+	WindowOnOccurred = "occurred_at"
+	WindowOnCreated  = "created_at"
+)
+
+var windowOns = []string{WindowOnOccurred, WindowOnCreated}
+
+// At is the time of ev that r's window and period apply to: its issue's or
+// incident's creation with window_on = "created_at" (when ev carries it),
+// else when ev happened.
+func (r *Rule) At(ev *event.Event) time.Time {
+	if r.KR.WindowOn == WindowOnCreated {
+		if t, ok := ev.CreatedAt(); ok {
+			return t
+		}
+	}
+	return ev.OccurredAt
+}
+
 // definitions checks a key result's definition options.
 func (c *checker) definitions(p string, kr KeyResult) {
+	switch {
+	case kr.WindowOn == "":
+	case kr.Type != TypeCount && kr.Type != TypeMetric:
+		c.errf(p+".window_on", "key result %q: window_on applies to count and metric key results only", kr.Key)
+	case !slices.Contains(windowOns, kr.WindowOn):
+		c.errf(p+".window_on", "key result %q: window_on is %s, got %q%s", kr.Key, strings.Join(windowOns, ", "), kr.WindowOn,
+			confval.DidYouMean(strings.ToLower(kr.WindowOn), windowOns))
+	}
 	switch {
 	case kr.Display == "":
 	case kr.Type != TypeRatio:

@@ -14,7 +14,9 @@ import (
 // it when the config is checked, so an unknown field is an error then, not a
 // silent false later.
 //
-// Fields: id, source, kind, occurred_at (time), actor (the person key, ""
+// Fields: id, source, kind, occurred_at (time), created_at (time: when the
+// issue or incident was created, on each of its events; the zero time when
+// the event does not say), actor (the person key, ""
 // when the handle is unmapped), handle (the raw handle), team (the actor's
 // team), repo, title, url, unit, links, labels, environment, shas, numbers
 // (map of float), attrs (map of string), shipped_count.
@@ -28,6 +30,7 @@ type Env struct {
 	Source       string             `expr:"source"`
 	Kind         string             `expr:"kind"`
 	OccurredAt   time.Time          `expr:"occurred_at"`
+	CreatedAt    time.Time          `expr:"created_at"`
 	Actor        string             `expr:"actor"`
 	Handle       string             `expr:"handle"`
 	Team         string             `expr:"team"`
@@ -61,6 +64,7 @@ func NewEnv(ev *event.Event, team string) *Env {
 		Environment: ev.Environment, SHAs: ev.SHAs, Numbers: ev.Numbers, Attrs: ev.Attrs,
 		ShippedCount: len(ev.Shipped),
 	}
+	e.CreatedAt, _ = ev.CreatedAt()
 	if n, ok := ev.Numbers["shipped_count"]; ok && int(n) > e.ShippedCount {
 		e.ShippedCount = int(n) // a deploy event lists at most event.MaxShippedListed changes
 	}

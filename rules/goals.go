@@ -78,6 +78,11 @@ type KeyResult struct {
 	// one ("last_week", "last_month", "last_quarter"). Default: the period
 	// so far; count_per_week defaults to 4w and count_per_month to 30d.
 	Window string `toml:"window"`
+	// WindowOn is the time of an event the window and period apply to:
+	// "occurred_at" (the event's own time, the default) or "created_at"
+	// (its issue's or incident's creation: "MTTR of incidents created this
+	// quarter"). Events that carry no creation time use their own.
+	WindowOn string `toml:"window_on"`
 	// Per is deploy_frequency's unit: "week" (default) or "day".
 	Per string `toml:"per"`
 	// Failures says what a change_failure_rate counts as a failed change.

@@ -98,7 +98,8 @@ func (c *Config) Events(in Incident) []event.Event {
 }
 
 func (c *Config) event(in Incident, kind, verb string, at time.Time) event.Event {
-	attrs := map[string]string{"service": in.Service, "severity": in.Severity, "status": in.Status, "ref": in.Ref}
+	attrs := map[string]string{"service": in.Service, "severity": in.Severity, "status": in.Status, "ref": in.Ref,
+		event.AttrCreatedAt: event.FormatTime(in.OpenedAt)}
 	if in.ServiceID != "" {
 		attrs["service_id"] = in.ServiceID
 	}

@@ -169,10 +169,11 @@ func (m issueMapper) base(n *issueNode, kind, idSuffix string, at time.Time, act
 		OccurredAt: at, ActorHandle: actor, Title: n.Title, URL: n.URL, Unit: n.key(),
 		Labels: slices.Clone([]string(n.Labels)), Numbers: map[string]float64{},
 		Attrs: map[string]string{
-			"blocked":    strconv.FormatBool(m.blocked(n)),
-			"priority":   n.PriorityLabel,
-			"issue_id":   n.ID,
-			"updated_at": n.UpdatedAt.UTC().Format(time.RFC3339Nano),
+			"blocked":           strconv.FormatBool(m.blocked(n)),
+			"priority":          n.PriorityLabel,
+			"issue_id":          n.ID,
+			"updated_at":        n.UpdatedAt.UTC().Format(time.RFC3339Nano),
+			event.AttrCreatedAt: event.FormatTime(n.CreatedAt),
 		},
 	}
 	m.relations(n, &ev)

@@ -108,6 +108,27 @@ type ShippedChange struct {
 	LeadTimeSeconds float64   `json:"lead_time_seconds"`
 }
 
+// AttrCreatedAt is the attribute holding when an issue or incident was
+// created (FormatTime), on each of its events, so that rules can read
+// `created_at` (an incident resolved this week but created last quarter).
+const AttrCreatedAt = "created_at"
+
+// FormatTime is a time as event attributes carry it (RFC 3339 in UTC,
+// "" for the zero time).
+func FormatTime(t time.Time) string {
+	if t.IsZero() {
+		return ""
+	}
+	return t.UTC().Format(time.RFC3339Nano)
+}
+
+// CreatedAt is when e's issue or incident was created (AttrCreatedAt),
+// and whether e says.
+func (e Event) CreatedAt() (time.Time, bool) {
+	t, err := time.Parse(time.RFC3339Nano, e.Attrs[AttrCreatedAt])
+	return t, err == nil
+}
+
 // Validate reports whether e is complete enough to be stored.
 func (e Event) Validate() error {
 	var errs []error
