@@ -99,8 +99,22 @@ type Config struct {
 	// deploy document, so its events get the ids the host's own would
 	// (nil: as given).
 	RepoName func(ctx context.Context, repo string) string
-	Log      *slog.Logger
+	// ShippedAt is when a change reaches production: ShippedAtFinished
+	// (the deploy's success, the default) or ShippedAtCreated (its
+	// creation or start, when the deploy's source says; else its success).
+	// It dates change.shipped and measures its lead time.
+	ShippedAt string
+	Log       *slog.Logger
 }
+
+// The definitions of "a change reached production" (Config.ShippedAt).
+const (
+	ShippedAtFinished = "deploy_finished"
+	ShippedAtCreated  = "deploy_created"
+)
+
+// ShippedAtChoices are the values of a connector's shipped_at option.
+var ShippedAtChoices = []string{ShippedAtFinished, ShippedAtCreated}
 
 // Attributor attributes production deploys of one host's repositories. It
 // keeps its state per repository and environment (last deploy sha and time,
@@ -154,7 +168,7 @@ func (a *Attributor) Publish(ctx context.Context, d Deploy) error {
 // nothing is recorded unless Publish succeeded.
 func (a *Attributor) PublishSince(ctx context.Context, d Deploy, since time.Time) error {
 	if !d.Succeeded {
-		if err := a.pub.Publish(ctx, d.event(nil)); err != nil {
+		if err := a.pub.Publish(ctx, d.event(nil, d.At)); err != nil {
 			return fmt.Errorf("publish deploy %s: %w", d.EventID(), err)
 		}
 		return nil
@@ -173,14 +187,15 @@ func (a *Attributor) PublishSince(ctx context.Context, d Deploy, since time.Time
 	if err != nil {
 		return fmt.Errorf("attribute deploy %s: %w", d.EventID(), err)
 	}
-	dev := d.event(shipped)
+	at := a.shippedAt(d)
+	dev := d.event(shipped, at)
 	dev.Attrs["attribution"] = how
 	if st.SHA != "" {
 		dev.Attrs["previous_sha"] = st.SHA
 	}
 	evs := []event.Event{dev}
 	for _, c := range shipped {
-		evs = append(evs, c.shipped(d.Environment, d.At, d.Key))
+		evs = append(evs, c.shipped(d.Environment, at, d.Key))
 	}
 	if err := a.pub.Publish(ctx, evs...); err != nil {
 		return fmt.Errorf("publish deploy %s: %w", d.EventID(), err)
@@ -263,6 +278,14 @@ func (a *Attributor) rangeShipped(ctx context.Context, d Deploy, commits []Commi
 	}
 	changes, err := a.resolve(ctx, d.Repo, commits)
 	return changes, how, err
+}
+
+// shippedAt is when the changes d shipped reached production.
+func (a *Attributor) shippedAt(d Deploy) time.Time {
+	if a.cfg.ShippedAt == ShippedAtCreated && !d.CreatedAt.IsZero() && d.CreatedAt.Before(d.At) {
+		return d.CreatedAt
+	}
+	return d.At
 }
 
 // lock serializes attribution of one repository/environment; it gives up

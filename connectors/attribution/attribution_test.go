@@ -353,3 +353,37 @@ func must(t *testing.T, err error) {
 		t.Fatal(err)
 	}
 }
+
+// TestShippedAtSetting: the same deploy (created at 10:00, succeeded at
+// 10:30) of a PR merged at 9:00 under each shipped_at definition; a deploy
+// whose source gives no creation time ships at its success either way.
+func TestShippedAtSetting(t *testing.T) {
+	for _, tc := range []struct {
+		name, setting string
+		created       time.Time
+		wantAt        time.Time
+		wantLead      float64
+	}{
+		{"unset is deploy_finished", "", t0.Add(time.Hour), t0.Add(90 * time.Minute), 5400},
+		{"deploy_finished", ShippedAtFinished, t0.Add(time.Hour), t0.Add(90 * time.Minute), 5400},
+		{"deploy_created", ShippedAtCreated, t0.Add(time.Hour), t0.Add(time.Hour), 3600},
+		{"deploy_created without a creation time", ShippedAtCreated, time.Time{}, t0.Add(90 * time.Minute), 5400},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			r := newRig(Config{ShippedAt: tc.setting})
+			must(t, r.att.PublishSince(t.Context(), r.deploy("d1", "root", t0.Add(-time.Hour)), time.Time{}))
+			r.host.merge(1, "root", t0)
+			d := r.deploy("d2", "m1", t0.Add(90*time.Minute))
+			d.CreatedAt = tc.created
+			must(t, r.att.PublishSince(t.Context(), d, time.Time{}))
+			dep, _ := r.pub.deployed(t, "d2")
+			if !dep.OccurredAt.Equal(t0.Add(90*time.Minute)) || dep.Shipped[0].LeadTimeSeconds != tc.wantLead {
+				t.Errorf("deployment.succeeded at %s listing lead time %v; want the deploy's success, %v", dep.OccurredAt, dep.Shipped[0].LeadTimeSeconds, tc.wantLead)
+			}
+			ev := r.pub.events[len(r.pub.events)-1]
+			if ev.Kind != event.KindChangeShipped || !ev.OccurredAt.Equal(tc.wantAt) || ev.Numbers["lead_time_seconds"] != tc.wantLead {
+				t.Errorf("%s at %s, lead time %v; want %s, %v", ev.Kind, ev.OccurredAt, ev.Numbers["lead_time_seconds"], tc.wantAt, tc.wantLead)
+			}
+		})
+	}
+}

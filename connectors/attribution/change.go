@@ -87,9 +87,12 @@ type Deploy struct {
 	SHA         string
 	Succeeded   bool
 	At          time.Time // when it finished
-	Actor       string    // who deployed (the host's handle)
-	URL         string
-	Attrs       map[string]string
+	// CreatedAt is when the deploy was created or started (zero: unknown),
+	// for Config.ShippedAt = ShippedAtCreated.
+	CreatedAt time.Time
+	Actor     string // who deployed (the host's handle)
+	URL       string
+	Attrs     map[string]string
 }
 
 // EventID is the id of the deploy's deployment.succeeded or
@@ -109,15 +112,16 @@ func (d Deploy) EventID() string {
 // or deployment.succeeded with nothing in Shipped (attribution "none":
 // the repository is on no host goalpost reads).
 func (d Deploy) Event() event.Event {
-	ev := d.event(nil)
+	ev := d.event(nil, d.At)
 	if d.Succeeded {
 		ev.Attrs["attribution"] = "none"
 	}
 	return ev
 }
 
-// event is the deploy's own event, carrying the changes it shipped.
-func (d Deploy) event(shipped []Change) event.Event {
+// event is the deploy's own event, carrying the changes it shipped (their
+// lead times to shippedAt).
+func (d Deploy) event(shipped []Change, shippedAt time.Time) event.Event {
 	kind := event.KindDeploymentFailed
 	if d.Succeeded {
 		kind = event.KindDeploymentSucceeded
@@ -137,7 +141,7 @@ func (d Deploy) event(shipped []Change) event.Event {
 		for _, c := range shipped[:min(len(shipped), event.MaxShippedListed)] {
 			ev.Shipped = append(ev.Shipped, event.ShippedChange{
 				Number: int(c.Number), Title: c.Title, URL: c.URL, AuthorHandle: c.Author,
-				MergedAt: c.MergedAt, LeadTimeSeconds: c.leadTime(d.At),
+				MergedAt: c.MergedAt, LeadTimeSeconds: c.leadTime(shippedAt),
 			})
 		}
 	}

@@ -76,6 +76,13 @@ func (d Document) deploy() attribution.Deploy {
 	return attribution.Deploy{
 		Source: event.SourceDeploy, Key: key, Repo: d.Repo, Environment: d.Environment,
 		SHA: strings.ToLower(d.SHA), Succeeded: d.Status == "success", At: at,
-		Actor: d.Actor, URL: d.URL, Attrs: attrs,
+		Actor: d.Actor, URL: d.URL, Attrs: attrs, CreatedAt: orZero(d.StartedAt),
 	}
+}
+
+func orZero(t *time.Time) time.Time {
+	if t == nil {
+		return time.Time{}
+	}
+	return t.UTC()
 }

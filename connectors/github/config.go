@@ -9,11 +9,13 @@ import (
 	"fmt"
 	"net/url"
 	"path"
+	"slices"
 	"strings"
 	"time"
 
 	"golang.org/x/time/rate"
 
+	"github.com/goalpost/goalpost/connectors/attribution"
 	"github.com/goalpost/goalpost/internal/confval"
 	"github.com/goalpost/goalpost/internal/secret"
 )
@@ -52,6 +54,11 @@ type Config struct {
 	// deploy before then (looked up; without one, the PRs merged since).
 	// Unset, the first deploy seen ships nothing.
 	Since string `toml:"since"`
+	// ShippedAt is when a change counts as reached production:
+	// "deploy_finished" (the deploy's success, the default) or
+	// "deploy_created" (its creation or start). It dates change.shipped and
+	// measures lead time (docs/definitions.md).
+	ShippedAt string `toml:"shipped_at"`
 	// ProductionEnvironments are the default production environment names or
 	// globs for every repository ("production" when unset).
 	ProductionEnvironments []string     `toml:"production_environments"`
@@ -130,6 +137,10 @@ func (c *Config) Validate() error {
 		if _, err := time.Parse(time.DateOnly, c.Since); err != nil {
 			errs = append(errs, confval.Fieldf("since", "want a date like 2026-07-01, got %q", c.Since))
 		}
+	}
+	if c.ShippedAt != "" && !slices.Contains(attribution.ShippedAtChoices, c.ShippedAt) {
+		errs = append(errs, confval.Fieldf("shipped_at", "want %s, got %q%s", strings.Join(attribution.ShippedAtChoices, " or "), c.ShippedAt,
+			confval.DidYouMean(c.ShippedAt, attribution.ShippedAtChoices)))
 	}
 	errs = append(errs, globErrs("production_environments", c.ProductionEnvironments)...)
 	errs = append(errs, c.validateRepos()...)

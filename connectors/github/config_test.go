@@ -53,7 +53,8 @@ base_url = "ftp://x"
 poll_interval = "10ms"
 concurrency = 99
 since = "July 1st"
-production_environments = ["[bad"]`, []string{"base_url", "poll_interval", "concurrency", "since", "production_environments[0]"}},
+shipped_at = "deploy_started"
+production_environments = ["[bad"]`, []string{"base_url", "poll_interval", "concurrency", "since", "shipped_at", "production_environments[0]"}},
 		{"bad repos", `
 token = "x"
 [[repos]]

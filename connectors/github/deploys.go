@@ -168,7 +168,7 @@ func (s *Source) deploymentOutcome(ctx context.Context, t target, d pendingDeplo
 	}
 	base := attribution.Deploy{
 		Source: event.SourceGitHub, Key: strconv.FormatInt(d.ID, 10), Repo: t.FullName,
-		Environment: d.Env, SHA: d.SHA, Actor: d.Creator,
+		Environment: d.Env, SHA: d.SHA, Actor: d.Creator, CreatedAt: d.Created,
 		Attrs: map[string]string{"deployment_id": strconv.FormatInt(d.ID, 10), "ref": d.Ref},
 	}
 	outs, final := deployOutcomes(base, statuses)
@@ -298,12 +298,15 @@ func runDeploy(t target, r *gh.WorkflowRun) (attribution.Deploy, bool) {
 	d := attribution.Deploy{
 		Source: event.SourceGitHub, Repo: t.FullName, Environment: t.settings.primaryEnvironment(),
 		Key: fmt.Sprintf("run-%d.%d", r.GetID(), max(r.GetRunAttempt(), 1)),
-		SHA: r.GetHeadSHA(), At: r.GetUpdatedAt().Time, URL: r.GetHTMLURL(),
+		SHA: r.GetHeadSHA(), At: r.GetUpdatedAt().Time, URL: r.GetHTMLURL(), CreatedAt: r.GetRunStartedAt().Time, // this attempt's start
 		Actor: r.GetTriggeringActor().GetLogin(),
 		Attrs: map[string]string{"workflow": r.GetName(), "run_id": strconv.FormatInt(r.GetID(), 10)},
 	}
 	if d.Actor == "" {
 		d.Actor = r.GetActor().GetLogin()
+	}
+	if d.CreatedAt.IsZero() {
+		d.CreatedAt = r.GetCreatedAt().Time
 	}
 	switch r.GetConclusion() {
 	case "success":

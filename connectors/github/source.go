@@ -83,7 +83,7 @@ func NewSource(cfg *Config, pub connector.Publisher, cursors connector.CursorSto
 	s.repos = newRepoCache(s.api, cfg, s.now)
 	s.retries = newRedeliveries()
 	s.att = attribution.New(host{api: s.api, log: log, workflow: s.deployWorkflow}, cursors, pub, attribution.Config{
-		Source: event.SourceGitHub, Since: cfg.since(), Log: log,
+		Source: event.SourceGitHub, Since: cfg.since(), ShippedAt: cfg.ShippedAt, Log: log,
 		ShipOnMerge: func(repo string) bool { return cfg.settingsFor(repo).ShipOnMerge },
 		RepoName: func(ctx context.Context, repo string) string {
 			if meta, err := s.repos.get(ctx, repo); err == nil {

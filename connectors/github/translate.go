@@ -105,7 +105,7 @@ func deploymentStatusEvents(cfg *Config, ev *gh.DeploymentStatusEvent) translate
 	id := strconv.FormatInt(dep.GetID(), 10)
 	base := attribution.Deploy{
 		Source: event.SourceGitHub, Key: id, Repo: repo.GetFullName(), Environment: env,
-		SHA: dep.GetSHA(), Actor: dep.GetCreator().GetLogin(),
+		SHA: dep.GetSHA(), Actor: dep.GetCreator().GetLogin(), CreatedAt: dep.GetCreatedAt().Time,
 		Attrs: map[string]string{"deployment_id": id, "ref": dep.GetRef()},
 	}
 	if d, ok := statusDeploy(base, st); ok {

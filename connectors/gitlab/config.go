@@ -11,9 +11,11 @@ import (
 	"fmt"
 	"net/url"
 	"path"
+	"slices"
 	"strings"
 	"time"
 
+	"github.com/goalpost/goalpost/connectors/attribution"
 	"github.com/goalpost/goalpost/connectors/internal/hook"
 	"github.com/goalpost/goalpost/internal/confval"
 	"github.com/goalpost/goalpost/internal/secret"
@@ -62,6 +64,11 @@ type Config struct {
 	// seen ships the merge requests since the last successful production
 	// deployment before then (looked up; without one, those merged since).
 	Since string `toml:"since"`
+	// ShippedAt is when a change counts as reached production:
+	// "deploy_finished" (the deploy's success, the default) or
+	// "deploy_created" (its creation or start). It dates change.shipped and
+	// measures lead time (docs/definitions.md).
+	ShippedAt string `toml:"shipped_at"`
 	// ProductionEnvironments are environment names or globs ("production"
 	// when unset).
 	ProductionEnvironments []string        `toml:"production_environments"`
@@ -123,6 +130,10 @@ func (c *Config) Validate() error {
 		if _, err := time.Parse(time.DateOnly, c.Since); err != nil {
 			errs = append(errs, confval.Fieldf("since", "want a date like 2026-07-01, got %q", c.Since))
 		}
+	}
+	if c.ShippedAt != "" && !slices.Contains(attribution.ShippedAtChoices, c.ShippedAt) {
+		errs = append(errs, confval.Fieldf("shipped_at", "want %s, got %q%s", strings.Join(attribution.ShippedAtChoices, " or "), c.ShippedAt,
+			confval.DidYouMean(c.ShippedAt, attribution.ShippedAtChoices)))
 	}
 	if st := c.SigningToken.Reveal(); st != "" {
 		if k, err := hook.StandardKey(st); err != nil || !strings.HasPrefix(st, "whsec_") || len(k) < 16 {

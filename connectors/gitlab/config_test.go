@@ -28,6 +28,7 @@ func TestConfigValidate(t *testing.T) {
 		{"duplicate project", func(c *Config) { c.Projects = append(c.Projects, ProjectConfig{Path: "ACME/api"}) }, "duplicate"},
 		{"bad glob", func(c *Config) { c.ProductionEnvironments = []string{"prod-["} }, "production_environments[0]"},
 		{"bad since", func(c *Config) { c.Since = "July" }, "since"},
+		{"bad shipped_at", func(c *Config) { c.ShippedAt = "created" }, "shipped_at"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

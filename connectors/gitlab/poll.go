@@ -143,7 +143,7 @@ func deploymentDeploy(path string, st settings, dep *gl.Deployment) (attribution
 	id := strconv.FormatInt(dep.ID, 10)
 	d := attribution.Deploy{Source: event.SourceGitLab,
 		Key: id, Repo: path, Environment: dep.Environment.Name, SHA: dep.SHA, Succeeded: dep.Status == "success",
-		At: at, Attrs: map[string]string{"deployment_id": id, "ref": dep.Ref},
+		At: at, CreatedAt: orTime(dep.CreatedAt), Attrs: map[string]string{"deployment_id": id, "ref": dep.Ref},
 	}
 	if dep.User != nil {
 		d.Actor = dep.User.Username

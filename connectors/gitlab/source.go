@@ -83,7 +83,7 @@ func NewSource(cfg *Config, pub connector.Publisher, cursors connector.CursorSto
 	}
 	s.api = s.client.API()
 	s.att = attribution.New(host{api: s.api, log: log, compareLimit: defaultCompareLimit}, cursors, pub, attribution.Config{
-		Source: event.SourceGitLab, Since: cfg.since(), Log: log,
+		Source: event.SourceGitLab, Since: cfg.since(), ShippedAt: cfg.ShippedAt, Log: log,
 		ShipOnMerge: func(project string) bool { return cfg.settingsFor(project).ShipOnMerge },
 	})
 	return s, nil

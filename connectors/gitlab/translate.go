@@ -172,6 +172,7 @@ func pipelineEvents(cfg *Config, ev *gl.PipelineEvent) (translated, error) {
 			continue // not finished
 		}
 		d := jobDeploy(out.project, b.ID, a.SHA, b.Status == "success", at)
+		d.CreatedAt, _ = parseTime(b.StartedAt) // zero when absent
 		if b.User != nil {
 			d.Actor = b.User.Username
 		}
