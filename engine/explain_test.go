@@ -3,6 +3,7 @@ package engine
 import (
 	"bytes"
 	"errors"
+	"math"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -145,6 +146,61 @@ target = 100
 	}
 	if m := moves[0]; m.From != 0 || m.To != 50 || len(m.Evidence) != 1 || m.Evidence[0].Unit != "A-1" {
 		t.Errorf("moved = %+v", m)
+	}
+}
+
+// A backfill stores a ratio's history in one go, after the weeks it
+// covers: with no snapshot from then, a past week's value is folded from the
+// stored issue events before it (not "no data", not 0%).
+func TestMovedRatioBeforeAnySnapshotFoldsEvents(t *testing.T) {
+	cfg := decodeConfig(t, []byte(`
+[[objectives]]
+key = "O"
+period = "2026-Q4"
+[[objectives.key_results]]
+key = "epic"
+type = "ratio"
+scope = "epic:E-1"
+target = 100
+`))
+	h := newHarness(t, cfg, mustTime("2026-10-20T00:00:00Z"))
+	issue := func(key, cat, at string) event.Event {
+		return event.Event{ID: key + ":" + cat, Source: "jira", Kind: event.KindIssueUpdated, OccurredAt: mustTime(at),
+			Unit: key, Attrs: map[string]string{"status_category": cat, "epic": "E-1"}}
+	}
+	backfill := []event.Event{issue("A-1", "new", "2026-10-04T00:00:00Z"), issue("A-2", "new", "2026-10-04T00:00:00Z"),
+		issue("A-1", "done", "2026-10-12T00:00:00Z"), issue("A-3", "new", "2026-10-18T00:00:00Z")}
+	if err := h.eng.Handle(t.Context(), backfill); err != nil {
+		t.Fatal(err)
+	}
+	moves, err := h.eng.Moved(t.Context(), mustTime("2026-10-10T00:00:00Z"), mustTime("2026-10-17T00:00:00Z"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if m := moves[0]; m.From != 0 || m.To != 50 || len(m.Evidence) != 1 || m.Evidence[0].Unit != "A-1" {
+		t.Errorf("moved = %+v, want 0 → 50 with A-1", m)
+	}
+	tests := []struct {
+		name   string
+		at     string
+		want   float64
+		noData bool
+	}{
+		{"before any issue", "2026-10-01T00:00:00Z", 0, true},
+		{"two to do", "2026-10-05T00:00:00Z", 0, false},
+		{"one of two done", "2026-10-17T00:00:00Z", 50, false},
+		{"a third joined", "2026-10-19T00:00:00Z", 33.3333, false},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			results, err := h.eng.ResultsAt(t.Context(), mustTime(tt.at))
+			if err != nil {
+				t.Fatal(err)
+			}
+			if r := results[0]; r.NoData != tt.noData || math.Abs(r.Current-tt.want) > 1e-3 {
+				t.Errorf("at %s: current %v no data %v, want %v no data %v", tt.at, r.Current, r.NoData, tt.want, tt.noData)
+			}
+		})
 	}
 }
 

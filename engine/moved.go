@@ -91,8 +91,18 @@ func (e *Engine) valueAt(ctx context.Context, view store.KRView, r *rules.Rule, 
 	s, err := view.SnapshotAt(ctx, r.Key, t)
 	switch {
 	case store.IsNotFound(err):
-		res := r.Evaluate(rules.Inputs{}, t) // nothing known yet: no data
-		return res, nil
+		// No snapshot yet at t: the history predates goalpost (a backfill).
+		in, err := ratioFromEventsAt(ctx, view, r, t)
+		if err != nil {
+			return rules.Result{}, err
+		}
+		if in.Total+in.Canceled == 0 {
+			return r.Evaluate(rules.Inputs{}, t), nil // nothing known yet: no data
+		}
+		if in.Blocked, err = e.blockedAt(ctx, view, r, t); err != nil {
+			return rules.Result{}, err
+		}
+		return r.Evaluate(in, t), nil
 	case err != nil:
 		return rules.Result{}, err
 	}
@@ -112,6 +122,27 @@ func (e *Engine) valueAt(ctx context.Context, view store.KRView, r *rules.Rule, 
 // issues are those tied to r now (an issue that joined its scope after t
 // counts with its state then). Newest first, as BlockedIssues.
 func (e *Engine) blockedAt(ctx context.Context, view store.KRView, r *rules.Rule, t time.Time) ([]rules.Evidence, error) {
+	states, err := issueStatesAt(ctx, view, r, t)
+	if err != nil {
+		return nil, err
+	}
+	states = slices.DeleteFunc(states, func(st store.IssueState) bool {
+		return !st.Blocked || st.StatusCategory == "done" || st.Canceled || st.Deleted
+	})
+	slices.SortStableFunc(states, func(a, b store.IssueState) int {
+		return cmp.Or(b.OccurredAt.Compare(a.OccurredAt), cmp.Compare(a.Unit, b.Unit))
+	})
+	out := make([]rules.Evidence, 0, len(states))
+	for _, st := range states {
+		out = append(out, issueEvidence(st, r.Version, false))
+	}
+	return out, nil
+}
+
+// issueStatesAt is each issue tied to r as of t, one per unit: folded from
+// its stored events before t as the store applies them (a later event wins;
+// at the same moment a deletion wins, else the one stored last).
+func issueStatesAt(ctx context.Context, view store.KRView, r *rules.Rule, t time.Time) ([]store.IssueState, error) {
 	evs, err := view.IssueEventsBefore(ctx, r.Key, t)
 	if err != nil {
 		return nil, err
@@ -131,17 +162,39 @@ func (e *Engine) blockedAt(ctx context.Context, view store.KRView, r *rules.Rule
 			states[n-1] = st
 		}
 	}
-	states = slices.DeleteFunc(states, func(st store.IssueState) bool {
-		return !st.Blocked || st.StatusCategory == "done" || st.Canceled || st.Deleted
-	})
-	slices.SortStableFunc(states, func(a, b store.IssueState) int {
-		return cmp.Or(b.OccurredAt.Compare(a.OccurredAt), cmp.Compare(a.Unit, b.Unit))
-	})
-	out := make([]rules.Evidence, 0, len(states))
-	for _, st := range states {
-		out = append(out, issueEvidence(st, r.Version, false))
+	return states, nil
+}
+
+// ratioFromEventsAt is a ratio's inputs as of t folded from the stored
+// issue events, for a moment before goalpost kept any snapshot of it (the
+// history a backfill brought): counted as RatioCounts counts the live
+// state, done ones as evidence, latest change first.
+func ratioFromEventsAt(ctx context.Context, view store.KRView, r *rules.Rule, t time.Time) (rules.Inputs, error) {
+	states, err := issueStatesAt(ctx, view, r, t)
+	if err != nil {
+		return rules.Inputs{}, err
 	}
-	return out, nil
+	var in rules.Inputs
+	var done []store.IssueState
+	for _, st := range states {
+		switch {
+		case st.Deleted:
+		case st.Canceled:
+			in.Canceled++
+		default:
+			in.Total++
+			if st.StatusCategory == "done" {
+				in.Done++
+				done = append(done, st)
+			}
+		}
+	}
+	slices.SortStableFunc(done, func(a, b store.IssueState) int { return b.OccurredAt.Compare(a.OccurredAt) })
+	for _, st := range done {
+		in.Evidence = append(in.Evidence, issueEvidence(st, r.Version, true))
+	}
+	in.EvidenceTotal = in.Total
+	return in, nil
 }
 
 func (e *Engine) movedEvidence(ctx context.Context, view store.KRView, r *rules.Rule, from, to time.Time) ([]rules.Evidence, error) {
