@@ -89,11 +89,13 @@ func TestAttribution(t *testing.T) {
 	}
 }
 
-// TestAttributionWithoutIndex: a deploy reported by webhook before any poll
+// TestAttributionWithoutIndex: a deploy reported by webhook whose merge
+// requests no poll has read (the poll has read the deployments only)
 // resolves its commits through "merge requests of a commit".
 func TestAttributionWithoutIndex(t *testing.T) {
 	e := newEnv(t, nil)
 	ctx := context.Background()
+	must(t, e.store.SetCursor(ctx, event.SourceGitLab, "deployments:"+testProject, e.now.Format(time.RFC3339Nano)))
 	base := attribution.Deploy{Source: event.SourceGitLab, Key: "1", Repo: testProject, Environment: "production", SHA: e.head, Succeeded: true, At: e.now}
 	must(t, e.src.attribute(ctx, base))
 	e.merge("one", true)

@@ -2,7 +2,9 @@ package gitlab
 
 import (
 	"context"
+	"fmt"
 	"strconv"
+	"strings"
 	"time"
 
 	"github.com/hashicorp/go-retryablehttp"
@@ -181,7 +183,21 @@ func (s *Source) since() time.Time { return s.cfg.since() }
 func (s *Source) learn(m mrInfo) { s.att.Remember(m.change()) }
 
 // attribute attributes and publishes a finished production deploy the
-// webhook reported.
+// webhook reported. A deployment the poll has not read the project's
+// deployments for yet is left to that poll, which reads it too, oldest
+// first (ADR 46, as for GitHub): attributed now, it would ship the whole
+// history since since, and the older deployments the poll then reads would
+// ship nothing. Pipeline-job deploys ("job-…") only come by webhook.
 func (s *Source) attribute(ctx context.Context, d attribution.Deploy) error {
+	if !strings.HasPrefix(d.Key, "job-") {
+		raw, err := s.cursors.Cursor(ctx, event.SourceGitLab, "deployments:"+d.Repo)
+		if err != nil {
+			return fmt.Errorf("gitlab cursor deployments:%s: %w", d.Repo, err)
+		}
+		if raw == "" {
+			s.log.Debug("deploy left to the first poll", "project", d.Repo, "deployment", d.Key)
+			return nil
+		}
+	}
 	return s.att.PublishSince(ctx, d, s.since())
 }

@@ -5,8 +5,10 @@ import (
 	"errors"
 	"fmt"
 	"net/http/httptest"
+	"slices"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/goalpost/goalpost/internal/sandbox/gitlabfake"
 	"github.com/goalpost/goalpost/pipeline/event"
@@ -154,4 +156,43 @@ func FuzzTranslate(f *testing.F) {
 			}
 		}
 	})
+}
+
+// A successful deployment the webhook reports before any poll has read the
+// project's deployments is left to that poll (ADR 46): the poll reads the
+// deployments oldest first, so each merge request ships with the deploy
+// that included it, not all of them with the newest.
+func TestWebhookDeployBeforeFirstPoll(t *testing.T) {
+	e := newEnv(t, func(c *Config) { c.Since = t0.Add(-24 * time.Hour).Format(time.DateOnly) })
+	old := e.merge("old", false)
+	e.deploy(1, e.head, "success")
+	recent := e.merge("recent", true)
+	e.deploy(2, e.head, "success")
+	payload := fmt.Appendf(nil, `{"object_kind":"deployment","status":"success","status_changed_at":%q,
+		"deployment_id":2,"environment":"production","short_sha":%q,
+		"commit_url":"https://gitlab.example/%s/-/commit/%s",
+		"project":{"path_with_namespace":%q},"user":{"username":"deployer"}}`,
+		e.now.UTC().Format("2006-01-02 15:04:05 -0700"), e.head[:8], testProject, e.head, testProject)
+	if code := e.deliver("Deployment Hook", "d-2", payload); code != 200 {
+		t.Fatalf("webhook answered %d", code)
+	}
+	if n := len(e.pub.kind(event.KindDeploymentSucceeded)); n != 0 {
+		t.Fatalf("the webhook published %d deploys before the first poll", n)
+	}
+	e.poll()
+	if got := e.shippedBy(1); !slices.Equal(got, []int{int(old)}) {
+		t.Errorf("first deploy shipped %v, want [%d]", got, old)
+	}
+	if got := e.shippedBy(2); !slices.Equal(got, []int{int(recent)}) {
+		t.Errorf("second deploy shipped %v, want [%d]", got, recent)
+	}
+	e.merge("later", false)
+	e.deploy(3, e.head, "success")
+	payload = bytes.ReplaceAll(payload, []byte(`"deployment_id":2`), []byte(`"deployment_id":3`))
+	if code := e.deliver("Deployment Hook", "d-3", payload); code != 200 {
+		t.Fatalf("webhook answered %d", code)
+	}
+	if n := len(e.pub.kind(event.KindDeploymentSucceeded)); n != 3 {
+		t.Errorf("after the first poll the webhook attributes deploys itself: %d deploys published, want 3", n)
+	}
 }
