@@ -110,8 +110,9 @@ func TestMoved(t *testing.T) {
 	}
 }
 
-func TestMovedRatioUsesSnapshots(t *testing.T) {
-	cfg := decodeConfig(t, []byte(`
+// newEpicRatio is a harness with one ratio key result over epic E-1.
+func newEpicRatio(t *testing.T, now time.Time) *harness {
+	return newHarness(t, decodeConfig(t, []byte(`
 [[objectives]]
 key = "O"
 period = "2026-Q4"
@@ -120,12 +121,17 @@ key = "epic"
 type = "ratio"
 scope = "epic:E-1"
 target = 100
-`))
-	h := newHarness(t, cfg, mustTime("2026-10-05T00:00:00Z"))
-	issue := func(key, cat, at string) event.Event {
-		return event.Event{ID: key + ":" + cat, Source: "jira", Kind: event.KindIssueUpdated, OccurredAt: mustTime(at),
-			Unit: key, Attrs: map[string]string{"status_category": cat, "epic": "E-1"}}
-	}
+`)), now)
+}
+
+// issue is a Jira update of key in epic E-1 to status category cat at at.
+func issue(key, cat, at string) event.Event {
+	return event.Event{ID: key + ":" + cat, Source: "jira", Kind: event.KindIssueUpdated, OccurredAt: mustTime(at),
+		Unit: key, Attrs: map[string]string{"status_category": cat, "epic": "E-1"}}
+}
+
+func TestMovedRatioUsesSnapshots(t *testing.T) {
+	h := newEpicRatio(t, mustTime("2026-10-05T00:00:00Z"))
 	steps := []struct {
 		at  string
 		evs []event.Event
@@ -153,21 +159,7 @@ target = 100
 // covers: with no snapshot from then, a past week's value is folded from the
 // stored issue events before it (not "no data", not 0%).
 func TestMovedRatioBeforeAnySnapshotFoldsEvents(t *testing.T) {
-	cfg := decodeConfig(t, []byte(`
-[[objectives]]
-key = "O"
-period = "2026-Q4"
-[[objectives.key_results]]
-key = "epic"
-type = "ratio"
-scope = "epic:E-1"
-target = 100
-`))
-	h := newHarness(t, cfg, mustTime("2026-10-20T00:00:00Z"))
-	issue := func(key, cat, at string) event.Event {
-		return event.Event{ID: key + ":" + cat, Source: "jira", Kind: event.KindIssueUpdated, OccurredAt: mustTime(at),
-			Unit: key, Attrs: map[string]string{"status_category": cat, "epic": "E-1"}}
-	}
+	h := newEpicRatio(t, mustTime("2026-10-20T00:00:00Z"))
 	backfill := []event.Event{issue("A-1", "new", "2026-10-04T00:00:00Z"), issue("A-2", "new", "2026-10-04T00:00:00Z"),
 		issue("A-1", "done", "2026-10-12T00:00:00Z"), issue("A-3", "new", "2026-10-18T00:00:00Z")}
 	if err := h.eng.Handle(t.Context(), backfill); err != nil {
