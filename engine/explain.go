@@ -77,8 +77,18 @@ func explainHeader(p *printer, r *rules.Rule, res rules.Result) {
 	p.f("version:   %s\n", r.Version)
 	p.f("value:     %s (baseline %s, target %s, %s)\n", value(res), present.Number(res.Baseline), present.Number(res.Target), res.Direction)
 	p.f("formula:   %s\n", res.Formula)
-	p.f("grade:     %s\n", res.Grade)
+	p.f("grade:     %s\n", grade(r, res))
 	p.f("status:    %s — %s\n", present.Status(res.Status), r.StatusReason(res))
+}
+
+// grade is the key result's grade, given once its period has ended (as the
+// quarter report grades only a finished quarter, ADR 42); while it runs, the
+// grade it would get if it ended now.
+func grade(r *rules.Rule, res rules.Result) string {
+	if res.EvaluatedAt.Before(r.End) {
+		return fmt.Sprintf("none yet, the period ends %s (%s if it ended now)", day(r.End.Add(-time.Nanosecond)), res.Grade)
+	}
+	return res.Grade
 }
 
 func typeDetail(r *rules.Rule) string {

@@ -289,19 +289,31 @@ func (r *Rule) StatusReason(res Result) string {
 	}
 	if r.Type == TypeMilestone {
 		return fmt.Sprintf("milestone not reached with %s of the period elapsed (at risk from %s, off track at the end)",
-			num(res.Pace), num(round(1-r.Tolerance, 4)))
+			pct(res.Pace), pct(1-r.Tolerance))
 	}
 	gap := round(res.Pace-res.Progress, 4)
-	where := "behind by " + num(gap)
+	where := "behind by " + points(gap)
 	if gap <= 0 {
-		where = "ahead by " + num(-gap)
+		where = "ahead by " + points(-gap)
 	}
 	s := fmt.Sprintf("pace expects %s by now, progress is %s (%s; at risk when behind by more than %s, off track beyond %s)",
-		num(res.Pace), num(res.Progress), where, num(r.Tolerance), num(2*r.Tolerance))
+		pct(res.Pace), pct(res.Progress), where, points(r.Tolerance), points(2*r.Tolerance))
 	if len(res.Blocked) > 0 {
 		s += fmt.Sprintf("; %d linked item(s) blocked", len(res.Blocked))
 	}
 	return s
+}
+
+// pct shows a progress or pace (0..1) as a percentage, as status and the
+// pages show progress: 0.5027 is "50.3%".
+func pct(v float64) string { return num(round(100*v, 1)) + "%" }
+
+// points shows a difference of two progresses in percentage points.
+func points(v float64) string {
+	if p := num(round(100*v, 1)); p != "1" {
+		return p + " points"
+	}
+	return "1 point"
 }
 
 // Grade thresholds (commit-style goals, ADR 42): a key result or objective
