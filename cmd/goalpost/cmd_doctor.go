@@ -20,6 +20,7 @@ import (
 	"github.com/goalpost/goalpost/connectors/trello"
 	"github.com/goalpost/goalpost/internal/config"
 	"github.com/goalpost/goalpost/internal/confval"
+	"github.com/goalpost/goalpost/internal/transport"
 	"github.com/goalpost/goalpost/report"
 )
 
@@ -46,6 +47,9 @@ func cmdDoctor(ctx context.Context, env *cliEnv, args []string) error {
 	if err != nil {
 		return usageError{err}
 	}
+	// One retry at most: a check reports what it sees now, and a service
+	// that is down should not take the daemon's backoff per check.
+	ctx = transport.WithAttempts(ctx, 2)
 	if !printChecks(env.stdout, doctorChecks(ctx, cfg, env.clock(), *sendTest)) {
 		return errDoctorFailed
 	}

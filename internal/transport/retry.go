@@ -101,9 +101,28 @@ func (t *Transport) Client(timeout time.Duration) *http.Client {
 	return &http.Client{Transport: t, Timeout: timeout}
 }
 
+// attemptsKey carries a caller's bound on attempts (WithAttempts).
+type attemptsKey struct{}
+
+// WithAttempts bounds the tries of every request made with ctx to n (when
+// below the transport's own MaxAttempts). A check that reports at once, as
+// doctor does, passes 2: a service that is down answers in about a second,
+// not after the daemon's backoff of several.
+func WithAttempts(ctx context.Context, n int) context.Context {
+	return context.WithValue(ctx, attemptsKey{}, n)
+}
+
+func (t *Transport) maxAttempts(ctx context.Context) int {
+	if n, ok := ctx.Value(attemptsKey{}).(int); ok && n > 0 && n < t.opt.MaxAttempts {
+		return n
+	}
+	return t.opt.MaxAttempts
+}
+
 // RoundTrip implements http.RoundTripper.
 func (t *Transport) RoundTrip(req *http.Request) (*http.Response, error) {
 	ctx := req.Context()
+	maxAttempts := t.maxAttempts(ctx)
 	for attempt := 1; ; attempt++ {
 		if t.opt.Limiter != nil {
 			if err := t.opt.Limiter.Wait(ctx); err != nil {
@@ -118,13 +137,13 @@ func (t *Transport) RoundTrip(req *http.Request) (*http.Response, error) {
 		var wait time.Duration
 		switch {
 		case err != nil:
-			if ctx.Err() != nil || attempt >= t.opt.MaxAttempts || (req.Body != nil && req.GetBody == nil) {
+			if ctx.Err() != nil || attempt >= maxAttempts || (req.Body != nil && req.GetBody == nil) {
 				return nil, err
 			}
 		default:
 			body := newPeeker(resp)
 			d := t.opt.Classify(resp, body.peek)
-			if !d.Retry || attempt >= t.opt.MaxAttempts {
+			if !d.Retry || attempt >= maxAttempts {
 				return resp, nil
 			}
 			wait = d.Wait

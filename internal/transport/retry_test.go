@@ -160,3 +160,36 @@ func equal(a, b []time.Duration) bool {
 	}
 	return true
 }
+
+func TestWithAttemptsBoundsTheTries(t *testing.T) {
+	refused := httptest.NewServer(http.NotFoundHandler())
+	refusedURL := refused.URL
+	refused.Close() // nothing listens there any more: every try is a network error
+	tests := []struct {
+		name      string
+		ctx       func(context.Context) context.Context
+		url       func(up string) string
+		wantTries int
+	}{
+		{"503s take the transport's bound", func(c context.Context) context.Context { return c }, func(up string) string { return up }, 5},
+		{"503s take the caller's lower bound", func(c context.Context) context.Context { return WithAttempts(c, 2) }, func(up string) string { return up }, 2},
+		{"a higher bound than the transport's is ignored", func(c context.Context) context.Context { return WithAttempts(c, 9) }, func(up string) string { return up }, 5},
+		{"network errors take the caller's bound", func(c context.Context) context.Context { return WithAttempts(c, 2) }, func(string) string { return refusedURL }, 2},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			srv := &script{steps: []step{{503, nil}, {503, nil}, {503, nil}, {503, nil}, {503, nil}, {503, nil}}}
+			ts := httptest.NewServer(srv)
+			defer ts.Close()
+			sleeps := 0
+			c := New(nil, Options{Sleep: func(context.Context, time.Duration) error { sleeps++; return nil }}).Client(5 * time.Second)
+			req, _ := http.NewRequestWithContext(tt.ctx(t.Context()), http.MethodGet, tt.url(ts.URL), nil)
+			if resp, err := c.Do(req); err == nil {
+				resp.Body.Close()
+			}
+			if tries := sleeps + 1; tries != tt.wantTries {
+				t.Fatalf("%d tries, want %d", tries, tt.wantTries)
+			}
+		})
+	}
+}
