@@ -96,6 +96,12 @@ func (c *Client) Post(ctx context.Context, path string, body, out any) error {
 	return c.do(ctx, http.MethodPost, path, nil, body, out)
 }
 
+// Put updates path with query q and decodes the answer into out (nil:
+// ignored). Trello takes an update's fields as query parameters.
+func (c *Client) Put(ctx context.Context, path string, q url.Values, out any) error {
+	return c.do(ctx, http.MethodPut, path, q, nil, out)
+}
+
 // tokenInPath in a path stands for the token (GET /tokens/{token}/webhooks):
 // it is put in only when the request is built; errors show the
 // placeholder.

@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"net/http"
+	"net/url"
 	"slices"
 	"strings"
 )
@@ -16,8 +17,11 @@ type remoteHook struct {
 	Active      bool   `json:"active"`
 }
 
-// Register makes sure every configured board has a webhook delivering to
-// callback_url, and returns how many it created. Trello's webhooks belong
+// Register makes sure every configured board has an active webhook
+// delivering to callback_url, and returns how many it created or
+// re-enabled (Trello disables a webhook whose deliveries failed for 30
+// days, for example while goalpost was down; PUT /webhooks/{id}?active=true
+// turns it on again). Trello's webhooks belong
 // to the token: it lists them once (GET /tokens/{token}/webhooks) and
 // creates the boards' missing ones (Create: Trello's HEAD check must reach
 // this receiver, so the server must be serving). A webhook Trello reports
@@ -31,7 +35,15 @@ func (w *Webhook) Register(ctx context.Context) (int, error) {
 	}
 	created := 0
 	for _, board := range w.m.s.order {
-		if slices.ContainsFunc(hooks, func(h remoteHook) bool { return h.IDModel == board && h.CallbackURL == w.callback }) {
+		i := slices.IndexFunc(hooks, func(h remoteHook) bool { return h.IDModel == board && h.CallbackURL == w.callback })
+		if i >= 0 && hooks[i].Active {
+			continue
+		}
+		if i >= 0 {
+			if err := w.client.Put(ctx, "/webhooks/"+url.PathEscape(hooks[i].ID), url.Values{"active": {"true"}}, nil); err != nil {
+				return created, fmt.Errorf("trello: re-enable the webhook of board %s at %s: %w", board, w.callback, err)
+			}
+			created++
 			continue
 		}
 		err := w.Create(ctx, board)

@@ -4,6 +4,7 @@ import (
 	"log/slog"
 	"net/http"
 	"net/http/httptest"
+	"slices"
 	"strings"
 	"testing"
 
@@ -25,6 +26,31 @@ func TestRegisterCreatesOnlyTheMissingWebhook(t *testing.T) {
 	}
 	if n := h.fake.Requests("POST /webhooks"); n != 1 {
 		t.Fatalf("POST /webhooks = %d, want 1", n)
+	}
+}
+
+// A webhook Trello disabled (30 days of failed deliveries) is turned on
+// again by the next round, not created twice; an active one is left alone.
+func TestRegisterReenablesADisabledWebhook(t *testing.T) {
+	h := newHarness(t)
+	if n, err := h.hook.Register(t.Context()); err != nil || n != 1 {
+		t.Fatalf("first start: %d, %v", n, err)
+	}
+	h.fake.DisableWebhooks()
+	_, a := h.fake.AddCard(boardID, h.lists[0], "Card", nil, nil)
+	if codes, err := h.fake.Deliver(t.Context(), a); err != nil || len(codes) != 0 {
+		t.Fatalf("disabled: delivered %v, %v; want nothing", codes, err)
+	}
+	for i, want := range []int{1, 0} {
+		if n, err := h.hook.Register(t.Context()); err != nil || n != want {
+			t.Fatalf("round %d: %d, %v; want %d", i+1, n, err, want)
+		}
+	}
+	if codes, err := h.fake.Deliver(t.Context(), a); err != nil || !slices.Equal(codes, []int{200}) {
+		t.Fatalf("re-enabled: delivered %v, %v; want one 200", codes, err)
+	}
+	if n := h.fake.Requests("POST /webhooks"); n != 1 || len(h.fake.Webhooks()) != 1 {
+		t.Fatalf("POST /webhooks = %d, webhooks %v; want one, re-enabled rather than created again", n, h.fake.Webhooks())
 	}
 }
 

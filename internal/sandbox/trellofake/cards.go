@@ -207,8 +207,37 @@ func (f *Fake) tokenWebhooks(w http.ResponseWriter, r *http.Request) {
 	writeJSON(w, http.StatusOK, out)
 }
 
+// updateWebhook is PUT /webhooks/{id}: active=true|false (query), as
+// Trello takes it, turns deliveries on or off.
+func (f *Fake) updateWebhook(w http.ResponseWriter, r *http.Request) {
+	active, err := strconv.ParseBool(r.URL.Query().Get("active"))
+	if err != nil {
+		http.Error(w, "invalid value for active", http.StatusBadRequest)
+		return
+	}
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	i := slices.IndexFunc(f.hooks, func(h webhook) bool { return h.id == r.PathValue("id") })
+	if i < 0 {
+		http.Error(w, "The requested resource was not found.", http.StatusNotFound)
+		return
+	}
+	f.hooks[i].disabled = !active
+	writeJSON(w, http.StatusOK, f.hooks[i].render())
+}
+
+// DisableWebhooks marks every webhook inactive, as Trello does after 30
+// days of failed deliveries: Deliver skips them until re-enabled.
+func (f *Fake) DisableWebhooks() {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	for i := range f.hooks {
+		f.hooks[i].disabled = true
+	}
+}
+
 func (h webhook) render() map[string]any {
-	return map[string]any{"id": h.id, "description": "goalpost", "idModel": h.model, "callbackURL": h.callback, "active": true}
+	return map[string]any{"id": h.id, "description": "goalpost", "idModel": h.model, "callbackURL": h.callback, "active": !h.disabled}
 }
 
 // Webhooks lists the webhooks' (board, callback URL), oldest first.
@@ -242,7 +271,7 @@ func (f *Fake) Deliver(ctx context.Context, action map[string]any) ([]int, error
 	}
 	var codes []int
 	for _, h := range hooks {
-		if h.model != board {
+		if h.model != board || h.disabled {
 			continue
 		}
 		req, err := http.NewRequestWithContext(ctx, http.MethodPost, h.callback, bytes.NewReader(body))

@@ -34,7 +34,10 @@ type Card struct {
 	deleted               bool
 }
 
-type webhook struct{ id, model, callback string }
+type webhook struct {
+	id, model, callback string
+	disabled            bool // Trello disables a webhook that failed for 30 days
+}
 
 // Fake is the fake service; an http.Handler, safe for concurrent use.
 type Fake struct {
@@ -78,6 +81,7 @@ func New(key, token, secret string, opts ...Option) *Fake {
 	m.HandleFunc("GET /cards/{id}", f.getCard)
 	m.HandleFunc("POST /webhooks", f.createWebhook)
 	m.HandleFunc("GET /tokens/{token}/webhooks", f.tokenWebhooks)
+	m.HandleFunc("PUT /webhooks/{id}", f.updateWebhook)
 	f.memberRoutes(m)
 	f.mux = m
 	return f
