@@ -150,12 +150,17 @@ func BenchmarkMatch(b *testing.B) {
 // figure in docs/BENCHMARKS.md) against its same-run baseline, the raw
 // SQLite insert of the same events (seed), and reports the store's size per
 // million events after the rebuild. Times are the process's CPU time.
+// GOALPOST_BENCH_DB names a new file to build the store in and leave behind
+// (for a breakdown by table with sqlite3's dbstat).
 func BenchmarkRebuild(b *testing.B) {
 	total := 100_000
 	if v, err := strconv.Atoi(os.Getenv("GOALPOST_BENCH_EVENTS")); err == nil && v > 0 {
 		total = v
 	}
-	path := filepath.Join(b.TempDir(), "rebuild.db")
+	path := os.Getenv("GOALPOST_BENCH_DB")
+	if path == "" {
+		path = filepath.Join(b.TempDir(), "rebuild.db")
+	}
 	eng, st := benchEngine(b, path)
 	start := cpuTime(b)
 	seed(b, st, total)

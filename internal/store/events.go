@@ -20,18 +20,28 @@ func (t *Tx) InsertEvent(ctx context.Context, ev event.Event) (bool, error) {
 		return false, fmt.Errorf("encode event %s: %w", ev.ID, err)
 	}
 	stmt, err := t.stmt(ctx, `INSERT INTO events
-		(id, source, kind, occurred_at, actor_handle, repo, unit, title, url, body)
-		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+		(id, source, kind, occurred_at, actor_handle, repo, unit, title, url, issue, body)
+		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
 		ON CONFLICT (id) DO NOTHING`) // stored_seq: the next rowid (SQLite), the identity (PostgreSQL)
 	if err != nil {
 		return false, err
 	}
-	res, err := stmt.ExecContext(steady(ctx), ev.ID, ev.Source, ev.Kind, ev.OccurredAt.UnixMilli(), ev.ActorHandle, ev.Repo, ev.Unit, ev.Title, ev.URL, string(body))
+	res, err := stmt.ExecContext(steady(ctx), ev.ID, ev.Source, ev.Kind, ev.OccurredAt.UnixMilli(), ev.ActorHandle, ev.Repo, ev.Unit, ev.Title, ev.URL, issueFlag(ev), string(body))
 	if err != nil {
 		return false, fmt.Errorf("insert event %s: %w", ev.ID, err)
 	}
 	n, err := res.RowsAffected()
 	return n == 1, err
+}
+
+// issueFlag is the events' issue column: 1 when ev sets its unit's issue
+// state (rules.IsIssueState: a unit and a status category) or deletes it;
+// those events, and only they, are found by unit (IssueEventsBefore).
+func issueFlag(ev event.Event) int {
+	if ev.Unit != "" && (ev.Attrs["status_category"] != "" || ev.Kind == event.KindIssueDeleted) {
+		return 1
+	}
+	return 0
 }
 
 // CountEvents returns how many events are stored.

@@ -1,31 +1,12 @@
 package store
 
-import (
-	"log/slog"
-	"path/filepath"
-	"testing"
-
-	"github.com/jmoiron/sqlx"
-	"github.com/pressly/goose/v3"
-)
+import "testing"
 
 // Migration 00180 moves an event's title and URL from its body to columns
 // and drops the copies from its match rows, which then read them from the
 // event; the sources a key result's matches came from move to kr_sources.
 func TestMigrationNormalizesMatches(t *testing.T) {
-	path := filepath.Join(t.TempDir(), "old.db")
-	db, err := sqlx.Open("sqlite3", "file:"+path)
-	if err != nil {
-		t.Fatal(err)
-	}
-	provider, err := goose.NewProvider(goose.DialectSQLite3, db.DB, mustSub(migrations, "migrations"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	if _, err := provider.UpTo(t.Context(), 110); err != nil {
-		t.Fatal(err)
-	}
-	for _, q := range []string{
+	st := oldStore(t, 110,
 		`INSERT INTO events (stored_seq, id, source, kind, occurred_at, actor_handle, repo, unit, body)
 			VALUES (1, 'e1', 'github', 'pull_request.merged', 1000, 'ana', 'acme/api', 'acme/api#1',
 			'{"title":"Fix login","url":"https://github.com/acme/api/pull/1","labels":["perf"]}')`,
@@ -33,18 +14,7 @@ func TestMigrationNormalizesMatches(t *testing.T) {
 			VALUES ('prs', 'e1', 'acme/api#1', 'github', 'pull_request.merged', 1000, NULL, 'Fix login',
 			'https://github.com/acme/api/pull/1', 'p-ana', 'v1')`,
 		`INSERT INTO kr_nodes (kr_key, node, grp) VALUES ('prs', 'acme/api#1', 'acme/api#1')`,
-	} {
-		if _, err := db.ExecContext(t.Context(), q); err != nil {
-			t.Fatal(err)
-		}
-	}
-	_ = db.Close()
-
-	st, err := Open(t.Context(), path, slog.New(slog.DiscardHandler))
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer st.Close()
+	)
 	ev, err := st.Event(t.Context(), "e1")
 	if err != nil {
 		t.Fatal(err)

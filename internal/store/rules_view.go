@@ -355,7 +355,7 @@ func (v KRView) IssueEventsBefore(ctx context.Context, krKey string, at time.Tim
 	var rows []storedEvent
 	err := v.q.SelectContext(ctx, &rows, `SELECT e.id, e.source, e.kind, e.occurred_at, e.actor_handle, e.repo, e.unit, e.title, e.url, e.body
 		FROM events e JOIN issue_state i ON i.unit = e.unit
-		WHERE e.occurred_at < ? AND e.unit IN (SELECT unit FROM kr_issues WHERE kr_key = ?
+		WHERE e.issue = 1 AND e.occurred_at < ? AND e.unit IN (SELECT unit FROM kr_issues WHERE kr_key = ?
 			UNION SELECT node FROM kr_nodes WHERE kr_key = ? UNION SELECT b FROM kr_links WHERE kr_key = ?)
 		ORDER BY e.unit, e.occurred_at, e.stored_seq`, at.UnixMilli(), krKey, krKey, krKey)
 	if err != nil {
