@@ -47,6 +47,20 @@ func (d dialect) skipLocked() string {
 	return ""
 }
 
+// insertNew begins an INSERT of several rows that ends ON CONFLICT DO
+// NOTHING. On SQLite it is INSERT OR IGNORE: a statement that writes
+// several rows and may abort halfway (a NOT NULL or key violation under the
+// default ABORT) copies every page it changes to a statement journal first,
+// so that it can be undone alone; one that cannot abort copies none (ADR
+// 64). The rows it writes are never NULL where a column forbids it, so
+// ignoring changes nothing else. PostgreSQL has no such journal.
+func (d dialect) insertNew() string {
+	if d == postgresDialect {
+		return `INSERT INTO`
+	}
+	return `INSERT OR IGNORE INTO`
+}
+
 // Dialect names the store's backend: "sqlite" or "postgres".
 func (s *Store) Dialect() string { return s.db.dialect.name }
 

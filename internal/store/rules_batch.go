@@ -63,7 +63,7 @@ func (k *KRTx) insertMatches(ctx context.Context, ms []MatchRow) error {
 	for _, m := range ms {
 		args = append(args, m.KRKey, m.EventID, m.Unit, m.OccurredAt.UnixMilli(), m.Value, m.RuleVersion)
 	}
-	_, err := k.exec(ctx, `INSERT INTO kr_matches (kr_key, event_id, unit, occurred_at, value, rule_version)
+	_, err := k.exec(ctx, k.insertNew()+` kr_matches (kr_key, event_id, unit, occurred_at, value, rule_version)
 		VALUES `+tuples(len(ms), 6)+` ON CONFLICT DO NOTHING`, args...)
 	if err != nil {
 		return fmt.Errorf("insert matches of %s: %w", ms[0].EventID, err)
@@ -87,7 +87,7 @@ func (k *KRTx) insertSingles(ctx context.Context, ms []MatchRow, links []string)
 				args = append(args, m.KRKey, unit, l)
 			}
 		}
-		if _, err := k.exec(ctx, `INSERT INTO kr_links (kr_key, a, b) VALUES `+tuples(len(ms)*len(links), 3)+
+		if _, err := k.exec(ctx, k.insertNew()+` kr_links (kr_key, a, b) VALUES `+tuples(len(ms)*len(links), 3)+
 			` ON CONFLICT DO NOTHING`, args...); err != nil {
 			return false, fmt.Errorf("links of %s: %w", unit, err)
 		}
@@ -104,7 +104,7 @@ func (k *KRTx) insertSingles(ctx context.Context, ms []MatchRow, links []string)
 			args = append(args, l)
 		}
 	}
-	res, err := k.exec(ctx, `INSERT INTO kr_nodes (kr_key, node, grp)
+	res, err := k.exec(ctx, k.insertNew()+` kr_nodes (kr_key, node, grp)
 		SELECT v.column1, v.column2, v.column2 FROM (VALUES `+tuples(len(ms), 2)+`) AS v
 		WHERE NOT EXISTS (SELECT 1 FROM kr_links l WHERE l.kr_key = v.column1 AND l.b = v.column2)`+linked+`
 		ON CONFLICT DO NOTHING`, args...)
@@ -129,7 +129,8 @@ func (k *KRTx) insertPoints(ctx context.Context, ps []pointRow) error {
 	for _, p := range ps {
 		args = append(args, p.krKey, p.grp, p.At, p.EventID, p.Value)
 	}
-	if _, err := k.exec(ctx, `INSERT INTO kr_points (kr_key, grp, at, event_id, value) VALUES `+tuples(len(ps), 5), args...); err != nil {
+	if _, err := k.exec(ctx, k.insertNew()+` kr_points (kr_key, grp, at, event_id, value) VALUES `+tuples(len(ps), 5)+
+		` ON CONFLICT DO NOTHING`, args...); err != nil {
 		return fmt.Errorf("add units of %s: %w", ps[0].EventID, err)
 	}
 	return nil
@@ -140,3 +141,7 @@ func tuples(n, width int) string {
 	one := "(?" + strings.Repeat(", ?", width-1) + ")"
 	return one + strings.Repeat(", "+one, n-1)
 }
+
+// insertNew begins a multi-row INSERT whose rows are new or else already
+// there as they are (the statement also says ON CONFLICT DO NOTHING).
+func (k *KRTx) insertNew() string { return k.tx.st.db.dialect.insertNew() }
