@@ -40,11 +40,18 @@ func cmdRun(ctx context.Context, env *cliEnv, args []string) error {
 		return err
 	}
 	defer a.close()
+	return a.run(ctx, map[string]func(context.Context) error{"rule versions": a.warnChangedRules})
+}
+
+// warnChangedRules warns about key results whose rules changed since their
+// values were computed. It runs beside the daemon's work, not before it:
+// it reads every key result's state, which /readyz does not wait for.
+func (a *app) warnChangedRules(ctx context.Context) error {
 	if changed, err := a.engine.ChangedRules(ctx); err == nil && len(changed) > 0 {
 		a.log.Warn("these key results' rules changed since their values were computed; run 'goalpost rebuild' to recompute history",
 			"key_results", changed)
 	}
-	return a.run(ctx, nil)
+	return nil
 }
 
 // run runs every long-running part until ctx ends or one of them fails.

@@ -4,7 +4,8 @@ import "testing"
 
 // Migration 00180 moves an event's title and URL from its body to columns
 // and drops the copies from its match rows, which then read them from the
-// event; the sources a key result's matches came from move to kr_sources.
+// event; the sources a key result's matches came from move to kr_sources,
+// and with migration 00280 the rule versions that recorded them.
 func TestMigrationNormalizesMatches(t *testing.T) {
 	st := oldStore(t, 110,
 		`INSERT INTO events (stored_seq, id, source, kind, occurred_at, actor_handle, repo, unit, body)
@@ -35,5 +36,10 @@ func TestMigrationNormalizesMatches(t *testing.T) {
 	}
 	if has, err := st.KRView().MatchesHaveSource(t.Context(), "prs", "github"); err != nil || !has {
 		t.Errorf("has github source = %v, %v", has, err)
+	}
+	for version, want := range map[string]bool{"v1": false, "v2": true} {
+		if other, err := st.KRView().MatchedByOtherVersion(t.Context(), "prs", version); err != nil || other != want {
+			t.Errorf("matched by a version other than %s = %v, %v; want %v", version, other, err, want)
+		}
 	}
 }

@@ -83,18 +83,19 @@ type MatchRow struct {
 	RuleVersion string
 }
 
-// addSource records that krKey has a match from source, once per
-// transaction.
-func (k *KRTx) addSource(ctx context.Context, krKey, source string) error {
-	key := [2]string{krKey, source}
+// addSource records that krKey has a match from source recorded by
+// version of its rule, once per transaction.
+func (k *KRTx) addSource(ctx context.Context, krKey, source, version string) error {
+	key := [3]string{krKey, source, version}
 	if k.tx.sources[key] {
 		return nil
 	}
-	if _, err := k.exec(ctx, `INSERT INTO kr_sources (kr_key, source) VALUES (?, ?) ON CONFLICT DO NOTHING`, krKey, source); err != nil {
+	if _, err := k.exec(ctx, `INSERT INTO kr_sources (kr_key, source, rule_version) VALUES (?, ?, ?) ON CONFLICT DO NOTHING`,
+		krKey, source, version); err != nil {
 		return fmt.Errorf("sources of %s: %w", krKey, err)
 	}
 	if k.tx.sources == nil {
-		k.tx.sources = map[[2]string]bool{}
+		k.tx.sources = map[[3]string]bool{}
 	}
 	k.tx.sources[key] = true
 	return nil

@@ -28,7 +28,7 @@ func (k *KRTx) AddMatches(ctx context.Context, ms []MatchRow, links []string) ([
 	keys := make([]string, len(ms))
 	for i, m := range ms {
 		keys[i] = m.KRKey
-		if err := k.addSource(ctx, m.KRKey, m.Source); err != nil {
+		if err := k.addSource(ctx, m.KRKey, m.Source, m.RuleVersion); err != nil {
 			return nil, err
 		}
 	}

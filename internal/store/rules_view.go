@@ -196,10 +196,11 @@ func (v KRView) MatchesHaveSource(ctx context.Context, krKey, source string) (bo
 
 // MatchedByOtherVersion reports whether any of krKey's matches was recorded
 // by a version of its rule other than version (history a rebuild would
-// recompute).
+// recompute). It reads kr_sources (a few rows per key result), not the
+// matches.
 func (v KRView) MatchedByOtherVersion(ctx context.Context, krKey, version string) (bool, error) {
 	var ok bool
-	err := v.q.GetContext(ctx, &ok, `SELECT EXISTS (SELECT 1 FROM kr_matches WHERE kr_key = ? AND rule_version != ?)`, krKey, version)
+	err := v.q.GetContext(ctx, &ok, `SELECT EXISTS (SELECT 1 FROM kr_sources WHERE kr_key = ? AND rule_version != ?)`, krKey, version)
 	if err != nil {
 		return false, fmt.Errorf("rule versions of %s: %w", krKey, err)
 	}

@@ -116,9 +116,9 @@ type Tx struct {
 	// windows are the key-result windows read or moved in this transaction
 	// (see KRTx.window), written back before the commit.
 	windows map[string]cachedWindow
-	// sources are the (key result, source) pairs recorded in kr_sources by
-	// this transaction (see KRTx.addSource).
-	sources map[[2]string]bool
+	// sources are the (key result, source, rule version) rows recorded in
+	// kr_sources by this transaction (see KRTx.addSource).
+	sources map[[3]string]bool
 }
 
 // stmt returns q prepared, bound to the transaction. A statement is
