@@ -61,6 +61,7 @@ type app struct {
 	registrars map[string]webhookRegistrar
 	github     *github.Source // nil without a [github] section (backfill)
 	writer     writer
+	notes      *report.NotesReader // nil without Notion check-ins
 	people     *people.Directory
 	server     *server.Server    // public: webhooks and health
 	admin      *server.Admin     // admin_listen: dashboard, API, metrics

@@ -62,6 +62,9 @@ func cmdDemo(ctx context.Context, env *cliEnv, args []string) error {
 		return err
 	}
 	printNotionPages(env.stdout, sb)
+	if err := a.demoOwnerNote(ctx, sb, env.stdout); err != nil {
+		return err
+	}
 	if err := a.sendSlack(ctx); err != nil {
 		return err
 	}
@@ -137,6 +140,29 @@ func (a *app) runDemo(ctx context.Context, sb *sandbox.Sandbox, pace demoPace, o
 		})
 	}
 	return a.run(ctx, map[string]func(context.Context) error{"sandbox": simulate})
+}
+
+// The note the demo's owner of perf-30 types under its check-in in Notion.
+const (
+	demoNoteKR = "perf-30"
+	demoNote   = "Plan: profile the checkout path first. Help needed: a reviewer who knows the cache layer."
+)
+
+// demoOwnerNote plays an owner writing the week's plan under a check-in in
+// the sandbox's Notion, and reads it back as the daemon does every
+// notes_interval: the check-in's narrative and the dashboard show it.
+func (a *app) demoOwnerNote(ctx context.Context, sb *sandbox.Sandbox, w io.Writer) error {
+	if a.notes == nil {
+		return nil
+	}
+	if err := sb.WriteOwnerNote(demoNoteKR, demoNote); err != nil {
+		return fmt.Errorf("demo note: %w", err)
+	}
+	if err := a.readNotes(ctx); err != nil {
+		return err
+	}
+	fmt.Fprintf(w, "\nThe owner of %s wrote under its check-in in Notion: %q\n(read back into the week's check-in narrative and the dashboard)\n", demoNoteKR, demoNote)
+	return nil
 }
 
 // printNotionPages shows what goalpost wrote to the sandbox's Notion pages.

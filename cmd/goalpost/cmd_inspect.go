@@ -381,11 +381,7 @@ func (a *app) noteFor(ctx context.Context, kr, week string) (store.Note, error) 
 		}
 		return store.Note{KRKey: kr, Week: w.String()}, nil
 	}
-	team := results[i].Team
-	if _, err := a.reports.Team(team); err != nil {
-		team = a.reports.Teams()[0]
-	}
-	w, err := a.reports.WeekOf(team, a.now())
+	w, err := a.reports.CurrentWeek(results[i].Team, a.now())
 	if err != nil {
 		return store.Note{}, err
 	}

@@ -14,6 +14,7 @@ import (
 
 	"golang.org/x/sync/errgroup"
 
+	"github.com/goalpost/goalpost/connectors/connector"
 	"github.com/goalpost/goalpost/internal/config"
 )
 
@@ -133,6 +134,11 @@ func (a *app) work(extra map[string]func(context.Context) error) map[string]func
 	}
 	if a.wins != nil {
 		parts["wins"] = a.leased("wins", a.wins.Run)
+	}
+	if a.notes != nil {
+		parts["notes"] = a.leased("notes", func(ctx context.Context) error {
+			return connector.Run(ctx, "notion notes", a.cfg.Notion.NotesEvery(), a.readNotes, a.log)
+		})
 	}
 	if len(a.registrars) > 0 {
 		parts["webhook registration"] = a.leased("webhooks", a.registerWebhooks)

@@ -85,7 +85,9 @@ func outcome(err error) string {
 	return "failed: " + err.Error()
 }
 
-// cycle is one full poll → evaluate → write pass (sync --once, the demo).
+// cycle is one full poll → evaluate → write pass (sync --once, the demo),
+// then a read of the owners' notes (after the write, which creates a new
+// page's check-in).
 // Each source's result is printed to w as it finishes (nil: not printed).
 // Its error names every failure: every failing source, then any failure to
 // evaluate or write.
@@ -98,7 +100,24 @@ func (a *app) cycle(ctx context.Context, w io.Writer) (processed int, err error)
 	if err == nil {
 		err = a.writer.Flush(ctx)
 	}
-	return processed, errors.Join(pollErr, err)
+	return processed, errors.Join(pollErr, err, a.readNotes(ctx))
+}
+
+// readNotes reads the owners' notes back from the Notion check-ins into
+// the store (report.NotesReader), when goalpost keeps check-ins; the
+// dashboard's open pages hear of what changed.
+func (a *app) readNotes(ctx context.Context) error {
+	if a.notes == nil {
+		return nil
+	}
+	n, err := a.notes.ReadOnce(ctx)
+	if n > 0 && a.hub != nil {
+		a.hub.Notify()
+	}
+	if err != nil {
+		return fmt.Errorf("notion notes: %w", err)
+	}
+	return nil
 }
 
 // tick re-evaluates every key result at an interval, so time-based status

@@ -6,6 +6,8 @@ import (
 	"github.com/goalpost/goalpost/connectors/asana"
 	"github.com/goalpost/goalpost/connectors/linear"
 	"github.com/goalpost/goalpost/connectors/notion"
+	"github.com/goalpost/goalpost/internal/config"
+	"github.com/goalpost/goalpost/report"
 	"github.com/goalpost/goalpost/writeback"
 )
 
@@ -29,6 +31,9 @@ func (a *app) buildWriter(opt buildOptions) (*writeback.Sender, error) {
 			return nil, err
 		}
 		sinks["notion"] = s
+		if a.cfg.Notion.ReadsNotes() {
+			a.notes = report.NewNotesReader(a.reports, s, a.store, notePages(a.cfg), a.now, a.log.With("component", "notes"))
+		}
 	}
 	if c := a.cfg.Linear; c != nil {
 		// Its own client: its own request budget, apart from the poller's.
@@ -46,4 +51,18 @@ func (a *app) buildWriter(opt buildOptions) (*writeback.Sender, error) {
 		opts = append(opts, writeback.WithDryRun(opt.out.stdout))
 	}
 	return writeback.New(a.store, sinks, a.log.With("component", "writeback"), opts...), nil
+}
+
+// notePages are the key results whose Notion page carries a check-in, where
+// owners write their notes (ADR 56).
+func notePages(cfg *config.Config) []report.NotePage {
+	var out []report.NotePage
+	for _, o := range cfg.Objectives {
+		for _, kr := range o.KeyResults {
+			if kr.NotionPage != "" {
+				out = append(out, report.NotePage{KR: kr.Key, Page: kr.NotionPage, Team: o.Team})
+			}
+		}
+	}
+	return out
 }

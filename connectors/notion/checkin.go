@@ -22,8 +22,10 @@ const checkinMarker = "Weekly check-in · goalpost"
 var checkinIcon = notionapi.Emoji("📈")
 
 // writeCheckin updates the page's check-in callout in place, appending it
-// the first time. The block id is cached; if the block was deleted, a new
-// one is appended.
+// the first time with the owners' notes area under it (notesArea). The
+// block id is cached; if the block was deleted, a new one is appended. A
+// callout without children (made before notes, or whose notes someone
+// deleted) gets the notes area once; children are never changed.
 func (s *Sink) writeCheckin(ctx context.Context, pageID string, r outbox.Update) error {
 	text := checkinText(r, s.cfg.evidenceLimit())
 	s.mu.Lock()
@@ -37,10 +39,15 @@ func (s *Sink) writeCheckin(ctx context.Context, pageID string, r outbox.Update)
 		id = found
 	}
 	if id != "" {
-		err := s.updateCheckin(ctx, id, text)
+		hasChildren, err := s.updateCheckin(ctx, id, text)
 		if !gone(err) {
 			if err != nil {
 				return err
+			}
+			if !hasChildren { // a check-in from before notes, or its notes deleted
+				if _, err := s.c.AppendChildren(ctx, id, notesArea()); err != nil {
+					return fmt.Errorf("add the notes under the check-in: %w", err)
+				}
 			}
 			s.remember(pageID, id)
 			return nil
@@ -88,20 +95,24 @@ func isCheckin(rt []notionapi.RichText) bool {
 	return len(rt) > 0 && strings.HasPrefix(rt[0].PlainText, checkinMarker)
 }
 
-func (s *Sink) updateCheckin(ctx context.Context, blockID string, text []notionapi.RichText) error {
-	_, err := s.c.api.Block.Update(ctx, notionapi.BlockID(blockID), &notionapi.BlockUpdateRequest{
+// updateCheckin replaces the callout's text and icon. An update of a
+// callout takes no children (UpdateBlockBodyParameters): the owners' notes
+// under it are left as they are. It reports whether the callout has
+// children, from the answer.
+func (s *Sink) updateCheckin(ctx context.Context, blockID string, text []notionapi.RichText) (bool, error) {
+	b, err := s.c.api.Block.Update(ctx, notionapi.BlockID(blockID), &notionapi.BlockUpdateRequest{
 		Callout: &notionapi.Callout{RichText: text, Icon: &notionapi.Icon{Type: "emoji", Emoji: &checkinIcon}},
 	})
 	if err != nil {
-		return wrap("update check-in", err)
+		return false, wrap("update check-in", err)
 	}
-	return nil
+	return b.GetHasChildren(), nil
 }
 
 func (s *Sink) appendCheckin(ctx context.Context, pageID string, text []notionapi.RichText) (string, error) {
 	ids, err := s.c.AppendChildren(ctx, pageID, []notionapi.Block{&notionapi.CalloutBlock{
 		BasicBlock: notionapi.BasicBlock{Object: "block", Type: notionapi.BlockTypeCallout},
-		Callout:    notionapi.Callout{RichText: text, Icon: &notionapi.Icon{Type: "emoji", Emoji: &checkinIcon}},
+		Callout:    notionapi.Callout{RichText: text, Icon: &notionapi.Icon{Type: "emoji", Emoji: &checkinIcon}, Children: notesArea()},
 	}})
 	if err != nil {
 		return "", fmt.Errorf("append check-in: %w", err)

@@ -231,7 +231,8 @@ func (c *Client) do(ctx context.Context, method, path string, body, out any) err
 	return c.doVersion(ctx, notionVersion, method, path, body, out)
 }
 
-// doVersion is do with another Notion-Version.
+// doVersion is do with another Notion-Version. path may end in a query
+// string ("blocks/ID/children?page_size=100").
 func (c *Client) doVersion(ctx context.Context, version, method, path string, body, out any) error {
 	var rd io.Reader
 	if body != nil {
@@ -241,7 +242,9 @@ func (c *Client) doVersion(ctx context.Context, version, method, path string, bo
 		}
 		rd = bytes.NewReader(b)
 	}
+	path, query, _ := strings.Cut(path, "?")
 	u := c.base.JoinPath(path)
+	u.RawQuery = query
 	req, err := http.NewRequestWithContext(ctx, method, u.String(), rd)
 	if err != nil {
 		return fmt.Errorf("build request: %w", err)

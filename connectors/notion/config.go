@@ -9,6 +9,7 @@ import (
 	"fmt"
 	"net/url"
 	"strings"
+	"time"
 
 	"github.com/goalpost/goalpost/internal/confval"
 	"github.com/goalpost/goalpost/internal/secret"
@@ -21,6 +22,9 @@ const (
 	DefaultBaseURL           = "https://api.notion.com/v1/"
 	DefaultRequestsPerSecond = 3.0
 	DefaultEvidenceLimit     = 20
+	// DefaultNotesInterval is how often the daemon reads the owners' notes
+	// back from the check-ins (ADR 56).
+	DefaultNotesInterval = 5 * time.Minute
 	// Disabled, given as a property name, turns that property off.
 	Disabled = "-"
 )
@@ -50,6 +54,9 @@ type Config struct {
 	// Checkin is "callout" (default: a weekly check-in callout on each key
 	// result's page, updated in place) or "off".
 	Checkin string `toml:"checkin"`
+	// NotesInterval is how often the daemon reads the owners' notes back
+	// from under the check-in callouts (default 5m, at least 1m; ADR 56).
+	NotesInterval confval.Duration `toml:"notes_interval"`
 	// Goals reads key results from a Notion database (optional).
 	Goals GoalsConfig `toml:"goals"`
 }
@@ -109,6 +116,9 @@ func (c *Config) Validate() error {
 	case "", CheckinCallout, CheckinOff:
 	default:
 		errs = append(errs, confval.Fieldf("checkin", "want %q or %q, got %q", CheckinCallout, CheckinOff, c.Checkin))
+	}
+	if d := c.NotesInterval.Duration; d != 0 && d < time.Minute {
+		errs = append(errs, confval.Fieldf("notes_interval", "want at least 1m (default %s): Notion rounds edit times to the minute", DefaultNotesInterval))
 	}
 	errs = append(errs, c.validateNames()...)
 	if id := c.Goals.DatabaseID; id != "" && !validID(id) {
@@ -190,6 +200,15 @@ func (c *Config) evidenceLimit() int {
 
 func (c *Config) checkin() string { return or(c.Checkin, CheckinCallout) }
 
+// ReadsNotes reports whether goalpost keeps check-ins on the pages, under
+// which owners write their notes.
+func (c *Config) ReadsNotes() bool { return c.checkin() == CheckinCallout }
+
+// NotesEvery is the effective notes_interval.
+func (c *Config) NotesEvery() time.Duration {
+	return cmp.Or(c.NotesInterval.Duration, DefaultNotesInterval)
+}
+
 func or(s, def string) string {
 	if s == "" {
 		return def
@@ -220,4 +239,5 @@ func (c *Config) ApplyDefaults() {
 	c.BaseURL = cmp.Or(c.BaseURL, DefaultBaseURL)
 	c.RequestsPerSecond = cmp.Or(c.RequestsPerSecond, DefaultRequestsPerSecond)
 	c.EvidenceLimit = cmp.Or(c.EvidenceLimit, DefaultEvidenceLimit)
+	c.NotesInterval.Duration = c.NotesEvery()
 }

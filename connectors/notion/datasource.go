@@ -106,11 +106,14 @@ func (c *Client) resolveDataSources(ctx context.Context, id string) ([]DataSourc
 	return []DataSourceRef{{ID: id}}, nil
 }
 
-// queryDataSource calls fn for every page of a data source, following
-// has_more / next_cursor. Results that are not pages (a wiki's nested data
-// sources) are skipped.
-func (c *Client) queryDataSource(ctx context.Context, id string, fn func(*page) error) error {
+// queryDataSource calls fn for every page of a data source that passes
+// filter (nil: every page), following has_more / next_cursor. Results that
+// are not pages (a wiki's nested data sources) are skipped.
+func (c *Client) queryDataSource(ctx context.Context, id string, filter any, fn func(*page) error) error {
 	body := map[string]any{"page_size": 100}
+	if filter != nil {
+		body["filter"] = filter
+	}
 	for {
 		var qp queryPage
 		if err := c.doVersion(ctx, dataSourceVersion, "POST", "data_sources/"+id+"/query", body, &qp); err != nil {

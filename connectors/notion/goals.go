@@ -63,7 +63,7 @@ func LoadGoals(ctx context.Context, c *Client, g GoalsConfig) (map[string]Goal, 
 		return nil
 	}
 	for _, src := range srcs {
-		if err := c.queryDataSource(ctx, src.ID, row); err != nil {
+		if err := c.queryDataSource(ctx, src.ID, nil, row); err != nil {
 			return nil, fmt.Errorf("notion goals: query data source %s of %s: %w", src.ID, db, err)
 		}
 	}

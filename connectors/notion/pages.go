@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"strconv"
 	"strings"
+	"time"
 )
 
 // page is a page as read from Notion. It is decoded with plain structs so
@@ -18,6 +19,9 @@ type page struct {
 	Archived   bool                `json:"archived"`
 	InTrash    bool                `json:"in_trash"`
 	Properties map[string]property `json:"properties"`
+	// LastEditedTime moves with any edit of the page's content too; Notion
+	// rounds it down to the minute.
+	LastEditedTime time.Time `json:"last_edited_time"`
 }
 
 func (p *page) trashed() bool { return p.Archived || p.InTrash }

@@ -52,6 +52,10 @@ type pageSchema struct {
 	// targetSet says the page's Target held a number when it was read: a
 	// target is the team's, so goalpost writes it only to a page without one.
 	targetSet bool
+	// source is the page's data source ("" for a page outside a database),
+	// and edited its last_edited_time when read: what ReadNotes asks about.
+	source string
+	edited time.Time
 }
 
 // NewSink returns a Sink for cfg (see NewClient for hc and opts). It does
@@ -157,7 +161,7 @@ func (s *Sink) schema(ctx context.Context, id string) (pageSchema, error) {
 	if p.trashed() {
 		return pageSchema{}, permanent("notion: page %s is in the trash; restore it in Notion or remove it from the key result", id)
 	}
-	sch = pageSchema{types: make(map[string]string, len(p.Properties))}
+	sch = pageSchema{types: make(map[string]string, len(p.Properties)), source: p.Parent.DataSourceID, edited: p.LastEditedTime}
 	for name, prop := range p.Properties {
 		sch.types[name] = prop.Type
 	}

@@ -164,3 +164,17 @@ func (s *Sandbox) seedNotion() error {
 	}
 	return nil
 }
+
+// CheckinMarker starts the check-in callout goalpost keeps on each page.
+const CheckinMarker = "Weekly check-in · goalpost"
+
+// WriteOwnerNote types text under the check-in on kr's Notion page, as its
+// owner would in Notion. goalpost must have written the check-in first.
+func (s *Sandbox) WriteOwnerNote(kr, text string) error {
+	page, ok := s.Pages[kr]
+	if !ok {
+		return fmt.Errorf("no sandbox page for %s", kr)
+	}
+	_, err := s.Notion.WriteUnderCallout(page, CheckinMarker, text)
+	return err
+}

@@ -59,11 +59,13 @@ func (s *Store) Notes(ctx context.Context, week string, asOf time.Time) (map[str
 	return out, nil
 }
 
-// LatestNote returns krKey's latest note of any week, or ErrNotFound.
-func (s *Store) LatestNote(ctx context.Context, krKey string) (Note, error) {
+// LatestNote returns krKey's latest note of any week from source ("": any
+// source), or ErrNotFound. The notes read from Notion compare with the
+// last one read, so an unchanged text is not stored again.
+func (s *Store) LatestNote(ctx context.Context, krKey, source string) (Note, error) {
 	var n Note
 	err := s.db.GetContext(ctx, &n, `SELECT kr_key, week, set_at, body, source, set_by FROM kr_notes
-		WHERE kr_key = ? ORDER BY set_at DESC LIMIT 1`, krKey)
+		WHERE kr_key = ? AND (? = '' OR source = ?) ORDER BY set_at DESC LIMIT 1`, krKey, source, source)
 	if err != nil {
 		return n, fmt.Errorf("note %s: %w", krKey, notFound(err))
 	}

@@ -1,6 +1,7 @@
 package store
 
 import (
+	"errors"
 	"path/filepath"
 	"testing"
 	"time"
@@ -50,7 +51,13 @@ func TestNotes(t *testing.T) {
 			}
 		})
 	}
-	if n, err := st.LatestNote(t.Context(), "ship-80"); err != nil || n.Body != "next week" {
+	if n, err := st.LatestNote(t.Context(), "ship-80", ""); err != nil || n.Body != "next week" {
 		t.Errorf("latest = %+v, %v", n, err)
+	}
+	if n, err := st.LatestNote(t.Context(), "ship-80", NoteFromNotion); err != nil || n.Body != "help: a reviewer" {
+		t.Errorf("latest from notion = %+v, %v", n, err)
+	}
+	if _, err := st.LatestNote(t.Context(), "perf-20", NoteFromNotion); !errors.Is(err, ErrNotFound) {
+		t.Errorf("latest from notion of a key result without one: %v, want ErrNotFound", err)
 	}
 }

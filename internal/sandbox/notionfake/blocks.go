@@ -143,6 +143,7 @@ func (s *Server) appendChildren(c *call) {
 		return
 	}
 	s.insert(parent, body.After, created)
+	s.touch(parent)
 	results := []any{}
 	for _, b := range created {
 		if b.parent == parent {
@@ -310,6 +311,7 @@ func (s *Server) applyBlockPatch(b *block, body map[string]json.RawMessage) *api
 	}
 	next.edited = s.now()
 	*b = next
+	s.touch(b.id)
 	return nil
 }
 
@@ -328,7 +330,24 @@ func (s *Server) deleteBlock(c *call) {
 	}
 	b.trashed = true
 	b.edited = s.now()
+	s.touch(b.id)
 	c.ok(s.renderBlock(b))
+}
+
+// touch moves the last_edited_time of the page that holds id (a page, or a
+// block at any depth) to now, as Notion does when a page's content changes.
+func (s *Server) touch(id string) {
+	for {
+		if p, ok := s.pages[id]; ok {
+			p.edited = s.now()
+			return
+		}
+		b, ok := s.blocks[id]
+		if !ok {
+			return
+		}
+		id = b.parent
+	}
 }
 
 func normOr(id string) string {

@@ -111,7 +111,7 @@ func TestRequestChecks(t *testing.T) {
 		{"number as string", "PATCH", "/v1/pages/" + f.page, `{"properties":{"Current":{"number":"3"}}}`, nil, 400, "validation_error", "should be a number"},
 		{"unknown body key", "PATCH", "/v1/pages/" + f.page, `{"propertys":{}}`, nil, 400, "validation_error", "body.propertys should be not present"},
 		{"bad link", "PATCH", "/v1/pages/" + f.page, `{"properties":{"Evidence":{"rich_text":[{"text":{"content":"a","link":{"url":"not a url"}}}]}}}`, nil, 400, "validation_error", "Invalid URL"},
-		{"filter unsupported", "POST", "/v1/databases/" + f.db + "/query", `{"filter":{"property":"Key","rich_text":{"is_not_empty":true}}}`, nil, 400, "validation_error", "not supported"},
+		{"filter unsupported", "POST", "/v1/databases/" + f.db + "/query", `{"filter":{"property":"Key","rich_text":{"is_not_empty":true}}}`, nil, 400, "validation_error", "only the filter"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

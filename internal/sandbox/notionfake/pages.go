@@ -304,17 +304,48 @@ func (s *Server) query(c *call, d *database, src int) {
 			return
 		}
 	}
-	if (len(q.Filter) > 0 && !isNull(q.Filter)) || (len(q.Sorts) > 0 && !isNull(q.Sorts)) {
-		c.failErr(validation("notionfake: filter and sorts are not supported; query without them and filter client-side."))
+	if len(q.Sorts) > 0 && !isNull(q.Sorts) {
+		c.failErr(validation("notionfake: sorts are not supported; query without them and sort client-side."))
+		return
+	}
+	since, e := editedSince(q.Filter)
+	if e != nil {
+		c.failErr(e)
 		return
 	}
 	list := []*page{}
 	for _, id := range s.order {
-		if p := s.pages[id]; p.source == src && p.parent == d.id && p.shared && !p.trashed {
+		p := s.pages[id]
+		// Notion rounds last_edited_time down to the minute, in filters too.
+		if p.source == src && p.parent == d.id && p.shared && !p.trashed && !p.edited.Truncate(time.Minute).Before(since) {
 			list = append(list, p)
 		}
 	}
 	paginate(c, list, func(p *page) string { return p.id }, func(p *page) any { return s.renderPage(p, c.dataSources()) }, q.StartCursor, q.PageSize, "page_or_database")
+}
+
+// editedSince reads the one filter the fake supports, a timestamp filter
+// {"timestamp": "last_edited_time", "last_edited_time": {"on_or_after": T}};
+// no filter is the zero time. Any other filter is a 400 naming the limit.
+func editedSince(raw json.RawMessage) (time.Time, *apiError) {
+	if len(raw) == 0 || isNull(raw) {
+		return time.Time{}, nil
+	}
+	var f struct {
+		Timestamp      string `json:"timestamp"`
+		LastEditedTime *struct {
+			OnOrAfter string `json:"on_or_after"`
+		} `json:"last_edited_time"`
+	}
+	unsupported := validation("notionfake: only the filter {\"timestamp\": \"last_edited_time\", \"last_edited_time\": {\"on_or_after\": …}} is supported; filter other properties client-side.")
+	if err := json.Unmarshal(raw, &f); err != nil || f.Timestamp != "last_edited_time" || f.LastEditedTime == nil {
+		return time.Time{}, unsupported
+	}
+	t, err := time.Parse(time.RFC3339, f.LastEditedTime.OnOrAfter)
+	if err != nil {
+		return time.Time{}, validation("body failed validation: body.filter.last_edited_time.on_or_after should be a valid ISO 8601 date string, instead was `%q`.", f.LastEditedTime.OnOrAfter)
+	}
+	return t, nil
 }
 
 // paginate answers one page of a list, the cursor being the id of the first

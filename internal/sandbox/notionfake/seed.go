@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"maps"
 	"slices"
+	"strings"
 	"time"
 )
 
@@ -365,5 +366,44 @@ func (s *Server) AddBlock(parentID, typ, text string) (string, error) {
 		b.rich = textRich(text)
 	}
 	s.insert(nid, "", []*block{b})
+	s.touch(nid)
 	return b.id, nil
+}
+
+// SetBlockText replaces a block's text, as a person editing it in Notion
+// would; the page's last_edited_time moves.
+func (s *Server) SetBlockText(id, text string) error {
+	nid, _ := normID(id)
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	b, ok := s.blocks[nid]
+	if !ok || !blockTypes[b.typ] {
+		return fmt.Errorf("no block with text %s", id)
+	}
+	b.rich, b.edited = textRich(text), s.now()
+	s.touch(nid)
+	return nil
+}
+
+// WriteUnderCallout types text under the first callout on a page whose text
+// starts with marker, as a person writing in it would: into the first empty
+// paragraph among the callout's children, or a new paragraph at its end.
+// It returns the block written.
+func (s *Server) WriteUnderCallout(pageID, marker, text string) (string, error) {
+	var callout string
+	for _, b := range s.Children(pageID) {
+		if b.Type == "callout" && !b.Trashed && strings.HasPrefix(b.Text, marker) {
+			callout = b.ID
+			break
+		}
+	}
+	if callout == "" {
+		return "", fmt.Errorf("no callout starting %q on page %s", marker, pageID)
+	}
+	for _, b := range s.Children(callout) {
+		if b.Type == "paragraph" && !b.Trashed && b.Text == "" {
+			return b.ID, s.SetBlockText(b.ID, text)
+		}
+	}
+	return s.AddBlock(callout, "paragraph", text)
 }
