@@ -37,9 +37,9 @@ type env struct {
 	sleeps []time.Duration
 }
 
-func newEnv(t *testing.T, mod func(*notion.Config)) *env {
+func newEnv(t *testing.T, mod func(*notion.Config), opts ...notionfake.Option) *env {
 	t.Helper()
-	e := &env{fake: notionfake.New(token), logs: &bytes.Buffer{}}
+	e := &env{fake: notionfake.New(token, opts...), logs: &bytes.Buffer{}}
 	e.srv = httptest.NewServer(e.fake)
 	t.Cleanup(e.srv.Close)
 	db, err := e.fake.AddDatabase("", "Key results", notionfake.GoalsSchema())

@@ -2,11 +2,14 @@ package notion_test
 
 import (
 	"encoding/json"
+	"fmt"
+	"net/url"
 	"os"
 	"regexp"
 	"slices"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/goalpost/goalpost/connectors/notion"
 	"github.com/goalpost/goalpost/internal/fixtures"
@@ -171,4 +174,139 @@ func match(eps []endpoint, method, path string) *endpoint {
 		}
 	}
 	return nil
+}
+
+// variant is the member of a union type in the spec whose key is kind
+// ("callout: {" … up to the next member).
+func variant(t *testing.T, union, kind string) string {
+	t.Helper()
+	start := strings.Index(union, "\n      "+kind+": {")
+	if start < 0 {
+		t.Fatalf("no %s member in the union", kind)
+	}
+	rest := union[start:]
+	if end := strings.Index(rest, "\n  | {"); end >= 0 {
+		rest = rest[:end]
+	}
+	return rest
+}
+
+// TestNotesRequestsMatchTheSpec: what the owners' notes add to goalpost's
+// requests is in the official SDK's types: the check-in is appended with
+// its notes area as children of the callout (which BlockObjectRequest's
+// callout takes, each child a BlockObjectWithSingleLevelOfChildrenRequest
+// type); a callout update takes no children, so updating the check-in
+// leaves the notes alone; the children listing sends only listBlockChildren's
+// query parameters (page_size, start_cursor) and reads fields of
+// ListBlockChildrenResponse; the edited-since query is a
+// TimestampLastEditedTimeFilter.
+func TestNotesRequestsMatchTheSpec(t *testing.T) {
+	eps, src := notionSpec(t)
+	e := newEnv(t, nil)
+	id := e.page(t, nil)
+	for _, status := range []string{rules.StatusOnTrack, rules.StatusAtRisk} {
+		must(t, e.sink.Write(t.Context(), outbox.NotionPage(id), result(status)))
+	}
+	c := e.callout(t, id)
+	for i := range 101 { // two pages of children
+		_, err := e.fake.AddBlock(c.ID, "paragraph", fmt.Sprint("line ", i))
+		must(t, err)
+	}
+	for _, since := range []time.Time{{}, time.Now()} { // every page, then the edited ones
+		if _, err := e.sink.ReadNotes(t.Context(), []string{id}, since); err != nil {
+			t.Fatal(err)
+		}
+	}
+	listing := regexp.MustCompile(`(?s)export const listBlockChildren = \{.*?queryParams: \[(.*?)\]`).FindStringSubmatch(src)
+	if listing == nil {
+		t.Fatal("no listBlockChildren in the spec")
+	}
+	response := typeBlock(t, src, "ListBlockChildrenResponse")
+	for _, field := range []string{"results:", "has_more:", "next_cursor:"} {
+		if !strings.Contains(response, field) {
+			t.Errorf("ListBlockChildrenResponse has no %s, which ReadNotes reads", field)
+		}
+	}
+	calloutRequest := variant(t, typeBlock(t, src, "BlockObjectRequest"), "callout")
+	nestedTypes := typeBlock(t, src, "BlockObjectWithSingleLevelOfChildrenRequest")
+	calloutUpdate := variant(t, typeBlock(t, src, "UpdateBlockBodyParameters"), "callout")
+	if strings.Contains(calloutUpdate, "children") || !strings.Contains(calloutRequest, "children?: Array<BlockObjectWithSingleLevelOfChildrenRequest>") {
+		t.Fatal("the spec's callout types changed: check how updates treat children")
+	}
+	filter := typeBlock(t, src, "TimestampLastEditedTimeFilter")
+	seen := map[string]bool{}
+	for _, req := range e.fake.Log() {
+		ep := match(eps, req.Method, req.Path)
+		if ep == nil {
+			t.Errorf("%s %s is no operation of the spec", req.Method, req.Path)
+			continue
+		}
+		seen[ep.name] = true
+		var body map[string]json.RawMessage
+		_ = json.Unmarshal(req.Body, &body)
+		switch ep.name {
+		case "listBlockChildren":
+			q, _ := url.ParseQuery(req.Query)
+			for key := range q {
+				if !strings.Contains(listing[1], `"`+key+`"`) {
+					t.Errorf("lists children with %q; the spec's query parameters are %s", key, listing[1])
+				}
+			}
+			if q.Get("start_cursor") != "" {
+				seen["start_cursor"] = true
+			}
+		case "appendBlockChildren":
+			checkNested(t, body["children"], nestedTypes)
+		case "updateBlock":
+			var callout map[string]json.RawMessage
+			_ = json.Unmarshal(body["callout"], &callout)
+			if _, ok := callout["children"]; ok {
+				t.Error("a check-in update sends children")
+			}
+		case "queryDataSource":
+			var f map[string]json.RawMessage
+			_ = json.Unmarshal(body["filter"], &f)
+			for key := range f {
+				if !strings.Contains(filter, key+":") {
+					t.Errorf("the edited-since filter sends %q, which TimestampLastEditedTimeFilter does not have", key)
+				}
+			}
+			if len(f) > 0 {
+				seen["filter"] = true
+			}
+		}
+	}
+	for _, want := range []string{"appendBlockChildren", "updateBlock", "listBlockChildren", "start_cursor", "queryDataSource", "filter"} {
+		if !seen[want] {
+			t.Errorf("no %s was exercised (seen %v)", want, seen)
+		}
+	}
+}
+
+// checkNested checks that every child of an appended callout is of a type
+// BlockObjectWithSingleLevelOfChildrenRequest has.
+func checkNested(t *testing.T, raw json.RawMessage, nestedTypes string) {
+	var children []struct {
+		Callout *struct {
+			Children []struct {
+				Type string `json:"type"`
+			} `json:"children"`
+		} `json:"callout"`
+	}
+	_ = json.Unmarshal(raw, &children)
+	n := 0
+	for _, c := range children {
+		if c.Callout == nil {
+			continue
+		}
+		for _, kid := range c.Callout.Children {
+			n++
+			if !strings.Contains(nestedTypes, `type?: "`+kid.Type+`"`) {
+				t.Errorf("nests a %q block, which BlockObjectWithSingleLevelOfChildrenRequest does not have", kid.Type)
+			}
+		}
+	}
+	if n == 0 {
+		t.Error("the check-in was appended without its notes area")
+	}
 }

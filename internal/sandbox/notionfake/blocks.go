@@ -377,10 +377,21 @@ func (s *Server) renderBlock(b *block) map[string]any {
 		"created_time": stamp(b.created), "last_edited_time": stamp(b.edited),
 		"created_by":     map[string]any{"object": "user", "id": botID},
 		"last_edited_by": map[string]any{"object": "user", "id": botID},
-		"has_children":   len(s.children[b.id]) > 0,
+		"has_children":   s.hasChildren(b.id),
 		"archived":       b.trashed, "in_trash": b.trashed,
 		"type": b.typ, b.typ: content,
 	}
+}
+
+// hasChildren reports whether id has a child that is not in the trash, as
+// Notion's has_children does.
+func (s *Server) hasChildren(id string) bool {
+	for _, kid := range s.children[id] {
+		if !s.blocks[kid].trashed {
+			return true
+		}
+	}
+	return false
 }
 
 func (s *Server) renderPageBlock(p *page) map[string]any {
@@ -392,7 +403,7 @@ func (s *Server) renderPageBlock(p *page) map[string]any {
 	}
 	return map[string]any{
 		"object": "block", "id": p.id, "type": "child_page", "child_page": map[string]any{"title": title},
-		"archived": p.trashed, "in_trash": p.trashed, "has_children": len(s.children[p.id]) > 0,
+		"archived": p.trashed, "in_trash": p.trashed, "has_children": s.hasChildren(p.id),
 		"created_time": stamp(p.created), "last_edited_time": stamp(p.edited),
 	}
 }

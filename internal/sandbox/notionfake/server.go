@@ -3,8 +3,11 @@
 // `goalpost demo` sandbox. It behaves like the real service where goalpost
 // depends on it: typed page properties (title, rich_text, number, select,
 // status, date, people, checkbox, url), PATCH and GET of pages, database
-// queries with start_cursor / has_more pagination, block children (list,
-// append, update, delete), the Notion-Version and Bearer-token checks, 404
+// queries with start_cursor / has_more pagination and the last_edited_time
+// timestamp filter (edit times rounded down to the minute, moved by any
+// edit of the page's blocks), block children (list with page_size /
+// start_cursor, append with nested children up to two levels, update
+// without touching children, delete), the Notion-Version and Bearer-token checks, 404
 // object_not_found for unknown or unshared pages, trashed (archived) pages
 // that refuse edits unless restored, the 2,000-character rich-text and
 // 100-element array limits (400 validation_error), and injectable 429
@@ -109,6 +112,7 @@ type Request struct {
 	Path   string
 	// Route is the matched route, e.g. "PATCH /v1/pages/{id}" (the key of Requests).
 	Route         string
+	Query         string // the raw query string (start_cursor, page_size)
 	Status        int
 	NotionVersion string
 	Body          []byte
@@ -211,7 +215,7 @@ func (s *Server) serve(c *call, route string, tooBig bool, h func(*call)) {
 
 func (s *Server) record(c *call, route string) {
 	req := Request{
-		Method: c.r.Method, Path: c.r.URL.Path, Route: route, Status: c.status,
+		Method: c.r.Method, Path: c.r.URL.Path, Route: route, Query: c.r.URL.RawQuery, Status: c.status,
 		NotionVersion: c.r.Header.Get("Notion-Version"), Body: bytes.Clone(c.body), At: s.now(),
 	}
 	s.mu.Lock()
