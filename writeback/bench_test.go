@@ -5,6 +5,7 @@ import (
 	"log/slog"
 	"path/filepath"
 	"slices"
+	"sync"
 	"testing"
 	"time"
 
@@ -24,11 +25,14 @@ func benchStore(b *testing.B) *store.Store {
 }
 
 // BenchmarkSync100KRs10Changed is one `goalpost sync` over 100 key results
-// of which 10 changed since the last sync (caches warm): it reports the
-// requests sent to Notion per sync.
+// of which 10 changed since the last sync (caches warm), 5 minutes (the
+// default notes_interval) after the last: it reports the requests sent to
+// Notion per sync, the writes' and the owners' notes read-back's apart.
 func BenchmarkSync100KRs10Changed(b *testing.B) {
-	co, st := newCompany(b, 100), benchStore(b)
-	s := writeback.New(st, map[string]writeback.Sink{"notion": co.sink(b, nil, 1000, nil)}, nil)
+	clk := &benchClock{t: time.Now()}
+	co, st := newCompany(b, 100, notionfake.WithClock(clk.now)), benchStore(b)
+	sink := co.sink(b, nil, 1000, nil)
+	s := writeback.New(st, map[string]writeback.Sink{"notion": sink}, nil)
 	now := time.Now()
 	for i := range 100 {
 		co.enqueueKR(b, st, i, krResult(i, 0, now), now)
@@ -36,24 +40,55 @@ func BenchmarkSync100KRs10Changed(b *testing.B) {
 	if err := s.Flush(b.Context()); err != nil {
 		b.Fatal(err)
 	}
+	clk.add(5 * time.Minute) // the first round, one interval after the first writes
+	since := clk.now()
+	if _, err := sink.ReadNotes(b.Context(), co.pages, time.Time{}); err != nil {
+		b.Fatal(err)
+	}
 	co.fake.ResetRequests()
-	n := 0
+	n, writes, notes := 0, 0, 0
 	for b.Loop() {
 		n++
+		clk.add(5 * time.Minute)
 		for i := 0; i < 100; i += 10 {
 			co.enqueueKR(b, st, i, krResult(i, float64(n), now), now)
 		}
 		if err := s.Flush(b.Context()); err != nil {
 			b.Fatal(err)
 		}
+		writes += total(co.fake.Requests())
+		co.fake.ResetRequests()
+		round := clk.now()
+		if _, err := sink.ReadNotes(b.Context(), co.pages, since); err != nil {
+			b.Fatal(err)
+		}
+		since = round
+		notes += total(co.fake.Requests())
+		co.fake.ResetRequests()
 	}
-	reqs := co.fake.Requests()
-	total := 0
+	b.ReportMetric(float64(writes)/float64(n), "write-requests/sync")
+	b.ReportMetric(float64(notes)/float64(n), "notes-requests/sync")
+}
+
+func total(reqs map[string]int) int {
+	n := 0
 	for _, v := range reqs {
-		total += v
+		n += v
 	}
-	b.ReportMetric(float64(total)/float64(n), "requests/sync")
-	b.ReportMetric(float64(reqs["PATCH /v1/pages/{id}"])/float64(n), "page-updates/sync")
+	return n
+}
+
+// benchClock is the fake Notion's clock, moved by the benchmark.
+type benchClock struct {
+	mu sync.Mutex
+	t  time.Time
+}
+
+func (c *benchClock) now() time.Time { c.mu.Lock(); defer c.mu.Unlock(); return c.t }
+func (c *benchClock) add(d time.Duration) {
+	c.mu.Lock()
+	c.t = c.t.Add(d)
+	c.mu.Unlock()
 }
 
 // BenchmarkCommitToNotionPatch measures the time from a key-result change

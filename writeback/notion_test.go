@@ -32,9 +32,9 @@ type company struct {
 	pages []string // page ids, one per key result
 }
 
-func newCompany(tb testing.TB, krs int) *company {
+func newCompany(tb testing.TB, krs int, opts ...notionfake.Option) *company {
 	tb.Helper()
-	c := &company{fake: notionfake.New(notionToken)}
+	c := &company{fake: notionfake.New(notionToken, opts...)}
 	c.srv = httptest.NewServer(c.fake)
 	tb.Cleanup(c.srv.Close)
 	db, err := c.fake.AddDatabase("", "Key results", notionfake.GoalsSchema())
