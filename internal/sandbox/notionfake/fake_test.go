@@ -11,6 +11,7 @@ import (
 	"strings"
 	"sync"
 	"testing"
+	"time"
 
 	"github.com/jomei/notionapi"
 
@@ -377,5 +378,72 @@ func TestConcurrentUse(t *testing.T) {
 	wg.Wait()
 	if got := f.fake.Count("PATCH /v1/pages/{id}"); got != 20 {
 		t.Errorf("counted %d", got)
+	}
+}
+
+// TestEditedSinceFilter: the last_edited_time filter of a query, as Notion
+// answers it: a page's edit time moves with any edit of its blocks, nested
+// ones too, and is compared rounded down to the minute; other filters are
+// refused; has_children counts only blocks not in the trash.
+func TestEditedSinceFilter(t *testing.T) {
+	t0 := time.Date(2026, 11, 19, 10, 0, 0, 0, time.UTC)
+	now := t0
+	fake := notionfake.New(token, notionfake.WithClock(func() time.Time { return now }))
+	f := &fixture{fake: fake, srv: httptest.NewServer(fake)}
+	t.Cleanup(f.srv.Close)
+	db, _ := fake.AddDatabase("", "KRs", notionfake.GoalsSchema())
+	a, _ := fake.AddPage(db, map[string]any{"Name": "A", "Key": "a"})
+	b, _ := fake.AddPage(db, map[string]any{"Name": "B", "Key": "b"})
+	callout, err := fake.AddBlock(b, "callout", "check-in")
+	if err != nil {
+		t.Fatal(err)
+	}
+	now = t0.Add(10 * time.Minute)
+	if _, err := fake.AddBlock(a, "paragraph", "a page edit"); err != nil {
+		t.Fatal(err)
+	}
+	now = t0.Add(30*time.Minute + 20*time.Second)
+	kid := f.call(t, "PATCH", "/v1/blocks/"+callout+"/children", `{"children":[{"paragraph":{"rich_text":[]}}]}`, nil)
+	if kid.Status != 200 {
+		t.Fatalf("append under the callout: %d %s", kid.Status, kid.Raw)
+	}
+	filter := func(at time.Duration) string {
+		return fmt.Sprintf(`{"filter":{"timestamp":"last_edited_time","last_edited_time":{"on_or_after":%q}}}`, t0.Add(at).Format(time.RFC3339))
+	}
+	tests := []struct {
+		name, body string
+		status     int
+		want       []string
+	}{
+		{"no filter: every row", `{}`, 200, []string{"A", "B"}},
+		{"a block added to the page", filter(5 * time.Minute), 200, []string{"A", "B"}},
+		{"a block added under a block of the page", filter(25 * time.Minute), 200, []string{"B"}},
+		{"rounded down to the minute", filter(30 * time.Minute), 200, []string{"B"}},
+		{"after the last edit's minute", filter(31 * time.Minute), 200, nil},
+		{"another filter", `{"filter":{"property":"Key","rich_text":{"is_not_empty":true}}}`, 400, nil},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			r := f.call(t, "POST", "/v1/databases/"+db+"/query", tt.body, nil)
+			if r.Status != tt.status {
+				t.Fatalf("status %d, want %d: %s", r.Status, tt.status, r.Raw)
+			}
+			var got []string
+			results, _ := r.Body["results"].([]any)
+			for _, res := range results {
+				props := res.(map[string]any)["properties"].(map[string]any)
+				got = append(got, props["Name"].(map[string]any)["title"].([]any)[0].(map[string]any)["plain_text"].(string))
+			}
+			if fmt.Sprint(got) != fmt.Sprint(tt.want) {
+				t.Errorf("rows = %v, want %v", got, tt.want)
+			}
+		})
+	}
+	kidID := kid.Body["results"].([]any)[0].(map[string]any)["id"].(string)
+	if r := f.call(t, "DELETE", "/v1/blocks/"+kidID, "", nil); r.Status != 200 {
+		t.Fatalf("delete: %d", r.Status)
+	}
+	if r := f.call(t, "GET", "/v1/blocks/"+callout, "", nil); r.Body["has_children"] != false {
+		t.Errorf("has_children with only a trashed child = %v, want false", r.Body["has_children"])
 	}
 }
