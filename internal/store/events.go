@@ -60,24 +60,26 @@ func (s *Store) Event(ctx context.Context, id string) (event.Event, error) {
 	return row.event()
 }
 
-// storedBody is what the body column keeps of an event: everything but the
-// fields stored in columns (ID, source, kind, actor handle, repo, unit,
-// title, URL, and the time unless it has more than milliseconds).
+// storedBody is the body column: what of an event the columns do not
+// hold (they hold its ID, source, kind, time, actor handle, repo, unit,
+// title and URL), as JSON under one-letter names (migration 00252; the
+// names of event.Event before it). The time is in the body only when it
+// has more than milliseconds.
 type storedBody struct {
-	event.Event
-	ID          string    `json:"id,omitzero"`
-	Source      string    `json:"source,omitzero"`
-	Kind        string    `json:"kind,omitzero"`
-	OccurredAt  time.Time `json:"occurred_at,omitzero"`
-	ActorHandle string    `json:"actor_handle,omitzero"`
-	Repo        string    `json:"repo,omitzero"`
-	Unit        string    `json:"unit,omitzero"`
-	Title       string    `json:"title,omitzero"`
-	URL         string    `json:"url,omitzero"`
+	Actor       string                `json:"a,omitempty"`
+	Links       []string              `json:"k,omitempty"`
+	Labels      []string              `json:"l,omitempty"`
+	Environment string                `json:"e,omitempty"`
+	SHAs        []string              `json:"s,omitempty"`
+	Numbers     map[string]float64    `json:"n,omitempty"`
+	Attrs       map[string]string     `json:"t,omitempty"`
+	Shipped     []event.ShippedChange `json:"p,omitempty"`
+	OccurredAt  time.Time             `json:"o,omitzero"`
 }
 
 func bodyOf(ev event.Event) storedBody {
-	b := storedBody{Event: ev}
+	b := storedBody{Actor: ev.Actor, Links: ev.Links, Labels: ev.Labels, Environment: ev.Environment, SHAs: ev.SHAs,
+		Numbers: ev.Numbers, Attrs: ev.Attrs, Shipped: ev.Shipped}
 	if !ev.OccurredAt.Equal(time.UnixMilli(ev.OccurredAt.UnixMilli())) {
 		b.OccurredAt = ev.OccurredAt
 	}
@@ -101,15 +103,15 @@ type storedEvent struct {
 	Body        string `db:"body"`
 }
 
-// event decodes the row: the body, with the columns over it (older rows
-// repeat some of them in the body too).
+// event decodes the row: its columns, and its body.
 func (r storedEvent) event() (event.Event, error) {
-	var ev event.Event
-	if err := json.Unmarshal([]byte(r.Body), &ev); err != nil {
-		return ev, fmt.Errorf("decode stored event %s: %w", r.ID, err)
+	var b storedBody
+	if err := json.Unmarshal([]byte(r.Body), &b); err != nil {
+		return event.Event{}, fmt.Errorf("decode stored event %s: %w", r.ID, err)
 	}
-	ev.ID, ev.Source, ev.Kind, ev.ActorHandle, ev.Repo, ev.Unit = r.ID, r.Source, r.Kind, r.ActorHandle, r.Repo, r.Unit
-	ev.Title, ev.URL = r.Title, r.URL
+	ev := event.Event{ID: r.ID, Source: r.Source, Kind: r.Kind, OccurredAt: b.OccurredAt, ActorHandle: r.ActorHandle,
+		Actor: b.Actor, Repo: r.Repo, Title: r.Title, URL: r.URL, Unit: r.Unit, Links: b.Links, Labels: b.Labels,
+		Environment: b.Environment, SHAs: b.SHAs, Numbers: b.Numbers, Attrs: b.Attrs, Shipped: b.Shipped}
 	if ev.OccurredAt.IsZero() || ev.OccurredAt.UnixMilli() != r.OccurredAt {
 		ev.OccurredAt = time.UnixMilli(r.OccurredAt).UTC()
 	}

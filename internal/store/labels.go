@@ -41,10 +41,10 @@ func (s *Store) Labels(ctx context.Context) ([]string, error) {
 }
 
 // eventLabels is a FROM clause whose rows l.value are the stored events'
-// labels (the body's JSON "labels" array).
+// labels (the body's JSON array "l", storedBody.Labels).
 func (d dialect) eventLabels() string {
 	if d == postgresDialect {
-		return `events e, jsonb_array_elements_text(COALESCE(e.body::jsonb -> 'labels', '[]'::jsonb)) AS l(value)`
+		return `events e, jsonb_array_elements_text(COALESCE(e.body::jsonb -> 'l', '[]'::jsonb)) AS l(value)`
 	}
-	return `events e, json_each(e.body, '$.labels') AS l`
+	return `events e, json_each(e.body, '$.l') AS l`
 }

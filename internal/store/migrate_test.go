@@ -24,7 +24,7 @@ func TestMigrationNormalizesMatches(t *testing.T) {
 		t.Errorf("event after migration = %+v", ev)
 	}
 	var body string
-	if err := st.db.GetContext(t.Context(), &body, `SELECT body FROM events WHERE id = 'e1'`); err != nil || body != `{"labels":["perf"]}` {
+	if err := st.db.GetContext(t.Context(), &body, `SELECT body FROM events WHERE id = 'e1'`); err != nil || body != `{"l":["perf"]}` {
 		t.Errorf("body after migration = %q, %v", body, err)
 	}
 	rows, err := st.KRView().Matches(t.Context(), "prs")
