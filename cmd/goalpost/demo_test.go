@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"math"
+	"path/filepath"
 	"regexp"
 	"strconv"
 	"strings"
@@ -73,6 +74,12 @@ func TestDemoOnceMatchesSandboxAndIsIdempotent(t *testing.T) {
 		}
 		if run == 2 && len(posted) != 0 {
 			t.Errorf("run 2 posted again: %v", posted)
+		}
+		if !strings.Contains(out, "The owner of "+demoNoteKR+" wrote under its check-in in Notion") {
+			t.Errorf("run %d: the owner's note was not read back from the sandbox's Notion:\n%s", run, out)
+		}
+		if _, md, _ := runCLI(t, "report", "-c", filepath.Join(dir, "goalpost.toml")); !strings.Contains(md, demoNote) {
+			t.Errorf("run %d: the check-in's narrative does not show the note typed in Notion:\n%s", run, md)
 		}
 	}
 }
