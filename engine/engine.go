@@ -313,11 +313,11 @@ func (e *Engine) ChangedRules(ctx context.Context) ([]string, error) {
 		if !ok {
 			continue
 		}
-		res, err := DecodeState(st.Result)
+		version, err := stateRuleVersion(st.Result)
 		if err != nil {
 			return nil, err
 		}
-		changed := res.RuleVersion != r.Version
+		changed := version != r.Version
 		if !changed {
 			if changed, err = view.MatchedByOtherVersion(ctx, st.KRKey, r.Version); err != nil {
 				return nil, err

