@@ -162,13 +162,13 @@ func (k *KRTx) resetWindow(ctx context.Context, krKey string, w window) (int, er
 	if _, err := k.exec(ctx, `DELETE FROM kr_points WHERE kr_key = ?`, krKey); err != nil {
 		return 0, fmt.Errorf("reset units of %s: %w", krKey, err)
 	}
-	res, err := k.exec(ctx, `INSERT INTO kr_points (kr_key, grp, at, event_id, value)
+	res, err := k.exec(ctx, k.insertNew()+` kr_points (kr_key, grp, at, event_id, value)
 		SELECT kr_key, grp, occurred_at, event_id, value FROM (
 			SELECT m.kr_key, n.grp, m.occurred_at, m.event_id, m.value,
 				ROW_NUMBER() OVER (PARTITION BY n.grp ORDER BY m.occurred_at DESC, m.event_id DESC) AS rn
 			FROM kr_matches m JOIN kr_nodes n ON n.kr_key = m.kr_key AND n.node = m.unit
 			WHERE m.kr_key = ? AND m.occurred_at >= ? AND m.occurred_at < ?) latest
-		WHERE rn = 1`, krKey, w.From, w.To)
+		WHERE rn = 1 ON CONFLICT DO NOTHING`, krKey, w.From, w.To)
 	if err != nil {
 		return 0, fmt.Errorf("reset units of %s: %w", krKey, err)
 	}
