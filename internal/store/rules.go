@@ -228,20 +228,19 @@ type IssueState struct {
 // kept from the stored state while the issue stays done.
 func (k *KRTx) UpsertIssue(ctx context.Context, st IssueState) (bool, error) {
 	res, err := k.exec(ctx, `INSERT INTO issue_state
-		(unit, source, event_id, kind, occurred_at, status_category, canceled, blocked, done_at, title, url, actor, deleted)
-		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+		(unit, event_id, occurred_at, status_category, canceled, blocked, done_at, actor, deleted)
+		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)
 		ON CONFLICT (unit) DO UPDATE SET
-			source = excluded.source, event_id = excluded.event_id, kind = excluded.kind,
-			occurred_at = excluded.occurred_at, status_category = excluded.status_category,
+			event_id = excluded.event_id, occurred_at = excluded.occurred_at, status_category = excluded.status_category,
 			canceled = excluded.canceled, blocked = excluded.blocked,
 			done_at = CASE WHEN excluded.status_category != 'done' THEN 0
 				WHEN issue_state.status_category = 'done' AND issue_state.done_at > 0 THEN issue_state.done_at
 				ELSE excluded.done_at END,
-			title = excluded.title, url = excluded.url, actor = excluded.actor, deleted = excluded.deleted
+			actor = excluded.actor, deleted = excluded.deleted
 		WHERE excluded.occurred_at > issue_state.occurred_at
 			OR (excluded.occurred_at = issue_state.occurred_at AND (excluded.deleted = 1 OR issue_state.deleted = 0))`,
-		st.Unit, st.Source, st.EventID, st.Kind, st.OccurredAt.UnixMilli(), st.StatusCategory,
-		flag(st.Canceled), flag(st.Blocked), ms(st.DoneAt), st.Title, st.URL, st.Actor, flag(st.Deleted))
+		st.Unit, st.EventID, st.OccurredAt.UnixMilli(), st.StatusCategory,
+		flag(st.Canceled), flag(st.Blocked), ms(st.DoneAt), st.Actor, flag(st.Deleted))
 	if err != nil {
 		return false, fmt.Errorf("upsert issue %s: %w", st.Unit, err)
 	}

@@ -451,7 +451,7 @@ func (k *KRTx) FirstMatch(ctx context.Context, krKey string, from, to time.Time)
 // RatioIssues returns up to limit issues of krKey's scope (canceled and
 // deleted excluded) in ScopeIssues' order, read by index.
 func (k *KRTx) RatioIssues(ctx context.Context, krKey string, limit int) ([]IssueState, error) {
-	return k.View().issues(ctx, `SELECT `+issueCols+` FROM kr_issues k JOIN issue_state i ON i.unit = k.unit
+	return k.View().issues(ctx, `SELECT `+issueCols+` FROM kr_issues k JOIN issue_state i ON i.unit = k.unit`+issueEvent+`
 		WHERE k.kr_key = ? AND k.in_ratio = 1
 		ORDER BY k.done DESC, k.done_at DESC, k.occurred_at DESC, k.unit LIMIT ?`, krKey, limit)
 }

@@ -233,7 +233,15 @@ func (r issueRow) state() IssueState {
 	return st
 }
 
-const issueCols = `i.unit, i.source, i.event_id, i.kind, i.occurred_at, i.status_category, i.canceled, i.blocked, i.done_at, i.title, i.url, i.actor, i.deleted`
+// issueCols are the columns issueRow reads, from issue_state i and its
+// latest event e (joined by issueEvent): the state keeps no copy of the
+// event's source, kind, title and URL.
+const issueCols = `i.unit, COALESCE(e.source, '') AS source, i.event_id, COALESCE(e.kind, '') AS kind, i.occurred_at,
+	i.status_category, i.canceled, i.blocked, i.done_at, COALESCE(e.title, '') AS title, COALESCE(e.url, '') AS url, i.actor, i.deleted`
+
+// issueEvent joins the latest event e of each issue_state row i (always
+// stored before the state it sets; an absent one leaves its fields empty).
+const issueEvent = ` LEFT JOIN events e ON e.id = i.event_id`
 
 // RatioCounts returns krKey's ratio counts (see RatioCount): done and
 // total without canceled and deleted issues, canceled ones apart (a
@@ -258,7 +266,7 @@ func (v KRView) ScopeIssues(ctx context.Context, krKey string, limit int) ([]Iss
 	if limit <= 0 {
 		limit = allRows
 	}
-	return v.issues(ctx, `SELECT `+issueCols+` FROM kr_issues k JOIN issue_state i ON i.unit = k.unit
+	return v.issues(ctx, `SELECT `+issueCols+` FROM kr_issues k JOIN issue_state i ON i.unit = k.unit`+issueEvent+`
 		WHERE k.kr_key = ? AND i.canceled = 0 AND i.deleted = 0
 		ORDER BY i.status_category = 'done' DESC, i.done_at DESC, i.occurred_at DESC, i.unit LIMIT ?`, krKey, limit)
 }
@@ -266,7 +274,7 @@ func (v KRView) ScopeIssues(ctx context.Context, krKey string, limit int) ([]Iss
 // BlockedIssues returns the issues tied to krKey (in its ratio scope, among
 // its units, or linked by them) that are flagged blocked and not done. It reads the (small) set of open blocked issues, not the scope.
 func (v KRView) BlockedIssues(ctx context.Context, krKey string) ([]IssueState, error) {
-	return v.issues(ctx, `SELECT `+issueCols+` FROM issue_state i`+v.d.indexedBy("issue_state_open_blocked")+`
+	return v.issues(ctx, `SELECT `+issueCols+` FROM issue_state i`+v.d.indexedBy("issue_state_open_blocked")+issueEvent+`
 		WHERE i.blocked = 1 AND i.status_category != 'done' AND i.canceled = 0 AND i.deleted = 0 AND (
 			EXISTS (SELECT 1 FROM kr_issues k WHERE k.kr_key = ? AND k.unit = i.unit) OR
 			EXISTS (SELECT 1 FROM kr_nodes n WHERE n.kr_key = ? AND n.node = i.unit) OR
@@ -276,7 +284,7 @@ func (v KRView) BlockedIssues(ctx context.Context, krKey string) ([]IssueState, 
 
 // Issue returns the stored state of one issue, or ErrNotFound.
 func (v KRView) Issue(ctx context.Context, unit string) (IssueState, error) {
-	rows, err := v.issues(ctx, `SELECT `+issueCols+` FROM issue_state i WHERE i.unit = ?`, unit)
+	rows, err := v.issues(ctx, `SELECT `+issueCols+` FROM issue_state i`+issueEvent+` WHERE i.unit = ?`, unit)
 	if err != nil {
 		return IssueState{}, err
 	}
@@ -318,8 +326,8 @@ func (v KRView) KeysWithNode(ctx context.Context, node string) ([]string, error)
 // ScopeHasSource reports whether any issue in krKey's scope is from source.
 func (v KRView) ScopeHasSource(ctx context.Context, krKey, source string) (bool, error) {
 	var ok bool
-	err := v.q.GetContext(ctx, &ok, `SELECT EXISTS (SELECT 1 FROM kr_issues k JOIN issue_state i ON i.unit = k.unit
-		WHERE k.kr_key = ? AND i.source = ?)`, krKey, source)
+	err := v.q.GetContext(ctx, &ok, `SELECT EXISTS (SELECT 1 FROM kr_issues k JOIN issue_state i ON i.unit = k.unit JOIN events e ON e.id = i.event_id
+		WHERE k.kr_key = ? AND e.source = ?)`, krKey, source)
 	if err != nil {
 		return false, fmt.Errorf("sources of %s: %w", krKey, err)
 	}
