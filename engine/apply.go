@@ -37,6 +37,17 @@ func (e *Engine) match(ev *event.Event) []rules.Match {
 	})
 }
 
+// recorder is where record writes what an event means: a transaction's
+// key-result writer (store.KRTx), or a rebuild's store.Replay, which takes
+// every stored event the same way and writes the tables in bulk at the end.
+// Each call sees the effect of the ones before it; errors are the store's.
+type recorder interface {
+	AddMatches(ctx context.Context, ms []store.MatchRow, links []string) ([]string, error)
+	UpsertIssue(ctx context.Context, st store.IssueState) (bool, error)
+	SetIssueScope(ctx context.Context, unit string, krKeys []string) ([]string, error)
+	KeysWithNode(ctx context.Context, unit string) ([]string, error)
+}
+
 // record writes what one new event means for the key results: a match row
 // and unit grouping for every count, milestone and metric rule it matched,
 // and for an issue event the issue's state and which ratio scopes hold it.
@@ -49,7 +60,7 @@ func (e *Engine) match(ev *event.Event) []rules.Match {
 // and then deleted keeps counting as completed, just as a reopened one does
 // (matches are never removed). A rule that matches the deletion itself
 // (kind == "issue.deleted") counts it like any other event.
-func (e *Engine) record(ctx context.Context, k *store.KRTx, ev *event.Event, matches []rules.Match, touched keySet) error {
+func (e *Engine) record(ctx context.Context, k recorder, ev *event.Event, matches []rules.Match, touched keySet) error {
 	var scoped []string
 	rows := make([]store.MatchRow, 0, len(matches))
 	for _, m := range matches {
@@ -80,7 +91,7 @@ func (e *Engine) record(ctx context.Context, k *store.KRTx, ev *event.Event, mat
 // is stored), puts the issue in exactly the ratio scopes that matched it (a
 // deletion: none), and marks the key results that held, hold or link the
 // issue as touched.
-func (e *Engine) applyIssue(ctx context.Context, k *store.KRTx, ev *event.Event, scoped []string, touched keySet) error {
+func (e *Engine) applyIssue(ctx context.Context, k recorder, ev *event.Event, scoped []string, touched keySet) error {
 	if isIssueDeletion(ev) {
 		scoped = nil
 	}
@@ -94,7 +105,7 @@ func (e *Engine) applyIssue(ctx context.Context, k *store.KRTx, ev *event.Event,
 	}
 	touched.add(keys...)
 	// Key results whose units include this issue see its blocked flag.
-	holders, err := k.View().KeysWithNode(ctx, ev.Unit)
+	holders, err := k.KeysWithNode(ctx, ev.Unit)
 	if err != nil {
 		return err
 	}

@@ -80,7 +80,11 @@ func (e *Engine) replay(ctx context.Context, tx *store.Tx, now time.Time) (Rebui
 	if err := k.ResetDerived(ctx); err != nil {
 		return rep, err
 	}
-	n, err := e.replayEvents(ctx, k)
+	bulk := k.Replay()
+	n, err := e.replayEvents(ctx, bulk)
+	if err == nil {
+		err = bulk.Flush(ctx)
+	}
 	if err != nil {
 		return rep, fmt.Errorf("replay: %w", err)
 	}
@@ -111,10 +115,10 @@ type matched struct {
 	matches []rules.Match
 }
 
-// replayEvents applies every stored event, in stored order. Reading,
-// decoding and matching run in one goroutine, the writes in this one, so
-// the two overlap; the reader stops when the writer fails.
-func (e *Engine) replayEvents(ctx context.Context, k *store.KRTx) (int, error) {
+// replayEvents applies every stored event to r, in stored order. Reading,
+// decoding and matching run in one goroutine, r's work in another, so the
+// two overlap; the reader stops when the other fails.
+func (e *Engine) replayEvents(ctx context.Context, r recorder) (int, error) {
 	g, gctx := errgroup.WithContext(ctx)
 	ch := make(chan matched, 1024)
 	g.Go(func() error {
@@ -134,7 +138,7 @@ func (e *Engine) replayEvents(ctx context.Context, k *store.KRTx) (int, error) {
 	g.Go(func() error {
 		for m := range ch {
 			n++
-			if err := e.record(gctx, k, &m.ev, m.matches, nil); err != nil {
+			if err := e.record(gctx, r, &m.ev, m.matches, nil); err != nil {
 				return err
 			}
 		}

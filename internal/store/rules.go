@@ -62,6 +62,11 @@ func (k *KRTx) QueryxContext(ctx context.Context, q string, args ...any) (*sqlx.
 	return s.QueryxContext(steady(ctx), args...)
 }
 
+// KeysWithNode is View().KeysWithNode.
+func (k *KRTx) KeysWithNode(ctx context.Context, node string) ([]string, error) {
+	return k.View().KeysWithNode(ctx, node)
+}
+
 // View reads key-result data inside the transaction (seeing its writes).
 func (k *KRTx) View() KRView { return KRView{q: k, d: k.tx.st.db.dialect} }
 
