@@ -22,7 +22,7 @@ import (
 type Replay struct {
 	k       *KRTx
 	matches []replayMatch
-	sources map[[2]string]struct{}
+	sources map[[3]string]struct{}
 	krs     map[string]*replayKR
 	issues  map[string]*replayIssue
 }
@@ -54,7 +54,7 @@ type replayIssue struct {
 
 // Replay returns an empty bulk replay writing through k.
 func (k *KRTx) Replay() *Replay {
-	return &Replay{k: k, sources: map[[2]string]struct{}{}, krs: map[string]*replayKR{}, issues: map[string]*replayIssue{}}
+	return &Replay{k: k, sources: map[[3]string]struct{}{}, krs: map[string]*replayKR{}, issues: map[string]*replayIssue{}}
 }
 
 // AddMatches is KRTx.AddMatches, in memory.
@@ -64,7 +64,7 @@ func (r *Replay) AddMatches(_ context.Context, ms []MatchRow, links []string) ([
 		keys[i] = m.KRKey
 		r.matches = append(r.matches, replayMatch{krKey: m.KRKey, eventID: m.EventID, unit: m.Unit,
 			ruleVersion: m.RuleVersion, at: m.OccurredAt.UnixMilli(), value: m.Value})
-		r.sources[[2]string{m.KRKey, m.Source}] = struct{}{}
+		r.sources[[3]string{m.KRKey, m.Source, m.RuleVersion}] = struct{}{}
 		r.kr(m.KRKey).group(m.Unit, links)
 	}
 	return keys, nil

@@ -34,10 +34,8 @@ func (r *Replay) flushMatches(ctx context.Context) error {
 }
 
 func (r *Replay) flushSources(ctx context.Context) error {
-	pairs := slices.SortedFunc(maps.Keys(r.sources), comparePair)
-	return r.k.insertRows(ctx, `kr_sources (kr_key, source)`, 2, len(pairs), func(i int, args []any) []any {
-		return append(args, pairs[i][0], pairs[i][1])
-	})
+	rows := slices.SortedFunc(maps.Keys(r.sources), compareTriple)
+	return r.k.insertRows(ctx, `kr_sources (kr_key, source, rule_version)`, 3, len(rows), triple(rows))
 }
 
 // flushUnits writes every key result's links and unit groups.
@@ -51,9 +49,6 @@ func (r *Replay) flushUnits(ctx context.Context) error {
 		for _, n := range sortedKeys(g.nodes) {
 			nodes = append(nodes, [3]string{key, n, g.nodes[n]})
 		}
-	}
-	triple := func(rows [][3]string) func(int, []any) []any {
-		return func(i int, args []any) []any { return append(args, rows[i][0], rows[i][1], rows[i][2]) }
 	}
 	if err := r.k.insertRows(ctx, `kr_links (kr_key, a, b)`, 3, len(links), triple(links)); err != nil {
 		return err
@@ -114,7 +109,9 @@ const bulkRows = 256
 // insertRows inserts n rows of width columns into table (with its column
 // list), row appending row i's values, bulkRows rows per statement. The
 // last rows go in statements of decreasing powers of two, so that a store
-// prepares at most nine statements per table.
+// prepares at most nine statements per table. The rows are new (the tables
+// were emptied, the rows are distinct): insertNew only spares SQLite its
+// statement journal (ADR 64).
 func (k *KRTx) insertRows(ctx context.Context, table string, width, n int, row func(i int, args []any) []any) error {
 	args := make([]any, 0, width*bulkRows)
 	for i := 0; i < n; {
@@ -126,7 +123,7 @@ func (k *KRTx) insertRows(ctx context.Context, table string, width, n int, row f
 		for j := i; j < i+size; j++ {
 			args = row(j, args)
 		}
-		if _, err := k.exec(ctx, `INSERT INTO `+table+` VALUES `+tuples(size, width), args...); err != nil {
+		if _, err := k.exec(ctx, k.insertNew()+` `+table+` VALUES `+tuples(size, width)+` ON CONFLICT DO NOTHING`, args...); err != nil {
 			return fmt.Errorf("replay %s: %w", strings.Fields(table)[0], err)
 		}
 		i += size
@@ -135,3 +132,12 @@ func (k *KRTx) insertRows(ctx context.Context, table string, width, n int, row f
 }
 
 func comparePair(a, b [2]string) int { return cmp.Or(cmp.Compare(a[0], b[0]), cmp.Compare(a[1], b[1])) }
+
+func compareTriple(a, b [3]string) int {
+	return cmp.Or(cmp.Compare(a[0], b[0]), cmp.Compare(a[1], b[1]), cmp.Compare(a[2], b[2]))
+}
+
+// triple appends row i of rows, three text columns.
+func triple(rows [][3]string) func(int, []any) []any {
+	return func(i int, args []any) []any { return append(args, rows[i][0], rows[i][1], rows[i][2]) }
+}

@@ -63,7 +63,7 @@ func TestReplayEqualsPerEvent(t *testing.T) {
 
 // replayTables are the tables a replay writes, with their key order.
 var replayTables = []string{
-	"kr_matches ORDER BY kr_key, occurred_at, event_id", "kr_sources ORDER BY kr_key, source",
+	"kr_matches ORDER BY kr_key, occurred_at, event_id", "kr_sources ORDER BY kr_key, source, rule_version",
 	"kr_links ORDER BY kr_key, a, b", "kr_nodes ORDER BY kr_key, node",
 	"issue_state ORDER BY unit", "kr_issues ORDER BY kr_key, unit",
 }
