@@ -77,12 +77,12 @@ func (r *Replay) flushIssues(ctx context.Context) error {
 			scopes = append(scopes, scoped{key: key, unit: unit, row: row})
 		}
 	}
-	err := r.k.insertRows(ctx, `issue_state (unit, source, event_id, kind, occurred_at, status_category,
-		canceled, blocked, done_at, title, url, actor, deleted)`, 13, len(states), func(i int, args []any) []any {
+	err := r.k.insertRows(ctx, `issue_state (unit, event_id, occurred_at, status_category, canceled, blocked,
+		done_at, actor, deleted)`, 9, len(states), func(i int, args []any) []any {
 		is := states[i]
 		st := is.st
-		return append(args, st.Unit, st.Source, st.EventID, st.Kind, is.at, st.StatusCategory,
-			flag(st.Canceled), flag(st.Blocked), is.doneAt, st.Title, st.URL, st.Actor, flag(st.Deleted))
+		return append(args, st.Unit, st.EventID, is.at, st.StatusCategory,
+			flag(st.Canceled), flag(st.Blocked), is.doneAt, st.Actor, flag(st.Deleted))
 	})
 	if err != nil {
 		return err
