@@ -74,28 +74,22 @@ func (r *Rule) At(ev *event.Event) time.Time {
 
 // definitions checks a key result's definition options.
 func (c *checker) definitions(p string, kr KeyResult) {
+	counting := kr.Type == TypeCount || kr.Type == TypeMetric
+	c.option(p, kr.Key, "window_on", kr.WindowOn, counting, "count and metric", windowOns)
+	c.option(p, kr.Key, "display", kr.Display, kr.Type == TypeRatio, "ratio", displayModes)
+	c.option(p, kr.Key, "canceled", kr.Canceled, kr.Type == TypeRatio, "ratio", canceledModes)
+}
+
+// option checks one definition option of key result key: unset is fine;
+// set, it must apply to the key result's type (applies, said as types) and
+// be one of allowed.
+func (c *checker) option(p, key, name, value string, applies bool, types string, allowed []string) {
 	switch {
-	case kr.WindowOn == "":
-	case kr.Type != TypeCount && kr.Type != TypeMetric:
-		c.errf(p+".window_on", "key result %q: window_on applies to count and metric key results only", kr.Key)
-	case !slices.Contains(windowOns, kr.WindowOn):
-		c.errf(p+".window_on", "key result %q: window_on is %s, got %q%s", kr.Key, strings.Join(windowOns, ", "), kr.WindowOn,
-			confval.DidYouMean(strings.ToLower(kr.WindowOn), windowOns))
-	}
-	switch {
-	case kr.Display == "":
-	case kr.Type != TypeRatio:
-		c.errf(p+".display", "key result %q: display applies to ratio key results only", kr.Key)
-	case !slices.Contains(displayModes, kr.Display):
-		c.errf(p+".display", "key result %q: display is %s, got %q%s", kr.Key, strings.Join(displayModes, ", "), kr.Display,
-			confval.DidYouMean(strings.ToLower(kr.Display), displayModes))
-	}
-	switch {
-	case kr.Canceled == "":
-	case kr.Type != TypeRatio:
-		c.errf(p+".canceled", "key result %q: canceled applies to ratio key results only", kr.Key)
-	case !slices.Contains(canceledModes, kr.Canceled):
-		c.errf(p+".canceled", "key result %q: canceled is %s, got %q%s", kr.Key, strings.Join(canceledModes, ", "), kr.Canceled,
-			confval.DidYouMean(strings.ToLower(kr.Canceled), canceledModes))
+	case value == "":
+	case !applies:
+		c.errf(p+"."+name, "key result %q: %s applies to %s key results only", key, name, types)
+	case !slices.Contains(allowed, value):
+		c.errf(p+"."+name, "key result %q: %s is %s, got %q%s", key, name, strings.Join(allowed, ", "), value,
+			confval.DidYouMean(strings.ToLower(value), allowed))
 	}
 }
