@@ -28,15 +28,9 @@ var checkinIcon = notionapi.Emoji("📈")
 // deleted) gets the notes area once; children are never changed.
 func (s *Sink) writeCheckin(ctx context.Context, pageID string, r outbox.Update) error {
 	text := checkinText(r, s.cfg.evidenceLimit())
-	s.mu.Lock()
-	id, cached := s.checkins[pageID]
-	s.mu.Unlock()
-	if !cached {
-		found, err := s.findCheckin(ctx, pageID)
-		if err != nil {
-			return err
-		}
-		id = found
+	id, err := s.checkinOf(ctx, pageID)
+	if err != nil {
+		return err
 	}
 	if id != "" {
 		hasChildren, err := s.updateCheckin(ctx, id, text)
@@ -54,7 +48,7 @@ func (s *Sink) writeCheckin(ctx context.Context, pageID string, r outbox.Update)
 		}
 		s.log.Debug("check-in block gone, appending a new one", "page", pageID, "block", id)
 	}
-	id, err := s.appendCheckin(ctx, pageID, text)
+	id, err = s.appendCheckin(ctx, pageID, text)
 	if err != nil {
 		return err
 	}
