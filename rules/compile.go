@@ -156,9 +156,7 @@ func (s *Set) Candidates(source, kind, repo string, issue bool) int {
 
 // IsIssueState reports whether ev carries an issue's full current state (a
 // unit and a status category): only such events move ratio key results.
-func IsIssueState(ev *event.Event) bool {
-	return ev.Unit != "" && ev.Attrs["status_category"] != ""
-}
+func IsIssueState(ev *event.Event) bool { return ev.IsIssueState() }
 
 // Match returns the rules ev matches, in config order (ratio rules only for
 // events that carry issue state). ev.Actor should hold

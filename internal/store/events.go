@@ -35,10 +35,10 @@ func (t *Tx) InsertEvent(ctx context.Context, ev event.Event) (bool, error) {
 }
 
 // issueFlag is the events' issue column: 1 when ev sets its unit's issue
-// state (rules.IsIssueState: a unit and a status category) or deletes it;
-// those events, and only they, are found by unit (IssueEventsBefore).
+// state (event.IsIssueState) or deletes it; those events, and only they,
+// are found by unit (IssueEventsBefore).
 func issueFlag(ev event.Event) int {
-	if ev.Unit != "" && (ev.Attrs["status_category"] != "" || ev.Kind == event.KindIssueDeleted) {
+	if ev.IsIssueState() || (ev.Unit != "" && ev.Kind == event.KindIssueDeleted) {
 		return 1
 	}
 	return 0

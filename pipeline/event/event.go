@@ -129,6 +129,12 @@ func (e Event) CreatedAt() (time.Time, bool) {
 	return t, err == nil
 }
 
+// IsIssueState reports whether e carries an issue's full current state (a
+// unit and a status category): only such events move ratio key results.
+func (e Event) IsIssueState() bool {
+	return e.Unit != "" && e.Attrs["status_category"] != ""
+}
+
 // Validate reports whether e is complete enough to be stored.
 func (e Event) Validate() error {
 	var errs []error
